@@ -1,0 +1,518 @@
+// Conformance suites for host implementations of the crm store interfaces.
+
+package crmtest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+)
+
+var t0 = time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)
+
+func sampleCustomer(id string) crm.Customer {
+	return crm.Customer{
+		ID: id, Name: "Ada " + id, Email: "ada." + id + "@example.com", Phone: "+44 20 7946 0000",
+		TimeZone: "Europe/London", CreatedAt: t0, Tags: []string{"vip", "newsletter"},
+		Attributes: map[string]crm.Value{
+			"credit_score": crm.NumberValue(712.5),
+			"member":       crm.BoolValue(true),
+			"segment_hint": crm.StringValue("golf"),
+			"renewal":      crm.TimeValue(time.Date(2026, 5, 31, 0, 0, 0, 0, time.UTC)),
+		},
+		Demographics: crm.Demographics{Country: "GB", Region: "south", AgeBand: "35-44", SignupChannel: crm.ChannelStore},
+		Preferences: crm.Preferences{Style: crm.StylePersonal, Channels: []crm.Channel{crm.ChannelPhone, crm.ChannelEmail},
+			Interests: []string{"golf"}, AccountManager: "am-1", QuietHours: "21:00-08:00",
+			ImportantDates: []crm.ImportantDate{{Label: "birthday", Month: time.February, Day: 29, Year: 1980}}},
+	}
+}
+
+// requireSameCustomer compares field by field, times with Equal, so that a
+// store may hand back times in another location.
+func requireSameCustomer(t *testing.T, want, got crm.Customer) {
+	t.Helper()
+	require.True(t, want.CreatedAt.Equal(got.CreatedAt), "created_at: want %v, got %v", want.CreatedAt, got.CreatedAt)
+	require.Equal(t, len(want.Attributes), len(got.Attributes), "attributes: want %v, got %v", want.Attributes, got.Attributes)
+	for k, v := range want.Attributes {
+		require.True(t, v.Equal(got.Attributes[k]), "attribute %s: want %v, got %v", k, v, got.Attributes[k])
+	}
+	want.CreatedAt, got.CreatedAt = time.Time{}, time.Time{}
+	want.Attributes, got.Attributes = nil, nil
+	require.Equal(t, want, got)
+}
+
+func collect[T any](t *testing.T, seq iter.Seq2[T, error]) []T {
+	t.Helper()
+	var out []T
+	for v, err := range seq {
+		require.NoError(t, err)
+		out = append(out, v)
+	}
+	return out
+}
+
+// TestCustomerStore runs the CustomerStore conformance suite. newStore must
+// return an empty store each time it is called.
+func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerStore) {
+	ctx := context.Background()
+	t.Run("CreateAndGet", func(t *testing.T) {
+		s := newStore(t)
+		c := sampleCustomer("c1")
+		c.Version = 42 // ignored
+		got, err := s.CreateCustomer(ctx, c)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, got.Version)
+		read, err := s.Customer(ctx, "c1")
+		require.NoError(t, err)
+		c.Version = 1
+		requireSameCustomer(t, c, read)
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		s := newStore(t)
+		_, err := s.Customer(ctx, "nobody")
+		require.ErrorIs(t, err, crm.ErrNotFound)
+		c := sampleCustomer("nobody")
+		c.Version = 1
+		_, err = s.UpdateCustomer(ctx, c)
+		require.ErrorIs(t, err, crm.ErrNotFound)
+		require.ErrorIs(t, s.DeleteCustomer(ctx, "nobody", 1), crm.ErrNotFound)
+	})
+	t.Run("Exists", func(t *testing.T) {
+		s := newStore(t)
+		_, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
+		require.NoError(t, err)
+		other := sampleCustomer("c1")
+		other.Name = "Someone Else"
+		_, err = s.CreateCustomer(ctx, other)
+		require.ErrorIs(t, err, crm.ErrExists)
+		got, err := s.Customer(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, "Ada c1", got.Name, "a refused create changed the stored record")
+	})
+	t.Run("Invalid", func(t *testing.T) {
+		s := newStore(t)
+		bad := sampleCustomer("c1")
+		bad.Email = "not an email"
+		_, err := s.CreateCustomer(ctx, bad)
+		require.ErrorIs(t, err, crm.ErrInvalid)
+		_, err = s.Customer(ctx, "c1")
+		require.ErrorIs(t, err, crm.ErrNotFound, "an invalid customer was stored")
+	})
+	t.Run("StaleVersionConflict", func(t *testing.T) {
+		s := newStore(t)
+		v1, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
+		require.NoError(t, err)
+		a := v1
+		a.Name = "First Writer"
+		v2, err := s.UpdateCustomer(ctx, a)
+		require.NoError(t, err)
+		require.EqualValues(t, 2, v2.Version)
+		b := v1
+		b.Name = "Second Writer"
+		_, err = s.UpdateCustomer(ctx, b)
+		require.ErrorIs(t, err, crm.ErrConflict)
+		got, err := s.Customer(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, "First Writer", got.Name)
+		require.EqualValues(t, 2, got.Version)
+		require.ErrorIs(t, s.DeleteCustomer(ctx, "c1", 1), crm.ErrConflict)
+		require.NoError(t, s.DeleteCustomer(ctx, "c1", 2))
+		_, err = s.Customer(ctx, "c1")
+		require.ErrorIs(t, err, crm.ErrNotFound)
+	})
+	t.Run("InvalidUpdateChangesNothing", func(t *testing.T) {
+		s := newStore(t)
+		v1, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
+		require.NoError(t, err)
+		v1.TimeZone = "Mars/Olympus_Mons"
+		_, err = s.UpdateCustomer(ctx, v1)
+		require.ErrorIs(t, err, crm.ErrInvalid)
+		got, err := s.Customer(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, "Europe/London", got.TimeZone)
+		require.EqualValues(t, 1, got.Version)
+	})
+	t.Run("ReturnedRecordsAreCopies", func(t *testing.T) {
+		s := newStore(t)
+		c, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
+		require.NoError(t, err)
+		c.Tags[0] = "changed"
+		c.Attributes["member"] = crm.BoolValue(false)
+		got, err := s.Customer(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, "vip", got.Tags[0])
+		member, _ := got.Attributes["member"].Bool()
+		require.True(t, member)
+	})
+	t.Run("StreamOrderedAndComplete", func(t *testing.T) {
+		s := newStore(t)
+		ids := make([]string, 300)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("cust-%04d", i)
+		}
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		for _, id := range ids {
+			_, err := s.CreateCustomer(ctx, sampleCustomer(id))
+			require.NoError(t, err)
+		}
+		slices.Sort(ids)
+		for range 2 { // a stream can be ranged twice
+			var got []string
+			for c := range collectSeq(t, s.Customers(ctx)) {
+				got = append(got, c.ID)
+			}
+			require.Equal(t, ids, got)
+		}
+		n := 0
+		for _, err := range s.Customers(ctx) {
+			require.NoError(t, err)
+			if n++; n == 5 {
+				break
+			}
+		}
+		require.Equal(t, 5, n)
+	})
+	t.Run("ContextCancelled", func(t *testing.T) {
+		s := newStore(t)
+		_, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
+		require.NoError(t, err)
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = s.Customer(cancelled, "c1")
+		require.ErrorIs(t, err, context.Canceled)
+		_, err = s.CreateCustomer(cancelled, sampleCustomer("c2"))
+		require.ErrorIs(t, err, context.Canceled)
+		_, err = s.Customer(ctx, "c2")
+		require.ErrorIs(t, err, crm.ErrNotFound)
+		requireStreamCancelled(t, s.Customers(cancelled))
+	})
+	t.Run("ConcurrentCompareAndSwap", func(t *testing.T) {
+		s := newStore(t)
+		const records, workers, increments = 4, 16, 25
+		for i := range records {
+			c := sampleCustomer("cas-" + strconv.Itoa(i))
+			c.Attributes = map[string]crm.Value{"counter": crm.NumberValue(0)}
+			_, err := s.CreateCustomer(ctx, c)
+			require.NoError(t, err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := range increments {
+					id := "cas-" + strconv.Itoa((w+k)%records)
+					for {
+						c, err := s.Customer(ctx, id)
+						if err != nil {
+							errs <- err
+							return
+						}
+						n, _ := c.Attributes["counter"].Number()
+						c.Attributes["counter"] = crm.NumberValue(n + 1)
+						if _, err = s.UpdateCustomer(ctx, c); err == nil {
+							break
+						} else if !errors.Is(err, crm.ErrConflict) {
+							errs <- err
+							return
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		total := 0.0
+		for i := range records {
+			c, err := s.Customer(ctx, "cas-"+strconv.Itoa(i))
+			require.NoError(t, err)
+			n, _ := c.Attributes["counter"].Number()
+			require.EqualValues(t, n+1, c.Version, "version must count the successful updates")
+			total += n
+		}
+		require.EqualValues(t, workers*increments, total, "lost updates")
+	})
+}
+
+func collectSeq[T any](t *testing.T, seq iter.Seq2[T, error]) iter.Seq[T] {
+	return slices.Values(collect(t, seq))
+}
+
+func requireStreamCancelled[T any](t *testing.T, seq iter.Seq2[T, error]) {
+	t.Helper()
+	var last error
+	n := 0
+	for _, err := range seq {
+		n++
+		if err != nil {
+			last = err
+			break
+		}
+	}
+	require.ErrorIs(t, last, context.Canceled, "a stream over a cancelled context must end with its error")
+	require.Equal(t, 1, n, "a cancelled stream must yield its error and nothing else")
+}
+
+// logHarness adapts the transaction and touchpoint stores, which share one
+// contract, to one suite.
+type logHarness[T any] struct {
+	make       func(id, customer string, at time.Time) T // a valid record
+	vary       func(T) T                                 // same ID, different content
+	invalidate func(T) T
+	equal      func(a, b T) bool
+	key        func(T) (id, customer string, at time.Time)
+	append     func(ctx context.Context, recs ...T) error
+	get        func(ctx context.Context, id string) (T, error)
+	all        func(ctx context.Context) iter.Seq2[T, error]
+	ofCustomer func(ctx context.Context, customer string) iter.Seq2[T, error]
+	between    func(ctx context.Context, from, to time.Time) iter.Seq2[T, error]
+}
+
+// TestTransactionStore runs the TransactionStore conformance suite.
+// newStore must return an empty store each time it is called.
+func TestTransactionStore(t *testing.T, newStore func(t *testing.T) crm.TransactionStore) {
+	runLogSuite(t, func(t *testing.T) logHarness[crm.Transaction] {
+		s := newStore(t)
+		return logHarness[crm.Transaction]{
+			make: func(id, customer string, at time.Time) crm.Transaction {
+				return crm.Transaction{ID: id, CustomerID: customer, Time: at, Amount: decimal.RequireFromString("19.99"),
+					Currency: "EUR", Kind: crm.Purchase, Channel: crm.ChannelWeb,
+					Items: []crm.LineItem{{SKU: "A-1", Category: "books", Quantity: 2, UnitPrice: decimal.RequireFromString("9.995")}}}
+			},
+			vary:       func(x crm.Transaction) crm.Transaction { x.Amount = x.Amount.Add(decimal.NewFromInt(1)); return x },
+			invalidate: func(x crm.Transaction) crm.Transaction { x.Currency = "XXX1"; return x },
+			equal:      crm.Transaction.Equal,
+			key:        func(x crm.Transaction) (string, string, time.Time) { return x.ID, x.CustomerID, x.Time },
+			append:     s.AppendTransactions, get: s.Transaction, all: s.Transactions,
+			ofCustomer: s.CustomerTransactions, between: s.TransactionsBetween,
+		}
+	})
+	t.Run("ExactDecimalRoundTrip", func(t *testing.T) {
+		s := newStore(t)
+		ctx := context.Background()
+		for i, amount := range []string{"12345678901234567890.123456789", "0.1", "0", "0.000000001", "100.50"} {
+			tx := crm.Transaction{ID: "d" + strconv.Itoa(i), CustomerID: "c", Time: t0, Amount: decimal.RequireFromString(amount), Currency: "USD", Kind: crm.Refund,
+				Items: []crm.LineItem{{SKU: "x", Quantity: 1, UnitPrice: decimal.RequireFromString(amount)}}}
+			require.NoError(t, s.AppendTransactions(ctx, tx))
+			got, err := s.Transaction(ctx, tx.ID)
+			require.NoError(t, err)
+			require.True(t, got.Amount.Equal(tx.Amount), "amount %s came back as %s", amount, got.Amount)
+			require.True(t, got.Items[0].UnitPrice.Equal(tx.Amount), "unit price %s came back as %s", amount, got.Items[0].UnitPrice)
+			require.Equal(t, crm.Refund, got.Kind)
+			require.True(t, got.SignedAmount().Equal(tx.Amount.Neg()))
+		}
+	})
+}
+
+// TestTouchpointStore runs the TouchpointStore conformance suite.
+// newStore must return an empty store each time it is called.
+func TestTouchpointStore(t *testing.T, newStore func(t *testing.T) crm.TouchpointStore) {
+	runLogSuite(t, func(t *testing.T) logHarness[crm.Touchpoint] {
+		s := newStore(t)
+		return logHarness[crm.Touchpoint]{
+			make: func(id, customer string, at time.Time) crm.Touchpoint {
+				return crm.Touchpoint{ID: id, CustomerID: customer, Time: at, Channel: crm.ChannelPhone, Kind: crm.TouchSupport, Experience: 4, Note: "called about delivery"}
+			},
+			vary:       func(x crm.Touchpoint) crm.Touchpoint { x.Experience = 1; return x },
+			invalidate: func(x crm.Touchpoint) crm.Touchpoint { x.Experience = 9; return x },
+			equal:      crm.Touchpoint.Equal,
+			key:        func(x crm.Touchpoint) (string, string, time.Time) { return x.ID, x.CustomerID, x.Time },
+			append:     s.AppendTouchpoints, get: s.Touchpoint, all: s.Touchpoints,
+			ofCustomer: s.CustomerTouchpoints, between: s.TouchpointsBetween,
+		}
+	})
+}
+
+func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T]) {
+	ctx := context.Background()
+	ids := func(h logHarness[T], recs []T) []string {
+		out := make([]string, len(recs))
+		for i, r := range recs {
+			out[i], _, _ = h.key(r)
+		}
+		return out
+	}
+	t.Run("AppendAndGet", func(t *testing.T) {
+		h := newHarness(t)
+		r := h.make("r1", "c1", t0)
+		require.NoError(t, h.append(ctx, r))
+		got, err := h.get(ctx, "r1")
+		require.NoError(t, err)
+		require.True(t, h.equal(r, got), "want %+v, got %+v", r, got)
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		h := newHarness(t)
+		_, err := h.get(ctx, "missing")
+		require.ErrorIs(t, err, crm.ErrNotFound)
+		require.Empty(t, collect(t, h.ofCustomer(ctx, "nobody")))
+	})
+	t.Run("IdempotentAppend", func(t *testing.T) {
+		h := newHarness(t)
+		r := h.make("r1", "c1", t0)
+		require.NoError(t, h.append(ctx, r))
+		require.NoError(t, h.append(ctx, r), "appending the same record again must be a no-op")
+		require.NoError(t, h.append(ctx, r, r), "a batch may repeat a record")
+		require.Len(t, collect(t, h.all(ctx)), 1)
+	})
+	t.Run("SameIDDifferentContentExists", func(t *testing.T) {
+		h := newHarness(t)
+		r := h.make("r1", "c1", t0)
+		require.NoError(t, h.append(ctx, r))
+		err := h.append(ctx, h.vary(r))
+		require.ErrorIs(t, err, crm.ErrExists)
+		got, err := h.get(ctx, "r1")
+		require.NoError(t, err)
+		require.True(t, h.equal(r, got), "a refused append changed the stored record")
+		require.ErrorIs(t, h.append(ctx, h.make("r2", "c1", t0), h.vary(h.make("r2", "c1", t0))), crm.ErrExists)
+		_, err = h.get(ctx, "r2")
+		require.ErrorIs(t, err, crm.ErrNotFound)
+	})
+	t.Run("BatchIsAtomic", func(t *testing.T) {
+		h := newHarness(t)
+		require.NoError(t, h.append(ctx, h.make("old", "c1", t0)))
+		batch := []T{h.make("n1", "c1", t0), h.make("n2", "c2", t0), h.invalidate(h.make("n3", "c2", t0))}
+		require.ErrorIs(t, h.append(ctx, batch...), crm.ErrInvalid)
+		batch = []T{h.make("n1", "c1", t0), h.vary(h.make("old", "c1", t0))}
+		require.ErrorIs(t, h.append(ctx, batch...), crm.ErrExists)
+		require.Equal(t, []string{"old"}, ids(h, collect(t, h.all(ctx))), "a failed batch stored records")
+	})
+	t.Run("StreamsOrderedAndComplete", func(t *testing.T) {
+		h := newHarness(t)
+		rng := rand.New(rand.NewPCG(3, 4))
+		var recs []T
+		for i := range 500 {
+			at := t0.Add(time.Duration(rng.IntN(100)) * time.Hour) // many equal times: ID breaks ties
+			recs = append(recs, h.make(fmt.Sprintf("r%03d", i), fmt.Sprintf("c%02d", rng.IntN(20)), at))
+		}
+		for i := 0; i < len(recs); i += 37 {
+			require.NoError(t, h.append(ctx, recs[i:min(i+37, len(recs))]...))
+		}
+		all := collect(t, h.all(ctx))
+		require.Len(t, all, len(recs))
+		require.True(t, slices.IsSortedFunc(all, func(a, b T) int {
+			ia, ca, ta := h.key(a)
+			ib, cb, tb := h.key(b)
+			if c := cmp.Compare(ca, cb); c != 0 {
+				return c
+			}
+			if c := ta.Compare(tb); c != 0 {
+				return c
+			}
+			return cmp.Compare(ia, ib)
+		}), "all: want order by customer, time, ID")
+		require.ElementsMatch(t, ids(h, recs), ids(h, all))
+		byTime := func(a, b T) int {
+			ia, _, ta := h.key(a)
+			ib, _, tb := h.key(b)
+			if c := ta.Compare(tb); c != 0 {
+				return c
+			}
+			return cmp.Compare(ia, ib)
+		}
+		for _, c := range []string{"c00", "c07"} {
+			got := collect(t, h.ofCustomer(ctx, c))
+			require.NotEmpty(t, got)
+			require.True(t, slices.IsSortedFunc(got, byTime), "by customer: want order by time, ID")
+			for _, r := range got {
+				_, cust, _ := h.key(r)
+				require.Equal(t, c, cust)
+			}
+		}
+		from, to := t0.Add(10*time.Hour), t0.Add(20*time.Hour)
+		got := collect(t, h.between(ctx, from, to))
+		require.True(t, slices.IsSortedFunc(got, byTime), "between: want order by time, ID")
+		want := 0
+		for _, r := range recs {
+			if _, _, at := h.key(r); !at.Before(from) && at.Before(to) {
+				want++
+			}
+		}
+		require.Equal(t, want, len(got), "between is half-open [from, to)")
+		require.Empty(t, collect(t, h.between(ctx, to, from)))
+	})
+	t.Run("ContextCancelled", func(t *testing.T) {
+		h := newHarness(t)
+		require.NoError(t, h.append(ctx, h.make("r1", "c1", t0)))
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		require.ErrorIs(t, h.append(cancelled, h.make("r2", "c1", t0)), context.Canceled)
+		_, err := h.get(cancelled, "r1")
+		require.ErrorIs(t, err, context.Canceled)
+		requireStreamCancelled(t, h.all(cancelled))
+		requireStreamCancelled(t, h.ofCustomer(cancelled, "c1"))
+		requireStreamCancelled(t, h.between(cancelled, t0, t0.Add(time.Hour)))
+		_, err = h.get(ctx, "r2")
+		require.ErrorIs(t, err, crm.ErrNotFound)
+	})
+	t.Run("ConcurrentAppends", func(t *testing.T) {
+		h := newHarness(t)
+		const workers, each = 8, 200
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					// Half the IDs are shared by all workers: retries racing each other.
+					id := fmt.Sprintf("w%d-%d", w, i)
+					if i%2 == 0 {
+						id = fmt.Sprintf("shared-%d", i)
+					}
+					if err := h.append(ctx, h.make(id, "c"+strconv.Itoa(i%5), t0.Add(time.Duration(i)*time.Minute))); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		require.Len(t, collect(t, h.all(ctx)), workers*each/2+each/2)
+	})
+	t.Run("Stream100k", func(t *testing.T) {
+		h := newHarness(t)
+		const n = 100_000
+		batch := make([]T, 0, 10_000)
+		for i := range n {
+			batch = append(batch, h.make(fmt.Sprintf("r%06d", i), fmt.Sprintf("c%04d", i%1000), t0.Add(time.Duration(i)*time.Second)))
+			if len(batch) == cap(batch) {
+				require.NoError(t, h.append(ctx, batch...))
+				batch = batch[:0]
+			}
+		}
+		seen := make([]bool, n)
+		count := 0
+		for r, err := range h.all(ctx) {
+			require.NoError(t, err)
+			id, _, _ := h.key(r)
+			i, err := strconv.Atoi(id[1:])
+			require.NoError(t, err)
+			require.False(t, seen[i], "record %s streamed twice", id)
+			seen[i] = true
+			count++
+		}
+		require.Equal(t, n, count, "records dropped from the stream")
+		require.Len(t, collect(t, h.between(ctx, t0, t0.Add(n*time.Second))), n)
+	})
+}

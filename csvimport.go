@@ -1,0 +1,580 @@
+package crm
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// Column picks a CSV column by header name or by 1-based position. The zero
+// Column means "not mapped".
+type Column struct {
+	Name  string // header name; needs CSVFormat.Header
+	Index int    // 1-based position; used when Name is empty
+}
+
+// ColumnNamed returns the column whose header is name.
+func ColumnNamed(name string) Column { return Column{Name: name} }
+
+// ColumnAt returns the column at 1-based position i.
+func ColumnAt(i int) Column { return Column{Index: i} }
+
+func (c Column) mapped() bool { return c.Name != "" || c.Index != 0 }
+
+func (c Column) String() string {
+	if c.Name != "" {
+		return strconv.Quote(c.Name)
+	}
+	return "#" + strconv.Itoa(c.Index)
+}
+
+// CSVFormat describes the shape of a delimited text file.
+type CSVFormat struct {
+	// Delimiter separates fields: ',' (the default when 0), ';', '\t' or any
+	// other rune. Fields may be quoted as in RFC 4180.
+	Delimiter rune
+	// Whitespace, when true, splits fields on runs of spaces and tabs
+	// instead (as in fixed-width exports such as CDNOW's); quoting is not
+	// recognised and leading or trailing blanks are ignored.
+	Whitespace bool
+	// Header says the first non-blank line names the columns.
+	Header bool
+	// Comment, when not 0, starts a line that is skipped.
+	Comment rune
+	// TimeLayouts are tried in order (time.Parse layouts). Default:
+	// RFC 3339, "2006-01-02 15:04:05", "2006-01-02".
+	TimeLayouts []string
+	// Location is the time zone of times without an offset; nil is UTC.
+	Location *time.Location
+	// DecimalComma reads "12,50" as 12.50 (and then "." is refused).
+	DecimalComma bool
+}
+
+// RowError reports a malformed row: its line, and when known the column and
+// the offending text. It wraps ErrInvalid.
+type RowError struct {
+	Line   int    // 1-based line in the input
+	Column string // header name or "#position"; empty when the whole row is bad
+	Value  string
+	Err    error
+}
+
+func (e *RowError) Error() string {
+	s := "crm: line " + strconv.Itoa(e.Line)
+	if e.Column != "" {
+		s += ", column " + e.Column
+	}
+	if e.Value != "" {
+		s += fmt.Sprintf(" (%q)", truncate(e.Value, 40))
+	}
+	return s + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause and ErrInvalid.
+func (e *RowError) Unwrap() []error { return []error{e.Err, ErrInvalid} }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// rows splits input into records with their line numbers.
+type rows struct {
+	format CSVFormat
+	csv    *csv.Reader
+	lines  *bufio.Scanner
+	line   int
+	fields []string
+	header []string
+	done   bool
+}
+
+func newRows(r io.Reader, f CSVFormat) *rows {
+	rs := &rows{format: f}
+	if f.Whitespace {
+		rs.lines = bufio.NewScanner(r)
+		rs.lines.Buffer(make([]byte, 64*1024), 1<<20)
+		return rs
+	}
+	rs.csv = csv.NewReader(r)
+	if f.Delimiter != 0 {
+		rs.csv.Comma = f.Delimiter
+	}
+	rs.csv.Comment = f.Comment
+	rs.csv.FieldsPerRecord = -1
+	rs.csv.ReuseRecord = true
+	return rs
+}
+
+// next returns the next record, io.EOF at the end, or a *RowError for a row
+// that cannot be split (reading may continue after it).
+func (rs *rows) next() ([]string, error) {
+	if rs.done {
+		return nil, io.EOF
+	}
+	if rs.lines != nil {
+		for rs.lines.Scan() {
+			rs.line++
+			text := strings.TrimRight(rs.lines.Text(), "\r")
+			if rs.line == 1 {
+				text = strings.TrimPrefix(text, "\uFEFF")
+			}
+			if !utf8.ValidString(text) {
+				return nil, &RowError{Line: rs.line, Err: errors.New("not valid UTF-8")}
+			}
+			if rs.format.Comment != 0 && strings.HasPrefix(strings.TrimLeftFunc(text, unicode.IsSpace), string(rs.format.Comment)) {
+				continue
+			}
+			rs.fields = strings.Fields(text)
+			if len(rs.fields) == 0 {
+				continue
+			}
+			return rs.fields, nil
+		}
+		rs.done = true
+		if err := rs.lines.Err(); err != nil {
+			return nil, &RowError{Line: rs.line + 1, Err: err}
+		}
+		return nil, io.EOF
+	}
+	rec, err := rs.csv.Read()
+	if err == io.EOF {
+		rs.done = true
+		return nil, io.EOF
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			rs.line = pe.Line
+			return nil, &RowError{Line: pe.Line, Err: fmt.Errorf("column %d: %w", pe.Column, pe.Err)}
+		}
+		rs.done = true
+		return nil, err
+	}
+	rs.line, _ = rs.csv.FieldPos(0)
+	if rs.line == 1 && len(rec) > 0 {
+		rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
+	}
+	for _, f := range rec {
+		if !utf8.ValidString(f) {
+			return nil, &RowError{Line: rs.line, Err: errors.New("not valid UTF-8")}
+		}
+	}
+	return rec, nil
+}
+
+// readHeader consumes the header line when the format has one.
+func (rs *rows) readHeader() error {
+	if !rs.format.Header {
+		return nil
+	}
+	rec, err := rs.next()
+	if err == io.EOF {
+		return &RowError{Line: 1, Err: errors.New("no header line")}
+	}
+	if err != nil {
+		return err
+	}
+	rs.header = make([]string, len(rec))
+	for i, h := range rec {
+		rs.header[i] = strings.TrimSpace(h)
+	}
+	return nil
+}
+
+// resolve maps a Column to a 0-based index, or -1 when unmapped.
+func (rs *rows) resolve(field string, c Column) (int, error) {
+	switch {
+	case !c.mapped():
+		return -1, nil
+	case c.Name != "":
+		if rs.header == nil {
+			return 0, &FieldError{Field: field, Problem: fmt.Sprintf("column %s is named but the format has no header", c)}
+		}
+		for i, h := range rs.header {
+			if h == c.Name {
+				return i, nil
+			}
+		}
+		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("no column %s in header %q", c, rs.header)}
+	case c.Index < 1:
+		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("column position %d is not 1 or more", c.Index)}
+	}
+	return c.Index - 1, nil
+}
+
+func (rs *rows) columnName(i int) string {
+	if i < len(rs.header) && rs.header[i] != "" {
+		return strconv.Quote(rs.header[i])
+	}
+	return "#" + strconv.Itoa(i+1)
+}
+
+// field returns record[i] trimmed, with ok=false when the record is short.
+func (rs *rows) field(rec []string, i int) (string, error) {
+	if i >= len(rec) {
+		return "", &RowError{Line: rs.line, Column: rs.columnName(i), Err: fmt.Errorf("row has %d fields", len(rec))}
+	}
+	return strings.TrimSpace(rec[i]), nil
+}
+
+func (rs *rows) parseTime(s string) (time.Time, error) {
+	layouts := rs.format.TimeLayouts
+	if len(layouts) == 0 {
+		layouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"}
+	}
+	loc := rs.format.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, l := range layouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a time in layout %q", strings.Join(layouts, `" or "`))
+}
+
+func (rs *rows) parseDecimal(s string) (decimal.Decimal, error) {
+	if rs.format.DecimalComma {
+		if strings.Contains(s, ".") {
+			return decimal.Decimal{}, errors.New("not a number (decimal comma expected)")
+		}
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	if s == "" || strings.ContainsAny(s, "eE") && !isPlainExponent(s) {
+		return decimal.Decimal{}, errors.New("not a number")
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, errors.New("not a number")
+	}
+	return d, nil
+}
+
+// isPlainExponent accepts scientific notation with a small exponent, so that
+// a hostile "1e999999999" cannot make the parser allocate without bound.
+func isPlainExponent(s string) bool {
+	i := strings.IndexAny(s, "eE")
+	e, err := strconv.Atoi(s[i+1:])
+	return err == nil && e > -100 && e < 100
+}
+
+// TransactionColumns maps transaction fields to columns. CustomerID, Time
+// and Amount are required; the others are optional.
+type TransactionColumns struct {
+	ID, CustomerID, Time, Amount, Currency, Kind, Channel Column
+}
+
+// TransactionCSV describes how to read transactions from a file.
+type TransactionCSV struct {
+	Format  CSVFormat
+	Columns TransactionColumns
+	// Currency is used when no Currency column is mapped.
+	Currency string
+	// IDPrefix makes IDs for files without an ID column: IDPrefix + line
+	// number ("line-12" with the default prefix "line-"). The same file read
+	// again yields the same IDs, so a repeated import is a no-op; give each
+	// file its own prefix.
+	IDPrefix string
+}
+
+func (m TransactionCSV) validate() error {
+	var p problems
+	if !m.Columns.CustomerID.mapped() {
+		p.add("columns.customer_id", "must be mapped")
+	}
+	if !m.Columns.Time.mapped() {
+		p.add("columns.time", "must be mapped")
+	}
+	if !m.Columns.Amount.mapped() {
+		p.add("columns.amount", "must be mapped")
+	}
+	if !m.Columns.Currency.mapped() && !ValidCurrency(m.Currency) {
+		p.add("currency", "%q is not an ISO 4217 code and no currency column is mapped", m.Currency)
+	}
+	if m.Format.Whitespace && m.Format.Delimiter != 0 {
+		p.add("format", "whitespace and delimiter are exclusive")
+	}
+	return p.err("transaction CSV mapping")
+}
+
+// TransactionReader reads transactions from delimited text, one per row. It
+// is not safe for concurrent use.
+type TransactionReader struct {
+	m    TransactionCSV
+	rows *rows
+	idx  [7]int // id, customer, time, amount, currency, kind, channel
+	err  error  // a setup error, returned by every Read
+	init bool
+}
+
+// NewTransactionReader returns a reader of r with mapping m. Mapping
+// problems (a missing required column, a header name not in the file) are
+// returned by the first Read.
+func NewTransactionReader(r io.Reader, m TransactionCSV) *TransactionReader {
+	if m.IDPrefix == "" {
+		m.IDPrefix = "line-"
+	}
+	return &TransactionReader{m: m, rows: newRows(r, m.Format)}
+}
+
+func (tr *TransactionReader) setup() error {
+	if err := tr.m.validate(); err != nil {
+		return err
+	}
+	if err := tr.rows.readHeader(); err != nil {
+		return err
+	}
+	c := tr.m.Columns
+	names := []string{"id", "customer_id", "time", "amount", "currency", "kind", "channel"}
+	var p problems
+	for i, col := range []Column{c.ID, c.CustomerID, c.Time, c.Amount, c.Currency, c.Kind, c.Channel} {
+		idx, err := tr.rows.resolve("columns."+names[i], col)
+		if err != nil {
+			p = append(p, err)
+		}
+		tr.idx[i] = idx
+	}
+	return p.err("transaction CSV mapping")
+}
+
+// Line returns the line number of the row last read.
+func (tr *TransactionReader) Line() int { return tr.rows.line }
+
+// Read returns the next transaction, io.EOF after the last, or an error. A
+// *RowError (matching ErrInvalid) reports one bad row and reading may go on
+// with the next; any other error is final.
+func (tr *TransactionReader) Read() (Transaction, error) {
+	if !tr.init {
+		tr.init = true
+		tr.err = tr.setup()
+	}
+	if tr.err != nil {
+		return Transaction{}, tr.err
+	}
+	rec, err := tr.rows.next()
+	if err != nil {
+		return Transaction{}, err
+	}
+	return tr.parse(rec)
+}
+
+// All streams the transactions and stops at the first error.
+func (tr *TransactionReader) All() iter.Seq2[Transaction, error] {
+	return func(yield func(Transaction, error) bool) {
+		for {
+			t, err := tr.Read()
+			if err == io.EOF {
+				return
+			}
+			if !yield(t, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (tr *TransactionReader) parse(rec []string) (Transaction, error) {
+	rs := tr.rows
+	get := func(k int) (string, string, error) {
+		if tr.idx[k] < 0 {
+			return "", "", nil
+		}
+		v, err := rs.field(rec, tr.idx[k])
+		return v, rs.columnName(tr.idx[k]), err
+	}
+	var errs []error
+	bad := func(col, val string, err error) {
+		errs = append(errs, &RowError{Line: rs.line, Column: col, Value: val, Err: err})
+	}
+	t := Transaction{Kind: Purchase, Currency: tr.m.Currency}
+	if v, col, err := get(0); err != nil {
+		errs = append(errs, err)
+	} else if tr.idx[0] >= 0 {
+		if v == "" {
+			bad(col, v, errors.New("empty ID"))
+		}
+		t.ID = v
+	} else {
+		t.ID = tr.m.IDPrefix + strconv.Itoa(rs.line)
+	}
+	if v, col, err := get(1); err != nil {
+		errs = append(errs, err)
+	} else if v == "" {
+		bad(col, v, errors.New("empty customer ID"))
+	} else {
+		t.CustomerID = v
+	}
+	if v, col, err := get(2); err != nil {
+		errs = append(errs, err)
+	} else if ts, err := rs.parseTime(v); err != nil {
+		bad(col, v, err)
+	} else {
+		t.Time = ts
+	}
+	if v, col, err := get(5); err != nil {
+		errs = append(errs, err)
+	} else if tr.idx[5] >= 0 {
+		switch strings.ToLower(v) {
+		case "purchase", "sale", "":
+			t.Kind = Purchase
+		case "refund", "return":
+			t.Kind = Refund
+		default:
+			bad(col, v, errors.New("unknown kind (want purchase or refund)"))
+		}
+	}
+	if v, col, err := get(3); err != nil {
+		errs = append(errs, err)
+	} else if d, err := rs.parseDecimal(v); err != nil {
+		bad(col, v, err)
+	} else {
+		if d.IsNegative() {
+			if tr.idx[5] >= 0 {
+				bad(col, v, errors.New("negative amount (the kind column says whether it is a refund)"))
+			}
+			t.Kind, d = Refund, d.Neg()
+		}
+		t.Amount = d
+	}
+	if v, col, err := get(4); err != nil {
+		errs = append(errs, err)
+	} else if tr.idx[4] >= 0 {
+		if v = strings.ToUpper(v); !ValidCurrency(v) {
+			bad(col, v, errors.New("not an ISO 4217 currency code"))
+		}
+		t.Currency = v
+	}
+	if v, col, err := get(6); err != nil {
+		errs = append(errs, err)
+	} else if v != "" {
+		if ch := Channel(strings.ToLower(v)); ch.Valid() {
+			t.Channel = ch
+		} else {
+			bad(col, v, errors.New("not a channel name"))
+		}
+	}
+	if len(errs) == 0 {
+		if err := t.Validate(); err != nil {
+			errs = append(errs, &RowError{Line: rs.line, Err: err})
+		}
+	}
+	if len(errs) > 0 {
+		if len(errs) == 1 {
+			return Transaction{}, errs[0]
+		}
+		return Transaction{}, errors.Join(errs...)
+	}
+	return t, nil
+}
+
+// ImportOptions control ImportTransactions and ImportCustomers.
+type ImportOptions struct {
+	// CollectErrors reads the whole input and reports every bad row (up to
+	// MaxErrors) instead of stopping at the first.
+	CollectErrors bool
+	// MaxErrors bounds the rows reported when collecting; default 100.
+	MaxErrors int
+	// BatchSize, when positive, stores the input in atomic batches of that
+	// many records as it is read, so memory stays bounded for huge files. A
+	// bad row then stops the import with the earlier batches stored and the
+	// failing batch not stored at all; re-running the corrected import is safe
+	// because appends are idempotent by ID. When 0 (the default), the whole
+	// input is read and checked first and stored in one atomic batch: a bad
+	// row means nothing is stored.
+	BatchSize int
+}
+
+// ImportResult reports what an import read and stored.
+type ImportResult struct {
+	Rows   int // data rows read
+	Stored int // records handed to the store in batches that succeeded
+}
+
+// ImportTransactions reads r with mapping m into store. On error nothing of
+// the failing batch is stored (see ImportOptions.BatchSize); the error lists
+// each bad row as a *RowError.
+func ImportTransactions(ctx context.Context, store TransactionStore, r io.Reader, m TransactionCSV, opt ImportOptions) (ImportResult, error) {
+	tr := NewTransactionReader(r, m)
+	return importAll(ctx, opt, tr.Read, func(batch []Transaction) error {
+		return store.AppendTransactions(ctx, batch...)
+	})
+}
+
+func importAll[T any](ctx context.Context, opt ImportOptions, read func() (T, error), store func([]T) error) (ImportResult, error) {
+	maxErrs := opt.MaxErrors
+	if maxErrs <= 0 {
+		maxErrs = 100
+	}
+	var res ImportResult
+	var batch []T
+	var errs []error
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := store(batch); err != nil {
+			return err
+		}
+		res.Stored += len(batch)
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		if res.Rows%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+		}
+		rec, err := read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				return res, err // I/O or mapping failure
+			}
+			var re *RowError
+			if !errors.As(err, &re) {
+				return res, err // the mapping itself is wrong
+			}
+			res.Rows++
+			errs = append(errs, err)
+			if !opt.CollectErrors || len(errs) >= maxErrs || opt.BatchSize > 0 {
+				break
+			}
+			continue
+		}
+		res.Rows++
+		if len(errs) > 0 {
+			continue // keep reading only to report further bad rows
+		}
+		batch = append(batch, rec)
+		if opt.BatchSize > 0 && len(batch) >= opt.BatchSize {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return res, fmt.Errorf("crm: import: %d bad row(s), failing batch not stored: %w", len(errs), errors.Join(errs...))
+	}
+	return res, flush()
+}

@@ -1,0 +1,283 @@
+package crm
+
+import (
+	"fmt"
+	"maps"
+	"net/mail"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// Channel is a way a customer and the company meet. The constants are the
+// channels crmkit knows; a host may use other lowercase names
+// ("kiosk", "dealer_portal").
+type Channel string
+
+// Known channels.
+const (
+	ChannelWeb     Channel = "web"
+	ChannelApp     Channel = "app"
+	ChannelPhone   Channel = "phone" // phone hotline / call centre
+	ChannelStore   Channel = "store" // in person, at a branch or shop
+	ChannelEmail   Channel = "email"
+	ChannelSMS     Channel = "sms"
+	ChannelSocial  Channel = "social"
+	ChannelPartner Channel = "partner" // dealers, resellers, agents
+)
+
+// Channels lists the known channels in a fixed order.
+var Channels = []Channel{ChannelWeb, ChannelApp, ChannelPhone, ChannelStore, ChannelEmail, ChannelSMS, ChannelSocial, ChannelPartner}
+
+// Valid reports whether c is a lowercase name: a letter followed by
+// letters, digits or underscores.
+func (c Channel) Valid() bool { return tokenPattern.MatchString(string(c)) }
+
+// RelationshipStyle is how a customer wants to be served. Some want quick,
+// automated transactions and no small talk; others want an account manager
+// who remembers their interests and their birthday.
+type RelationshipStyle string
+
+// Relationship styles. The empty style means the customer has not said.
+const (
+	StyleUnspecified RelationshipStyle = ""
+	StyleAutomated   RelationshipStyle = "automated" // brief, self-service, no small talk
+	StylePersonal    RelationshipStyle = "personal"  // named contact, remembered details
+)
+
+// ImportantDate is a date that matters to the customer, such as a birthday
+// or a company anniversary. Year is 0 when unknown; the date recurs yearly.
+type ImportantDate struct {
+	Label string     `json:"label"`
+	Month time.Month `json:"month"`
+	Day   int        `json:"day"`
+	Year  int        `json:"year,omitempty"`
+}
+
+// Preferences describe how a customer wants the relationship to run.
+type Preferences struct {
+	Style          RelationshipStyle `json:"style,omitempty"`
+	Channels       []Channel         `json:"channels,omitempty"` // preferred first
+	Interests      []string          `json:"interests,omitempty"`
+	ImportantDates []ImportantDate   `json:"important_dates,omitempty"`
+	AccountManager string            `json:"account_manager,omitempty"`
+	// QuietHours, when set, is the local-time window in which the customer
+	// must not be contacted, as "22:00-08:00".
+	QuietHours string `json:"quiet_hours,omitempty"`
+	// DoNotContact opts the customer out of all outbound communication.
+	DoNotContact bool `json:"do_not_contact,omitempty"`
+}
+
+// Demographics are the descriptive facts used to segment customers.
+type Demographics struct {
+	Country       string  `json:"country,omitempty"` // ISO 3166-1 alpha-2, upper case
+	Region        string  `json:"region,omitempty"`
+	AgeBand       string  `json:"age_band,omitempty"` // e.g. "25-34"
+	SignupChannel Channel `json:"signup_channel,omitempty"`
+}
+
+// Customer is a person or organisation the company serves or hopes to.
+//
+// Version is maintained by the store: 0 before the first save, then 1, 2, …
+// An update must carry the version it read.
+type Customer struct {
+	ID           string           `json:"id"`
+	Name         string           `json:"name,omitempty"`
+	Email        string           `json:"email,omitempty"`
+	Phone        string           `json:"phone,omitempty"`
+	TimeZone     string           `json:"time_zone,omitempty"` // IANA name; empty means UTC
+	CreatedAt    time.Time        `json:"created_at"`
+	Tags         []string         `json:"tags,omitempty"`
+	Attributes   map[string]Value `json:"attributes,omitempty"`
+	Demographics Demographics     `json:"demographics"`
+	Preferences  Preferences      `json:"preferences"`
+	Version      int64            `json:"version"`
+}
+
+// Location returns the customer's time zone (UTC when unset). It fails with
+// ErrInvalid for a name the time package does not know.
+func (c Customer) Location() (*time.Location, error) {
+	if c.TimeZone == "" {
+		return time.UTC, nil
+	}
+	loc, err := loadLocation(c.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("crm: customer %q time zone %q: %w", c.ID, c.TimeZone, ErrInvalid)
+	}
+	return loc, nil
+}
+
+// locations caches time.LoadLocation, which reads the zone database on every
+// call; validating a million customers would otherwise read it a million
+// times. Zone data does not change while a process runs.
+var locations sync.Map // name -> *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
+}
+
+// HasTag reports whether the customer carries tag.
+func (c Customer) HasTag(tag string) bool { return slices.Contains(c.Tags, tag) }
+
+// Clone returns a deep copy, so that changes to the copy's slices and maps do
+// not reach c.
+func (c Customer) Clone() Customer {
+	c.Tags = slices.Clone(c.Tags)
+	c.Attributes = maps.Clone(c.Attributes)
+	c.Preferences.Channels = slices.Clone(c.Preferences.Channels)
+	c.Preferences.Interests = slices.Clone(c.Preferences.Interests)
+	c.Preferences.ImportantDates = slices.Clone(c.Preferences.ImportantDates)
+	return c
+}
+
+// Validate reports every problem with c at once as a *ValidationError
+// wrapping ErrInvalid and one *FieldError per problem.
+func (c Customer) Validate() error {
+	var p problems
+	validateID(&p, "id", c.ID)
+	if c.Email != "" {
+		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+			p.add("email", "%q is not an email address", c.Email)
+		}
+	}
+	if c.Phone != "" && !validPhone(c.Phone) {
+		p.add("phone", "%q is not a phone number (digits, spaces, + - . ( ) only, 5 to 20 digits)", c.Phone)
+	}
+	if c.TimeZone != "" {
+		if _, err := loadLocation(c.TimeZone); err != nil {
+			p.add("time_zone", "unknown time zone %q", c.TimeZone)
+		}
+	}
+	if c.CreatedAt.IsZero() {
+		p.add("created_at", "must be set")
+	}
+	seen := map[string]bool{}
+	for i, t := range c.Tags {
+		switch {
+		case strings.TrimSpace(t) == "":
+			p.add(fmt.Sprintf("tags[%d]", i), "empty tag")
+		case seen[t]:
+			p.add(fmt.Sprintf("tags[%d]", i), "duplicate tag %q", t)
+		}
+		seen[t] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Attributes)) {
+		if !IsIdentifier(name) {
+			p.add("attributes."+name, "attribute name must be a letter or _ followed by letters, digits or _")
+		}
+		if msg := c.Attributes[name].validate(); msg != "" {
+			p.add("attributes."+name, "%s", msg)
+		}
+	}
+	d := c.Demographics
+	if d.Country != "" && (len(d.Country) != 2 || strings.ToUpper(d.Country) != d.Country || !isLetters(d.Country)) {
+		p.add("demographics.country", "%q is not an ISO 3166-1 alpha-2 code", d.Country)
+	}
+	if d.SignupChannel != "" && !d.SignupChannel.Valid() {
+		p.add("demographics.signup_channel", "%q is not a channel name", d.SignupChannel)
+	}
+	pr := c.Preferences
+	switch pr.Style {
+	case StyleUnspecified, StyleAutomated, StylePersonal:
+	default:
+		p.add("preferences.style", "unknown style %q (want automated or personal)", pr.Style)
+	}
+	for i, ch := range pr.Channels {
+		if !ch.Valid() {
+			p.add(fmt.Sprintf("preferences.channels[%d]", i), "%q is not a channel name", ch)
+		}
+	}
+	for i, d := range pr.ImportantDates {
+		f := fmt.Sprintf("preferences.important_dates[%d]", i)
+		if strings.TrimSpace(d.Label) == "" {
+			p.add(f+".label", "must be set")
+		}
+		year := d.Year
+		if year == 0 {
+			year = 2000 // a leap year, so 29 February is allowed
+		}
+		if d.Month < time.January || d.Month > time.December {
+			p.add(f+".month", "%d is not a month", d.Month)
+		} else if d.Day < 1 || time.Date(year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Month() != d.Month {
+			p.add(f+".day", "%d is not a day of %s", d.Day, d.Month)
+		}
+	}
+	if pr.QuietHours != "" {
+		if _, _, err := ParseQuietHours(pr.QuietHours); err != nil {
+			p.add("preferences.quiet_hours", "%v", err)
+		}
+	}
+	if c.Version < 0 {
+		p.add("version", "must not be negative")
+	}
+	return p.err(fmt.Sprintf("customer %q", c.ID))
+}
+
+// ParseQuietHours parses "HH:MM-HH:MM" into minutes after local midnight.
+// The window may wrap past midnight ("22:00-08:00").
+func ParseQuietHours(s string) (start, end int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if ok {
+		if start, ok = clockMinutes(a); ok {
+			end, ok = clockMinutes(b)
+		}
+	}
+	if !ok || start == end {
+		return 0, 0, fmt.Errorf("%q is not a window HH:MM-HH:MM", s)
+	}
+	return start, end, nil
+}
+
+func clockMinutes(s string) (int, bool) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, false
+	}
+	return t.Hour()*60 + t.Minute(), true
+}
+
+func validateID(p *problems, field, id string) {
+	switch {
+	case id == "":
+		p.add(field, "must be set")
+	case len(id) > 256:
+		p.add(field, "longer than 256 bytes")
+	case strings.TrimSpace(id) != id:
+		p.add(field, "%q has leading or trailing space", id)
+	case strings.ContainsFunc(id, unicode.IsControl):
+		p.add(field, "%q contains a control character", id)
+	}
+}
+
+func validPhone(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 5 && digits <= 20
+}
+
+func isLetters(s string) bool {
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,59 @@
+// Package crm is the domain model of crmkit, a Go SDK for customer
+// relationship management: customers, their transactions and their
+// touchpoints on every channel, the small store interfaces a host implements
+// to keep them, an in-memory store, and CSV import.
+//
+// crmkit turns the closed loop of CRM practice into code. Each of its six
+// processes has a package:
+//
+//   - Portfolio analysis — find target and valuable customers: segmentation by
+//     demographics, behaviour and lifetime value; value tiers (Platinum, Gold,
+//     Iron, Lead) each with its relationship strategy. Packages segment and
+//     scoring.
+//   - Information accumulation — customer records, transactions and
+//     touchpoints turned into knowledge (summaries, RFM, product affinity).
+//     This package and scoring.
+//   - Value design and value delivery — differentiated service per segment,
+//     and time- or usage-triggered moments (a service call at 12,000 miles or
+//     12 months). Package lifecycle.
+//   - Lifecycle management — prospects, first-time, repeat and loyal
+//     customers, advocates; absolute and relative churn; win-back. Packages
+//     lifecycle and scoring.
+//   - Performance evaluation — complaints handled by a standard process on
+//     time, every piece of feedback answered, Pareto analysis of causes,
+//     satisfaction indices. Package feedback.
+//
+// Around the loop, package roadmap keeps customer roadmaps: account plans with
+// one accountable owner, departmental sign-off, goals, programmes and budgets.
+//
+// # Data model
+//
+// A Customer carries contact details, demographics, typed custom attributes
+// (Value: string, number, bool or time, so rules can be type-checked) and
+// relationship Preferences (automated and brief, or personal). A Transaction
+// is a purchase or refund with an exact decimal amount in an ISO 4217
+// currency and optional line items. A Touchpoint is any contact on any
+// channel with an experience Rating from 1 (very poor) to 5 (excellent).
+// Every type has Validate, which reports all problems at once as a
+// *ValidationError whose *FieldError entries name the fields.
+//
+// # Stores
+//
+// Storage belongs to the host. CustomerStore, TransactionStore and
+// TouchpointStore are small interfaces; MemoryStore implements all three and
+// package crmtest holds the conformance suites a host implementation runs
+// with one call each. Customers carry a Version for optimistic concurrency;
+// transactions and touchpoints are append-only and idempotent by ID. Streams
+// are iter.Seq2[T, error].
+//
+// # Errors
+//
+// Errors wrap ErrNotFound, ErrExists, ErrConflict or ErrInvalid and are
+// matched with errors.Is; *FieldError, *ValidationError, *ConflictError and
+// *RowError carry the detail for errors.As.
+//
+// # Concurrency
+//
+// MemoryStore is safe for concurrent use. Readers (TransactionReader,
+// CustomerReader) are not.
+package crm

@@ -1,0 +1,114 @@
+package crm
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error returned by crmkit that falls in one of these
+// classes wraps the sentinel, so callers match with errors.Is and never by
+// message.
+var (
+	// ErrNotFound reports that the requested record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists reports that a record with the same identity already exists
+	// with different content.
+	ErrExists = errors.New("already exists")
+	// ErrConflict reports an optimistic-concurrency failure: the write was
+	// based on a version that is no longer current.
+	ErrConflict = errors.New("version conflict")
+	// ErrInvalid reports input that breaks a documented rule.
+	ErrInvalid = errors.New("invalid")
+)
+
+// FieldError describes one invalid field. It wraps ErrInvalid.
+//
+// Field is a path such as "email" or "items[2].quantity".
+type FieldError struct {
+	Field   string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+// Unwrap returns ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// ConflictError reports a stale write: the caller held version Have but the
+// store holds version Current. It wraps ErrConflict.
+type ConflictError struct {
+	Kind    string // "customer", ...
+	ID      string
+	Have    int64
+	Current int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s %q: version conflict: write based on version %d, stored version is %d", e.Kind, e.ID, e.Have, e.Current)
+}
+
+// Unwrap returns ErrConflict.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// problems accumulates validation findings; its err method joins them.
+type problems []error
+
+func (p *problems) add(field, format string, args ...any) {
+	*p = append(*p, &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (p *problems) addAll(prefix string, err error) {
+	if err == nil {
+		return
+	}
+	for _, e := range unjoin(err) {
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			*p = append(*p, &FieldError{Field: prefix + "." + fe.Field, Problem: fe.Problem})
+			continue
+		}
+		*p = append(*p, e)
+	}
+}
+
+func (p problems) err(what string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{What: what, Problems: p}
+}
+
+func unjoin(err error) []error {
+	var v *ValidationError
+	if errors.As(err, &v) {
+		return v.Problems
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// ValidationError lists every problem found in one record. It wraps
+// ErrInvalid and each problem (usually *FieldError), so errors.As reaches the
+// individual fields.
+type ValidationError struct {
+	What     string // "customer \"c1\"", "transaction \"t9\"", ...
+	Problems []error
+}
+
+func (e *ValidationError) Error() string {
+	s := "crm: invalid " + e.What + ": "
+	for i, p := range e.Problems {
+		if i > 0 {
+			s += "; "
+		}
+		s += p.Error()
+	}
+	return s
+}
+
+// Unwrap returns ErrInvalid followed by every problem.
+func (e *ValidationError) Unwrap() []error {
+	return append([]error{ErrInvalid}, e.Problems...)
+}

@@ -1,0 +1,439 @@
+package crm
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+)
+
+// MemoryStore is an in-memory CustomerStore, TransactionStore and
+// TouchpointStore, safe for concurrent use. It is the default store for
+// tests, examples and hosts that keep data elsewhere and load it for an
+// analysis. Streams read in chunks without holding locks while yielding, so a
+// loop body may write to the store.
+type MemoryStore struct {
+	customers   customerMap
+	txs         *eventLog[Transaction]
+	touchpoints *eventLog[Touchpoint]
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		customers: customerMap{byID: map[string]*Customer{}},
+		txs: newEventLog("transaction", func(t *Transaction) (string, string, time.Time) {
+			return t.ID, t.CustomerID, t.Time
+		}, Transaction.Validate, Transaction.Equal, Transaction.Clone),
+		touchpoints: newEventLog("touchpoint", func(t *Touchpoint) (string, string, time.Time) {
+			return t.ID, t.CustomerID, t.Time
+		}, Touchpoint.Validate, Touchpoint.Equal, func(t Touchpoint) Touchpoint { return t }),
+	}
+}
+
+var (
+	_ CustomerStore    = (*MemoryStore)(nil)
+	_ TransactionStore = (*MemoryStore)(nil)
+	_ TouchpointStore  = (*MemoryStore)(nil)
+)
+
+// chunk is how many records a stream copies per lock acquisition.
+const chunk = 1024
+
+type customerMap struct {
+	mu     sync.RWMutex
+	byID   map[string]*Customer // records are never mutated after insertion
+	sorted []string             // IDs in order; nil when stale
+}
+
+// CreateCustomer implements CustomerStore.
+func (s *MemoryStore) CreateCustomer(ctx context.Context, c Customer) (Customer, error) {
+	if err := ctx.Err(); err != nil {
+		return Customer{}, err
+	}
+	c = c.Clone()
+	c.Version = 1
+	if err := c.Validate(); err != nil {
+		return Customer{}, err
+	}
+	m := &s.customers
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.byID[c.ID]; ok {
+		return Customer{}, fmt.Errorf("crm: create customer %q: %w", c.ID, ErrExists)
+	}
+	m.byID[c.ID] = &c
+	m.sorted = nil
+	return c.Clone(), nil
+}
+
+// Customer implements CustomerStore.
+func (s *MemoryStore) Customer(ctx context.Context, id string) (Customer, error) {
+	if err := ctx.Err(); err != nil {
+		return Customer{}, err
+	}
+	m := &s.customers
+	m.mu.RLock()
+	c, ok := m.byID[id]
+	m.mu.RUnlock()
+	if !ok {
+		return Customer{}, fmt.Errorf("crm: customer %q: %w", id, ErrNotFound)
+	}
+	return c.Clone(), nil
+}
+
+// UpdateCustomer implements CustomerStore.
+func (s *MemoryStore) UpdateCustomer(ctx context.Context, c Customer) (Customer, error) {
+	if err := ctx.Err(); err != nil {
+		return Customer{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Customer{}, err
+	}
+	c = c.Clone()
+	m := &s.customers
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.byID[c.ID]
+	if !ok {
+		return Customer{}, fmt.Errorf("crm: update customer %q: %w", c.ID, ErrNotFound)
+	}
+	if old.Version != c.Version {
+		return Customer{}, fmt.Errorf("crm: update %w", &ConflictError{Kind: "customer", ID: c.ID, Have: c.Version, Current: old.Version})
+	}
+	c.Version++
+	m.byID[c.ID] = &c
+	return c.Clone(), nil
+}
+
+// DeleteCustomer implements CustomerStore.
+func (s *MemoryStore) DeleteCustomer(ctx context.Context, id string, version int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := &s.customers
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.byID[id]
+	if !ok {
+		return fmt.Errorf("crm: delete customer %q: %w", id, ErrNotFound)
+	}
+	if old.Version != version {
+		return fmt.Errorf("crm: delete %w", &ConflictError{Kind: "customer", ID: id, Have: version, Current: old.Version})
+	}
+	delete(m.byID, id)
+	m.sorted = nil
+	return nil
+}
+
+// Customers implements CustomerStore.
+func (s *MemoryStore) Customers(ctx context.Context) iter.Seq2[Customer, error] {
+	return func(yield func(Customer, error) bool) {
+		m := &s.customers
+		ids := m.sortedIDs()
+		buf := make([]*Customer, 0, chunk)
+		for start := 0; start < len(ids); start += chunk {
+			if err := ctx.Err(); err != nil {
+				yield(Customer{}, err)
+				return
+			}
+			buf = buf[:0]
+			m.mu.RLock()
+			for _, id := range ids[start:min(start+chunk, len(ids))] {
+				if c, ok := m.byID[id]; ok { // deleted since the snapshot: skip
+					buf = append(buf, c)
+				}
+			}
+			m.mu.RUnlock()
+			for _, c := range buf {
+				if !yield(c.Clone(), nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func (m *customerMap) sortedIDs() []string {
+	m.mu.RLock()
+	ids := m.sorted
+	m.mu.RUnlock()
+	if ids != nil {
+		return ids
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sorted == nil {
+		m.sorted = make([]string, 0, len(m.byID))
+		for id := range m.byID {
+			m.sorted = append(m.sorted, id)
+		}
+		slices.Sort(m.sorted)
+	}
+	return m.sorted
+}
+
+// AppendTransactions implements TransactionStore.
+func (s *MemoryStore) AppendTransactions(ctx context.Context, txs ...Transaction) error {
+	return s.txs.append(ctx, txs)
+}
+
+// Transaction implements TransactionStore.
+func (s *MemoryStore) Transaction(ctx context.Context, id string) (Transaction, error) {
+	return s.txs.get(ctx, id)
+}
+
+// Transactions implements TransactionStore.
+func (s *MemoryStore) Transactions(ctx context.Context) iter.Seq2[Transaction, error] {
+	return s.txs.all(ctx)
+}
+
+// CustomerTransactions implements TransactionStore.
+func (s *MemoryStore) CustomerTransactions(ctx context.Context, customerID string) iter.Seq2[Transaction, error] {
+	return s.txs.ofCustomer(ctx, customerID)
+}
+
+// TransactionsBetween implements TransactionStore.
+func (s *MemoryStore) TransactionsBetween(ctx context.Context, from, to time.Time) iter.Seq2[Transaction, error] {
+	return s.txs.between(ctx, from, to)
+}
+
+// AppendTouchpoints implements TouchpointStore.
+func (s *MemoryStore) AppendTouchpoints(ctx context.Context, tps ...Touchpoint) error {
+	return s.touchpoints.append(ctx, tps)
+}
+
+// Touchpoint implements TouchpointStore.
+func (s *MemoryStore) Touchpoint(ctx context.Context, id string) (Touchpoint, error) {
+	return s.touchpoints.get(ctx, id)
+}
+
+// Touchpoints implements TouchpointStore.
+func (s *MemoryStore) Touchpoints(ctx context.Context) iter.Seq2[Touchpoint, error] {
+	return s.touchpoints.all(ctx)
+}
+
+// CustomerTouchpoints implements TouchpointStore.
+func (s *MemoryStore) CustomerTouchpoints(ctx context.Context, customerID string) iter.Seq2[Touchpoint, error] {
+	return s.touchpoints.ofCustomer(ctx, customerID)
+}
+
+// TouchpointsBetween implements TouchpointStore.
+func (s *MemoryStore) TouchpointsBetween(ctx context.Context, from, to time.Time) iter.Seq2[Touchpoint, error] {
+	return s.touchpoints.between(ctx, from, to)
+}
+
+// eventLog is an append-only, ID-idempotent log of timestamped customer
+// records. Appended records are never modified, so streams read them
+// without a lock once they have captured the slice headers.
+type eventLog[T any] struct {
+	kind     string
+	key      func(*T) (id, customer string, at time.Time)
+	validate func(T) error
+	equal    func(T, T) bool
+	clone    func(T) T
+
+	mu         sync.RWMutex
+	items      []T
+	byID       map[string]int
+	byCustomer map[string][]int // each ordered by (time, id); replaced, never edited in place below its length
+	customers  []string         // sorted customer IDs; nil when stale
+	byTime     []int            // all items ordered by (time, id); nil when stale
+}
+
+func newEventLog[T any](kind string, key func(*T) (string, string, time.Time), validate func(T) error, equal func(T, T) bool, clone func(T) T) *eventLog[T] {
+	return &eventLog[T]{kind: kind, key: key, validate: validate, equal: equal, clone: clone,
+		byID: map[string]int{}, byCustomer: map[string][]int{}}
+}
+
+func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var errs []error
+	for i := range batch {
+		if err := l.validate(batch[i]); err != nil {
+			errs = append(errs, fmt.Errorf("record %d: %w", i, err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("crm: append %ss: %w", l.kind, errors.Join(errs...))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fresh := make([]int, 0, len(batch)) // indexes into batch of records to add
+	inBatch := map[string]int{}
+	for i := range batch {
+		id, _, _ := l.key(&batch[i])
+		if j, ok := l.byID[id]; ok {
+			if !l.equal(l.items[j], batch[i]) {
+				errs = append(errs, fmt.Errorf("record %d: %s %q: stored with different content: %w", i, l.kind, id, ErrExists))
+			}
+			continue
+		}
+		if j, ok := inBatch[id]; ok {
+			if !l.equal(batch[j], batch[i]) {
+				errs = append(errs, fmt.Errorf("record %d: %s %q: record %d has the same ID and different content: %w", i, l.kind, id, j, ErrExists))
+			}
+			continue
+		}
+		inBatch[id] = i
+		fresh = append(fresh, i)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("crm: append %ss: %w", l.kind, errors.Join(errs...))
+	}
+	for _, i := range fresh {
+		rec := l.clone(batch[i])
+		id, cust, _ := l.key(&rec)
+		n := len(l.items)
+		l.items = append(l.items, rec)
+		l.byID[id] = n
+		list, known := l.byCustomer[cust]
+		if !known {
+			l.customers = nil
+		}
+		l.byCustomer[cust] = l.insertOrdered(list, n)
+	}
+	if len(fresh) > 0 {
+		l.byTime = nil
+	}
+	return nil
+}
+
+// insertOrdered adds item n to list, which is ordered by (time, id). Appending
+// at the end writes only past the length readers hold; an insertion in the
+// middle copies, so that no reader sees a slice change under it.
+func (l *eventLog[T]) insertOrdered(list []int, n int) []int {
+	pos, _ := slices.BinarySearchFunc(list, n, l.compare)
+	if pos == len(list) {
+		return append(list, n)
+	}
+	out := make([]int, 0, len(list)+1+len(list)/4)
+	out = append(out, list[:pos]...)
+	out = append(out, n)
+	return append(out, list[pos:]...)
+}
+
+func (l *eventLog[T]) compare(a, b int) int {
+	ida, _, ta := l.key(&l.items[a])
+	idb, _, tb := l.key(&l.items[b])
+	if c := ta.Compare(tb); c != 0 {
+		return c
+	}
+	return cmp.Compare(ida, idb)
+}
+
+func (l *eventLog[T]) get(ctx context.Context, id string) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	i, ok := l.byID[id]
+	if !ok {
+		return zero, fmt.Errorf("crm: %s %q: %w", l.kind, id, ErrNotFound)
+	}
+	return l.clone(l.items[i]), nil
+}
+
+// all streams customer by customer. It snapshots the sorted customer list
+// once and then, a chunk of customers at a time, their index lists.
+func (l *eventLog[T]) all(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		l.mu.Lock()
+		if l.customers == nil {
+			l.customers = make([]string, 0, len(l.byCustomer))
+			for c := range l.byCustomer {
+				l.customers = append(l.customers, c)
+			}
+			slices.Sort(l.customers)
+		}
+		customers := l.customers
+		l.mu.Unlock()
+		lists := make([][]int, 0, chunk)
+		for start := 0; start < len(customers); start += chunk {
+			if err := ctx.Err(); err != nil {
+				yield(zero, err)
+				return
+			}
+			lists = lists[:0]
+			l.mu.RLock()
+			items := l.items
+			for _, c := range customers[start:min(start+chunk, len(customers))] {
+				lists = append(lists, l.byCustomer[c])
+			}
+			l.mu.RUnlock()
+			for _, list := range lists {
+				for _, i := range list {
+					if !yield(l.clone(items[i]), nil) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+func (l *eventLog[T]) ofCustomer(ctx context.Context, customerID string) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		if err := ctx.Err(); err != nil {
+			yield(zero, err)
+			return
+		}
+		l.mu.RLock()
+		items, list := l.items, l.byCustomer[customerID]
+		l.mu.RUnlock()
+		l.stream(ctx, items, list, yield)
+	}
+}
+
+func (l *eventLog[T]) between(ctx context.Context, from, to time.Time) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		if err := ctx.Err(); err != nil {
+			yield(zero, err)
+			return
+		}
+		l.mu.Lock()
+		if l.byTime == nil {
+			l.byTime = make([]int, len(l.items))
+			for i := range l.byTime {
+				l.byTime[i] = i
+			}
+			slices.SortFunc(l.byTime, l.compare)
+		}
+		items, order := l.items, l.byTime
+		l.mu.Unlock()
+		at := func(i int) time.Time { _, _, t := l.key(&items[order[i]]); return t }
+		lo := sort.Search(len(order), func(i int) bool { return !at(i).Before(from) })
+		hi := sort.Search(len(order), func(i int) bool { return !at(i).Before(to) })
+		if hi < lo {
+			hi = lo
+		}
+		l.stream(ctx, items, order[lo:hi], yield)
+	}
+}
+
+func (l *eventLog[T]) stream(ctx context.Context, items []T, list []int, yield func(T, error) bool) {
+	var zero T
+	for k, i := range list {
+		if k%chunk == chunk-1 {
+			if err := ctx.Err(); err != nil {
+				yield(zero, err)
+				return
+			}
+		}
+		if !yield(l.clone(items[i]), nil) {
+			return
+		}
+	}
+}

@@ -1,0 +1,15 @@
+package crm_test
+
+import (
+	"testing"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
+)
+
+func TestMemoryStoreConformance(t *testing.T) {
+	t.Parallel()
+	crmtest.TestCustomerStore(t, func(*testing.T) crm.CustomerStore { return crm.NewMemoryStore() })
+	crmtest.TestTransactionStore(t, func(*testing.T) crm.TransactionStore { return crm.NewMemoryStore() })
+	crmtest.TestTouchpointStore(t, func(*testing.T) crm.TouchpointStore { return crm.NewMemoryStore() })
+}

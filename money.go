@@ -1,0 +1,93 @@
+package crm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// iso4217 lists the active ISO 4217 currency codes with their minor units
+// (decimal places). Codes absent here are refused, so a typo never becomes a
+// currency of its own.
+var iso4217 = func() map[string]int32 {
+	m := map[string]int32{}
+	two := `AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD
+BTN BWP BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR
+FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD
+KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN
+NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS
+SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED VES WST XCD
+XCG YER ZAR ZMW ZWG`
+	for _, c := range strings.Fields(two) {
+		m[c] = 2
+	}
+	for _, c := range strings.Fields(`BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF`) {
+		m[c] = 0
+	}
+	for _, c := range strings.Fields(`BHD IQD JOD KWD LYD OMR TND`) {
+		m[c] = 3
+	}
+	m["CLF"], m["UYW"] = 4, 4
+	return m
+}()
+
+// MinorUnits returns the number of decimal places of an ISO 4217 currency
+// (2 for USD, 0 for JPY, 3 for KWD) and whether the code is known.
+func MinorUnits(currency string) (int32, bool) {
+	d, ok := iso4217[currency]
+	return d, ok
+}
+
+// ValidCurrency reports whether code is an active ISO 4217 currency code.
+func ValidCurrency(code string) bool {
+	_, ok := iso4217[code]
+	return ok
+}
+
+// Money is an exact amount in one currency.
+type Money struct {
+	Amount   decimal.Decimal `json:"amount"`
+	Currency string          `json:"currency"`
+}
+
+// NewMoney returns amount in currency; it does not validate the code.
+func NewMoney(amount decimal.Decimal, currency string) Money {
+	return Money{Amount: amount, Currency: currency}
+}
+
+// Add returns m + o. Adding different currencies is an error wrapping
+// ErrInvalid: crmkit never converts silently.
+func (m Money) Add(o Money) (Money, error) {
+	if m.Currency != o.Currency {
+		return Money{}, fmt.Errorf("crm: add %s to %s: currencies differ: %w", o.Currency, m.Currency, ErrInvalid)
+	}
+	return Money{Amount: m.Amount.Add(o.Amount), Currency: m.Currency}, nil
+}
+
+// Round returns m rounded half away from zero to its currency's minor unit
+// (unknown currencies round to 2 places).
+func (m Money) Round() Money {
+	d, ok := MinorUnits(m.Currency)
+	if !ok {
+		d = 2
+	}
+	return Money{Amount: m.Amount.Round(d), Currency: m.Currency}
+}
+
+// Equal reports whether m and o have the same currency and numerically equal
+// amounts (1.5 equals 1.50).
+func (m Money) Equal(o Money) bool {
+	return m.Currency == o.Currency && m.Amount.Equal(o.Amount)
+}
+
+func (m Money) String() string {
+	return m.Amount.String() + " " + m.Currency
+}
+
+// MoneyFromFloat converts a model's float64 result to money rounded to the
+// currency's minor unit. This is the one documented point where float
+// results become money.
+func MoneyFromFloat(f float64, currency string) Money {
+	return Money{Amount: decimal.NewFromFloat(f), Currency: currency}.Round()
+}

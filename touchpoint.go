@@ -1,0 +1,71 @@
+package crm
+
+import (
+	"fmt"
+	"time"
+)
+
+// TouchpointKind is what happened at a touchpoint.
+type TouchpointKind string
+
+// Common touchpoint kinds; hosts may use other lowercase names.
+const (
+	TouchVisit     TouchpointKind = "visit"     // browsed, walked in, opened the app
+	TouchInquiry   TouchpointKind = "inquiry"   // asked a question
+	TouchPurchase  TouchpointKind = "purchase"  // bought something (the money is a Transaction)
+	TouchSupport   TouchpointKind = "support"   // got help with a problem
+	TouchComplaint TouchpointKind = "complaint" // complained
+	TouchCampaign  TouchpointKind = "campaign"  // received or answered a campaign message
+	TouchService   TouchpointKind = "service"   // a service appointment or delivery
+	TouchSurvey    TouchpointKind = "survey"    // answered a survey
+)
+
+// Rating is an experience rating on the crmkit scale: 1 very poor, 2 poor,
+// 3 acceptable, 4 good, 5 excellent. 0 means not rated.
+type Rating int8
+
+// Rating bounds.
+const (
+	NotRated  Rating = 0
+	MinRating Rating = 1
+	MaxRating Rating = 5
+)
+
+// Touchpoint is one contact between a customer and the company, on any
+// channel, with how the customer experienced it.
+type Touchpoint struct {
+	ID         string         `json:"id"`
+	CustomerID string         `json:"customer_id"`
+	Time       time.Time      `json:"time"`
+	Channel    Channel        `json:"channel"`
+	Kind       TouchpointKind `json:"kind"`
+	Experience Rating         `json:"experience,omitempty"`
+	Note       string         `json:"note,omitempty"`
+}
+
+// Validate reports every problem with tp at once.
+func (tp Touchpoint) Validate() error {
+	var p problems
+	validateID(&p, "id", tp.ID)
+	validateID(&p, "customer_id", tp.CustomerID)
+	if tp.Time.IsZero() {
+		p.add("time", "must be set")
+	}
+	if !tp.Channel.Valid() {
+		p.add("channel", "%q is not a channel name", tp.Channel)
+	}
+	if !tokenPattern.MatchString(string(tp.Kind)) {
+		p.add("kind", "%q is not a touchpoint kind", tp.Kind)
+	}
+	if tp.Experience != NotRated && (tp.Experience < MinRating || tp.Experience > MaxRating) {
+		p.add("experience", "%d is outside the scale 1..5 (0 = not rated)", tp.Experience)
+	}
+	return p.err(fmt.Sprintf("touchpoint %q", tp.ID))
+}
+
+// Equal reports whether tp and o are the same record (times compared with
+// time.Time.Equal).
+func (tp Touchpoint) Equal(o Touchpoint) bool {
+	return tp.ID == o.ID && tp.CustomerID == o.CustomerID && tp.Time.Equal(o.Time) &&
+		tp.Channel == o.Channel && tp.Kind == o.Kind && tp.Experience == o.Experience && tp.Note == o.Note
+}
