@@ -248,7 +248,11 @@ func (rs *rows) parseTime(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("not a time in layout %q", strings.Join(layouts, `" or "`))
+	quoted := make([]string, len(layouts))
+	for i, l := range layouts {
+		quoted[i] = strconv.Quote(l)
+	}
+	return time.Time{}, fmt.Errorf("not a time in layout %s", strings.Join(quoted, " or "))
 }
 
 func (rs *rows) parseDecimal(s string) (decimal.Decimal, error) {

@@ -33,7 +33,7 @@ var Channels = []Channel{ChannelWeb, ChannelApp, ChannelPhone, ChannelStore, Cha
 
 // Valid reports whether c is a lowercase name: a letter followed by
 // letters, digits or underscores.
-func (c Channel) Valid() bool { return tokenPattern.MatchString(string(c)) }
+func (c Channel) Valid() bool { return isToken(string(c)) }
 
 // RelationshipStyle is how a customer wants to be served. Some want quick,
 // automated transactions and no small talk; others want an account manager

@@ -54,7 +54,7 @@ func (tp Touchpoint) Validate() error {
 	if !tp.Channel.Valid() {
 		p.add("channel", "%q is not a channel name", tp.Channel)
 	}
-	if !tokenPattern.MatchString(string(tp.Kind)) {
+	if !isToken(string(tp.Kind)) {
 		p.add("kind", "%q is not a touchpoint kind", tp.Kind)
 	}
 	if tp.Experience != NotRated && (tp.Experience < MinRating || tp.Experience > MaxRating) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"time"
 )
 
@@ -191,13 +190,28 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// identifierPattern is the shape of attribute names, tags-free field names
-// and other names that rule texts refer to without quoting.
-var identifierPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// IsIdentifier reports whether s can name an attribute: an ASCII letter or
+// underscore followed by letters, digits or underscores. Rule texts refer to
+// such names without quoting.
+func IsIdentifier(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
 
-// tokenPattern is the shape of channel and kind names: lowercase words.
-var tokenPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-
-// IsIdentifier reports whether s can name an attribute: a letter or
-// underscore followed by letters, digits or underscores.
-func IsIdentifier(s string) bool { return identifierPattern.MatchString(s) }
+// isToken reports whether s is a lowercase name (channels, kinds): a
+// lowercase ASCII letter followed by lowercase letters, digits or
+// underscores.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || i > 0 && (c == '_' || '0' <= c && c <= '9')) {
+			return false
+		}
+	}
+	return s != ""
+}

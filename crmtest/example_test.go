@@ -1,0 +1,28 @@
+package crmtest_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
+)
+
+func ExampleGenerator() {
+	cfg := crmtest.DefaultConfig()
+	cfg.Customers = 1000
+	g, err := crmtest.NewGenerator(cfg)
+	if err != nil {
+		panic(err)
+	}
+	s := crm.NewMemoryStore()
+	if err := g.Load(context.Background(), s); err != nil {
+		panic(err)
+	}
+	c, _ := s.Customer(context.Background(), crmtest.CustomerID(0))
+	fmt.Println(c.ID, c.Demographics.Country, c.Preferences.Style)
+	fmt.Printf("true BG/NBD parameters (days): %+v\n", g.Config().Purchase)
+	// Output:
+	// C0000000 CN automated
+	// true BG/NBD parameters (days): {R:1 Alpha:30 A:0.6 B:6}
+}
