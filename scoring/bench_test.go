@@ -1,0 +1,65 @@
+package scoring_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/scoring"
+)
+
+func generated(b *testing.B, customers int) []crm.Transaction {
+	cfg := crmtest.DefaultConfig()
+	cfg.Customers = customers
+	cfg.ProspectShare = 0
+	g, err := crmtest.NewGenerator(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var txs []crm.Transaction
+	for tx, _ := range g.Transactions() {
+		txs = append(txs, tx)
+	}
+	return txs
+}
+
+// BenchmarkSummarize: about 1.1M transactions of 100k customers.
+func BenchmarkSummarize(b *testing.B) {
+	txs := generated(b, 100_000)
+	asOf := crmtest.DefaultConfig().End
+	b.ReportMetric(float64(len(txs)), "tx")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := scoring.Summarize(context.Background(), seq(txs...), asOf, scoring.SummaryOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFitBGNBDCDNOW fits the CDNOW summary (2,357 customers).
+func BenchmarkFitBGNBDCDNOW(b *testing.B) {
+	rows := cdnowRowsB(b)
+	b.ReportMetric(float64(len(rows)), "rows")
+	for b.Loop() {
+		if _, err := scoring.FitBGNBD(context.Background(), rows, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFitBGNBDGenerated fits 100k generated customers, daily periods.
+func BenchmarkFitBGNBDGenerated(b *testing.B) {
+	txs := generated(b, 100_000)
+	sums, err := scoring.Summarize(context.Background(), seq(txs...), crmtest.DefaultConfig().End, scoring.SummaryOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := scoring.Compress(sums)
+	b.ReportMetric(float64(len(rows)), "rows")
+	for b.Loop() {
+		if _, err := scoring.FitBGNBD(context.Background(), rows, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

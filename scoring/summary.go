@@ -1,0 +1,349 @@
+package scoring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/crmkit/crm"
+)
+
+// PeriodUnit is the calendar unit purchases are grouped by.
+type PeriodUnit uint8
+
+// Period units.
+const (
+	Day PeriodUnit = iota + 1
+	Week
+	Month
+)
+
+func (u PeriodUnit) String() string {
+	switch u {
+	case Day:
+		return "day"
+	case Week:
+		return "week"
+	case Month:
+		return "month"
+	}
+	return fmt.Sprintf("PeriodUnit(%d)", uint8(u))
+}
+
+// SummaryOptions control Summarize. The zero value means one-day periods in
+// UTC, times in days, and the currency of the first transaction.
+type SummaryOptions struct {
+	// Unit and Length set the period: Length units per period (default 1).
+	// Weeks start on Monday.
+	Unit   PeriodUnit
+	Length int
+	// Scale divides recency and T, converting periods to the model's time
+	// unit: one-day periods with Scale 7 give times in weeks (CDNOW's
+	// convention). Default 1.
+	Scale float64
+	// Location decides which calendar day a time falls on; default UTC.
+	Location *time.Location
+	// Currency, when set, is required of every transaction; otherwise the
+	// first transaction's currency is, and a second currency is an error.
+	Currency string
+}
+
+// Summary is one customer's purchase history reduced to what the
+// customer-base models read, following the CLV literature's conventions:
+// Frequency is the number of repeat purchase periods (several purchases in
+// one period count once); Recency is the customer's age at the last purchase
+// period (last − first); T is the age at asOf; Monetary is the mean spend of
+// the repeat periods (the first period excluded), 0 when Frequency is 0.
+// Recency and T are in periods divided by SummaryOptions.Scale.
+//
+// Refunds reduce spend: a refund is subtracted from the spend of its own
+// period if that period has a purchase, otherwise from the latest purchase
+// period before it (it returns something bought earlier); a period's spend
+// never goes below zero. A refund never creates or removes a purchase
+// period. Refunds before the first purchase are ignored for spend and
+// counted in Total.
+type Summary struct {
+	CustomerID string          `json:"customer_id"`
+	Frequency  int             `json:"frequency"`
+	Recency    float64         `json:"recency"`
+	T          float64         `json:"t"`
+	Monetary   float64         `json:"monetary"`
+	Count      int             `json:"count"` // purchases (not periods), refunds excluded
+	Total      decimal.Decimal `json:"total"` // net of refunds, exact
+	Currency   string          `json:"currency"`
+	First      time.Time       `json:"first"`
+	Last       time.Time       `json:"last"` // last purchase
+}
+
+// SummaryError reports a transaction Summarize cannot use.
+type SummaryError struct {
+	TransactionID string
+	Problem       string
+}
+
+func (e *SummaryError) Error() string {
+	return fmt.Sprintf("scoring: summarize: transaction %q: %s", e.TransactionID, e.Problem)
+}
+
+// Unwrap returns crm.ErrInvalid.
+func (e *SummaryError) Unwrap() error { return crm.ErrInvalid }
+
+// Summarize reduces a stream of transactions to one Summary per customer
+// who made at least one purchase at or before asOf, in the order customers
+// first appear. Transactions after asOf are ignored.
+//
+// The stream must be grouped by customer — each customer's transactions
+// contiguous, in any order within the group — which is what
+// crm.TransactionStore.Transactions yields. Memory then grows with the
+// number of customers plus one customer's history, never with the whole
+// stream. A customer appearing in two groups is an error.
+func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf time.Time, opt SummaryOptions) ([]Summary, error) {
+	p, err := newPeriodizer(opt)
+	if err != nil {
+		return nil, err
+	}
+	asOfPeriod := p.index(asOf)
+	currency := opt.Currency
+	var out []Summary
+	done := map[string]bool{}
+	var group []entry // the current customer's purchases and refunds
+	var total exactSum
+	current, firstID := "", ""
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		if done[current] {
+			return &SummaryError{TransactionID: firstID, Problem: fmt.Sprintf("customer %q appears again after other customers: the stream must be grouped by customer", current)}
+		}
+		done[current] = true
+		if s, ok := summarizeOne(group, p, asOfPeriod); ok {
+			s.CustomerID, s.Currency, s.Total = current, currency, total.value()
+			out = append(out, s)
+		}
+		group, total = group[:0], exactSum{}
+		return nil
+	}
+	n := 0
+	for tx, err := range txs {
+		if err != nil {
+			return nil, err
+		}
+		if n++; n%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if tx.Time.After(asOf) {
+			continue
+		}
+		if currency == "" {
+			currency = tx.Currency
+		}
+		if tx.Currency != currency {
+			return nil, &SummaryError{TransactionID: tx.ID, Problem: fmt.Sprintf("currency %s, expected %s (summaries never mix currencies)", tx.Currency, currency)}
+		}
+		if tx.CustomerID != current {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			current, firstID = tx.CustomerID, tx.ID
+		}
+		total.add(tx.SignedAmount())
+		group = append(group, entry{at: tx.Time, period: p.index(tx.Time), amount: tx.Amount.InexactFloat64(), refund: tx.Kind == crm.Refund, id: tx.ID})
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// entry is the part of a transaction a summary needs.
+type entry struct {
+	at     time.Time
+	period int64
+	amount float64
+	refund bool
+	id     string
+}
+
+type periodSpend struct {
+	index int64
+	spend float64
+}
+
+func summarizeOne(group []entry, p periodizer, asOfPeriod int64) (Summary, bool) {
+	if !slices.IsSortedFunc(group, byTime) {
+		slices.SortFunc(group, byTime)
+	}
+	var s Summary
+	periods := make([]periodSpend, 0, len(group))
+	for i := range group {
+		e := &group[i]
+		last := len(periods) - 1
+		if e.refund {
+			// Subtract from this period if it has a purchase, else from the
+			// latest purchase period before it: both are periods[last],
+			// because refunds never add periods. With no purchase yet there
+			// is nothing to return, and the refund counts in Total only.
+			if last >= 0 {
+				periods[last].spend = math.Max(0, periods[last].spend-e.amount)
+			}
+			continue
+		}
+		s.Count++
+		if s.First.IsZero() {
+			s.First = e.at
+		}
+		s.Last = e.at
+		if last >= 0 && periods[last].index == e.period {
+			periods[last].spend += e.amount
+			continue
+		}
+		periods = append(periods, periodSpend{index: e.period, spend: e.amount})
+	}
+	if len(periods) == 0 {
+		return s, false
+	}
+	first, last := periods[0].index, periods[len(periods)-1].index
+	s.Frequency = len(periods) - 1
+	s.Recency = float64(last-first) / p.scale
+	s.T = float64(asOfPeriod-first) / p.scale
+	if s.Frequency > 0 {
+		sum := 0.0
+		for _, ps := range periods[1:] {
+			sum += ps.spend
+		}
+		s.Monetary = sum / float64(s.Frequency)
+	}
+	return s, true
+}
+
+func byTime(a, b entry) int {
+	if c := a.at.Compare(b.at); c != 0 {
+		return c
+	}
+	// A purchase sorts before a refund at the same instant, so the refund
+	// has something to return.
+	if a.refund != b.refund {
+		if b.refund {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// exactSum adds decimals exactly, in int64 nanounits while they fit and in
+// decimal arithmetic after that: exact either way, and cheap on the common
+// path.
+type exactSum struct {
+	nanos int64
+	big   decimal.Decimal
+	slow  bool
+}
+
+func (e *exactSum) add(d decimal.Decimal) {
+	if !e.slow {
+		// v = coefficient · 10^(exp+9) has at most 18 digits, so it fits.
+		if exp := d.Exponent(); exp >= -9 && exp <= 0 && d.NumDigits()+int(exp)+9 <= 18 {
+			v := d.CoefficientInt64() * pow10[exp+9]
+			if s := e.nanos + v; (v >= 0) == (s >= e.nanos) {
+				e.nanos = s
+				return
+			}
+		}
+		e.slow = true
+		e.big = decimal.New(e.nanos, -9)
+	}
+	e.big = e.big.Add(d)
+}
+
+func (e *exactSum) value() decimal.Decimal {
+	if e.slow {
+		return e.big
+	}
+	return decimal.New(e.nanos, -9)
+}
+
+var pow10 = [10]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
+
+type periodizer struct {
+	unit   PeriodUnit
+	length int64
+	scale  float64
+	loc    *time.Location
+}
+
+func newPeriodizer(opt SummaryOptions) (periodizer, error) {
+	p := periodizer{unit: opt.Unit, length: int64(opt.Length), scale: opt.Scale, loc: opt.Location}
+	var errs []error
+	if p.unit == 0 {
+		p.unit = Day
+	}
+	if p.unit > Month {
+		errs = append(errs, &crm.FieldError{Field: "unit", Problem: fmt.Sprintf("unknown period unit %d", p.unit)})
+	}
+	if p.length == 0 {
+		p.length = 1
+	}
+	if p.length < 0 {
+		errs = append(errs, &crm.FieldError{Field: "length", Problem: "must be positive"})
+	}
+	if p.scale == 0 {
+		p.scale = 1
+	}
+	if !(p.scale > 0) || math.IsInf(p.scale, 0) {
+		errs = append(errs, &crm.FieldError{Field: "scale", Problem: "must be positive and finite"})
+	}
+	if p.loc == nil {
+		p.loc = time.UTC
+	}
+	if opt.Currency != "" && !crm.ValidCurrency(opt.Currency) {
+		errs = append(errs, &crm.FieldError{Field: "currency", Problem: fmt.Sprintf("%q is not an ISO 4217 code", opt.Currency)})
+	}
+	if len(errs) > 0 {
+		return p, fmt.Errorf("scoring: summary options: %w", errors.Join(errs...))
+	}
+	return p, nil
+}
+
+// index returns the number of the period t falls in: consecutive periods
+// have consecutive numbers.
+func (p periodizer) index(t time.Time) int64 {
+	if p.unit == Day && p.loc == time.UTC {
+		return floorDiv(floorDiv(t.Unix(), 86400), p.length)
+	}
+	y, m, d := t.In(p.loc).Date()
+	var i int64
+	switch p.unit {
+	case Month:
+		i = int64(y)*12 + int64(m) - 1
+	case Week:
+		// Days since Monday 1970-01-05 (days since epoch + 3), floored to weeks.
+		i = floorDiv(civilDays(y, m, d)-4, 7)
+	default:
+		i = civilDays(y, m, d)
+	}
+	return floorDiv(i, p.length)
+}
+
+// civilDays counts days from 1970-01-01 to the given date (negative before).
+func civilDays(y int, m time.Month, d int) int64 {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}

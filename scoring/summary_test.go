@@ -1,0 +1,182 @@
+package scoring_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/scoring"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func tx(id, customer, when, amount string) crm.Transaction {
+	return crm.Transaction{ID: id, CustomerID: customer, Time: day(when), Amount: decimal.RequireFromString(amount), Currency: "USD", Kind: crm.Purchase}
+}
+
+func refund(id, customer, when, amount string) crm.Transaction {
+	t := tx(id, customer, when, amount)
+	t.Kind = crm.Refund
+	return t
+}
+
+func seq(txs ...crm.Transaction) func(func(crm.Transaction, error) bool) {
+	return func(yield func(crm.Transaction, error) bool) {
+		for _, t := range txs {
+			if !yield(t, nil) {
+				return
+			}
+		}
+	}
+}
+
+// The worked example of ../shared/data/README.md.
+func TestSummarizeReadmeExample(t *testing.T) {
+	got, err := scoring.Summarize(context.Background(), seq(
+		tx("a", "1", "2015-02-01", "10"), tx("b", "1", "2015-02-06", "20"),
+		tx("c", "2", "2015-01-01", "5"),
+		tx("d", "3", "2015-01-01", "1"), tx("e", "3", "2015-01-02", "2"), tx("f", "3", "2015-01-05", "3"),
+	), day("2015-02-07"), scoring.SummaryOptions{})
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	want := [][3]float64{{1, 5, 6}, {0, 0, 37}, {2, 4, 37}}
+	for i, s := range got {
+		require.Equal(t, want[i], [3]float64{float64(s.Frequency), s.Recency, s.T}, s.CustomerID)
+	}
+	require.Equal(t, 20.0, got[0].Monetary)
+	require.Equal(t, 2.5, got[2].Monetary, "mean of the repeat periods 2 and 3")
+	require.Equal(t, 0.0, got[1].Monetary)
+	require.Equal(t, "6", got[2].Total.String())
+}
+
+func TestSummarizePeriodsAndRefunds(t *testing.T) {
+	ctx := context.Background()
+	txs := []crm.Transaction{
+		refund("r0", "c", "2025-01-01", "4"),  // before any purchase: Total only
+		tx("t1", "c", "2025-01-06", "10"),     // Monday
+		tx("t2", "c", "2025-01-12", "30"),     // Sunday, same week
+		tx("t3", "c", "2025-01-13", "50"),     // next Monday
+		refund("r1", "c", "2025-01-20", "20"), // refund-only week: reduces the latest purchase period
+		tx("t4", "c", "2025-03-01", "100"),
+		refund("r2", "c", "2025-03-01", "150"), // more than the period: floored at zero
+	}
+	weekly, err := scoring.Summarize(ctx, seq(txs...), day("2025-03-31"), scoring.SummaryOptions{Unit: scoring.Week})
+	require.NoError(t, err)
+	require.Len(t, weekly, 1)
+	s := weekly[0]
+	require.Equal(t, 2, s.Frequency, "weeks of Jan 6, Jan 13, Feb 24")
+	require.Equal(t, 7.0, s.Recency)
+	require.Equal(t, 12.0, s.T)
+	require.Equal(t, 15.0, s.Monetary, "(50-20 + max(0, 100-150)) / 2")
+	require.Equal(t, 4, s.Count)
+	require.Equal(t, "16", s.Total.String(), "190 bought - 174 refunded")
+	require.True(t, s.First.Equal(day("2025-01-06")))
+	require.True(t, s.Last.Equal(day("2025-03-01")))
+
+	monthly, err := scoring.Summarize(ctx, seq(txs...), day("2025-03-31"), scoring.SummaryOptions{Unit: scoring.Month})
+	require.NoError(t, err)
+	require.Equal(t, 1, monthly[0].Frequency)
+	require.Equal(t, 2.0, monthly[0].Recency)
+
+	// Transactions after asOf are ignored; a customer with only refunds or
+	// nothing before asOf gets no summary.
+	early, err := scoring.Summarize(ctx, seq(txs...), day("2025-01-05"), scoring.SummaryOptions{})
+	require.NoError(t, err)
+	require.Empty(t, early)
+}
+
+func TestSummarizeRefusals(t *testing.T) {
+	ctx := context.Background()
+	_, err := scoring.Summarize(ctx, seq(tx("a", "1", "2025-01-01", "1"), tx("b", "2", "2025-01-01", "1"), tx("c", "1", "2025-01-02", "1")), day("2025-02-01"), scoring.SummaryOptions{})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.Contains(t, err.Error(), `"c"`)
+	require.Contains(t, err.Error(), "grouped by customer")
+	eur := tx("b", "1", "2025-01-02", "1")
+	eur.Currency = "EUR"
+	_, err = scoring.Summarize(ctx, seq(tx("a", "1", "2025-01-01", "1"), eur), day("2025-02-01"), scoring.SummaryOptions{})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.Contains(t, err.Error(), "currency EUR, expected USD")
+	_, err = scoring.Summarize(ctx, seq(), day("2025-02-01"), scoring.SummaryOptions{Unit: 9, Length: -1, Scale: -2})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	for _, f := range []string{"unit", "length", "scale"} {
+		require.Contains(t, err.Error(), f)
+	}
+}
+
+func TestSummarizeExactTotals(t *testing.T) {
+	got, err := scoring.Summarize(context.Background(), seq(
+		tx("a", "1", "2025-01-01", "0.1"), tx("b", "1", "2025-01-02", "0.2"),
+		tx("c", "1", "2025-01-03", "12345678901234567890.123456789"),
+	), day("2025-02-01"), scoring.SummaryOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "12345678901234567890.423456789", got[0].Total.String())
+}
+
+func readCSV(t testing.TB, path string) [][]string {
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var rows [][]string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rows = append(rows, strings.Split(strings.TrimRight(sc.Text(), "\r"), ","))
+	}
+	require.NoError(t, sc.Err())
+	return rows[1:]
+}
+
+// Summarising CDNOW_sample.txt by sample_id to 1997-09-30, daily periods in
+// weeks, reproduces cdnow_customers_summary.csv to 2 dp.
+func TestSummarizeReproducesCDNOW(t *testing.T) {
+	f, err := os.Open(crmtest.ReferenceData(t, "cdnow", "CDNOW_sample.txt"))
+	require.NoError(t, err)
+	defer f.Close()
+	store := crm.NewMemoryStore()
+	_, err = crm.ImportTransactions(context.Background(), store, f, crm.TransactionCSV{
+		Format:   crm.CSVFormat{Whitespace: true, TimeLayouts: []string{"20060102"}},
+		Columns:  crm.TransactionColumns{CustomerID: crm.ColumnAt(2), Time: crm.ColumnAt(3), Amount: crm.ColumnAt(5)},
+		Currency: "USD",
+	}, crm.ImportOptions{})
+	require.NoError(t, err)
+	got, err := scoring.Summarize(context.Background(), store.Transactions(context.Background()), day("1997-09-30"), scoring.SummaryOptions{Scale: 7})
+	require.NoError(t, err)
+	byID := map[int]scoring.Summary{}
+	for _, s := range got {
+		id, err := strconv.Atoi(s.CustomerID)
+		require.NoError(t, err)
+		byID[id] = s
+	}
+	want := readCSV(t, crmtest.ReferenceData(t, "cdnow", "cdnow_customers_summary.csv"))
+	require.Len(t, want, 2357)
+	require.Len(t, got, 2357)
+	withTx := readCSV(t, crmtest.ReferenceData(t, "cdnow", "cdnow_customers_summary_with_transactions.csv"))
+	for i, row := range want {
+		id, _ := strconv.Atoi(row[0])
+		s, ok := byID[id]
+		require.True(t, ok, "customer %d missing", id)
+		require.Equal(t, row[1], strconv.Itoa(s.Frequency), "customer %d frequency", id)
+		for k, v := range []float64{s.Recency, s.T} {
+			wantV, _ := strconv.ParseFloat(row[2+k], 64)
+			require.InDelta(t, wantV, v, 0.005+1e-9, "customer %d column %d", id, 2+k)
+		}
+		zbar, _ := strconv.ParseFloat(withTx[i][4], 64)
+		require.InDelta(t, zbar, s.Monetary, 0.005+1e-9, "customer %d mean repeat spend", id)
+	}
+	require.True(t, slices.IsSortedFunc(got, func(a, b scoring.Summary) int { return strings.Compare(a.CustomerID, b.CustomerID) }))
+}
