@@ -226,7 +226,8 @@ func (rs *rows) columnName(i int) string {
 	return "#" + strconv.Itoa(i+1)
 }
 
-// field returns record[i] trimmed, with ok=false when the record is short.
+// field returns record[i] trimmed, or a *RowError naming the column when the
+// record is too short to have it.
 func (rs *rows) field(rec []string, i int) (string, error) {
 	if i >= len(rec) {
 		return "", &RowError{Line: rs.line, Column: rs.columnName(i), Err: fmt.Errorf("row has %d fields", len(rec))}

@@ -57,36 +57,11 @@ func (p *problems) add(field, format string, args ...any) {
 	*p = append(*p, &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
 }
 
-func (p *problems) addAll(prefix string, err error) {
-	if err == nil {
-		return
-	}
-	for _, e := range unjoin(err) {
-		var fe *FieldError
-		if errors.As(e, &fe) {
-			*p = append(*p, &FieldError{Field: prefix + "." + fe.Field, Problem: fe.Problem})
-			continue
-		}
-		*p = append(*p, e)
-	}
-}
-
 func (p problems) err(what string) error {
 	if len(p) == 0 {
 		return nil
 	}
 	return &ValidationError{What: what, Problems: p}
-}
-
-func unjoin(err error) []error {
-	var v *ValidationError
-	if errors.As(err, &v) {
-		return v.Problems
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // ValidationError lists every problem found in one record. It wraps

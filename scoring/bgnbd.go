@@ -110,13 +110,12 @@ func (m *BGNBD) ProbabilityAlive(x, tx, T float64) float64 {
 func (m *BGNBD) ProbabilityOfPurchases(n int, t float64) float64 {
 	r, alpha, a, b := m.R, m.Alpha, m.A, m.B
 	x := float64(n)
-	lbeta := func(p, q float64) float64 { return mathext.Lbeta(p, q) }
 	lgRx, _ := math.Lgamma(r + x)
 	lgR, _ := math.Lgamma(r)
 	lgX1, _ := math.Lgamma(x + 1)
 	logQ := math.Log(alpha / (alpha + t))
 	logP := math.Log(t / (alpha + t))
-	first := math.Exp(lbeta(a, b+x) - lbeta(a, b) + lgRx - lgR - lgX1 + r*logQ + x*logP)
+	first := math.Exp(mathext.Lbeta(a, b+x) - mathext.Lbeta(a, b) + lgRx - lgR - lgX1 + r*logQ + x*logP)
 	if n == 0 {
 		return first
 	}
@@ -127,7 +126,7 @@ func (m *BGNBD) ProbabilityOfPurchases(n int, t float64) float64 {
 		lgJ1, _ := math.Lgamma(fj + 1)
 		sum += math.Exp(lgRj - lgR - lgJ1 + fj*logP)
 	}
-	second := math.Exp(lbeta(a+1, b+x-1)-lbeta(a, b)) * (1 - math.Exp(r*logQ)*sum)
+	second := math.Exp(mathext.Lbeta(a+1, b+x-1)-mathext.Lbeta(a, b)) * (1 - math.Exp(r*logQ)*sum)
 	return first + second
 }
 
