@@ -22,52 +22,13 @@ type BGNBD struct {
 	Customers     float64    `json:"customers"` // total weight fitted
 }
 
-// bgnbdLogLikelihood is the log-likelihood of one history.
-func bgnbdLogLikelihood(r, alpha, a, b, x, tx, T float64) float64 {
-	lgRx, _ := math.Lgamma(r + x)
-	lgR, _ := math.Lgamma(r)
-	lgAB, _ := math.Lgamma(a + b)
-	lgBx, _ := math.Lgamma(b + x)
-	lgB, _ := math.Lgamma(b)
-	lgABx, _ := math.Lgamma(a + b + x)
-	a1 := lgRx - lgR + r*math.Log(alpha)
-	a2 := lgAB + lgBx - lgB - lgABx
-	a3 := -(r + x) * math.Log(alpha+T)
-	if x == 0 {
-		return a1 + a2 + a3
-	}
-	a4 := math.Log(a) - math.Log(b+x-1) - (r+x)*math.Log(alpha+tx)
-	return a1 + a2 + logAddExp(a3, a4)
-}
-
-func logAddExp(u, v float64) float64 {
-	m := math.Max(u, v)
-	return m + math.Log(math.Exp(u-m)+math.Exp(v-m))
-}
-
 // FitBGNBD fits the model to rows by maximum likelihood.
 func FitBGNBD(ctx context.Context, rows []Row, opt *FitOptions) (*BGNBD, error) {
-	if err := validateRows("BG/NBD", rows, false); err != nil {
-		return nil, err
-	}
-	nll := func(p []float64) float64 {
-		s := 0.0
-		for _, row := range rows {
-			s += row.Weight * bgnbdLogLikelihood(p[0], p[1], p[2], p[3], row.Frequency, row.Recency, row.T)
-		}
-		return -s
-	}
-	meanT := 0.0
-	total := 0.0
-	for _, r := range rows {
-		meanT += r.Weight * r.T
-		total += r.Weight
-	}
-	params, se, ll, err := fitLogParams(ctx, "BG/NBD", []string{"r", "alpha", "a", "b"}, nll, total, []float64{1, math.Max(1, meanT/total), 1, 1}, opt)
+	p, se, ll, total, err := fitBetaGeo(ctx, "BG/NBD", rows, 0, opt)
 	if err != nil {
 		return nil, err
 	}
-	m := &BGNBD{R: params[0], Alpha: params[1], A: params[2], B: params[3], LogLikelihood: ll, Customers: total}
+	m := &BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3], LogLikelihood: ll, Customers: total}
 	copy(m.StdErr[:], se)
 	return m, nil
 }

@@ -102,15 +102,38 @@ func validateRows(model string, rows []Row, discrete bool) error {
 	return nil
 }
 
-// fitLogParams minimises nll over log-parameters with BFGS, then computes
-// standard errors of the natural parameters from the numerical Hessian of
-// the (unpenalised) negative log-likelihood.
+// objective is a negative log-likelihood at natural parameters p. When grad
+// is not nil it also stores the gradient with respect to p there.
+type objective func(p, grad []float64) float64
+
+// numericGradient turns a plain negative log-likelihood into an objective
+// with central finite-difference gradients, for models whose derivatives
+// have no convenient closed form.
+func numericGradient(nll func(p []float64) float64) objective {
+	return func(p, grad []float64) float64 {
+		f := nll(p)
+		if grad != nil {
+			fd.Gradient(grad, func(q []float64) float64 { return nll(q) }, p, &fd.Settings{Formula: fd.Central, Step: 1e-6})
+		}
+		return f
+	}
+}
+
+// fitLogParams minimises the objective over log-parameters with BFGS, then
+// computes standard errors of the natural parameters from the Hessian of
+// the unpenalised negative log-likelihood.
+//
+// withValue says that the gradient costs little more than the value, so
+// every evaluation computes both.
 //
 // The optimiser sees the negative log-likelihood per unit of weight, so that
 // its convergence thresholds mean the same for 100 customers or a million.
-func fitLogParams(ctx context.Context, model string, names []string, nll func(p []float64) float64, weight float64, initial []float64, opt *FitOptions) (params, stdErr []float64, ll float64, err error) {
+func fitLogParams(ctx context.Context, model string, names []string, nll objective, withValue bool, weight float64, initial []float64, opt *FitOptions) (params, stdErr []float64, ll float64, err error) {
 	if opt == nil {
 		opt = &FitOptions{}
+	}
+	if !(opt.Penalizer >= 0) || math.IsInf(opt.Penalizer, 0) {
+		return nil, nil, 0, &FitError{Model: model, Reason: fmt.Sprintf("penalizer %v must be ≥ 0 and finite", opt.Penalizer)}
 	}
 	if opt.Initial != nil {
 		if len(opt.Initial) != len(initial) {
@@ -120,21 +143,34 @@ func fitLogParams(ctx context.Context, model string, names []string, nll func(p 
 	}
 	x0 := make([]float64, len(initial))
 	for i, v := range initial {
-		if !(v > 0) {
-			return nil, nil, 0, &FitError{Model: model, Reason: fmt.Sprintf("initial %s = %v is not positive", names[i], v)}
+		if !(v > 0) || math.IsInf(v, 0) {
+			return nil, nil, 0, &FitError{Model: model, Reason: fmt.Sprintf("initial %s = %v is not positive and finite", names[i], v)}
 		}
 		x0[i] = math.Log(v)
 	}
 	natural := make([]float64, len(x0))
-	objective := func(x []float64) float64 {
-		pen := 0.0
+	gradP := make([]float64, len(x0))
+	pen := opt.Penalizer
+	eval := func(x, grad []float64) float64 {
+		sq := 0.0
 		for i, v := range x {
 			natural[i] = math.Exp(v)
-			pen += natural[i] * natural[i]
+			sq += natural[i] * natural[i]
 		}
-		f := (nll(natural) + opt.Penalizer*pen) / weight
+		var g []float64
+		if grad != nil {
+			g = gradP
+		}
+		f := (nll(natural, g) + pen*sq) / weight
 		if math.IsNaN(f) {
-			return math.Inf(1)
+			f = math.Inf(1)
+		}
+		for i := range grad {
+			// Chain rule through p = exp(x).
+			grad[i] = (g[i]*natural[i] + 2*pen*natural[i]*natural[i]) / weight
+			if math.IsNaN(grad[i]) {
+				grad[i] = 0
+			}
 		}
 		return f
 	}
@@ -142,19 +178,37 @@ func fitLogParams(ctx context.Context, model string, names []string, nll func(p 
 	if maxIter <= 0 {
 		maxIter = 2000
 	}
+	// gonum asks for the value and then the gradient at the same point;
+	// when the objective computes both in one pass, remember the last pass.
+	var lastX, lastGrad []float64
+	var lastF float64
 	problem := optimize.Problem{
-		Func: objective,
+		Func: func(x []float64) float64 {
+			if !withValue {
+				return eval(x, nil)
+			}
+			if lastX == nil {
+				lastX, lastGrad = make([]float64, len(x)), make([]float64, len(x))
+			}
+			copy(lastX, x)
+			lastF = eval(x, lastGrad)
+			return lastF
+		},
 		Grad: func(grad, x []float64) {
-			fd.Gradient(grad, objective, x, &fd.Settings{Formula: fd.Central})
+			if withValue && lastX != nil && slices.Equal(x, lastX) {
+				copy(grad, lastGrad)
+				return
+			}
+			eval(x, grad)
 		},
 		Status: func() (optimize.Status, error) { return optimize.NotTerminated, ctx.Err() },
 	}
-	res, err := optimize.Minimize(problem, x0, &optimize.Settings{MajorIterations: maxIter, GradientThreshold: 1e-7}, &optimize.BFGS{})
+	res, err := optimize.Minimize(problem, x0, &optimize.Settings{MajorIterations: maxIter, GradientThreshold: 1e-6}, &optimize.BFGS{})
 	if ctx.Err() != nil {
 		return nil, nil, 0, ctx.Err()
 	}
 	if err != nil && res != nil && res.Gradient != nil && floats.Norm(res.Gradient, math.Inf(1)) < 1e-5 {
-		err = nil // the line search stalled at the optimum, where numerical gradients are noise
+		err = nil // the line search stalled at the optimum, where gradients are rounding noise
 	}
 	if res == nil || err != nil {
 		return nil, nil, 0, &FitError{Model: model, Reason: fmt.Sprintf("optimiser stopped: %v", err),
@@ -163,26 +217,66 @@ func fitLogParams(ctx context.Context, model string, names []string, nll func(p 
 	params = make([]float64, len(res.X))
 	for i, v := range res.X {
 		params[i] = math.Exp(v)
-		if v > 25 || v < -25 || math.IsInf(params[i], 0) {
-			return nil, nil, 0, &FitError{Model: model,
-				Reason: fmt.Sprintf("parameter %s ran to %g: the data do not determine it", names[i], params[i]),
-				Remedy: "set FitOptions.Penalizer (e.g. 0.01) to keep it finite"}
-		}
 	}
-	ll = -nll(params)
-	stdErr = standardErrors(nll, params)
-	return params, stdErr, ll, nil
+	ll = -nll(params, nil)
+	if math.IsInf(ll, 0) || math.IsNaN(ll) {
+		return nil, nil, 0, &FitError{Model: model, Reason: fmt.Sprintf("log-likelihood %v at the optimum", ll),
+			Remedy: "try a small Penalizer such as 0.01, or other Initial values"}
+	}
+	return params, standardErrors(nll, params), ll, nil
 }
 
-func standardErrors(nll func([]float64) float64, params []float64) []float64 {
+// runaway reports the first parameter outside [1e-7, 1e7] relative to its
+// scale hint, the sign that the likelihood keeps improving as it runs off to
+// zero or infinity.
+func runaway(names []string, params, scale []float64) (string, float64, bool) {
+	for i, v := range params {
+		s := 1.0
+		if scale != nil && scale[i] > 0 {
+			s = scale[i]
+		}
+		if v/s > 1e7 || v/s < 1e-7 {
+			return names[i], v, true
+		}
+	}
+	return "", 0, false
+}
+
+// standardErrors inverts the Hessian of the negative log-likelihood, built
+// by central differences of its gradient. It returns zeros when the Hessian
+// is not positive definite (a parameter on the edge of its range).
+func standardErrors(nll objective, params []float64) []float64 {
 	n := len(params)
-	h := mat.NewSymDense(n, nil)
-	fd.Hessian(h, nll, params, nil)
-	var chol mat.Cholesky
 	out := make([]float64, n)
+	h := mat.NewSymDense(n, nil)
+	p := slices.Clone(params)
+	gp, gm := make([]float64, n), make([]float64, n)
+	cols := make([][]float64, n)
+	for j := range n {
+		step := 1e-5 * math.Max(math.Abs(params[j]), 1e-3)
+		p[j] = params[j] + step
+		nll(p, gp)
+		p[j] = params[j] - step
+		nll(p, gm)
+		p[j] = params[j]
+		cols[j] = make([]float64, n)
+		for i := range n {
+			cols[j][i] = (gp[i] - gm[i]) / (2 * step)
+		}
+	}
+	for i := range n {
+		for j := i; j < n; j++ {
+			v := (cols[j][i] + cols[i][j]) / 2
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return out
+			}
+			h.SetSym(i, j, v)
+		}
+	}
+	var chol mat.Cholesky
 	var inv mat.SymDense
 	if !chol.Factorize(h) || chol.InverseTo(&inv) != nil {
-		return out // zeros: the Hessian is not positive definite
+		return out
 	}
 	for i := range out {
 		out[i] = math.Sqrt(inv.At(i, i))
