@@ -156,3 +156,105 @@ func fitBetaGeo(ctx context.Context, model string, rows []Row, shift float64, op
 	}
 	return params, se, ll, h.total, nil
 }
+
+// betaGeo holds the predictions BG/NBD (shift 0) and MBG/NBD (shift 1)
+// share. In both, an active customer buys at rate λ ~ Gamma(r, α) and, with
+// probability p ~ Beta(a, b), leaves after each purchase; MBG/NBD also lets
+// the customer leave at time zero, before any repeat purchase. So purchase k
+// needs k−1+shift survivals, and a customer with x repeat purchases who is
+// alive at T has survived x+shift of them.
+type betaGeo struct {
+	r, alpha, a, b, shift float64
+}
+
+// expected is E[X(t)]. Under BG/NBD a new customer is active, so this is
+// remaining(t) at the prior; under MBG/NBD the customer must first survive
+// the chance to leave at time zero, probability b/(a+b), after which p
+// follows Beta(a, b+1).
+func (g betaGeo) expected(t float64) float64 {
+	if !(t > 0) {
+		return 0
+	}
+	if g.shift == 0 {
+		return g.remaining(t, 0, 0, g.b)
+	}
+	return g.b / (g.a + g.b) * g.remaining(t, 0, 0, g.b+1)
+}
+
+// remaining is the expected number of purchases in the next t time units of
+// a customer known to be active at T, with posterior λ ~ Gamma(r+x, α+T)
+// and p ~ Beta(a, bPost). Given λ and p the count is (1 − e^(−λpt))/p;
+// integrating λ leaves (1 − ((α+T)/(α+T+pt))^(r+x))/p, and integrating p
+// turns 1/p·Beta(a, bPost) into (a+bPost−1)/(a−1)·Beta(a−1, bPost), under
+// which the expectation of the power is a Gauss hypergeometric function:
+//
+//	(a+bPost−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, bPost; a+bPost−1; t/(α+T+t))]
+func (g betaGeo) remaining(t, x, T, bPost float64) float64 {
+	a := g.a
+	if math.Abs(a-1) < 1e-9 {
+		// a = 1 is a removable singularity; average the two sides.
+		lo, hi := g, g
+		lo.a, hi.a = 1-1e-6, 1+1e-6
+		return (lo.remaining(t, x, T, bPost) + hi.remaining(t, x, T, bPost)) / 2
+	}
+	rx := g.r + x
+	z := t / (g.alpha + T + t)
+	lead := rx * math.Log((g.alpha+T)/(g.alpha+T+t))
+	inner := -math.Expm1(lead + logHypergeo(rx, bPost, a+bPost-1, z))
+	return (a + bPost - 1) / (a - 1) * inner
+}
+
+// conditional is E[Y(t) | x, tx, T] = P(alive) · E[Y(t) | alive].
+func (g betaGeo) conditional(t, x, tx, T float64) float64 {
+	if !(t > 0) {
+		return 0
+	}
+	return g.alive(x, tx, T) * g.remaining(t, x, T, g.b+x+g.shift)
+}
+
+// alive is P(active at T | x, tx, T): the two ways to have made x repeat
+// purchases by T are "still active" and "left right after the last one",
+// whose odds are a/(b+x+shift−1) · ((α+T)/(α+tx))^(r+x).
+func (g betaGeo) alive(x, tx, T float64) float64 {
+	if x == 0 && g.shift == 0 {
+		return 1
+	}
+	logOdds := math.Log(g.a) - math.Log(g.b+x+g.shift-1) + (g.r+x)*(math.Log(g.alpha+T)-math.Log(g.alpha+tx))
+	return 1 / (1 + math.Exp(logOdds))
+}
+
+// pmf is P(X(t) = n): either the customer survived all n+shift chances to
+// leave and the Poisson count is exactly n, or the customer left right after
+// purchase n (or at time zero) and the count reached n:
+//
+//	B(a, b+n+s)/B(a, b) · NB(n) + B(a+1, b+n+s−1)/B(a, b) · P(NB ≥ n)
+//
+// with NB the gamma-Poisson count at t; the second term needs n+s ≥ 1.
+func (g betaGeo) pmf(n int, t float64) float64 {
+	if n < 0 {
+		return 0
+	}
+	r, alpha, a, b := g.r, g.alpha, g.a, g.b
+	x := float64(n)
+	if !(t > 0) {
+		if n == 0 {
+			return 1
+		}
+		return 0
+	}
+	lbeta := mathext.Lbeta(a, b)
+	lgRx, _ := math.Lgamma(r + x)
+	lgR, _ := math.Lgamma(r)
+	lgX1, _ := math.Lgamma(x + 1)
+	q := alpha / (alpha + t)
+	logNB := lgRx - lgR - lgX1 + r*math.Log(q) + x*math.Log1p(-q)
+	p := math.Exp(mathext.Lbeta(a, b+x+g.shift) - lbeta + logNB)
+	if x+g.shift >= 1 {
+		tail := 1.0 // P(NB ≥ 0)
+		if n > 0 {
+			tail = mathext.RegIncBeta(x, r, 1-q)
+		}
+		p += math.Exp(mathext.Lbeta(a+1, b+x+g.shift-1)-lbeta) * tail
+	}
+	return p
+}

@@ -33,62 +33,30 @@ func FitBGNBD(ctx context.Context, rows []Row, opt *FitOptions) (*BGNBD, error) 
 	return m, nil
 }
 
-// ExpectedPurchases is E[X(t)]: the purchases a new customer is expected to
-// make in their first t time units (after the first purchase).
+func (m *BGNBD) model() betaGeo { return betaGeo{m.R, m.Alpha, m.A, m.B, 0} }
+
+// ExpectedPurchases is E[X(t)]: the repeat purchases a new customer is
+// expected to make in their first t time units.
 func (m *BGNBD) ExpectedPurchases(t float64) float64 {
-	if t <= 0 {
-		return 0
-	}
-	z := t / (m.Alpha + t)
-	logLead := m.R * math.Log(m.Alpha/(m.Alpha+t))
-	return (m.A + m.B - 1) / (m.A - 1) * (1 - math.Exp(logLead+logHypergeo(m.R, m.B, m.A+m.B-1, z)))
+	return m.model().expected(t)
 }
 
 // ConditionalExpectedPurchases is E[Y(t) | x, tx, T]: the purchases a customer
 // with that history is expected to make in the next t time units.
 func (m *BGNBD) ConditionalExpectedPurchases(t, x, tx, T float64) float64 {
-	if t <= 0 {
-		return 0
-	}
-	r, alpha, a, b := m.R, m.Alpha, m.A, m.B
-	z := t / (alpha + T + t)
-	logLead := (r + x) * math.Log((alpha+T)/(alpha+T+t))
-	inner := 1 - math.Exp(logLead+logHypergeo(r+x, b+x, a+b+x-1, z))
-	return (a + b + x - 1) / (a - 1) * inner * m.ProbabilityAlive(x, tx, T)
+	return m.model().conditional(t, x, tx, T)
 }
 
-// ProbabilityAlive is P(active at T | x, tx, T). It is exactly 1 for x = 0.
+// ProbabilityAlive is P(active at T | x, tx, T). It is exactly 1 for x = 0:
+// in this model nobody leaves before a repeat purchase.
 func (m *BGNBD) ProbabilityAlive(x, tx, T float64) float64 {
-	if x == 0 {
-		return 1
-	}
-	logRatio := math.Log(m.A) - math.Log(m.B+x-1) + (m.R+x)*(math.Log(m.Alpha+T)-math.Log(m.Alpha+tx))
-	return 1 / (1 + math.Exp(logRatio))
+	return m.model().alive(x, tx, T)
 }
 
 // ProbabilityOfPurchases is P(X(t) = n): the probability that a new customer
 // makes exactly n repeat purchases in their first t time units.
 func (m *BGNBD) ProbabilityOfPurchases(n int, t float64) float64 {
-	r, alpha, a, b := m.R, m.Alpha, m.A, m.B
-	x := float64(n)
-	lgRx, _ := math.Lgamma(r + x)
-	lgR, _ := math.Lgamma(r)
-	lgX1, _ := math.Lgamma(x + 1)
-	logQ := math.Log(alpha / (alpha + t))
-	logP := math.Log(t / (alpha + t))
-	first := math.Exp(mathext.Lbeta(a, b+x) - mathext.Lbeta(a, b) + lgRx - lgR - lgX1 + r*logQ + x*logP)
-	if n == 0 {
-		return first
-	}
-	sum := 0.0
-	for j := 0; j < n; j++ {
-		fj := float64(j)
-		lgRj, _ := math.Lgamma(r + fj)
-		lgJ1, _ := math.Lgamma(fj + 1)
-		sum += math.Exp(lgRj - lgR - lgJ1 + fj*logP)
-	}
-	second := math.Exp(mathext.Lbeta(a+1, b+x-1)-mathext.Lbeta(a, b)) * (1 - math.Exp(r*logQ)*sum)
-	return first + second
+	return m.model().pmf(n, t)
 }
 
 // logHypergeo returns ln 2F1(a, b; c; z) for 0 ≤ z < 1. When the series
