@@ -77,3 +77,15 @@ func generatedSummaries(b *testing.B, customers int) []scoring.Summary {
 	runtime.GC()
 	return sums
 }
+
+// BenchmarkFitGammaGamma fits spend of 100k generated customers (the repeat
+// buyers among them).
+func BenchmarkFitGammaGamma(b *testing.B) {
+	rows := scoring.SpendRows(generatedSummaries(b, 100_000))
+	b.ReportMetric(float64(len(rows)), "rows")
+	for b.Loop() {
+		if _, err := scoring.FitGammaGamma(context.Background(), rows, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package scoring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+
+	"github.com/crmkit/crm"
+)
+
+// SpendRow is one customer's (or, with Weight > 1, several identical
+// customers') repeat spending: Frequency repeat purchase periods with mean
+// spend Monetary.
+type SpendRow struct {
+	Frequency float64 `json:"frequency"`
+	Monetary  float64 `json:"monetary"`
+	Weight    float64 `json:"weight"`
+}
+
+// SpendRows picks the customers the spend model can learn from — those
+// with at least one repeat purchase period and positive mean spend — and
+// merges identical (frequency, monetary) pairs.
+func SpendRows(summaries []Summary) []SpendRow {
+	index := map[[2]float64]int{}
+	var rows []SpendRow
+	for _, s := range summaries {
+		if s.Frequency < 1 || !(s.Monetary > 0) {
+			continue
+		}
+		k := [2]float64{float64(s.Frequency), s.Monetary}
+		if i, ok := index[k]; ok {
+			rows[i].Weight++
+			continue
+		}
+		index[k] = len(rows)
+		rows = append(rows, SpendRow{Frequency: k[0], Monetary: k[1], Weight: 1})
+	}
+	return rows
+}
+
+// GammaGamma is a fitted Gamma-Gamma model of spend per transaction (Fader,
+// Hardie & Lee 2005; Fader & Hardie 2013): each spend is Gamma(P, ν) around
+// the customer's mean P/ν, and ν varies across customers as Gamma(Q, Gamma).
+// The population mean spend is P·Gamma/(Q−1), finite only for Q > 1. The
+// model assumes spend is independent of purchase frequency.
+type GammaGamma struct {
+	P             float64    `json:"p"`
+	Q             float64    `json:"q"`
+	Gamma         float64    `json:"gamma"`
+	StdErr        [3]float64 `json:"std_err"` // of P, Q, Gamma; zeros when the Hessian is not positive definite
+	LogLikelihood float64    `json:"log_likelihood"`
+	Customers     float64    `json:"customers"` // total weight fitted
+}
+
+// FitGammaGamma fits the spend model to customers with repeat purchases by
+// maximum likelihood. The log-likelihood of one customer with x repeat
+// periods of mean spend z̄ is
+//
+//	ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln z̄ + px ln x − (px+q) ln(γ + x z̄).
+func FitGammaGamma(ctx context.Context, rows []SpendRow, opt *FitOptions) (*GammaGamma, error) {
+	const model = "Gamma-Gamma"
+	var errs []error
+	for i, r := range rows {
+		switch {
+		case !(r.Weight > 0) || math.IsInf(r.Weight, 0):
+			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("rows[%d]", i), Problem: fmt.Sprintf("weight %v must be positive and finite", r.Weight)})
+		case !(r.Frequency >= 1) || r.Frequency != math.Trunc(r.Frequency) || math.IsInf(r.Frequency, 0):
+			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("rows[%d]", i), Problem: fmt.Sprintf("frequency %v must be a whole number ≥ 1", r.Frequency)})
+		case !(r.Monetary > 0) || math.IsInf(r.Monetary, 0):
+			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("rows[%d]", i), Problem: fmt.Sprintf("monetary %v must be positive and finite", r.Monetary)})
+		}
+	}
+	if len(rows) == 0 {
+		errs = append(errs, &crm.FieldError{Field: "rows", Problem: "no customers with repeat purchases"})
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("scoring: fit %s: %w", model, errors.Join(errs...))
+	}
+	obj, total, mean := gammaGammaObjective(rows)
+	names := []string{"p", "q", "gamma"}
+	params, se, ll, err := fitLogParams(ctx, model, names, obj, true, total, []float64{1, 2, mean}, opt)
+	if err != nil {
+		return nil, err
+	}
+	if name, v, ok := runaway(names, params, []float64{1, 1, mean}); ok {
+		return nil, &FitError{Model: model,
+			Reason: fmt.Sprintf("parameter %s ran to %g: the data do not determine it (too few repeat customers, or spend that does not vary)", name, v),
+			Remedy: "set FitOptions.Penalizer (e.g. 0.01) to keep the parameters finite"}
+	}
+	m := &GammaGamma{P: params[0], Q: params[1], Gamma: params[2], LogLikelihood: ll, Customers: total}
+	copy(m.StdErr[:], se)
+	return m, nil
+}
+
+// gammaGammaObjective returns the negative log-likelihood with its gradient,
+// the total weight and the weighted mean spend. Terms in x alone are
+// computed once per distinct x, and the data-only sums once per fit.
+func gammaGammaObjective(rows []SpendRow) (objective, float64, float64) {
+	xIndex := map[float64]int{}
+	var xs, xWeight []float64
+	var total, mean, c1, c2 float64 // c1 = Σ w x (ln z̄ + ln x), c2 = Σ w ln z̄
+	for _, r := range rows {
+		k, ok := xIndex[r.Frequency]
+		if !ok {
+			k = len(xs)
+			xIndex[r.Frequency] = k
+			xs = append(xs, r.Frequency)
+			xWeight = append(xWeight, 0)
+		}
+		xWeight[k] += r.Weight
+		total += r.Weight
+		mean += r.Weight * r.Monetary
+		lz := math.Log(r.Monetary)
+		c1 += r.Weight * r.Frequency * (lz + math.Log(r.Frequency))
+		c2 += r.Weight * lz
+	}
+	mean /= total
+	obj := func(par, grad []float64) float64 {
+		p, q, gamma := par[0], par[1], par[2]
+		clear(grad)
+		lgQ, _ := math.Lgamma(q)
+		ll := -total*lgQ + total*q*math.Log(gamma) + p*c1 - c2
+		var dP, dQ, dG float64
+		if grad != nil {
+			dP = c1
+			dQ = total * (math.Log(gamma) - mathext.Digamma(q))
+			dG = total * q / gamma
+		}
+		for k, x := range xs {
+			w := xWeight[k]
+			lgA, _ := math.Lgamma(p*x + q)
+			lgB, _ := math.Lgamma(p * x)
+			ll += w * (lgA - lgB)
+			if grad != nil {
+				psiA := mathext.Digamma(p*x + q)
+				dP += w * x * (psiA - mathext.Digamma(p*x))
+				dQ += w * psiA
+			}
+		}
+		// Σ w (px+q) ln(γ + x z̄) and its derivatives, over rows.
+		ll -= parallelRows(len(rows), 3, grad, func(lo, hi int, g []float64) float64 {
+			var s, sx, gG float64
+			for i := lo; i < hi; i++ {
+				r := &rows[i]
+				den := gamma + r.Frequency*r.Monetary
+				l := math.Log(den)
+				s += r.Weight * l
+				sx += r.Weight * r.Frequency * l
+				if g != nil {
+					gG += r.Weight * (p*r.Frequency + q) / den
+				}
+			}
+			if g != nil {
+				g[0] += sx
+				g[1] += s
+				g[2] += gG
+			}
+			return p*sx + q*s
+		})
+		if grad != nil {
+			grad[0] = -(dP - grad[0])
+			grad[1] = -(dQ - grad[1])
+			grad[2] = -(dG - grad[2])
+		}
+		return -ll
+	}
+	return obj, total, mean
+}
+
+// ExpectedAverageSpend is the expected mean spend per purchase of a customer
+// with x repeat periods of mean spend zbar: a weighted average of the
+// population mean and the customer's own,
+//
+//	(q−1)/(px+q−1) · pγ/(q−1) + px/(px+q−1) · z̄.
+//
+// With x = 0 it is the population mean. It is +Inf when Q ≤ 1 and x = 0.
+func (m *GammaGamma) ExpectedAverageSpend(x, zbar float64) float64 {
+	if x <= 0 {
+		return m.MeanSpend()
+	}
+	return m.P * (m.Gamma + x*zbar) / (m.P*x + m.Q - 1)
+}
+
+// MeanSpend is the population's mean spend per purchase, pγ/(q−1); +Inf
+// when Q ≤ 1, where the mean does not exist.
+func (m *GammaGamma) MeanSpend() float64 {
+	if m.Q <= 1 {
+		return math.Inf(1)
+	}
+	return m.P * m.Gamma / (m.Q - 1)
+}

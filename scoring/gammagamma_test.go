@@ -1,0 +1,99 @@
+package scoring_test
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/scoring"
+)
+
+// cdnowSpend reads the CDNOW summary with mean repeat spend (x, zbar).
+func cdnowSpend(t testing.TB) []scoring.Summary {
+	var sums []scoring.Summary
+	for _, row := range readCSV(t, crmtest.ReferenceData(t, "cdnow", "cdnow_customers_summary_with_transactions.csv")) {
+		x, err := strconv.Atoi(row[1])
+		require.NoError(t, err)
+		tx, _ := strconv.ParseFloat(row[2], 64)
+		T, _ := strconv.ParseFloat(row[3], 64)
+		z, err := strconv.ParseFloat(row[4], 64)
+		require.NoError(t, err)
+		sums = append(sums, scoring.Summary{CustomerID: row[0], Frequency: x, Recency: tx, T: T, Monetary: z})
+	}
+	require.Len(t, sums, 2357)
+	return sums
+}
+
+func TestFitGammaGammaOnCDNOW(t *testing.T) {
+	sums := cdnowSpend(t)
+	rows := scoring.SpendRows(sums)
+	total := 0.0
+	for _, r := range rows {
+		total += r.Weight
+	}
+	require.Equal(t, 946.0, total)
+	m, err := scoring.FitGammaGamma(context.Background(), rows, nil)
+	require.NoError(t, err)
+	requireRel(t, 6.25, m.P, 0.005, "p")
+	requireRel(t, 3.74, m.Q, 0.005, "q")
+	requireRel(t, 15.44, m.Gamma, 0.005, "gamma")
+	require.InDelta(t, -4055.92, m.LogLikelihood, 0.1)
+	for i, se := range m.StdErr {
+		require.True(t, se > 0, "std err %d = %v", i, se)
+	}
+
+	// Published: the first 10 customers in file order. The data README
+	// says "repeat customers", but the values are those of the first ten
+	// customers of any frequency: 35.17 is the population mean that a
+	// customer with no repeat purchase gets (customers 3, 4, 5, 8, 10).
+	want := []float64{24.66, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17}
+	fitted := &scoring.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
+	var got []float64
+	for _, s := range sums[:len(want)] {
+		got = append(got, fitted.ExpectedAverageSpend(float64(s.Frequency), s.Monetary))
+	}
+	require.Equal(t, 0, sums[2].Frequency)
+	require.InDeltaSlice(t, want, got, 0.1)
+	// Shrinkage: the estimate lies between the population mean and the
+	// customer's own mean, nearer the own mean with more purchases.
+	mean := fitted.MeanSpend()
+	require.InDelta(t, 6.25*15.44/2.74, mean, 1e-9)
+	few, many := fitted.ExpectedAverageSpend(1, 100), fitted.ExpectedAverageSpend(50, 100)
+	require.True(t, mean < few && few < many && many < 100)
+	require.Equal(t, mean, fitted.ExpectedAverageSpend(0, 0))
+
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	var back scoring.GammaGamma
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, *m, back)
+}
+
+func TestFitGammaGammaRecoversGeneratedParameters(t *testing.T) {
+	cfg := crmtest.DefaultConfig()
+	cfg.Customers = 20_000
+	cfg.ProspectShare = 0
+	g, err := crmtest.NewGenerator(cfg)
+	require.NoError(t, err)
+	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, scoring.SummaryOptions{})
+	require.NoError(t, err)
+	m, err := scoring.FitGammaGamma(context.Background(), scoring.SpendRows(sums), nil)
+	require.NoError(t, err)
+	truth := cfg.Spend
+	requireRel(t, truth.P, m.P, 0.1, "p")
+	requireRel(t, truth.Q, m.Q, 0.1, "q")
+	requireRel(t, truth.Gamma, m.Gamma, 0.1, "gamma")
+}
+
+func TestFitGammaGammaRefusesBadRows(t *testing.T) {
+	_, err := scoring.FitGammaGamma(context.Background(), []scoring.SpendRow{{Frequency: 0, Monetary: 1, Weight: 1}, {Frequency: 2, Monetary: -3, Weight: 1}}, nil)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "rows[0]")
+	require.Contains(t, err.Error(), "rows[1]")
+	_, err = scoring.FitGammaGamma(context.Background(), nil, nil)
+	require.ErrorContains(t, err, "no customers")
+}
