@@ -123,12 +123,14 @@ func numericGradient(nll func(p []float64) float64) objective {
 // computes standard errors of the natural parameters from the Hessian of
 // the unpenalised negative log-likelihood.
 //
-// withValue says that the gradient costs little more than the value, so
-// every evaluation computes both.
+// analytic says the objective's gradient is exact and costs little more
+// than its value, so every evaluation computes both and the Hessian comes
+// from differences of gradients; otherwise the gradient and the Hessian are
+// finite differences of values.
 //
 // The optimiser sees the negative log-likelihood per unit of weight, so that
 // its convergence thresholds mean the same for 100 customers or a million.
-func fitLogParams(ctx context.Context, model string, names []string, nll objective, withValue bool, weight float64, initial []float64, opt *FitOptions) (params, stdErr []float64, ll float64, err error) {
+func fitLogParams(ctx context.Context, model string, names []string, nll objective, analytic bool, weight float64, initial []float64, opt *FitOptions) (params, stdErr []float64, ll float64, err error) {
 	if opt == nil {
 		opt = &FitOptions{}
 	}
@@ -184,7 +186,7 @@ func fitLogParams(ctx context.Context, model string, names []string, nll objecti
 	var lastF float64
 	problem := optimize.Problem{
 		Func: func(x []float64) float64 {
-			if !withValue {
+			if !analytic {
 				return eval(x, nil)
 			}
 			if lastX == nil {
@@ -195,7 +197,7 @@ func fitLogParams(ctx context.Context, model string, names []string, nll objecti
 			return lastF
 		},
 		Grad: func(grad, x []float64) {
-			if withValue && lastX != nil && slices.Equal(x, lastX) {
+			if analytic && lastX != nil && slices.Equal(x, lastX) {
 				copy(grad, lastGrad)
 				return
 			}
@@ -222,6 +224,9 @@ func fitLogParams(ctx context.Context, model string, names []string, nll objecti
 	if math.IsInf(ll, 0) || math.IsNaN(ll) {
 		return nil, nil, 0, &FitError{Model: model, Reason: fmt.Sprintf("log-likelihood %v at the optimum", ll),
 			Remedy: "try a small Penalizer such as 0.01, or other Initial values"}
+	}
+	if !analytic {
+		return params, numericStandardErrors(nll, params), ll, nil
 	}
 	return params, standardErrors(nll, params), ll, nil
 }
@@ -273,6 +278,13 @@ func standardErrors(nll objective, params []float64) []float64 {
 			h.SetSym(i, j, v)
 		}
 	}
+	return invertedDiagonal(h)
+}
+
+// invertedDiagonal returns the square roots of the diagonal of h⁻¹, or
+// zeros when h is not positive definite.
+func invertedDiagonal(h *mat.SymDense) []float64 {
+	out := make([]float64, h.SymmetricDim())
 	var chol mat.Cholesky
 	var inv mat.SymDense
 	if !chol.Factorize(h) || chol.InverseTo(&inv) != nil {
@@ -282,4 +294,13 @@ func standardErrors(nll objective, params []float64) []float64 {
 		out[i] = math.Sqrt(inv.At(i, i))
 	}
 	return out
+}
+
+// numericStandardErrors is standardErrors for objectives without analytic
+// gradients: the Hessian comes from second differences of values.
+func numericStandardErrors(nll objective, params []float64) []float64 {
+	n := len(params)
+	h := mat.NewSymDense(n, nil)
+	fd.Hessian(h, func(p []float64) float64 { return nll(p, nil) }, params, nil)
+	return invertedDiagonal(h)
 }
