@@ -1,0 +1,110 @@
+package scoring_test
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mathext"
+	"gonum.org/v1/gonum/stat/combin"
+
+	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/scoring"
+)
+
+func donationRows(t testing.TB) []scoring.Row {
+	var rows []scoring.Row
+	for _, rec := range readCSV(t, crmtest.ReferenceData(t, "donations.csv")) {
+		var v [4]float64
+		for i := range v {
+			f, err := strconv.ParseFloat(rec[i], 64)
+			require.NoError(t, err, "%v", rec)
+			v[i] = f
+		}
+		rows = append(rows, scoring.Row{Frequency: v[0], Recency: v[1], T: v[2], Weight: v[3]})
+	}
+	return rows
+}
+
+func TestFitBGBBOnDonations(t *testing.T) {
+	rows := donationRows(t)
+	total := 0.0
+	for _, r := range rows {
+		total += r.Weight
+	}
+	require.Equal(t, 11104.0, total)
+	m, err := scoring.FitBGBB(context.Background(), rows, nil)
+	require.NoError(t, err)
+	requireRel(t, 1.204, m.Alpha, 0.005, "alpha")
+	requireRel(t, 0.750, m.Beta, 0.005, "beta")
+	requireRel(t, 0.657, m.Gamma, 0.005, "gamma")
+	requireRel(t, 2.783, m.Delta, 0.005, "delta")
+	require.InDelta(t, -33225.58, m.LogLikelihood, 0.1)
+	for i, se := range m.StdErr {
+		require.True(t, se > 0 && se < 1, "std err %d = %v", i, se)
+	}
+	for _, c := range []struct {
+		x, tx, n int
+		want     float64
+	}{{0, 0, 6, 0.11}, {2, 4, 6, 0.59}, {6, 6, 6, 0.93}} {
+		require.InDelta(t, c.want, m.ProbabilityAlive(c.x, c.tx, c.n), 0.01, "%+v", c)
+	}
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	var back scoring.BGBB
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, *m, back)
+}
+
+// Hand-checkable identities of the BG/BB predictions.
+func TestBGBBPredictionIdentities(t *testing.T) {
+	m := &scoring.BGBB{Alpha: 1.204, Beta: 0.750, Gamma: 0.657, Delta: 2.783}
+	for n := 0; n <= 10; n++ {
+		sum, mean := 0.0, 0.0
+		for x := 0; x <= n; x++ {
+			p := m.ProbabilityOfPurchases(x, n)
+			sum += p
+			mean += float64(x) * p
+		}
+		require.InDelta(t, 1, sum, 1e-12, "n = %d", n)
+		require.InDelta(t, m.ExpectedPurchases(n), mean, 1e-12, "n = %d", n)
+	}
+	// One opportunity: P(X(1) = 1) = E[p]·E[1−θ] = α/(α+β) · δ/(γ+δ).
+	require.InDelta(t, 1.204/1.954*2.783/3.44, m.ProbabilityOfPurchases(1, 1), 1e-12)
+	// A customer who bought at every opportunity is more likely alive and
+	// expected to buy more than one who stopped early.
+	require.Greater(t, m.ProbabilityAlive(6, 6, 6), m.ProbabilityAlive(2, 2, 6))
+	require.Greater(t, m.ConditionalExpectedPurchases(5, 6, 6, 6), m.ConditionalExpectedPurchases(5, 2, 2, 6))
+	// Law of total expectation: averaging the conditional forecast for
+	// periods 7–11 over all histories after 6 gives E[X(11)] − E[X(6)].
+	total := 0.0
+	for x := 0; x <= 6; x++ {
+		for tx := x; tx <= 6; tx++ {
+			if (x == 0) != (tx == 0) {
+				continue
+			}
+			total += historyProbability(m, x, tx, 6) * m.ConditionalExpectedPurchases(5, x, tx, 6)
+		}
+	}
+	require.InDelta(t, m.ExpectedPurchases(11)-m.ExpectedPurchases(6), total, 1e-9)
+}
+
+// historyProbability is the chance that a new customer shows the summary
+// (x, tx, n): the number of purchase sequences with that summary,
+// C(tx−1, x−1), times the likelihood of one, written out independently.
+func historyProbability(m *scoring.BGBB, x, tx, n int) float64 {
+	b := func(a, c float64) float64 { return math.Exp(mathext.Lbeta(a, c)) }
+	fx, ftx, fn := float64(x), float64(tx), float64(n)
+	l := b(m.Alpha+fx, m.Beta+fn-fx) / b(m.Alpha, m.Beta) * b(m.Gamma, m.Delta+fn) / b(m.Gamma, m.Delta)
+	for i := 0; i < n-tx; i++ {
+		fi := float64(i)
+		l += b(m.Alpha+fx, m.Beta+ftx-fx+fi) / b(m.Alpha, m.Beta) * b(m.Gamma+1, m.Delta+ftx+fi) / b(m.Gamma, m.Delta)
+	}
+	if x == 0 {
+		return l
+	}
+	return l * float64(combin.Binomial(tx-1, x-1))
+}
