@@ -141,18 +141,20 @@ func fitBetaGeo(ctx context.Context, model string, rows []Row, shift float64, op
 		meanT += r.Weight * r.T
 	}
 	meanT /= h.total
-	names := []string{"r", "alpha", "a", "b"}
-	params, se, ll, err = fitLogParams(ctx, model, names, betaGeoObjective(h, shift), true, h.total, []float64{1, math.Max(1, meanT), 1, 1}, opt)
+	params, se, ll, err = fitLogParams(ctx, fitSpec{
+		model: model, names: []string{"r", "alpha", "a", "b"},
+		nll: betaGeoObjective(h, shift), analytic: true, weight: h.total,
+		initial: []float64{1, math.Max(1, meanT), 1, 1},
+		scale:   []float64{1, meanT, 1, 1},
+		diagnose: func(p []float64) string {
+			if drop := p[2] / (p[2] + p[3]); drop < 1e-6 {
+				return fmt.Sprintf("the data show no drop-out: a/(a+b), the chance of leaving after a purchase, ran to %.3g (a = %.3g, b = %.3g)", drop, p[2], p[3])
+			}
+			return ""
+		},
+	}, opt)
 	if err != nil {
 		return nil, nil, 0, 0, err
-	}
-	if name, v, ok := runaway(names, params, []float64{1, meanT, 1, 1}); ok {
-		reason := fmt.Sprintf("parameter %s ran to %g: the data do not determine it", name, v)
-		if drop := params[2] / (params[2] + params[3]); drop < 1e-3 {
-			reason = fmt.Sprintf("the data show no drop-out: a/(a+b), the chance of leaving after a purchase, ran to %g (a = %g, b = %g)", drop, params[2], params[3])
-		}
-		return nil, nil, 0, 0, &FitError{Model: model, Reason: reason,
-			Remedy: "set FitOptions.Penalizer (e.g. 0.01) to keep the parameters finite, or observe the customers for longer"}
 	}
 	return params, se, ll, h.total, nil
 }

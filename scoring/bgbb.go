@@ -46,18 +46,18 @@ func FitBGBB(ctx context.Context, rows []Row, opt *FitOptions) (*BGBB, error) {
 		}
 		return -s
 	}
-	names := []string{"alpha", "beta", "gamma", "delta"}
-	params, se, ll, err := fitLogParams(ctx, model, names, numericGradient(nll), false, total, []float64{1, 1, 1, 1}, opt)
+	params, se, ll, err := fitLogParams(ctx, fitSpec{
+		model: model, names: []string{"alpha", "beta", "gamma", "delta"},
+		nll: numericGradient(nll), weight: total, initial: []float64{1, 1, 1, 1},
+		diagnose: func(p []float64) string {
+			if drop := p[2] / (p[2] + p[3]); drop < 1e-6 {
+				return fmt.Sprintf("the data show no drop-out: the chance of leaving between opportunities, γ/(γ+δ), ran to %.3g (γ = %.3g, δ = %.3g)", drop, p[2], p[3])
+			}
+			return ""
+		},
+	}, opt)
 	if err != nil {
 		return nil, err
-	}
-	if name, v, ok := runaway(names, params, nil); ok {
-		reason := fmt.Sprintf("parameter %s ran to %g: the data do not determine it", name, v)
-		if drop := params[2] / (params[2] + params[3]); drop < 1e-3 {
-			reason = fmt.Sprintf("the data show no drop-out: the chance of leaving between opportunities ran to %g (γ = %g, δ = %g)", drop, params[2], params[3])
-		}
-		return nil, &FitError{Model: model, Reason: reason,
-			Remedy: "set FitOptions.Penalizer (e.g. 0.01) to keep the parameters finite, or observe more opportunities"}
 	}
 	m := &BGBB{Alpha: params[0], Beta: params[1], Gamma: params[2], Delta: params[3], LogLikelihood: ll, Customers: total}
 	copy(m.StdErr[:], se)

@@ -46,9 +46,12 @@ func Compress(summaries []Summary) []Row {
 // FitOptions control maximum-likelihood fitting. The zero value (or nil)
 // fits without penalty from the model's default start.
 type FitOptions struct {
-	// Penalizer adds Penalizer · Σ θ² to the negative log-likelihood, where
-	// θ are the parameters: a small value (0.001–0.1) keeps parameters finite
-	// when the data cannot pin them down.
+	// Penalizer adds Penalizer · Σ (ln θ)² to the mean negative
+	// log-likelihood per customer, θ being the parameters: a small value
+	// (0.001–0.1) keeps parameters away from both zero and infinity when the
+	// data cannot pin them down. (lifetimes penalises Σ θ², which cannot
+	// stop a parameter running to zero — the usual failure when the data
+	// show no drop-out.) Reported log-likelihoods exclude the penalty.
 	Penalizer float64
 	// Initial overrides the starting parameters (natural scale).
 	Initial []float64
@@ -130,7 +133,12 @@ func numericGradient(nll func(p []float64) float64) objective {
 //
 // The optimiser sees the negative log-likelihood per unit of weight, so that
 // its convergence thresholds mean the same for 100 customers or a million.
-func fitLogParams(ctx context.Context, model string, names []string, nll objective, analytic bool, weight float64, initial []float64, opt *FitOptions) (params, stdErr []float64, ll float64, err error) {
+//
+// A fit whose parameters run off towards zero or infinity — the likelihood
+// still improving at the edge of the parameter space — is refused with a
+// FitError, whether or not the optimiser claimed convergence.
+func fitLogParams(ctx context.Context, spec fitSpec, opt *FitOptions) (params, stdErr []float64, ll float64, err error) {
+	model, names, nll, analytic, weight, initial := spec.model, spec.names, spec.nll, spec.analytic, spec.weight, spec.initial
 	if opt == nil {
 		opt = &FitOptions{}
 	}
@@ -157,19 +165,19 @@ func fitLogParams(ctx context.Context, model string, names []string, nll objecti
 		sq := 0.0
 		for i, v := range x {
 			natural[i] = math.Exp(v)
-			sq += natural[i] * natural[i]
+			sq += v * v
 		}
 		var g []float64
 		if grad != nil {
 			g = gradP
 		}
-		f := (nll(natural, g) + pen*sq) / weight
+		f := nll(natural, g)/weight + pen*sq
 		if math.IsNaN(f) {
 			f = math.Inf(1)
 		}
 		for i := range grad {
 			// Chain rule through p = exp(x).
-			grad[i] = (g[i]*natural[i] + 2*pen*natural[i]*natural[i]) / weight
+			grad[i] = g[i]*natural[i]/weight + 2*pen*x[i]
 			if math.IsNaN(grad[i]) {
 				grad[i] = 0
 			}
@@ -205,20 +213,30 @@ func fitLogParams(ctx context.Context, model string, names []string, nll objecti
 		},
 		Status: func() (optimize.Status, error) { return optimize.NotTerminated, ctx.Err() },
 	}
-	res, err := optimize.Minimize(problem, x0, &optimize.Settings{MajorIterations: maxIter, GradientThreshold: 1e-6}, &optimize.BFGS{})
+	settings := &optimize.Settings{MajorIterations: maxIter, GradientThreshold: 1e-6, Recorder: &runawayWatch{spec: spec}}
+	res, err := optimize.Minimize(problem, x0, settings, &optimize.BFGS{})
 	if ctx.Err() != nil {
 		return nil, nil, 0, ctx.Err()
 	}
 	if err != nil && res != nil && res.Gradient != nil && floats.Norm(res.Gradient, math.Inf(1)) < 1e-5 {
 		err = nil // the line search stalled at the optimum, where gradients are rounding noise
 	}
+	var stopped *FitError
+	if errors.As(err, &stopped) {
+		return nil, nil, 0, stopped
+	}
+	if res != nil && res.X != nil {
+		params = make([]float64, len(res.X))
+		for i, v := range res.X {
+			params[i] = math.Exp(v)
+		}
+		if fe := spec.runaway(params); fe != nil {
+			return nil, nil, 0, fe
+		}
+	}
 	if res == nil || err != nil {
 		return nil, nil, 0, &FitError{Model: model, Reason: fmt.Sprintf("optimiser stopped: %v", err),
 			Remedy: "try a small Penalizer such as 0.01, or other Initial values"}
-	}
-	params = make([]float64, len(res.X))
-	for i, v := range res.X {
-		params[i] = math.Exp(v)
 	}
 	ll = -nll(params, nil)
 	if math.IsInf(ll, 0) || math.IsNaN(ll) {
@@ -231,20 +249,64 @@ func fitLogParams(ctx context.Context, model string, names []string, nll objecti
 	return params, standardErrors(nll, params), ll, nil
 }
 
-// runaway reports the first parameter outside [1e-7, 1e7] relative to its
-// scale hint, the sign that the likelihood keeps improving as it runs off to
-// zero or infinity.
-func runaway(names []string, params, scale []float64) (string, float64, bool) {
-	for i, v := range params {
-		s := 1.0
-		if scale != nil && scale[i] > 0 {
-			s = scale[i]
-		}
-		if v/s > 1e7 || v/s < 1e-7 {
-			return names[i], v, true
+// fitSpec describes one model's fit to fitLogParams.
+type fitSpec struct {
+	model    string
+	names    []string
+	nll      objective
+	analytic bool    // exact, cheap gradient: see fitLogParams
+	weight   float64 // total weight of the data
+	initial  []float64
+	// scale holds each parameter's natural magnitude (nil: all 1); a
+	// parameter beyond 1e7 times or below 1e-7 times it has run away.
+	scale []float64
+	// diagnose names a model-specific way of running away, such as "no
+	// drop-out", or returns "".
+	diagnose func(p []float64) string
+}
+
+// runawayWatch stops the optimiser at the first major iteration whose
+// parameters the model diagnoses as running away: the likelihood may keep
+// creeping along a flat ridge for a long time, and the answer is already
+// known.
+type runawayWatch struct {
+	spec fitSpec
+	p    []float64
+}
+
+func (w *runawayWatch) Init() error { return nil }
+
+func (w *runawayWatch) Record(loc *optimize.Location, op optimize.Operation, _ *optimize.Stats) error {
+	if op != optimize.MajorIteration || w.spec.diagnose == nil {
+		return nil
+	}
+	w.p = w.p[:0]
+	for _, v := range loc.X {
+		w.p = append(w.p, math.Exp(v))
+	}
+	if reason := w.spec.diagnose(w.p); reason != "" {
+		return w.spec.runaway(w.p)
+	}
+	return nil
+}
+
+func (s fitSpec) runaway(params []float64) *FitError {
+	remedy := "set FitOptions.Penalizer (e.g. 0.01) to keep the parameters finite"
+	if s.diagnose != nil {
+		if reason := s.diagnose(params); reason != "" {
+			return &FitError{Model: s.model, Reason: reason, Remedy: remedy + ", or observe the customers for longer"}
 		}
 	}
-	return "", 0, false
+	for i, v := range params {
+		sc := 1.0
+		if s.scale != nil && s.scale[i] > 0 {
+			sc = s.scale[i]
+		}
+		if v/sc > 1e7 || v/sc < 1e-7 || math.IsInf(v, 0) {
+			return &FitError{Model: s.model, Reason: fmt.Sprintf("parameter %s ran to %g: the data do not determine it", s.names[i], v), Remedy: remedy}
+		}
+	}
+	return nil
 }
 
 // standardErrors inverts the Hessian of the negative log-likelihood, built

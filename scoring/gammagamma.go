@@ -80,15 +80,13 @@ func FitGammaGamma(ctx context.Context, rows []SpendRow, opt *FitOptions) (*Gamm
 		return nil, fmt.Errorf("scoring: fit %s: %w", model, errors.Join(errs...))
 	}
 	obj, total, mean := gammaGammaObjective(rows)
-	names := []string{"p", "q", "gamma"}
-	params, se, ll, err := fitLogParams(ctx, model, names, obj, true, total, []float64{1, 2, mean}, opt)
+	params, se, ll, err := fitLogParams(ctx, fitSpec{
+		model: model, names: []string{"p", "q", "gamma"},
+		nll: obj, analytic: true, weight: total,
+		initial: []float64{1, 2, mean}, scale: []float64{1, 1, mean},
+	}, opt)
 	if err != nil {
 		return nil, err
-	}
-	if name, v, ok := runaway(names, params, []float64{1, 1, mean}); ok {
-		return nil, &FitError{Model: model,
-			Reason: fmt.Sprintf("parameter %s ran to %g: the data do not determine it (too few repeat customers, or spend that does not vary)", name, v),
-			Remedy: "set FitOptions.Penalizer (e.g. 0.01) to keep the parameters finite"}
 	}
 	m := &GammaGamma{P: params[0], Q: params[1], Gamma: params[2], LogLikelihood: ll, Customers: total}
 	copy(m.StdErr[:], se)

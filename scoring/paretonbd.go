@@ -58,18 +58,22 @@ func FitParetoNBD(ctx context.Context, rows []Row, opt *FitOptions) (*ParetoNBD,
 		}
 		return -ll
 	}
-	names := []string{"r", "alpha", "s", "beta"}
-	params, se, ll, err := fitLogParams(ctx, model, names, numericGradient(nll), false, h.total, []float64{1, math.Max(1, meanT), 1, math.Max(1, meanT)}, opt)
+	params, se, ll, err := fitLogParams(ctx, fitSpec{
+		model: model, names: []string{"r", "alpha", "s", "beta"},
+		nll: numericGradient(nll), weight: h.total,
+		initial: []float64{1, math.Max(1, meanT), 1, math.Max(1, meanT)},
+		scale:   []float64{1, meanT, 1, meanT},
+		diagnose: func(p []float64) string {
+			// E[μ]·T̄ = sβ⁻¹T̄: the expected number of drop-outs per customer
+			// over the observed time.
+			if rate := p[2] / p[3] * meanT; rate < 1e-3 {
+				return fmt.Sprintf("the data show no drop-out: the mean drop-out rate s/β over the observed time ran to %.3g (s = %.3g, β = %.3g)", rate, p[2], p[3])
+			}
+			return ""
+		},
+	}, opt)
 	if err != nil {
 		return nil, err
-	}
-	if name, v, ok := runaway(names, params, []float64{1, meanT, 1, meanT}); ok {
-		reason := fmt.Sprintf("parameter %s ran to %g: the data do not determine it", name, v)
-		if name == "s" || name == "beta" {
-			reason = fmt.Sprintf("the data show no drop-out: the mean lifetime β/(s−1) ran off (s = %g, β = %g)", params[2], params[3])
-		}
-		return nil, &FitError{Model: model, Reason: reason,
-			Remedy: "set FitOptions.Penalizer (e.g. 0.01) to keep the parameters finite, or observe the customers for longer"}
 	}
 	m := &ParetoNBD{R: params[0], Alpha: params[1], S: params[2], Beta: params[3], LogLikelihood: ll, Customers: h.total}
 	copy(m.StdErr[:], se)
