@@ -3,6 +3,8 @@ package crm_test
 import (
 	"encoding/json"
 	"errors"
+	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -107,6 +109,20 @@ func TestMoney(t *testing.T) {
 	require.Equal(t, "1235 JPY", crm.MoneyFromFloat(1234.5, "JPY").String())
 	require.Equal(t, "1.235 KWD", crm.MoneyFromFloat(1.2345, "KWD").String())
 	require.Equal(t, "2.68 EUR", crm.MoneyFromFloat(2.675, "EUR").String(), "rounding is of the decimal the float prints as")
+	require.Equal(t, "-2.68 EUR", crm.MoneyFromFloat(-2.675, "EUR").String())
+	// The binary fast path agrees with decimal rounding everywhere.
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range 200_000 {
+		f := (rng.Float64() - 0.5) * math.Pow(10, float64(rng.IntN(14)))
+		if i%4 == 0 {
+			f = math.Round(f*1000) / 1000 // many values on exact decimal halves
+		}
+		for _, c := range []string{"USD", "JPY", "KWD", "CLF"} {
+			places, _ := crm.MinorUnits(c)
+			want := decimal.NewFromFloat(f).Round(places)
+			require.True(t, want.Equal(crm.MoneyFromFloat(f, c).Amount), "%v %s: want %v, got %v", f, c, want, crm.MoneyFromFloat(f, c))
+		}
+	}
 	d, ok := crm.MinorUnits("CLF")
 	require.True(t, ok)
 	require.EqualValues(t, 4, d)

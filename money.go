@@ -2,6 +2,7 @@ package crm
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -86,8 +87,31 @@ func (m Money) String() string {
 }
 
 // MoneyFromFloat converts a model's float64 result to money rounded to the
-// currency's minor unit. This is the one documented point where float
-// results become money.
+// currency's minor unit: f's shortest decimal representation, rounded half
+// away from zero. This is the one documented point where float results
+// become money. f must be finite (it panics on NaN and infinities, like
+// decimal.NewFromFloat).
 func MoneyFromFloat(f float64, currency string) Money {
+	d, ok := MinorUnits(currency)
+	if !ok {
+		d = 2
+	}
+	// Fast path: scale and round in binary, unless the scaled value is so
+	// large that it loses integer precision or so near a half that binary
+	// and decimal rounding could disagree (2.675 is 2.67499999… in binary).
+	if d <= 4 && !math.IsNaN(f) {
+		v := f * pow10f[d]
+		if math.Abs(v) < 1<<50 {
+			n := math.Round(v)
+			// f's decimal value and v can differ by a few units in the
+			// last place of v.
+			tol := 1e-9 + math.Abs(v)*0x1p-48
+			if frac := math.Abs(v - math.Trunc(v)); math.Abs(frac-0.5) > tol {
+				return Money{Amount: decimal.New(int64(n), -d), Currency: currency}
+			}
+		}
+	}
 	return Money{Amount: decimal.NewFromFloat(f), Currency: currency}.Round()
 }
+
+var pow10f = [...]float64{1, 10, 100, 1000, 10000}

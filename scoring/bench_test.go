@@ -89,3 +89,24 @@ func BenchmarkFitGammaGamma(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCustomerValues: 12-month CLV of 100k generated customers from a
+// BG/NBD and a Gamma-Gamma model, on all processors.
+func BenchmarkCustomerValues(b *testing.B) {
+	sums := generatedSummaries(b, 100_000)
+	purchases, err := scoring.FitBGNBD(context.Background(), scoring.Compress(sums), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	spend, err := scoring.FitGammaGamma(context.Background(), scoring.SpendRows(sums), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.DaysPerMonth}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := scoring.CustomerValues(context.Background(), purchases, spend, sums, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,297 @@
+package scoring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/crmkit/crm"
+)
+
+// PurchaseModel is a fitted model of repeat purchases in continuous time:
+// BGNBD, MBGNBD and ParetoNBD. Times are in the unit the model was fitted in.
+type PurchaseModel interface {
+	ExpectedPurchases(t float64) float64
+	ConditionalExpectedPurchases(t, x, tx, T float64) float64
+	ProbabilityAlive(x, tx, T float64) float64
+	ProbabilityOfPurchases(n int, t float64) float64
+}
+
+var (
+	_ PurchaseModel = (*BGNBD)(nil)
+	_ PurchaseModel = (*MBGNBD)(nil)
+	_ PurchaseModel = (*ParetoNBD)(nil)
+)
+
+// Model time units per month, for CLVOptions.UnitsPerMonth: a month is
+// 365.25/12 days.
+const (
+	DaysPerMonth  = 365.25 / 12
+	WeeksPerMonth = DaysPerMonth / 7
+)
+
+// CLVOptions control CustomerValues.
+type CLVOptions struct {
+	// Months is the horizon (default 12).
+	Months int
+	// MonthlyDiscount is the discount rate per month (0.01 = 1%): month i's
+	// value is divided by (1+MonthlyDiscount)^i.
+	MonthlyDiscount float64
+	// UnitsPerMonth converts months to the purchase model's time unit:
+	// DaysPerMonth for summaries in days, WeeksPerMonth for weeks. Required.
+	UnitsPerMonth float64
+	// Margin is the share of spend that is profit (default 1: revenue).
+	Margin float64
+	// Currency of the values when the summaries carry none.
+	Currency string
+}
+
+// CustomerValue is one customer's expected and historic value.
+type CustomerValue struct {
+	CustomerID string `json:"customer_id"`
+	// CLV is the discounted expected value over the horizon, rounded to the
+	// currency's minor unit.
+	CLV crm.Money `json:"clv"`
+	// Historic is what the customer has spent so far, net of refunds.
+	Historic crm.Money `json:"historic"`
+	// Purchases is the expected number of purchases over the horizon
+	// (undiscounted); Spend the expected spend per purchase; Alive the
+	// probability the customer is still active.
+	Purchases float64 `json:"purchases"`
+	Spend     float64 `json:"spend"`
+	Alive     float64 `json:"alive"`
+}
+
+// CustomerValues computes each customer's lifetime value over the horizon:
+//
+//	CLV = margin · E[spend | x, z̄] · Σᵢ (E[Y(i·u)] − E[Y((i−1)·u)]) / (1+d)^i
+//
+// for months i = 1..Months, u = UnitsPerMonth, with E[Y] the purchase
+// model's conditional expectation and E[spend] the Gamma-Gamma estimate
+// (the population mean for customers with no repeat purchase). This is the
+// discrete monthly sum lifetimes uses. It refuses a spend model with
+// Q ≤ 1, whose mean spend is infinite (and whose fitted values would be
+// negative or meaningless), and summaries in mixed currencies. The work is
+// spread over all processors; results keep the summaries' order.
+func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGamma, summaries []Summary, opt CLVOptions) ([]CustomerValue, error) {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if purchases == nil {
+		bad("purchases", "no purchase model")
+	}
+	if spend == nil {
+		bad("spend", "no spend model")
+	} else if !(spend.Q > 1) {
+		bad("spend", "Gamma-Gamma q = %v ≤ 1: the mean spend is infinite, so expected values would be negative or meaningless; refit with more repeat customers or a Penalizer", spend.Q)
+	}
+	if opt.Months == 0 {
+		opt.Months = 12
+	}
+	if opt.Months < 0 {
+		bad("months", "%d is negative", opt.Months)
+	}
+	if !(opt.MonthlyDiscount >= 0) || math.IsInf(opt.MonthlyDiscount, 0) {
+		bad("monthly_discount", "%v must be ≥ 0 and finite", opt.MonthlyDiscount)
+	}
+	if !(opt.UnitsPerMonth > 0) || math.IsInf(opt.UnitsPerMonth, 0) {
+		bad("units_per_month", "%v must be positive: DaysPerMonth for summaries in days, WeeksPerMonth for weeks", opt.UnitsPerMonth)
+	}
+	if opt.Margin == 0 {
+		opt.Margin = 1
+	}
+	if !(opt.Margin > 0) || math.IsInf(opt.Margin, 0) {
+		bad("margin", "%v must be positive", opt.Margin)
+	}
+	currency := opt.Currency
+	for i := range summaries {
+		c := summaries[i].Currency
+		if c == "" {
+			continue
+		}
+		if currency == "" {
+			currency = c
+		}
+		if c != currency {
+			bad(fmt.Sprintf("summaries[%d]", i), "currency %s, expected %s: values never mix currencies", c, currency)
+			break
+		}
+	}
+	if currency == "" {
+		bad("currency", "the summaries carry no currency; set CLVOptions.Currency")
+	} else if !crm.ValidCurrency(currency) {
+		bad("currency", "%q is not an ISO 4217 code", currency)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("scoring: customer values: %w", errors.Join(errs...))
+	}
+
+	// Month weights: purchases in month i are worth 1/(1+d)^i.
+	horizons := make([]float64, opt.Months)
+	discounts := make([]float64, opt.Months)
+	for i := range horizons {
+		horizons[i] = float64(i+1) * opt.UnitsPerMonth
+		discounts[i] = math.Pow(1+opt.MonthlyDiscount, -float64(i+1))
+	}
+	out := make([]CustomerValue, len(summaries))
+	cums := make([]float64, len(summaries)*len(horizons))
+	alive := make([]float64, len(summaries))
+	if err := expectedCurves(ctx, purchases, summaries, horizons, cums, alive); err != nil {
+		return nil, err
+	}
+	var nonFinite atomic.Int64 // 1 + index of a customer whose value is not finite
+	err := parallel(ctx, len(summaries), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s := &summaries[i]
+			value, prev := 0.0, 0.0
+			for j, c := range cums[i*len(horizons) : (i+1)*len(horizons)] {
+				value += (c - prev) * discounts[j]
+				prev = c
+			}
+			perPurchase := spend.ExpectedAverageSpend(float64(s.Frequency), s.Monetary)
+			clv := opt.Margin * perPurchase * value
+			if math.IsNaN(clv) || math.IsInf(clv, 0) {
+				nonFinite.CompareAndSwap(0, int64(i)+1)
+				continue
+			}
+			out[i] = CustomerValue{
+				CustomerID: s.CustomerID,
+				CLV:        crm.MoneyFromFloat(clv, currency),
+				Historic:   crm.Money{Amount: s.Total, Currency: currency},
+				Purchases:  prev,
+				Spend:      perPurchase,
+				Alive:      alive[i],
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if i := nonFinite.Load(); i > 0 {
+		s := summaries[i-1]
+		return nil, fmt.Errorf("scoring: customer values: customer %q (x = %d, recency %v, T %v, monetary %v): value is not finite: %w",
+			s.CustomerID, s.Frequency, s.Recency, s.T, s.Monetary, crm.ErrInvalid)
+	}
+	return out, nil
+}
+
+// parallel calls fn on contiguous chunks of [0, n), one per processor, and
+// returns ctx.Err() if the context ends first.
+func parallel(ctx context.Context, n int, fn func(lo, hi int)) error {
+	const chunk = 4096
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range max(1, min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := range next {
+				fn(lo, min(lo+chunk, n))
+			}
+		}()
+	}
+	var err error
+feed:
+	for lo := 0; lo < n; lo += chunk {
+		select {
+		case next <- lo:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+// activeCurver is a purchase model whose conditional expectation factors as
+// P(alive | x, tx, T) times a curve that depends on x and T only: the
+// expected purchases of a customer known to be active at T. Customers who
+// share (x, T) then share the expensive part.
+type activeCurver interface {
+	ProbabilityAlive(x, tx, T float64) float64
+	activeCurve(x, T float64, horizons, out []float64)
+}
+
+func (m *BGNBD) activeCurve(x, T float64, horizons, out []float64) {
+	m.model().activeCurve(x, T, horizons, out)
+}
+
+func (m *MBGNBD) activeCurve(x, T float64, horizons, out []float64) {
+	m.model().activeCurve(x, T, horizons, out)
+}
+
+func (g betaGeo) activeCurve(x, T float64, horizons, out []float64) {
+	for i, t := range horizons {
+		out[i] = g.remaining(t, x, T, g.b+x+g.shift)
+	}
+}
+
+func (m *ParetoNBD) activeCurve(x, T float64, horizons, out []float64) {
+	rate := (m.R + x) / (m.Alpha + T)
+	for i, t := range horizons {
+		out[i] = rate * lifetimeIntegral(m.S, m.Beta+T, t)
+	}
+}
+
+// expectedCurves fills cums (len(horizons) values per summary) with each
+// customer's cumulative expected purchases at the horizons, and alive with
+// P(alive).
+func expectedCurves(ctx context.Context, m PurchaseModel, summaries []Summary, horizons, cums, alive []float64) error {
+	h := len(horizons)
+	ac, ok := m.(activeCurver)
+	if !ok {
+		return parallel(ctx, len(summaries), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				s := &summaries[i]
+				x := float64(s.Frequency)
+				for j, t := range horizons {
+					cums[i*h+j] = m.ConditionalExpectedPurchases(t, x, s.Recency, s.T)
+				}
+				alive[i] = m.ProbabilityAlive(x, s.Recency, s.T)
+			}
+		})
+	}
+	// Distinct (x, T) pairs, their curves computed once each.
+	slot := make([]int32, len(summaries))
+	index := map[[2]float64]int32{}
+	var keys [][2]float64
+	for i := range summaries {
+		k := [2]float64{float64(summaries[i].Frequency), summaries[i].T}
+		j, seen := index[k]
+		if !seen {
+			j = int32(len(keys))
+			index[k] = j
+			keys = append(keys, k)
+		}
+		slot[i] = j
+	}
+	curves := make([]float64, len(keys)*h)
+	if err := parallel(ctx, len(keys), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			ac.activeCurve(keys[j][0], keys[j][1], horizons, curves[j*h:(j+1)*h])
+		}
+	}); err != nil {
+		return err
+	}
+	return parallel(ctx, len(summaries), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s := &summaries[i]
+			p := ac.ProbabilityAlive(float64(s.Frequency), s.Recency, s.T)
+			alive[i] = p
+			c := curves[int(slot[i])*h:]
+			for j := range h {
+				cums[i*h+j] = p * c[j]
+			}
+		}
+	})
+}

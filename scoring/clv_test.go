@@ -1,0 +1,107 @@
+package scoring_test
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm/scoring"
+)
+
+// steady buys one purchase per time unit for ever, whatever the history:
+// a hand-checkable purchase model that also exercises the generic path.
+type steady struct{}
+
+func (steady) ExpectedPurchases(t float64) float64                      { return t }
+func (steady) ConditionalExpectedPurchases(t, x, tx, T float64) float64 { return t }
+func (steady) ProbabilityAlive(x, tx, T float64) float64                { return 1 }
+func (steady) ProbabilityOfPurchases(n int, t float64) float64          { return 0 }
+
+// generic hides a model's type so CustomerValues takes the generic path.
+type generic struct{ scoring.PurchaseModel }
+
+func TestCustomerValuesByHand(t *testing.T) {
+	spend := &scoring.GammaGamma{P: 6, Q: 4, Gamma: 30} // population mean 6·30/3 = 60
+	sums := []scoring.Summary{
+		{CustomerID: "new", Currency: "USD", Total: decimal.RequireFromString("25.50")},
+		{CustomerID: "regular", Frequency: 9, Recency: 30, T: 40, Monetary: 100, Currency: "USD"},
+	}
+	vals, err := scoring.CustomerValues(context.Background(), steady{}, spend, sums, scoring.CLVOptions{
+		Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: 1,
+	})
+	require.NoError(t, err)
+	// One purchase a month for 12 months at 1% a month: an annuity.
+	annuity := (1 - math.Pow(1.01, -12)) / 0.01
+	require.Equal(t, "new", vals[0].CustomerID)
+	require.Equal(t, decimal.NewFromFloat(60*annuity).Round(2).String(), vals[0].CLV.Amount.String())
+	require.Equal(t, "USD", vals[0].CLV.Currency)
+	require.Equal(t, "25.5", vals[0].Historic.Amount.String())
+	require.Equal(t, 12.0, vals[0].Purchases)
+	// The regular's spend shrinks from 100 towards 60: 6·(30+900)/(54+3).
+	require.InDelta(t, 6*(30+900)/57.0, vals[1].Spend, 1e-12)
+	require.Equal(t, decimal.NewFromFloat(6*(30+900)/57.0*annuity).Round(2).String(), vals[1].CLV.Amount.String())
+
+	// Margin scales; no discount gives the plain sum; JPY rounds to yen.
+	vals, err = scoring.CustomerValues(context.Background(), steady{}, spend, sums[:1], scoring.CLVOptions{
+		Months: 3, UnitsPerMonth: 2, Margin: 0.25, Currency: "JPY",
+	})
+	require.ErrorContains(t, err, "currency USD, expected JPY")
+	sums[0].Currency = ""
+	vals, err = scoring.CustomerValues(context.Background(), steady{}, spend, sums[:1], scoring.CLVOptions{
+		Months: 3, UnitsPerMonth: 2, Margin: 0.25, Currency: "JPY",
+	})
+	require.NoError(t, err)
+	require.Equal(t, "90", vals[0].CLV.Amount.String()) // 0.25 · 60 · 6 purchases
+}
+
+func TestCustomerValuesRefusesBadInput(t *testing.T) {
+	sums := []scoring.Summary{{CustomerID: "a", Currency: "USD"}, {CustomerID: "b", Currency: "EUR"}}
+	_, err := scoring.CustomerValues(context.Background(), steady{}, &scoring.GammaGamma{P: 1, Q: 0.9, Gamma: 1}, sums, scoring.CLVOptions{MonthlyDiscount: -1})
+	require.Error(t, err)
+	for _, want := range []string{"q = 0.9 ≤ 1", "units_per_month", "monthly_discount", "summaries[1]: currency EUR"} {
+		require.ErrorContains(t, err, want)
+	}
+	_, err = scoring.CustomerValues(context.Background(), nil, nil, sums[:1], scoring.CLVOptions{UnitsPerMonth: 1})
+	require.ErrorContains(t, err, "no purchase model")
+	require.ErrorContains(t, err, "no spend model")
+}
+
+// The per-model fast paths agree with the generic path through the
+// PurchaseModel interface, and with the conditional expectation itself.
+func TestCustomerValuesFastPathsAgree(t *testing.T) {
+	sums := cdnowSpend(t)
+	for i := range sums {
+		sums[i].Currency = "USD"
+	}
+	spend := &scoring.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
+	opt := scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.WeeksPerMonth}
+	for _, m := range []scoring.PurchaseModel{
+		&scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258},
+		&scoring.MBGNBD{R: 0.525, Alpha: 6.183, A: 0.891, B: 1.614},
+		&scoring.ParetoNBD{R: 0.5534, Alpha: 10.5802, S: 0.6061, Beta: 11.6562},
+	} {
+		fast, err := scoring.CustomerValues(context.Background(), m, spend, sums, opt)
+		require.NoError(t, err)
+		slow, err := scoring.CustomerValues(context.Background(), generic{m}, spend, sums, opt)
+		require.NoError(t, err)
+		require.Len(t, fast, len(sums))
+		for i := range fast {
+			require.Equal(t, sums[i].CustomerID, fast[i].CustomerID)
+			require.True(t, fast[i].CLV.Amount.Sub(slow[i].CLV.Amount).Abs().LessThanOrEqual(decimal.RequireFromString("0.01")), "%T customer %d: %v vs %v", m, i, fast[i].CLV, slow[i].CLV)
+			x := float64(sums[i].Frequency)
+			require.InDelta(t, m.ConditionalExpectedPurchases(12*scoring.WeeksPerMonth, x, sums[i].Recency, sums[i].T), fast[i].Purchases, 1e-9)
+			require.False(t, fast[i].CLV.Amount.IsNegative())
+		}
+	}
+}
+
+func TestCustomerValuesCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sums := make([]scoring.Summary, 10_000)
+	_, err := scoring.CustomerValues(ctx, steady{}, &scoring.GammaGamma{P: 1, Q: 2, Gamma: 1}, sums, scoring.CLVOptions{UnitsPerMonth: 1, Currency: "USD"})
+	require.ErrorIs(t, err, context.Canceled)
+}
