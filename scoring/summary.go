@@ -111,8 +111,12 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 	}
 	asOfPeriod := p.index(asOf)
 	currency := opt.Currency
-	var out []Summary
-	done := map[string]bool{}
+	// Summaries collect in fixed-size chunks, copied once at the end:
+	// growing one slice would copy every summary about twice more.
+	var chunks [][]Summary
+	var chunk []Summary
+	var periods []periodSpend // reused across customers
+	var done groupSet
 	var group []entry // the current customer's purchases and refunds
 	var total exactSum
 	current, firstID := "", ""
@@ -120,13 +124,29 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 		if len(group) == 0 {
 			return nil
 		}
-		if done[current] {
+		summarised := func(yield func(string)) {
+			for _, c := range append(chunks, chunk) {
+				for i := range c {
+					yield(c[i].CustomerID)
+				}
+			}
+		}
+		if !done.add(current, summarised) {
 			return &SummaryError{TransactionID: firstID, Problem: fmt.Sprintf("customer %q appears again after other customers: the stream must be grouped by customer", current)}
 		}
-		done[current] = true
-		if s, ok := summarizeOne(group, p, asOfPeriod); ok {
+		var s Summary
+		var ok bool
+		if s, periods, ok = summarizeOne(group, p, asOfPeriod, periods[:0]); ok {
 			s.CustomerID, s.Currency, s.Total = current, currency, total.value()
-			out = append(out, s)
+			if len(chunk) == cap(chunk) {
+				if chunk != nil {
+					chunks = append(chunks, chunk)
+				}
+				chunk = make([]Summary, 0, 4096)
+			}
+			chunk = append(chunk, s)
+		} else {
+			done.unsummarised(current)
 		}
 		group, total = group[:0], exactSum{}
 		return nil
@@ -156,13 +176,23 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 			}
 			current, firstID = tx.CustomerID, tx.ID
 		}
-		total.add(tx.SignedAmount())
-		group = append(group, entry{at: tx.Time, period: p.index(tx.Time), amount: tx.Amount.InexactFloat64(), refund: tx.Kind == crm.Refund, id: tx.ID})
+		amount := tx.Amount.InexactFloat64()
+		refund := tx.Kind == crm.Refund
+		total.add(tx.Amount, amount, refund)
+		group = append(group, entry{at: tx.Time, period: p.index(tx.Time), amount: amount, refund: refund, id: tx.ID})
 	}
 	if err := flush(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	n = len(chunk)
+	for _, c := range chunks {
+		n += len(c)
+	}
+	out := make([]Summary, 0, n)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return append(out, chunk...), nil
 }
 
 // entry is the part of a transaction a summary needs.
@@ -179,12 +209,13 @@ type periodSpend struct {
 	spend float64
 }
 
-func summarizeOne(group []entry, p periodizer, asOfPeriod int64) (Summary, bool) {
+// summarizeOne summarises one customer's entries, using periods (empty) as
+// scratch space, which it returns for reuse.
+func summarizeOne(group []entry, p periodizer, asOfPeriod int64, periods []periodSpend) (Summary, []periodSpend, bool) {
 	if !slices.IsSortedFunc(group, byTime) {
 		slices.SortFunc(group, byTime)
 	}
 	var s Summary
-	periods := make([]periodSpend, 0, len(group))
 	for i := range group {
 		e := &group[i]
 		last := len(periods) - 1
@@ -210,7 +241,7 @@ func summarizeOne(group []entry, p periodizer, asOfPeriod int64) (Summary, bool)
 		periods = append(periods, periodSpend{index: e.period, spend: e.amount})
 	}
 	if len(periods) == 0 {
-		return s, false
+		return s, periods, false
 	}
 	first, last := periods[0].index, periods[len(periods)-1].index
 	s.Frequency = len(periods) - 1
@@ -223,7 +254,7 @@ func summarizeOne(group []entry, p periodizer, asOfPeriod int64) (Summary, bool)
 		}
 		s.Monetary = sum / float64(s.Frequency)
 	}
-	return s, true
+	return s, periods, true
 }
 
 func byTime(a, b entry) int {
@@ -250,11 +281,17 @@ type exactSum struct {
 	slow  bool
 }
 
-func (e *exactSum) add(d decimal.Decimal) {
+// add adds d, or subtracts it when negate is set; f is d as a float64.
+func (e *exactSum) add(d decimal.Decimal, f float64, negate bool) {
 	if !e.slow {
-		// v = coefficient · 10^(exp+9) has at most 18 digits, so it fits.
-		if exp := d.Exponent(); exp >= -9 && exp <= 0 && d.NumDigits()+int(exp)+9 <= 18 {
+		// d = c·10^exp. With −9 ≤ exp ≤ 0 and |d| < 9·10^9, both the
+		// coefficient c and d in nanounits, c·10^(exp+9), are below
+		// 9·10^18 < 2^63, so int64 arithmetic is exact.
+		if exp := d.Exponent(); exp >= -9 && exp <= 0 && math.Abs(f) < 9e9 {
 			v := d.CoefficientInt64() * pow10[exp+9]
+			if negate {
+				v = -v
+			}
 			if s := e.nanos + v; (v >= 0) == (s >= e.nanos) {
 				e.nanos = s
 				return
@@ -262,6 +299,9 @@ func (e *exactSum) add(d decimal.Decimal) {
 		}
 		e.slow = true
 		e.big = decimal.New(e.nanos, -9)
+	}
+	if negate {
+		d = d.Neg()
 	}
 	e.big = e.big.Add(d)
 }
@@ -346,4 +386,46 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// groupSet detects a customer whose transactions come in two groups. While
+// the groups arrive in increasing ID order (as store iterators yield them)
+// a comparison with the previous ID suffices; the first time they do not,
+// it builds a set of every ID so far and uses that from then on. To list
+// the IDs so far it is given the summaries' IDs and keeps only those of
+// groups that produced no summary.
+type groupSet struct {
+	last   string
+	any    bool
+	others []string // groups without a summary, while in order
+	set    map[string]struct{}
+}
+
+// add records a group's customer ID and reports whether it was new;
+// summarised lists the IDs of the summaries made so far.
+func (g *groupSet) add(id string, summarised func(yield func(string))) bool {
+	if g.set == nil {
+		if !g.any || id > g.last {
+			g.last, g.any = id, true
+			return true
+		}
+		g.set = map[string]struct{}{}
+		summarised(func(s string) { g.set[s] = struct{}{} })
+		for _, s := range g.others {
+			g.set[s] = struct{}{}
+		}
+		g.others = nil
+	}
+	if _, seen := g.set[id]; seen {
+		return false
+	}
+	g.set[id] = struct{}{}
+	return true
+}
+
+// unsummarised notes that the group just added produced no summary.
+func (g *groupSet) unsummarised(id string) {
+	if g.set == nil {
+		g.others = append(g.others, id)
+	}
 }

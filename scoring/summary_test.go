@@ -3,6 +3,7 @@ package scoring_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -107,6 +108,21 @@ func TestSummarizeRefusals(t *testing.T) {
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.Contains(t, err.Error(), `"c"`)
 	require.Contains(t, err.Error(), "grouped by customer")
+	// Groups may come in any customer order; a customer coming back is
+	// caught whether the stream was in order so far or not, and whether or
+	// not the first group made a summary.
+	got, err := scoring.Summarize(ctx, seq(tx("a", "3", "2025-01-01", "1"), tx("b", "1", "2025-01-01", "1"), tx("c", "2", "2025-01-02", "1")), day("2025-02-01"), scoring.SummaryOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"3", "1", "2"}, []string{got[0].CustomerID, got[1].CustomerID, got[2].CustomerID})
+	for _, stream := range [][]crm.Transaction{
+		{tx("a", "3", "2025-01-01", "1"), tx("b", "1", "2025-01-01", "1"), tx("c", "3", "2025-01-02", "1")},
+		{refund("a", "9", "2025-01-01", "1"), tx("b", "5", "2025-01-01", "1"), tx("c", "9", "2025-01-02", "1")},
+		{refund("a", "1", "2025-01-01", "1"), tx("b", "5", "2025-01-01", "1"), tx("c", "2", "2025-01-02", "1"), tx("d", "1", "2025-01-02", "1")},
+	} {
+		_, err = scoring.Summarize(ctx, seq(stream...), day("2025-02-01"), scoring.SummaryOptions{})
+		last := stream[len(stream)-1]
+		require.ErrorContains(t, err, fmt.Sprintf("customer %q appears again", last.CustomerID), "%v", stream)
+	}
 	eur := tx("b", "1", "2025-01-02", "1")
 	eur.Currency = "EUR"
 	_, err = scoring.Summarize(ctx, seq(tx("a", "1", "2025-01-01", "1"), eur), day("2025-02-01"), scoring.SummaryOptions{})
@@ -123,9 +139,12 @@ func TestSummarizeExactTotals(t *testing.T) {
 	got, err := scoring.Summarize(context.Background(), seq(
 		tx("a", "1", "2025-01-01", "0.1"), tx("b", "1", "2025-01-02", "0.2"),
 		tx("c", "1", "2025-01-03", "12345678901234567890.123456789"),
+		refund("d", "1", "2025-01-04", "0.000000001"),
+		tx("e", "2", "2025-01-01", "0.1"), refund("f", "2", "2025-01-02", "0.35"), tx("g", "2", "2025-01-03", "8999999999.999999999"),
 	), day("2025-02-01"), scoring.SummaryOptions{})
 	require.NoError(t, err)
-	require.Equal(t, "12345678901234567890.423456789", got[0].Total.String())
+	require.Equal(t, "12345678901234567890.423456788", got[0].Total.String())
+	require.Equal(t, "8999999999.749999999", got[1].Total.String())
 }
 
 func readCSV(t testing.TB, path string) [][]string {
