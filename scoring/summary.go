@@ -110,11 +110,36 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 		return nil, err
 	}
 	asOfPeriod := p.index(asOf)
-	currency := opt.Currency
-	// Summaries collect in fixed-size chunks, copied once at the end:
-	// growing one slice would copy every summary about twice more.
-	var chunks [][]Summary
-	var chunk []Summary
+	return summarizeStream(ctx, txs, asOf, asOf, opt.Currency, p,
+		func(c customerTotals, group []entry, periods []periodSpend) (Summary, []periodSpend, bool) {
+			s, periods, ok := summarizeOne(group, p, asOfPeriod, periods)
+			c.fill(&s)
+			return s, periods, ok
+		},
+		func(s Summary) string { return s.CustomerID })
+}
+
+// customerTotals is what the stream loop knows of a customer beyond the
+// entries.
+type customerTotals struct {
+	id, currency string
+	total        *exactSum
+}
+
+func (c customerTotals) fill(s *Summary) {
+	s.CustomerID, s.Currency, s.Total = c.id, c.currency, c.total.value()
+}
+
+// summarizeStream runs the grouping loop of Summarize and SummarizeHoldout
+// over transactions up to end. The exact total only counts transactions up
+// to split. build turns one customer's entries into a record (false: none),
+// using periods as scratch space; idOf returns a record's customer.
+func summarizeStream[T any](ctx context.Context, txs iter.Seq2[crm.Transaction, error], split, end time.Time, currency string, p periodizer,
+	build func(c customerTotals, group []entry, periods []periodSpend) (T, []periodSpend, bool), idOf func(T) string) ([]T, error) {
+	// Records collect in fixed-size chunks, copied once at the end:
+	// growing one slice would copy every record about twice more.
+	var chunks [][]T
+	var chunk []T
 	var periods []periodSpend // reused across customers
 	var done groupSet
 	var group []entry // the current customer's purchases and refunds
@@ -127,24 +152,23 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 		summarised := func(yield func(string)) {
 			for _, c := range append(chunks, chunk) {
 				for i := range c {
-					yield(c[i].CustomerID)
+					yield(idOf(c[i]))
 				}
 			}
 		}
 		if !done.add(current, summarised) {
 			return &SummaryError{TransactionID: firstID, Problem: fmt.Sprintf("customer %q appears again after other customers: the stream must be grouped by customer", current)}
 		}
-		var s Summary
+		var rec T
 		var ok bool
-		if s, periods, ok = summarizeOne(group, p, asOfPeriod, periods[:0]); ok {
-			s.CustomerID, s.Currency, s.Total = current, currency, total.value()
+		if rec, periods, ok = build(customerTotals{current, currency, &total}, group, periods[:0]); ok {
 			if len(chunk) == cap(chunk) {
 				if chunk != nil {
 					chunks = append(chunks, chunk)
 				}
-				chunk = make([]Summary, 0, 4096)
+				chunk = make([]T, 0, 4096)
 			}
-			chunk = append(chunk, s)
+			chunk = append(chunk, rec)
 		} else {
 			done.unsummarised(current)
 		}
@@ -161,7 +185,7 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 				return nil, err
 			}
 		}
-		if tx.Time.After(asOf) {
+		if tx.Time.After(end) {
 			continue
 		}
 		if currency == "" {
@@ -178,7 +202,9 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 		}
 		amount := tx.Amount.InexactFloat64()
 		refund := tx.Kind == crm.Refund
-		total.add(tx.Amount, amount, refund)
+		if !tx.Time.After(split) {
+			total.add(tx.Amount, amount, refund)
+		}
 		group = append(group, entry{at: tx.Time, period: p.index(tx.Time), amount: amount, refund: refund, id: tx.ID})
 	}
 	if err := flush(); err != nil {
@@ -188,11 +214,94 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 	for _, c := range chunks {
 		n += len(c)
 	}
-	out := make([]Summary, 0, n)
+	out := make([]T, 0, n)
 	for _, c := range chunks {
 		out = append(out, c...)
 	}
 	return append(out, chunk...), nil
+}
+
+// HoldoutSummary is a customer's summary over a calibration period
+// together with what the customer did in the holdout period after it: the
+// data for checking a model's forecasts against what happened.
+type HoldoutSummary struct {
+	Summary // calibration period, as Summarize to calibrationEnd
+	// HoldoutFrequency counts the purchase periods after calibrationEnd up
+	// to observationEnd (a period already counted in calibration is not
+	// counted again); HoldoutMonetary is their mean spend (0 when none);
+	// HoldoutDuration is the holdout length in the model's unit.
+	HoldoutFrequency int     `json:"holdout_frequency"`
+	HoldoutMonetary  float64 `json:"holdout_monetary"`
+	HoldoutDuration  float64 `json:"holdout_duration"`
+}
+
+// SummarizeHoldout splits each customer's history at calibrationEnd: the
+// calibration summary is what Summarize to calibrationEnd gives (Total too
+// counts only the calibration period), and the holdout counts purchase
+// periods after it up to observationEnd. Customers whose first purchase is
+// after calibrationEnd are left out, as they cannot be scored at
+// calibrationEnd. Holdout refunds reduce the spend of the latest holdout
+// purchase period at or before them, never below zero, and are ignored
+// before the first holdout purchase. The stream's requirements are those
+// of Summarize.
+func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error], calibrationEnd, observationEnd time.Time, opt SummaryOptions) ([]HoldoutSummary, error) {
+	p, err := newPeriodizer(opt)
+	if err != nil {
+		return nil, err
+	}
+	if !observationEnd.After(calibrationEnd) {
+		return nil, fmt.Errorf("scoring: holdout: observation end %s is not after calibration end %s: %w", observationEnd.Format(time.RFC3339), calibrationEnd.Format(time.RFC3339), crm.ErrInvalid)
+	}
+	calPeriod, endPeriod := p.index(calibrationEnd), p.index(observationEnd)
+	duration := float64(endPeriod-calPeriod) / p.scale
+	return summarizeStream(ctx, txs, calibrationEnd, observationEnd, opt.Currency, p,
+		func(c customerTotals, group []entry, periods []periodSpend) (HoldoutSummary, []periodSpend, bool) {
+			if !slices.IsSortedFunc(group, byTime) {
+				slices.SortFunc(group, byTime)
+			}
+			cut, _ := slices.BinarySearchFunc(group, calibrationEnd, func(e entry, t time.Time) int {
+				if e.at.After(t) {
+					return 1
+				}
+				return -1
+			})
+			var h HoldoutSummary
+			var ok bool
+			h.Summary, periods, ok = summarizeOne(group[:cut], p, calPeriod, periods)
+			if !ok {
+				return h, periods, false
+			}
+			c.fill(&h.Summary)
+			lastCal := periods[len(periods)-1].index
+			hold := periods[:0]
+			for _, e := range group[cut:] {
+				last := len(hold) - 1
+				switch {
+				case e.refund:
+					if last >= 0 {
+						hold[last].spend = math.Max(0, hold[last].spend-e.amount)
+					}
+				case e.period == lastCal && last < 0:
+					// Same period as the last calibration purchase: not a
+					// new period.
+				case last >= 0 && hold[last].index == e.period:
+					hold[last].spend += e.amount
+				default:
+					hold = append(hold, periodSpend{index: e.period, spend: e.amount})
+				}
+			}
+			h.HoldoutFrequency = len(hold)
+			if len(hold) > 0 {
+				sum := 0.0
+				for _, ps := range hold {
+					sum += ps.spend
+				}
+				h.HoldoutMonetary = sum / float64(len(hold))
+			}
+			h.HoldoutDuration = duration
+			return h, hold, true
+		},
+		func(h HoldoutSummary) string { return h.CustomerID })
 }
 
 // entry is the part of a transaction a summary needs.

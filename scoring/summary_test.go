@@ -199,3 +199,70 @@ func TestSummarizeReproducesCDNOW(t *testing.T) {
 	}
 	require.True(t, slices.IsSortedFunc(got, func(a, b scoring.Summary) int { return strings.Compare(a.CustomerID, b.CustomerID) }))
 }
+
+func TestSummarizeHoldoutByHand(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		require.NoError(t, err)
+		return v
+	}
+	txs := []crm.Transaction{
+		tx("a", "1", "2015-02-01", "10"), tx("b", "1", "2015-02-06", "20"),
+		tx("c", "1", "2015-02-10", "30"), tx("d", "1", "2015-02-10", "5"), refund("e", "1", "2015-02-12", "10"),
+		tx("f", "2", "2015-01-01", "7"),
+		tx("g", "3", "2015-02-09", "9"), // acquired in the holdout: left out
+	}
+	late := tx("h", "4", "2015-02-07", "4")
+	late.Time = at("2015-02-07T10:00:00Z")
+	later := tx("i", "4", "2015-02-07", "6")
+	later.Time = at("2015-02-07T15:00:00Z")
+	txs = append(txs, late, later)
+	got, err := scoring.SummarizeHoldout(context.Background(), seq(txs...), at("2015-02-07T12:00:00Z"), day("2015-02-14"), scoring.SummaryOptions{})
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	c1, c2, c4 := got[0], got[1], got[2]
+	require.Equal(t, "1", c1.CustomerID)
+	require.Equal(t, [3]float64{1, 5, 6}, [3]float64{float64(c1.Frequency), c1.Recency, c1.T})
+	require.Equal(t, "30", c1.Total.String(), "Total counts the calibration period only")
+	require.Equal(t, 1, c1.HoldoutFrequency)
+	require.Equal(t, 25.0, c1.HoldoutMonetary, "35 on 02-10 less the 10 refunded on 02-12")
+	require.Equal(t, 7.0, c1.HoldoutDuration)
+	require.Equal(t, "2", c2.CustomerID)
+	require.Equal(t, [3]float64{0, 0, 37}, [3]float64{float64(c2.Frequency), c2.Recency, c2.T})
+	require.Equal(t, 0, c2.HoldoutFrequency)
+	require.Equal(t, 0.0, c2.HoldoutMonetary)
+	// The 15:00 purchase falls in the calibration's last day: no new period.
+	require.Equal(t, "4", c4.CustomerID)
+	require.Equal(t, 0, c4.HoldoutFrequency)
+	require.Equal(t, "4", c4.Total.String())
+
+	_, err = scoring.SummarizeHoldout(context.Background(), seq(txs...), day("2015-02-14"), day("2015-02-07"), scoring.SummaryOptions{})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "is not after calibration end")
+}
+
+// A fitted model's forecasts for the holdout match what the generated
+// customers did there, in total: the check a user runs before trusting it.
+func TestHoldoutForecastOnGeneratedData(t *testing.T) {
+	cfg := crmtest.DefaultConfig()
+	cfg.Customers = 20_000
+	cfg.ProspectShare = 0
+	g, err := crmtest.NewGenerator(cfg)
+	require.NoError(t, err)
+	split := cfg.End.AddDate(0, -6, 0)
+	hs, err := scoring.SummarizeHoldout(context.Background(), g.Transactions(), split, cfg.End, scoring.SummaryOptions{})
+	require.NoError(t, err)
+	cal := make([]scoring.Summary, len(hs))
+	for i, h := range hs {
+		cal[i] = h.Summary
+	}
+	m, err := scoring.FitBGNBD(context.Background(), scoring.Compress(cal), nil)
+	require.NoError(t, err)
+	predicted, actual := 0.0, 0.0
+	for _, h := range hs {
+		predicted += m.ConditionalExpectedPurchases(h.HoldoutDuration, float64(h.Frequency), h.Recency, h.T)
+		actual += float64(h.HoldoutFrequency)
+	}
+	require.Greater(t, actual, 1000.0)
+	require.InDelta(t, 1, predicted/actual, 0.1, "predicted %.0f, actual %.0f", predicted, actual)
+}
