@@ -359,10 +359,28 @@ func invertedDiagonal(h *mat.SymDense) []float64 {
 }
 
 // numericStandardErrors is standardErrors for objectives without analytic
-// gradients: the Hessian comes from second differences of values.
+// gradients: the Hessian comes from second differences of values, taken in
+// log-parameters, where every parameter's curvature is on the same scale
+// and rounding noise in the likelihood stays small beside it. At the
+// optimum the gradient vanishes, so the covariance of θ = e^x is
+// D·Cov(x)·D with D = diag(θ): SE(θᵢ) = θᵢ·SE(xᵢ).
 func numericStandardErrors(nll objective, params []float64) []float64 {
 	n := len(params)
+	x := make([]float64, n)
+	for i, v := range params {
+		x[i] = math.Log(v)
+	}
+	p := make([]float64, n)
 	h := mat.NewSymDense(n, nil)
-	fd.Hessian(h, func(p []float64) float64 { return nll(p, nil) }, params, nil)
-	return invertedDiagonal(h)
+	fd.Hessian(h, func(x []float64) float64 {
+		for i, v := range x {
+			p[i] = math.Exp(v)
+		}
+		return nll(p, nil)
+	}, x, &fd.Settings{Step: 1e-4})
+	se := invertedDiagonal(h)
+	for i := range se {
+		se[i] *= params[i]
+	}
+	return se
 }

@@ -1,0 +1,248 @@
+// Command clv fits crmkit's customer-value models and prints what each
+// customer is worth: the purchase model's parameters with standard errors,
+// the spend model's, the share of customers probably still active, and the
+// customers with the highest expected value.
+//
+// By default it generates the sample business of crmtest (true purchase
+// parameters known) and observes it in days:
+//
+//	go run ./examples/clv
+//
+// Or it reads your own transactions. For the CDNOW sample (whitespace
+// separated, no header; customer in column 2, date in 3, amount in 5),
+// calibrated to 1997-09-30 with times in weeks:
+//
+//	go run ./examples/clv -transactions ../shared/data/cdnow/CDNOW_sample.txt \
+//	    -whitespace -customer 2 -date 3 -amount 5 -layout 20060102 \
+//	    -as-of 1997-09-30 -scale 7
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/scoring"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout, os.Stderr, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "clv:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	customers    int
+	seed         uint64
+	transactions string
+	whitespace   bool
+	header       bool
+	customer     string
+	date         string
+	amount       string
+	layout       string
+	currency     string
+	asOf         string
+	scale        float64
+	model        string
+	months       int
+	discount     float64
+	top          int
+}
+
+func run(ctx context.Context, out, progress io.Writer, args []string) error {
+	var o options
+	fs := flag.NewFlagSet("clv", flag.ContinueOnError)
+	fs.SetOutput(progress)
+	fs.IntVar(&o.customers, "customers", 10_000, "customers of the generated sample business")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the generated sample business")
+	fs.StringVar(&o.transactions, "transactions", "", "read transactions from this CSV file instead of generating them")
+	fs.BoolVar(&o.whitespace, "whitespace", false, "fields are separated by runs of spaces or tabs")
+	fs.BoolVar(&o.header, "header", false, "the file's first line names the columns")
+	fs.StringVar(&o.customer, "customer", "customer_id", "customer ID column: a 1-based number or a header name")
+	fs.StringVar(&o.date, "date", "date", "date column: a 1-based number or a header name")
+	fs.StringVar(&o.amount, "amount", "amount", "amount column: a 1-based number or a header name")
+	fs.StringVar(&o.layout, "layout", "2006-01-02", "Go time layout of the dates")
+	fs.StringVar(&o.currency, "currency", "USD", "currency of the amounts in the file")
+	fs.StringVar(&o.asOf, "as-of", "", "observation date, YYYY-MM-DD (default: the sample's end, or the file's last date)")
+	fs.Float64Var(&o.scale, "scale", 1, "days per model time unit: 7 measures times in weeks")
+	fs.StringVar(&o.model, "model", "bgnbd", "purchase model: bgnbd, mbgnbd or pareto")
+	fs.IntVar(&o.months, "months", 12, "CLV horizon in months")
+	fs.Float64Var(&o.discount, "discount", 0.01, "monthly discount rate")
+	fs.IntVar(&o.top, "top", 10, "how many of the most valuable customers to list")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	store := crm.NewMemoryStore()
+	asOf, source, err := load(ctx, store, o, progress)
+	if err != nil {
+		return err
+	}
+	if o.asOf != "" {
+		if asOf, err = time.Parse("2006-01-02", o.asOf); err != nil {
+			return fmt.Errorf("-as-of: %w", err)
+		}
+	}
+	return report(ctx, out, store, o, asOf, source)
+}
+
+// load fills the store with the generated business or the user's file and
+// returns the default observation time and a description of the data.
+func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Writer) (time.Time, string, error) {
+	if o.transactions == "" {
+		cfg := crmtest.DefaultConfig()
+		cfg.Customers, cfg.Seed = o.customers, o.seed
+		gen, err := crmtest.NewGenerator(cfg)
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		fmt.Fprintf(progress, "generating %d customers…\n", cfg.Customers)
+		if err := gen.Load(ctx, store); err != nil {
+			return time.Time{}, "", err
+		}
+		p := cfg.Purchase
+		return cfg.End, fmt.Sprintf("generated sample business, seed %d (true r = %g, α = %g, a = %g, b = %g in days)", cfg.Seed, p.R, p.Alpha, p.A, p.B), nil
+	}
+	f, err := os.Open(o.transactions)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	defer f.Close()
+	res, err := crm.ImportTransactions(ctx, store, f, crm.TransactionCSV{
+		Format:   crm.CSVFormat{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}},
+		Columns:  crm.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
+		Currency: o.currency,
+	}, crm.ImportOptions{})
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	fmt.Fprintf(progress, "imported %d transactions\n", res.Stored)
+	var last time.Time
+	for tx, err := range store.Transactions(ctx) {
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		if tx.Time.After(last) {
+			last = tx.Time
+		}
+	}
+	return last, o.transactions, nil
+}
+
+func column(spec string) crm.Column {
+	if i, err := strconv.Atoi(spec); err == nil {
+		return crm.ColumnAt(i)
+	}
+	return crm.ColumnNamed(spec)
+}
+
+func report(ctx context.Context, w io.Writer, store *crm.MemoryStore, o options, asOf time.Time, source string) error {
+	unit := "days"
+	if o.scale == 7 {
+		unit = "weeks"
+	} else if o.scale != 1 {
+		unit = fmt.Sprintf("units of %g days", o.scale)
+	}
+	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), asOf, scoring.SummaryOptions{Scale: o.scale})
+	if err != nil {
+		return err
+	}
+	if len(sums) == 0 {
+		return errors.New("no customer bought anything by the observation date")
+	}
+	rows := scoring.Compress(sums)
+	fmt.Fprintf(w, "crmkit clv: %s\n", source)
+	fmt.Fprintf(w, "observed to %s, times in %s: %d customers, %d distinct histories\n\n", asOf.Format("2006-01-02"), unit, len(sums), len(rows))
+
+	purchases, err := fitPurchases(ctx, w, o.model, rows)
+	if err != nil {
+		return err
+	}
+	spend, err := scoring.FitGammaGamma(ctx, scoring.SpendRows(sums), nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Gamma-Gamma spend model (%0.f repeat customers), log-likelihood %.2f\n", spend.Customers, spend.LogLikelihood)
+	printParams(w, []string{"p", "q", "gamma"}, []float64{spend.P, spend.Q, spend.Gamma}, spend.StdErr[:])
+	fmt.Fprintf(w, "  mean spend per purchase %.2f %s\n\n", spend.MeanSpend(), sums[0].Currency)
+
+	values, err := scoring.CustomerValues(ctx, purchases, spend, sums, scoring.CLVOptions{
+		Months: o.months, MonthlyDiscount: o.discount, UnitsPerMonth: scoring.DaysPerMonth / o.scale,
+	})
+	if err != nil {
+		return err
+	}
+	alive, expected := 0, 0.0
+	for _, v := range values {
+		if v.Alive > 0.5 {
+			alive++
+		}
+		expected += v.Purchases
+	}
+	fmt.Fprintf(w, "probably alive (P > 0.5): %d of %d customers (%.1f%%)\n", alive, len(values), 100*float64(alive)/float64(len(values)))
+	fmt.Fprintf(w, "expected purchases in the next %d months: %.0f\n\n", o.months, expected)
+
+	order := make([]int, len(values))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(values[b].CLV.Amount.Cmp(values[a].CLV.Amount), cmp.Compare(values[a].CustomerID, values[b].CustomerID))
+	})
+	fmt.Fprintf(w, "top %d customers by %d-month CLV (%.1f%% monthly discount):\n", min(o.top, len(order)), o.months, 100*o.discount)
+	fmt.Fprintf(w, "  %-12s %5s %8s %8s %8s %9s %7s %12s\n", "customer", "x", "recency", "T", "P(alive)", "purchases", "spend", "CLV")
+	for _, i := range order[:min(o.top, len(order))] {
+		s, v := sums[i], values[i]
+		fmt.Fprintf(w, "  %-12s %5d %8.2f %8.2f %8.3f %9.2f %7.2f %12s\n", s.CustomerID, s.Frequency, s.Recency, s.T, v.Alive, v.Purchases, v.Spend, v.CLV)
+	}
+	return nil
+}
+
+func fitPurchases(ctx context.Context, w io.Writer, model string, rows []scoring.Row) (scoring.PurchaseModel, error) {
+	switch model {
+	case "bgnbd":
+		m, err := scoring.FitBGNBD(ctx, rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(w, "BG/NBD purchase model, log-likelihood %.2f\n", m.LogLikelihood)
+		printParams(w, []string{"r", "alpha", "a", "b"}, []float64{m.R, m.Alpha, m.A, m.B}, m.StdErr[:])
+		return m, nil
+	case "mbgnbd":
+		m, err := scoring.FitMBGNBD(ctx, rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(w, "MBG/NBD purchase model, log-likelihood %.2f\n", m.LogLikelihood)
+		printParams(w, []string{"r", "alpha", "a", "b"}, []float64{m.R, m.Alpha, m.A, m.B}, m.StdErr[:])
+		return m, nil
+	case "pareto":
+		m, err := scoring.FitParetoNBD(ctx, rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(w, "Pareto/NBD purchase model, log-likelihood %.2f\n", m.LogLikelihood)
+		printParams(w, []string{"r", "alpha", "s", "beta"}, []float64{m.R, m.Alpha, m.S, m.Beta}, m.StdErr[:])
+		return m, nil
+	}
+	return nil, fmt.Errorf("-model %q: want bgnbd, mbgnbd or pareto", model)
+}
+
+func printParams(w io.Writer, names []string, values, stdErr []float64) {
+	for i, n := range names {
+		fmt.Fprintf(w, "  %-6s %10.4f  (± %.4f)\n", n, values[i], stdErr[i])
+	}
+}
