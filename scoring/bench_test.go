@@ -110,3 +110,42 @@ func BenchmarkCustomerValues(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFitOthers fits the other purchase models on the CDNOW
+// summary and BG/BB on the donations data.
+func BenchmarkFitOthers(b *testing.B) {
+	ctx := context.Background()
+	rows := cdnowRowsB(b)
+	donations := donationRows(b)
+	b.Run("MBGNBD-CDNOW", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.FitMBGNBD(ctx, rows, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ParetoNBD-CDNOW", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.FitParetoNBD(ctx, rows, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("BGBB-donations", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.FitBGBB(ctx, donations, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRFM scores 100k generated customers.
+func BenchmarkRFM(b *testing.B) {
+	sums := generatedSummaries(b, 100_000)
+	for b.Loop() {
+		if _, _, err := scoring.RFM(sums, scoring.RFMOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
