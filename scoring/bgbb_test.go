@@ -2,7 +2,6 @@ package scoring_test
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"strconv"
 	"testing"
@@ -38,25 +37,15 @@ func TestFitBGBBOnDonations(t *testing.T) {
 	require.Equal(t, 11104.0, total)
 	m, err := scoring.FitBGBB(context.Background(), rows, nil)
 	require.NoError(t, err)
-	requireRel(t, 1.204, m.Alpha, 0.005, "alpha")
-	requireRel(t, 0.750, m.Beta, 0.005, "beta")
-	requireRel(t, 0.657, m.Gamma, 0.005, "gamma")
-	requireRel(t, 2.783, m.Delta, 0.005, "delta")
-	require.InDelta(t, -33225.58, m.LogLikelihood, 0.1)
-	for i, se := range m.StdErr {
-		require.True(t, se > 0 && se < 1, "std err %d = %v", i, se)
-	}
+	requirePublished(t, published{[]string{"alpha", "beta", "gamma", "delta"}, []float64{1.204, 0.750, 0.657, 2.783}, -33225.58},
+		[]float64{m.Alpha, m.Beta, m.Gamma, m.Delta}, m.StdErr[:], m.LogLikelihood, 1)
 	for _, c := range []struct {
 		x, tx, n int
 		want     float64
 	}{{0, 0, 6, 0.11}, {2, 4, 6, 0.59}, {6, 6, 6, 0.93}} {
 		require.InDelta(t, c.want, m.ProbabilityAlive(c.x, c.tx, c.n), 0.01, "%+v", c)
 	}
-	b, err := json.Marshal(m)
-	require.NoError(t, err)
-	var back scoring.BGBB
-	require.NoError(t, json.Unmarshal(b, &back))
-	require.Equal(t, *m, back)
+	requireJSONRoundTrip(t, m)
 }
 
 // Hand-checkable identities of the BG/BB predictions.

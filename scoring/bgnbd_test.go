@@ -2,7 +2,6 @@ package scoring_test
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"strconv"
 	"testing"
@@ -29,11 +28,6 @@ func cdnowRowsB(t testing.TB) []scoring.Row {
 	return scoring.Compress(sums)
 }
 
-func requireRel(t *testing.T, want, got, rel float64, name string) {
-	t.Helper()
-	require.InDelta(t, want, got, math.Abs(want)*rel, "%s: want %v, got %v", name, want, got)
-}
-
 func TestFitBGNBDOnCDNOW(t *testing.T) {
 	rows := cdnowRows(t)
 	total := 0.0
@@ -44,14 +38,8 @@ func TestFitBGNBDOnCDNOW(t *testing.T) {
 	require.Less(t, len(rows), 2357, "compression must merge equal histories")
 	m, err := scoring.FitBGNBD(context.Background(), rows, nil)
 	require.NoError(t, err)
-	requireRel(t, 0.2426, m.R, 0.005, "r")
-	requireRel(t, 4.4136, m.Alpha, 0.005, "alpha")
-	requireRel(t, 0.7929, m.A, 0.005, "a")
-	requireRel(t, 2.4258, m.B, 0.005, "b")
-	require.InDelta(t, -9582.43, m.LogLikelihood, 0.1)
-	for i, se := range m.StdErr {
-		require.True(t, se > 0 && se < 1, "std err %d = %v", i, se)
-	}
+	requirePublished(t, published{[]string{"r", "alpha", "a", "b"}, []float64{0.2426, 4.4136, 0.7929, 2.4258}, -9582.43},
+		[]float64{m.R, m.Alpha, m.A, m.B}, m.StdErr[:], m.LogLikelihood, 1)
 	// Predictions at the fitted parameters.
 	require.InDelta(t, 1.2259, m.ConditionalExpectedPurchases(39, 2, 30.43, 38.86), 1e-3)
 	require.InDelta(t, 0.7266, m.ProbabilityAlive(2, 30.43, 38.86), 1e-3)
@@ -91,13 +79,7 @@ func TestBGNBDExtremeCustomers(t *testing.T) {
 }
 
 func TestFitBGNBDRecoversGeneratedParameters(t *testing.T) {
-	cfg := crmtest.DefaultConfig()
-	cfg.Customers = 20_000
-	cfg.ProspectShare = 0
-	g, err := crmtest.NewGenerator(cfg)
-	require.NoError(t, err)
-	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, scoring.SummaryOptions{})
-	require.NoError(t, err)
+	sums, cfg := generatedSummaries(t, 20_000)
 	m, err := scoring.FitBGNBD(context.Background(), scoring.Compress(sums), nil)
 	require.NoError(t, err)
 	truth := cfg.Purchase
@@ -119,10 +101,5 @@ func TestFitBGNBDRefusesBadRows(t *testing.T) {
 func TestBGNBDJSONRoundTrip(t *testing.T) {
 	m, err := scoring.FitBGNBD(context.Background(), cdnowRows(t), nil)
 	require.NoError(t, err)
-	b, err := json.Marshal(m)
-	require.NoError(t, err)
-	var back scoring.BGNBD
-	require.NoError(t, json.Unmarshal(b, &back))
-	require.Equal(t, *m, back)
-	require.Equal(t, m.ProbabilityAlive(2, 30.43, 38.86), back.ProbabilityAlive(2, 30.43, 38.86))
+	requireJSONRoundTrip(t, m)
 }

@@ -2,20 +2,57 @@
 // which customers are still active, what each will buy, and what each is
 // worth.
 //
+// # Summaries
+//
 // Summarize reduces a transaction stream to per-customer Summary values
 // (frequency, recency, T, monetary value; the CLV literature's conventions,
-// documented on Summary) at an explicit observation time. Compress turns
-// summaries into weighted distinct Rows, and models fit on rows, so fitting
-// cost grows with distinct histories rather than customers.
+// documented on Summary) at an explicit observation time; SummarizeHoldout
+// splits each history into a calibration summary and what happened in a
+// holdout period after it, for checking forecasts. Compress turns
+// summaries into weighted distinct Rows and SpendRows picks the repeat
+// buyers the spend model learns from; models fit on rows, so fitting cost
+// grows with distinct histories rather than customers.
 //
-// FitBGNBD fits the BG/NBD model (Fader, Hardie & Lee 2005) by maximum
-// likelihood with gonum's optimiser on log-parameters, with optional
-// penalty and standard errors. A fitted *BGNBD predicts expected purchases
-// (for a new customer and conditional on a history), the probability a
-// customer is alive, and the distribution of purchase counts; computations
-// run in log space, so extreme histories give finite answers. A fit that
-// cannot be trusted returns a *FitError saying why and what to do.
+// # RFM
+//
+// RFM scores recency, frequency and monetary value 1..N by quantile cut
+// points (R's type 7; ties always share a score) or by fixed thresholds,
+// with the three-digit cell and the R rfm package's segment names.
+//
+// # Models
+//
+//   - BG/NBD (FitBGNBD; Fader, Hardie & Lee 2005) and MBG/NBD (FitMBGNBD;
+//     Batislam, Denizel & Filiztekin 2007): purchases at a gamma-mixed
+//     Poisson rate, drop-out after a purchase (MBG/NBD: also at time zero).
+//   - Pareto/NBD (FitParetoNBD; Schmittlein, Morrison & Colombo 1987):
+//     drop-out at any moment.
+//   - BG/BB (FitBGBB; Fader, Hardie & Shang 2010): discrete opportunities,
+//     such as yearly donations.
+//   - Gamma-Gamma (FitGammaGamma; Fader, Hardie & Lee 2005): spend per
+//     purchase.
+//
+// All are fitted by maximum likelihood with gonum's optimiser on
+// log-parameters, with optional weights, an optional penalty and standard
+// errors from the Hessian. BG/NBD, MBG/NBD and Gamma-Gamma use analytic
+// gradients and compute terms once per distinct value; Pareto/NBD and
+// BG/BB use finite differences. A fit that cannot be trusted — the usual
+// case is data that show no drop-out, where parameters run to zero or
+// infinity — returns a *FitError saying why and what to do.
+//
+// Fitted purchase models predict expected purchases (for a new customer and
+// conditional on a history), the probability a customer is alive, and the
+// distribution of purchase counts. They work in log space, with Euler's
+// transformation where the Gauss hypergeometric series overflows, so
+// extreme histories give finite answers, never NaN.
+//
+// # Value
+//
+// CustomerValues combines a PurchaseModel (BGNBD, MBGNBD, ParetoNBD) with
+// a GammaGamma spend model into each customer's discounted expected value
+// over a horizon of months, as money rounded to the currency's minor unit,
+// next to the historic value.
 //
 // Everything here is a pure function of its inputs and safe for concurrent
-// use; fitted models are plain values that round-trip through JSON.
+// use; fitted models are plain values that round-trip through JSON, so a
+// host can fit once and score later.
 package scoring

@@ -2,7 +2,6 @@ package scoring_test
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"testing"
 
@@ -38,13 +37,8 @@ func TestFitGammaGammaOnCDNOW(t *testing.T) {
 	require.Equal(t, 946.0, total)
 	m, err := scoring.FitGammaGamma(context.Background(), rows, nil)
 	require.NoError(t, err)
-	requireRel(t, 6.25, m.P, 0.005, "p")
-	requireRel(t, 3.74, m.Q, 0.005, "q")
-	requireRel(t, 15.44, m.Gamma, 0.005, "gamma")
-	require.InDelta(t, -4055.92, m.LogLikelihood, 0.1)
-	for i, se := range m.StdErr {
-		require.True(t, se > 0, "std err %d = %v", i, se)
-	}
+	requirePublished(t, published{[]string{"p", "q", "gamma"}, []float64{6.25, 3.74, 15.44}, -4055.92},
+		[]float64{m.P, m.Q, m.Gamma}, m.StdErr[:], m.LogLikelihood, 10)
 
 	// Published: the first 10 customers in file order. The data README
 	// says "repeat customers", but the values are those of the first ten
@@ -66,21 +60,11 @@ func TestFitGammaGammaOnCDNOW(t *testing.T) {
 	require.True(t, mean < few && few < many && many < 100)
 	require.Equal(t, mean, fitted.ExpectedAverageSpend(0, 0))
 
-	b, err := json.Marshal(m)
-	require.NoError(t, err)
-	var back scoring.GammaGamma
-	require.NoError(t, json.Unmarshal(b, &back))
-	require.Equal(t, *m, back)
+	requireJSONRoundTrip(t, m)
 }
 
 func TestFitGammaGammaRecoversGeneratedParameters(t *testing.T) {
-	cfg := crmtest.DefaultConfig()
-	cfg.Customers = 20_000
-	cfg.ProspectShare = 0
-	g, err := crmtest.NewGenerator(cfg)
-	require.NoError(t, err)
-	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, scoring.SummaryOptions{})
-	require.NoError(t, err)
+	sums, cfg := generatedSummaries(t, 20_000)
 	m, err := scoring.FitGammaGamma(context.Background(), scoring.SpendRows(sums), nil)
 	require.NoError(t, err)
 	truth := cfg.Spend

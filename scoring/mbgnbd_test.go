@@ -15,14 +15,9 @@ import (
 func TestFitMBGNBDOnCDNOW(t *testing.T) {
 	m, err := scoring.FitMBGNBD(context.Background(), cdnowRows(t), nil)
 	require.NoError(t, err)
-	requireRel(t, 0.525, m.R, 0.005, "r")
-	requireRel(t, 6.183, m.Alpha, 0.005, "alpha")
-	requireRel(t, 0.891, m.A, 0.005, "a")
-	requireRel(t, 1.614, m.B, 0.005, "b")
-	require.InDelta(t, -9582.13, m.LogLikelihood, 0.1)
-	for i, se := range m.StdErr {
-		require.True(t, se > 0 && se < 2, "std err %d = %v", i, se)
-	}
+	requirePublished(t, published{[]string{"r", "alpha", "a", "b"}, []float64{0.525, 6.183, 0.891, 1.614}, -9582.13},
+		[]float64{m.R, m.Alpha, m.A, m.B}, m.StdErr[:], m.LogLikelihood, 2)
+	requireJSONRoundTrip(t, m)
 }
 
 // The MBG/NBD predictions must agree with brute-force integration of the

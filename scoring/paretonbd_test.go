@@ -2,7 +2,6 @@ package scoring_test
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"testing"
 
@@ -15,19 +14,9 @@ import (
 func TestFitParetoNBDOnCDNOW(t *testing.T) {
 	m, err := scoring.FitParetoNBD(context.Background(), cdnowRows(t), nil)
 	require.NoError(t, err)
-	requireRel(t, 0.5533, m.R, 0.005, "r")
-	requireRel(t, 10.5776, m.Alpha, 0.005, "alpha")
-	requireRel(t, 0.6062, m.S, 0.005, "s")
-	requireRel(t, 11.6674, m.Beta, 0.005, "beta")
-	require.InDelta(t, -9594.97, m.LogLikelihood, 0.1)
-	for i, se := range m.StdErr {
-		require.True(t, se > 0 && se < 10, "std err %d = %v", i, se)
-	}
-	b, err := json.Marshal(m)
-	require.NoError(t, err)
-	var back scoring.ParetoNBD
-	require.NoError(t, json.Unmarshal(b, &back))
-	require.Equal(t, *m, back)
+	requirePublished(t, published{[]string{"r", "alpha", "s", "beta"}, []float64{0.5533, 10.5776, 0.6062, 11.6674}, -9594.97},
+		[]float64{m.R, m.Alpha, m.S, m.Beta}, m.StdErr[:], m.LogLikelihood, 10)
+	requireJSONRoundTrip(t, m)
 }
 
 func TestParetoNBDPublishedPredictions(t *testing.T) {
