@@ -97,3 +97,18 @@ func historyProbability(m *scoring.BGBB, x, tx, n int) float64 {
 	}
 	return l * float64(combin.Binomial(tx-1, x-1))
 }
+
+func TestBGBBExtremeCustomers(t *testing.T) {
+	m := &scoring.BGBB{Alpha: 1.204, Beta: 0.750, Gamma: 0.657, Delta: 2.783}
+	for _, c := range [][3]int{{1000, 1000, 1000}, {500, 510, 1000}, {1, 1, 1000}, {0, 0, 1000}} {
+		p := m.ProbabilityAlive(c[0], c[1], c[2])
+		e := m.ConditionalExpectedPurchases(10, c[0], c[1], c[2])
+		require.False(t, math.IsNaN(p) || math.IsNaN(e) || math.IsInf(e, 0), "%v gives %v, %v", c, p, e)
+		require.True(t, p >= 0 && p <= 1, "%v: P(alive) = %v", c, p)
+	}
+	// Buying at all 1000 opportunities: almost surely active, and buying
+	// at nearly every one of the next ten.
+	require.Greater(t, m.ProbabilityAlive(1000, 1000, 1000), 0.99)
+	require.InDelta(t, 10, m.ConditionalExpectedPurchases(10, 1000, 1000, 1000), 0.2)
+	require.Less(t, m.ProbabilityAlive(1, 1, 1000), 1e-6)
+}
