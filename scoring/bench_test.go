@@ -2,6 +2,8 @@ package scoring_test
 
 import (
 	"context"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/crmkit/crm"
@@ -135,4 +137,32 @@ func BenchmarkRFM(b *testing.B) {
 func benchSummaries(b *testing.B) []scoring.Summary {
 	sums, _ := generatedSummaries(b, 100_000)
 	return sums
+}
+
+// BenchmarkScorecard scores 1M records on six criteria (every kind of
+// normalisation, one value in 20 missing and re-weighted).
+func BenchmarkScorecard(b *testing.B) {
+	sc, err := sixCriteria().Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1_000_000
+	rng := rand.New(rand.NewPCG(1, 1))
+	values := make([]float64, 6*n)
+	for i := range values {
+		values[i] = rng.Float64() * 50
+		if rng.IntN(20) == 0 {
+			values[i] = math.NaN()
+		}
+	}
+	var s scoring.Score
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := 0; i < n; i++ {
+			if err := sc.Score(values[6*i:6*i+6], &s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(n, "records")
 }
