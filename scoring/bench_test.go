@@ -2,6 +2,7 @@ package scoring_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -165,4 +166,22 @@ func BenchmarkScorecard(b *testing.B) {
 		}
 	}
 	b.ReportMetric(n, "records")
+}
+
+// BenchmarkTiers assigns the default pyramid to 1M customers with
+// long-tailed values (some ties).
+func BenchmarkTiers(b *testing.B) {
+	const n = 1_000_000
+	ids := make([]string, n)
+	values := make([]float64, n)
+	rng := rand.New(rand.NewPCG(2, 2))
+	for i := range ids {
+		ids[i] = fmt.Sprintf("C%07d", i)
+		values[i] = math.Round(math.Exp(rng.NormFloat64()*2) * 100) / 100
+	}
+	for b.Loop() {
+		if _, err := scoring.AssignTiers(ids, values, scoring.DefaultTiers()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
