@@ -177,7 +177,7 @@ func BenchmarkTiers(b *testing.B) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	for i := range ids {
 		ids[i] = fmt.Sprintf("C%07d", i)
-		values[i] = math.Round(math.Exp(rng.NormFloat64()*2) * 100) / 100
+		values[i] = math.Round(math.Exp(rng.NormFloat64()*2)*100) / 100
 	}
 	for b.Loop() {
 		if _, err := scoring.AssignTiers(ids, values, scoring.DefaultTiers()); err != nil {
