@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/crmkit/crm"
@@ -184,4 +185,37 @@ func BenchmarkTiers(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkAssociations mines the baskets of 100k generated customers
+// (about a million purchases of ~3 items from 2,000 products) at 0.1%
+// minimum support, itemsets up to 3.
+func BenchmarkAssociations(b *testing.B) {
+	g, err := crmtest.NewGenerator(func() crmtest.Config { c := crmtest.DefaultConfig(); c.Customers = 100_000; return c }())
+	if err != nil {
+		b.Fatal(err)
+	}
+	baskets, err := scoring.TransactionBaskets(context.Background(), g.Transactions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := 0
+	for _, bk := range baskets {
+		items += len(bk)
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	var a *scoring.Affinity
+	for b.Loop() {
+		if a, err = scoring.MineAssociations(context.Background(), baskets, scoring.AffinityOptions{MinSupport: 0.001, MaxSize: 3}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(len(baskets)), "baskets")
+	b.ReportMetric(float64(items)/float64(len(baskets)), "items/basket")
+	b.ReportMetric(float64(len(a.Rules)), "rules")
+	b.ReportMetric(float64(after.HeapSys)/(1<<20), "MiB-heap-sys")
 }
