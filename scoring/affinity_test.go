@@ -2,6 +2,7 @@ package scoring_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -191,4 +192,15 @@ func TestAssociationOptionsRefused(t *testing.T) {
 	a, err := scoring.MineAssociations(context.Background(), nil, scoring.AffinityOptions{})
 	require.NoError(t, err)
 	require.Empty(t, a.Rules)
+}
+
+func TestAffinityJSONRoundTrip(t *testing.T) {
+	a, err := scoring.MineAssociations(context.Background(), handBaskets, scoring.AffinityOptions{MinSupport: 0.4})
+	require.NoError(t, err)
+	requireJSONRoundTrip(t, a)
+	b, err := json.Marshal(a)
+	require.NoError(t, err)
+	var back scoring.Affinity
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, a.Recommend([]string{"beer"}, 3), back.Recommend([]string{"beer"}, 3))
 }

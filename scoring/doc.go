@@ -52,6 +52,28 @@
 // over a horizon of months, as money rounded to the currency's minor unit,
 // next to the historic value.
 //
+// # Evaluation
+//
+// Where the models predict what a customer will do, these evaluate
+// customers the way a business decides:
+//
+//   - Scorecard: weighted criteria, each normalised by a range, thresholds
+//     or a step table, with bands ("divest / maintain / develop /
+//     consolidate"), a declared missing-value policy and each criterion's
+//     contribution to the total. Compile it once, then Scorer.Score runs
+//     without allocating. CustomerEvaluationCard, SatisfactionIndexCard
+//     and AccountHealthCard are ready-made, documented starting points;
+//     scorecards are JSON the host can store and edit.
+//   - AssignTiers: the customer pyramid (Platinum / Gold / Iron / Lead by
+//     default) by share of customers, share of value or thresholds, with a
+//     report and the host's strategy per tier.
+//   - MineAssociations: frequent itemsets by FP-growth and association
+//     rules with support, confidence and lift, from transaction or customer
+//     baskets; Affinity.Recommend picks what to cross-sell.
+//   - ExperienceIndex: a recency-weighted experience index per customer
+//     and channel from touchpoint ratings, and per channel across the
+//     portfolio, worst first.
+//
 // Everything here is a pure function of its inputs and safe for concurrent
 // use; fitted models are plain values that round-trip through JSON, so a
 // host can fit once and score later.

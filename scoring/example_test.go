@@ -93,3 +93,80 @@ func ExampleCustomerValues() {
 	// customer 1081: CLV 1003.17 USD, P(alive) 0.92
 	// customer 1516: CLV 972.57 USD, P(alive) 0.97
 }
+
+// Score a customer on the ready-made evaluation card and see why.
+func ExampleScorer_ScoreRecord() {
+	card := scoring.CustomerEvaluationCard()
+	scorer, err := card.Compile()
+	if err != nil {
+		panic(err)
+	}
+	s, err := scorer.ScoreRecord(map[string]float64{
+		"value": 0.92, "potential": 0.75, "days_late": 20, "tenure_years": 4,
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("total %.1f: %s\n", s.Total, s.Band)
+	for i, c := range card.Criteria {
+		fmt.Printf("  %-12s %5.1f\n", c.Name, s.Contributions[i])
+	}
+	// Output:
+	// total 74.7: develop
+	//   value         32.2
+	//   potential     22.5
+	//   days_late      8.0
+	//   tenure_years  12.0
+}
+
+// Cut customers into a pyramid by share of value: Platinum holds the
+// customers who make the first half of it, Gold the next 30%, and so on.
+// Of 14,540 in all, bob alone passes half; eve starts Gold at 9,800; ivy
+// starts Iron at 12,300, and gus (13,720) still starts below 95%.
+func ExampleAssignTiers() {
+	ids := []string{"ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal", "ivy", "jon"}
+	values := []float64{120, 9800, 430, 60, 2500, 75, 310, 15, 990, 240}
+	spec := scoring.TierSpec{Method: scoring.ByValueShare, Tiers: []scoring.Tier{
+		{Name: "Platinum", Share: 0.5, Strategy: "personal account manager"},
+		{Name: "Gold", Share: 0.3},
+		{Name: "Iron", Share: 0.15},
+		{Name: "Lead"},
+	}}
+	res, err := scoring.AssignTiers(ids, values, spec)
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range res.Reports {
+		fmt.Printf("%-8s %d customers, %5.1f%% of value\n", r.Tier.Name, r.Customers, 100*r.ValueShare)
+	}
+	fmt.Println("eve is", spec.Tiers[res.Of[4]].Name)
+	// Output:
+	// Platinum 1 customers,  67.4% of value
+	// Gold     1 customers,  17.2% of value
+	// Iron     3 customers,  11.9% of value
+	// Lead     5 customers,   3.5% of value
+	// eve is Gold
+}
+
+// Mine baskets for association rules and recommend what to offer next.
+func ExampleAffinity_Recommend() {
+	baskets := [][]string{
+		{"tent", "sleeping bag", "stove"},
+		{"tent", "sleeping bag"},
+		{"tent", "sleeping bag", "lantern"},
+		{"stove", "fuel"},
+		{"stove", "fuel", "lantern"},
+		{"tent", "lantern"},
+		{"sleeping bag"},
+		{"fuel"},
+	}
+	a, err := scoring.MineAssociations(context.Background(), baskets, scoring.AffinityOptions{MinSupport: 0.25, MaxSize: 2})
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range a.Recommend([]string{"stove"}, 2) {
+		fmt.Printf("offer %s: %v ⇒ %v, confidence %.2f, lift %.2f\n", r.Item, r.Rule.If, r.Rule.Then, r.Rule.Confidence, r.Rule.Lift)
+	}
+	// Output:
+	// offer fuel: [stove] ⇒ [fuel], confidence 0.67, lift 1.78
+}
