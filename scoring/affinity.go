@@ -18,15 +18,9 @@ import (
 // skipped.
 func TransactionBaskets(ctx context.Context, txs iter.Seq2[crm.Transaction, error]) ([][]string, error) {
 	var out [][]string
-	n := 0
-	for tx, err := range txs {
+	for tx, err := range withContext(ctx, txs) {
 		if err != nil {
 			return nil, err
-		}
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 		}
 		if tx.Kind == crm.Refund || len(tx.Items) == 0 {
 			continue
@@ -55,15 +49,9 @@ func CustomerBaskets(ctx context.Context, txs iter.Seq2[crm.Transaction, error])
 		}
 		cur = nil
 	}
-	n := 0
-	for tx, err := range txs {
+	for tx, err := range withContext(ctx, txs) {
 		if err != nil {
 			return nil, nil, err
-		}
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
-			}
 		}
 		if tx.CustomerID != id {
 			flush()

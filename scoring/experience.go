@@ -73,15 +73,9 @@ func ExperienceIndex(ctx context.Context, tps iter.Seq2[crm.Touchpoint, error], 
 	index := map[string]int{}
 	var customers []customer
 	portfolio := map[crm.Channel]*acc{}
-	n := 0
-	for tp, err := range tps {
+	for tp, err := range withContext(ctx, tps) {
 		if err != nil {
 			return nil, nil, err
-		}
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
-			}
 		}
 		if tp.Experience == crm.NotRated || tp.Time.After(asOf) {
 			continue
