@@ -1,0 +1,535 @@
+package segment
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// Truth is a three-valued result: a condition on a missing field is
+// Unknown, as NULL is in SQL.
+type Truth uint8
+
+// Truth values.
+const (
+	False Truth = iota
+	True
+	Unknown
+)
+
+func (t Truth) String() string {
+	return [...]string{"false", "true", "unknown"}[t]
+}
+
+type opcode uint8
+
+const (
+	opAnd opcode = iota
+	opOr
+	opNot
+	opCmp      // number, time, duration: six comparisons
+	opStrEq    // string = or != (not)
+	opBoolEq   // bool = or != (not)
+	opBetween  // a ≤ v ≤ b
+	opInNum    // v in nums (not: not in)
+	opInStr    // v in strs
+	opContains // set contains s
+	opExists
+	opPrefix
+	opWithin // asOf − a ≤ v ≤ asOf
+	opConst  // empty in-list: result fixed
+)
+
+// node is one compiled rule node. Groups list their children in kids.
+type node struct {
+	op     opcode
+	cmp    Op
+	not    bool
+	result Truth // opConst
+	slot   int32
+	a, b   float64
+	s      string
+	strs   []string
+	nums   []float64
+	kids   []int32
+	leaf   int32 // index among the leaves, for Explain
+}
+
+// Matcher is a compiled rule: type-checked against a schema, evaluated
+// without allocating.
+type Matcher struct {
+	rule   Rule
+	schema *Schema
+	nodes  []node
+	root   int32
+	leaves []Clause
+}
+
+// Clause describes one condition of a compiled rule, in source order.
+type Clause struct {
+	Text  string `json:"text"`
+	Field string `json:"field"`
+	Type  Type   `json:"type"`
+}
+
+// CompileError lists every problem Compile found.
+type CompileError struct {
+	Problems []*crm.FieldError
+}
+
+func (e *CompileError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Error()
+	}
+	return "segment: compile: " + strings.Join(parts, "; ")
+}
+
+// Unwrap returns crm.ErrInvalid.
+func (e *CompileError) Unwrap() error { return crm.ErrInvalid }
+
+// Compile type-checks a rule against a schema and prepares it for
+// matching. It reports every problem at once in a *CompileError: unknown
+// fields (with the closest known name), operators that do not apply to the
+// field's type, values of the wrong type, empty groups and empty ranges.
+//
+// Which operators apply: numbers, times and durations take the six
+// comparisons and between (numbers also in / not in); strings take = and
+// !=, in / not in and starts_with; bools take = and !=; string sets take
+// contains; within takes a time field and a positive duration; exists
+// takes any field.
+func Compile(rule Rule, schema *Schema) (*Matcher, error) {
+	c := &compiler{m: &Matcher{rule: rule, schema: schema}}
+	if rule == nil {
+		c.problem("rule", "no rule")
+	} else {
+		c.m.root = c.compile(rule)
+	}
+	if len(c.problems) > 0 {
+		return nil, &CompileError{Problems: c.problems}
+	}
+	return c.m, nil
+}
+
+// MustCompile is Compile for rules known to be valid, such as presets; it
+// panics on error.
+func MustCompile(text string, schema *Schema) *Matcher {
+	r, err := Parse(text)
+	if err != nil {
+		panic(err)
+	}
+	m, err := Compile(r, schema)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+type compiler struct {
+	m        *Matcher
+	problems []*crm.FieldError
+}
+
+func (c *compiler) problem(field, format string, args ...any) {
+	c.problems = append(c.problems, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (c *compiler) add(n node) int32 {
+	c.m.nodes = append(c.m.nodes, n)
+	return int32(len(c.m.nodes) - 1)
+}
+
+func (c *compiler) group(op opcode, name string, rules []Rule) int32 {
+	if len(rules) == 0 {
+		c.problem(name, "an empty group")
+	}
+	kids := make([]int32, 0, len(rules))
+	for _, r := range rules {
+		kids = append(kids, c.compile(r))
+	}
+	return c.add(node{op: op, kids: kids})
+}
+
+// field resolves a field and checks its type is among allowed.
+func (c *compiler) field(name, clause string, allowed ...Type) (int32, Type, bool) {
+	i, ok := c.m.schema.index[name]
+	if !ok {
+		if s := c.m.schema.suggest(name); s != "" {
+			c.problem(name, "unknown field in %q; did you mean %q?", clause, s)
+		} else {
+			c.problem(name, "unknown field in %q", clause)
+		}
+		return 0, 0, false
+	}
+	t := c.m.schema.fields[i].Type
+	if len(allowed) > 0 && !slices.Contains(allowed, t) {
+		c.problem(name, "%q: the operator does not apply to a %s field", clause, t)
+		return int32(i), t, false
+	}
+	return int32(i), t, true
+}
+
+func (c *compiler) literal(field string, t Type, l Literal, clause string) bool {
+	if l.Type != t {
+		c.problem(field, "%q: %s is a %s, the field is a %s", clause, l, typeName(l.Type), t)
+		return false
+	}
+	if l.Type == Number && (math.IsNaN(l.Num) || math.IsInf(l.Num, 0)) {
+		c.problem(field, "%q: %v is not a finite number", clause, l.Num)
+		return false
+	}
+	return true
+}
+
+func typeName(t Type) string {
+	if t == 0 {
+		return "missing value"
+	}
+	return t.String()
+}
+
+func (c *compiler) leaf(n node, field string, t Type, text string) int32 {
+	n.leaf = int32(len(c.m.leaves))
+	c.m.leaves = append(c.m.leaves, Clause{Text: text, Field: field, Type: t})
+	return c.add(n)
+}
+
+func (c *compiler) compile(r Rule) int32 {
+	switch r := r.(type) {
+	case And:
+		return c.group(opAnd, "and", r.Rules)
+	case Or:
+		return c.group(opOr, "or", r.Rules)
+	case Not:
+		if r.Rule == nil {
+			c.problem("not", "nothing to negate")
+			return c.add(node{op: opConst, result: Unknown})
+		}
+		kid := c.compile(r.Rule)
+		return c.add(node{op: opNot, kids: []int32{kid}})
+	case Compare:
+		text := r.String()
+		slot, t, ok := c.field(r.Field, text, Number, Time, Duration, String, Bool)
+		if !ok {
+			return c.leaf(node{}, r.Field, t, text)
+		}
+		if !c.literal(r.Field, t, r.Value, text) {
+			return c.leaf(node{}, r.Field, t, text)
+		}
+		switch t {
+		case String, Bool:
+			if r.Op != Eq && r.Op != Ne {
+				c.problem(r.Field, "%q: a %s field takes = and != only, not %s", text, t, r.Op)
+			}
+			op := opStrEq
+			if t == Bool {
+				op = opBoolEq
+			}
+			return c.leaf(node{op: op, slot: slot, not: r.Op == Ne, s: r.Value.Str, a: r.Value.number()}, r.Field, t, text)
+		}
+		switch r.Op {
+		case Eq, Ne, Lt, Le, Gt, Ge:
+		default:
+			c.problem(r.Field, "%q: unknown operator %q", text, r.Op)
+		}
+		return c.leaf(node{op: opCmp, cmp: r.Op, slot: slot, a: r.Value.number()}, r.Field, t, text)
+	case Between:
+		text := r.String()
+		slot, t, ok := c.field(r.Field, text, Number, Time, Duration)
+		if ok && c.literal(r.Field, t, r.Low, text) && c.literal(r.Field, t, r.High, text) && r.Low.number() > r.High.number() {
+			c.problem(r.Field, "%q: empty range, %s is above %s", text, r.Low, r.High)
+		}
+		return c.leaf(node{op: opBetween, slot: slot, a: r.Low.number(), b: r.High.number()}, r.Field, t, text)
+	case In:
+		text := r.String()
+		slot, t, ok := c.field(r.Field, text, Number, String)
+		if !ok {
+			return c.leaf(node{}, r.Field, t, text)
+		}
+		n := node{op: opInNum, slot: slot, not: r.Not}
+		if t == String {
+			n.op = opInStr
+		}
+		for _, v := range r.Values {
+			if !c.literal(r.Field, t, v, text) {
+				continue
+			}
+			n.nums = append(n.nums, v.Num)
+			n.strs = append(n.strs, v.Str)
+		}
+		if len(r.Values) == 0 {
+			// An empty list: "in ()" is false and "not in ()" true, even
+			// for a missing field, as the SQL form (1 = 0, 1 = 1) is.
+			n.op, n.result = opConst, False
+			if r.Not {
+				n.result = True
+			}
+		}
+		return c.leaf(n, r.Field, t, text)
+	case Contains:
+		text := r.String()
+		slot, t, _ := c.field(r.Field, text, StringSet)
+		return c.leaf(node{op: opContains, slot: slot, s: r.Value}, r.Field, t, text)
+	case Exists:
+		text := r.String()
+		slot, t, _ := c.field(r.Field, text)
+		return c.leaf(node{op: opExists, slot: slot}, r.Field, t, text)
+	case StartsWith:
+		text := r.String()
+		slot, t, _ := c.field(r.Field, text, String)
+		return c.leaf(node{op: opPrefix, slot: slot, s: r.Prefix}, r.Field, t, text)
+	case Within:
+		text := r.String()
+		slot, t, _ := c.field(r.Field, text, Time)
+		if r.Last <= 0 {
+			c.problem(r.Field, "%q: the duration must be positive", text)
+		}
+		return c.leaf(node{op: opWithin, slot: slot, a: r.Last.Seconds()}, r.Field, t, text)
+	case nil:
+		c.problem("rule", "an empty rule inside a group")
+		return c.add(node{op: opConst, result: Unknown})
+	}
+	c.problem("rule", "unknown rule type %T", r)
+	return c.add(node{op: opConst, result: Unknown})
+}
+
+// suggest returns the known field nearest to name (edit distance at most a
+// third of its length, at least 2), or "".
+func (s *Schema) suggest(name string) string {
+	best, bestD := "", max(2, len(name)/3)+1
+	for _, f := range s.fields {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(f.Name)); d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Rule returns the rule the matcher was compiled from.
+func (m *Matcher) Rule() Rule { return m.rule }
+
+// Schema returns the schema the matcher was compiled against.
+func (m *Matcher) Schema() *Schema { return m.schema }
+
+// Clauses lists the rule's conditions in source order, as Explain reports
+// them.
+func (m *Matcher) Clauses() []Clause { return slices.Clone(m.leaves) }
+
+// Match reports whether the profile satisfies the rule: whether it
+// evaluates to True under three-valued logic, where a condition on a
+// missing field is Unknown (except exists, and in / not in with an empty
+// list), "not Unknown" is Unknown, "and" is False if any part is False and
+// "or" True if any part is True. A profile of another schema never
+// matches.
+func (m *Matcher) Match(p *Profile) bool {
+	if p.schema != m.schema {
+		return false
+	}
+	return m.eval(m.root, p) == True
+}
+
+// Eval returns the rule's three-valued result for the profile.
+func (m *Matcher) Eval(p *Profile) Truth {
+	if p.schema != m.schema {
+		return Unknown
+	}
+	return m.eval(m.root, p)
+}
+
+func (m *Matcher) eval(i int32, p *Profile) Truth {
+	n := &m.nodes[i]
+	switch n.op {
+	case opAnd:
+		res := True
+		for _, k := range n.kids {
+			switch m.eval(k, p) {
+			case False:
+				return False
+			case Unknown:
+				res = Unknown
+			}
+		}
+		return res
+	case opOr:
+		res := False
+		for _, k := range n.kids {
+			switch m.eval(k, p) {
+			case True:
+				return True
+			case Unknown:
+				res = Unknown
+			}
+		}
+		return res
+	case opNot:
+		switch m.eval(n.kids[0], p) {
+		case True:
+			return False
+		case False:
+			return True
+		}
+		return Unknown
+	}
+	return n.test(p)
+}
+
+// test evaluates a condition.
+func (n *node) test(p *Profile) Truth {
+	switch n.op {
+	case opConst:
+		return n.result
+	case opExists:
+		return truth(p.slots[n.slot].ok)
+	}
+	s := &p.slots[n.slot]
+	if !s.ok {
+		return Unknown
+	}
+	switch n.op {
+	case opCmp:
+		v := s.num
+		switch n.cmp {
+		case Eq:
+			return truth(v == n.a)
+		case Ne:
+			return truth(v != n.a)
+		case Lt:
+			return truth(v < n.a)
+		case Le:
+			return truth(v <= n.a)
+		case Gt:
+			return truth(v > n.a)
+		default:
+			return truth(v >= n.a)
+		}
+	case opStrEq:
+		return truth((s.str == n.s) != n.not)
+	case opBoolEq:
+		return truth((s.num == n.a) != n.not)
+	case opBetween:
+		return truth(s.num >= n.a && s.num <= n.b)
+	case opInNum:
+		return truth(slices.Contains(n.nums, s.num) != n.not)
+	case opInStr:
+		return truth(slices.Contains(n.strs, s.str) != n.not)
+	case opContains:
+		return truth(slices.Contains(s.set, n.s))
+	case opPrefix:
+		return truth(strings.HasPrefix(s.str, n.s))
+	case opWithin:
+		now := timeSeconds(p.AsOf)
+		return truth(s.num >= now-n.a && s.num <= now)
+	}
+	return Unknown
+}
+
+func truth(b bool) Truth {
+	if b {
+		return True
+	}
+	return False
+}
+
+// Value is the value a condition read from a profile, for explanations.
+type Value struct {
+	Missing bool     `json:"missing,omitempty"`
+	Type    Type     `json:"type"`
+	Num     float64  `json:"num,omitempty"` // numbers; times as Unix seconds; durations as seconds
+	Str     string   `json:"str,omitempty"`
+	Set     []string `json:"set,omitempty"`
+}
+
+// String formats the value as a rule would write it, or "missing".
+func (v Value) String() string {
+	if v.Missing {
+		return "missing"
+	}
+	switch v.Type {
+	case Number:
+		return strconv.FormatFloat(v.Num, 'g', -1, 64)
+	case String:
+		return strconv.Quote(v.Str)
+	case Bool:
+		return strconv.FormatBool(v.Num != 0)
+	case Time:
+		return "@" + secondsTime(v.Num).Format(time.RFC3339Nano)
+	case Duration:
+		return formatDuration(time.Duration(v.Num * float64(time.Second)))
+	case StringSet:
+		q := make([]string, len(v.Set))
+		for i, s := range v.Set {
+			q[i] = strconv.Quote(s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	}
+	return "?"
+}
+
+// ClauseResult is one condition's result and the value it read.
+type ClauseResult struct {
+	Clause Clause `json:"clause"`
+	Result Truth  `json:"result"`
+	Value  Value  `json:"value"`
+}
+
+// Explanation says why a profile is in or out: the overall result and each
+// condition's result with the value it read, in source order. Every
+// condition is evaluated, even those the match would skip.
+type Explanation struct {
+	Result  Truth          `json:"result"`
+	Matched bool           `json:"matched"`
+	Clauses []ClauseResult `json:"clauses"`
+}
+
+// Explain fills out with the explanation for p, reusing its slice: explaining
+// many profiles into one Explanation allocates nothing.
+func (m *Matcher) Explain(p *Profile, out *Explanation) {
+	out.Clauses = slices.Grow(out.Clauses[:0], len(m.leaves))[:len(m.leaves)]
+	if p.schema != m.schema {
+		out.Result, out.Matched = Unknown, false
+		for i := range out.Clauses {
+			out.Clauses[i] = ClauseResult{Clause: m.leaves[i], Result: Unknown, Value: Value{Missing: true}}
+		}
+		return
+	}
+	for i := range m.nodes {
+		n := &m.nodes[i]
+		if n.op < opCmp {
+			continue
+		}
+		cl := m.leaves[n.leaf]
+		res := n.test(p)
+		v := Value{Missing: true, Type: cl.Type}
+		if s := p.slots[n.slot]; s.ok {
+			v = Value{Type: cl.Type, Num: s.num, Str: s.str, Set: s.set}
+		}
+		out.Clauses[n.leaf] = ClauseResult{Clause: cl, Result: res, Value: v}
+	}
+	out.Result = m.eval(m.root, p)
+	out.Matched = out.Result == True
+}

@@ -1,0 +1,211 @@
+package segment
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Rule is a node of a rule's syntax tree: And, Or, Not, or a condition on
+// one field (Compare, Between, In, Contains, Exists, StartsWith, Within).
+// String prints the rule in the text syntax; Parse reads it back to an
+// equal tree.
+type Rule interface {
+	String() string
+	isRule()
+}
+
+// And holds when every rule does.
+type And struct{ Rules []Rule }
+
+// Or holds when any rule does.
+type Or struct{ Rules []Rule }
+
+// Not holds when its rule does not.
+type Not struct{ Rule Rule }
+
+// Op is a comparison operator.
+type Op string
+
+// Comparison operators.
+const (
+	Eq Op = "="
+	Ne Op = "!="
+	Lt Op = "<"
+	Le Op = "<="
+	Gt Op = ">"
+	Ge Op = ">="
+)
+
+// Compare compares a field with a value. On time fields "before" and
+// "after" in the text syntax are < and >.
+type Compare struct {
+	Field string
+	Op    Op
+	Value Literal
+}
+
+// Between holds when Low ≤ field ≤ High.
+type Between struct {
+	Field     string
+	Low, High Literal
+}
+
+// In holds when the field equals one of Values (Not: none of them).
+type In struct {
+	Field  string
+	Values []Literal
+	Not    bool
+}
+
+// Contains holds when a string-set field contains Value.
+type Contains struct {
+	Field string
+	Value string
+}
+
+// Exists holds when the field is set.
+type Exists struct{ Field string }
+
+// StartsWith holds when a string field begins with Prefix (case-sensitive).
+type StartsWith struct {
+	Field  string
+	Prefix string
+}
+
+// Within holds when a time field lies in the Last duration up to the
+// profile's AsOf: AsOf − Last ≤ field ≤ AsOf.
+type Within struct {
+	Field string
+	Last  time.Duration
+}
+
+func (And) isRule()        {}
+func (Or) isRule()         {}
+func (Not) isRule()        {}
+func (Compare) isRule()    {}
+func (Between) isRule()    {}
+func (In) isRule()         {}
+func (Contains) isRule()   {}
+func (Exists) isRule()     {}
+func (StartsWith) isRule() {}
+func (Within) isRule()     {}
+
+// Literal is a typed constant in a rule: a Number, String, Bool, Time (UTC)
+// or Duration.
+type Literal struct {
+	Type Type
+	Num  float64
+	Str  string
+	Bool bool
+	Time time.Time
+	Dur  time.Duration
+}
+
+// Num, Str, BoolLit, TimeLit and Dur make literals.
+func Num(v float64) Literal       { return Literal{Type: Number, Num: v} }
+func Str(s string) Literal        { return Literal{Type: String, Str: s} }
+func BoolLit(b bool) Literal      { return Literal{Type: Bool, Bool: b} }
+func TimeLit(t time.Time) Literal { return Literal{Type: Time, Time: t.UTC()} }
+func Dur(d time.Duration) Literal { return Literal{Type: Duration, Dur: d} }
+
+// number is the literal as a slot number: seconds for times and durations.
+func (l Literal) number() float64 {
+	switch l.Type {
+	case Time:
+		return timeSeconds(l.Time)
+	case Duration:
+		return l.Dur.Seconds()
+	case Bool:
+		if l.Bool {
+			return 1
+		}
+		return 0
+	}
+	return l.Num
+}
+
+// String prints the literal as the text syntax writes it: 3.5, "text"
+// (Go quoting), true, @2024-01-31T00:00:00Z, 30d.
+func (l Literal) String() string {
+	switch l.Type {
+	case Number:
+		return strconv.FormatFloat(l.Num, 'g', -1, 64)
+	case String:
+		return strconv.Quote(l.Str)
+	case Bool:
+		return strconv.FormatBool(l.Bool)
+	case Time:
+		return "@" + l.Time.UTC().Format(time.RFC3339Nano)
+	case Duration:
+		return formatDuration(l.Dur)
+	}
+	return "<invalid literal>"
+}
+
+// formatDuration writes d in the largest unit that divides it: w, d, h, m,
+// s, or fractional seconds.
+func formatDuration(d time.Duration) string {
+	for _, u := range durationUnits {
+		if d%u.d == 0 {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.name
+		}
+	}
+	return strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s"
+}
+
+var durationUnits = []struct {
+	name string
+	d    time.Duration
+}{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+
+func (r And) String() string { return joinRules(r.Rules, " and ") }
+func (r Or) String() string  { return joinRules(r.Rules, " or ") }
+
+// joinRules prints a group, parenthesising nested groups so that the text
+// parses back to the same tree. An empty group prints as "()", which does
+// not parse: Compile refuses empty groups too.
+func joinRules(rules []Rule, sep string) string {
+	parts := make([]string, len(rules))
+	for i, r := range rules {
+		parts[i] = r.String()
+		switch r.(type) {
+		case And, Or:
+			parts[i] = "(" + parts[i] + ")"
+		}
+	}
+	if len(parts) == 0 {
+		return "()"
+	}
+	return strings.Join(parts, sep)
+}
+
+func (r Not) String() string {
+	switch r.Rule.(type) {
+	case And, Or:
+		return "not (" + r.Rule.String() + ")"
+	}
+	return "not " + r.Rule.String()
+}
+
+func (r Compare) String() string { return r.Field + " " + string(r.Op) + " " + r.Value.String() }
+func (r Between) String() string {
+	return r.Field + " between " + r.Low.String() + " and " + r.High.String()
+}
+
+func (r In) String() string {
+	parts := make([]string, len(r.Values))
+	for i, v := range r.Values {
+		parts[i] = v.String()
+	}
+	op := " in ("
+	if r.Not {
+		op = " not in ("
+	}
+	return r.Field + op + strings.Join(parts, ", ") + ")"
+}
+
+func (r Contains) String() string   { return r.Field + " contains " + strconv.Quote(r.Value) }
+func (r Exists) String() string     { return r.Field + " exists" }
+func (r StartsWith) String() string { return r.Field + " starts_with " + strconv.Quote(r.Prefix) }
+func (r Within) String() string     { return r.Field + " within " + formatDuration(r.Last) }

@@ -1,0 +1,253 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// Type is a profile field's type.
+type Type uint8
+
+// Field types.
+const (
+	Number    Type = iota + 1 // float64
+	String                    // text
+	Bool                      // true or false
+	Time                      // an instant
+	Duration                  // a length of time
+	StringSet                 // a set of strings, such as tags
+)
+
+var typeNames = [...]string{Number: "number", String: "string", Bool: "bool", Time: "time", Duration: "duration", StringSet: "string set"}
+
+func (t Type) String() string {
+	if int(t) < len(typeNames) && typeNames[t] != "" {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("Type(%d)", uint8(t))
+}
+
+// Field declares one profile field.
+type Field struct {
+	Name        string `json:"name"`
+	Type        Type   `json:"type"`
+	Description string `json:"description,omitempty"`
+}
+
+// Schema is the set of fields profiles carry and rules may read.
+type Schema struct {
+	fields []Field
+	index  map[string]int
+}
+
+// NewSchema makes a schema, refusing names that are not identifiers
+// (letters, digits, underscores and dots, not starting with a digit),
+// duplicates and unknown types.
+func NewSchema(fields ...Field) (*Schema, error) {
+	s := &Schema{index: map[string]int{}}
+	var errs []error
+	for i, f := range fields {
+		switch {
+		case !isIdent(f.Name) || keywords[f.Name]:
+			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("fields[%d]", i), Problem: fmt.Sprintf("%q is not a field name (letters, digits, _ and ., not a keyword)", f.Name)})
+		case f.Type < Number || f.Type > StringSet:
+			errs = append(errs, &crm.FieldError{Field: f.Name, Problem: fmt.Sprintf("unknown type %d", f.Type)})
+		default:
+			if _, dup := s.index[f.Name]; dup {
+				errs = append(errs, &crm.FieldError{Field: f.Name, Problem: "declared twice"})
+				continue
+			}
+			s.index[f.Name] = len(s.fields)
+			s.fields = append(s.fields, f)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("segment: schema: %w", errors.Join(errs...))
+	}
+	return s, nil
+}
+
+// With returns a schema with more fields, such as the host's custom
+// attributes.
+func (s *Schema) With(fields ...Field) (*Schema, error) {
+	return NewSchema(append(slices.Clone(s.fields), fields...)...)
+}
+
+// Fields lists the schema's fields in declaration order.
+func (s *Schema) Fields() []Field { return slices.Clone(s.fields) }
+
+// Field returns the named field.
+func (s *Schema) Field(name string) (Field, bool) {
+	i, ok := s.index[name]
+	if !ok {
+		return Field{}, false
+	}
+	return s.fields[i], true
+}
+
+// slot is one field's value in a profile. Numbers, times (Unix seconds)
+// and durations (seconds) live in num.
+type slot struct {
+	num float64
+	str string
+	set []string
+	ok  bool
+}
+
+// Profile is the flat view of one customer that rules read, built against
+// a schema at an observation time AsOf (which "within the last N days"
+// conditions are relative to). A field never set is missing.
+type Profile struct {
+	CustomerID string
+	AsOf       time.Time
+	schema     *Schema
+	slots      []slot
+}
+
+// NewProfile returns an empty profile of the schema.
+func (s *Schema) NewProfile(customerID string, asOf time.Time) *Profile {
+	return &Profile{CustomerID: customerID, AsOf: asOf, schema: s, slots: make([]slot, len(s.fields))}
+}
+
+// Schema returns the profile's schema.
+func (p *Profile) Schema() *Schema { return p.schema }
+
+func (p *Profile) slotFor(name string, want Type) (*slot, error) {
+	i, ok := p.schema.index[name]
+	if !ok {
+		return nil, fmt.Errorf("segment: profile: unknown field %q: %w", name, crm.ErrInvalid)
+	}
+	if got := p.schema.fields[i].Type; got != want {
+		return nil, fmt.Errorf("segment: profile: field %q is a %s, not a %s: %w", name, got, want, crm.ErrInvalid)
+	}
+	return &p.slots[i], nil
+}
+
+// SetNumber sets a number field; NaN and infinities are refused.
+func (p *Profile) SetNumber(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("segment: profile: field %q: %v is not a finite number: %w", name, v, crm.ErrInvalid)
+	}
+	s, err := p.slotFor(name, Number)
+	if err == nil {
+		*s = slot{num: v, ok: true}
+	}
+	return err
+}
+
+// SetString sets a string field.
+func (p *Profile) SetString(name, v string) error {
+	s, err := p.slotFor(name, String)
+	if err == nil {
+		*s = slot{str: v, ok: true}
+	}
+	return err
+}
+
+// SetBool sets a bool field.
+func (p *Profile) SetBool(name string, v bool) error {
+	s, err := p.slotFor(name, Bool)
+	if err == nil {
+		*s = slot{ok: true}
+		if v {
+			s.num = 1
+		}
+	}
+	return err
+}
+
+// SetTime sets a time field; the zero time is refused (leave the field
+// missing instead).
+func (p *Profile) SetTime(name string, v time.Time) error {
+	if v.IsZero() {
+		return fmt.Errorf("segment: profile: field %q: zero time (leave it unset for missing): %w", name, crm.ErrInvalid)
+	}
+	s, err := p.slotFor(name, Time)
+	if err == nil {
+		*s = slot{num: timeSeconds(v), ok: true}
+	}
+	return err
+}
+
+// SetDuration sets a duration field.
+func (p *Profile) SetDuration(name string, v time.Duration) error {
+	s, err := p.slotFor(name, Duration)
+	if err == nil {
+		*s = slot{num: v.Seconds(), ok: true}
+	}
+	return err
+}
+
+// SetStrings sets a string-set field (the profile keeps the slice).
+func (p *Profile) SetStrings(name string, v []string) error {
+	s, err := p.slotFor(name, StringSet)
+	if err == nil {
+		*s = slot{set: v, ok: true}
+	}
+	return err
+}
+
+// Unset makes a field missing.
+func (p *Profile) Unset(name string) error {
+	i, ok := p.schema.index[name]
+	if !ok {
+		return fmt.Errorf("segment: profile: unknown field %q: %w", name, crm.ErrInvalid)
+	}
+	p.slots[i] = slot{}
+	return nil
+}
+
+// Get returns a field's value as float64 (number), string, bool,
+// time.Time, time.Duration or []string, and whether it is set.
+func (p *Profile) Get(name string) (any, bool) {
+	i, ok := p.schema.index[name]
+	if !ok || !p.slots[i].ok {
+		return nil, false
+	}
+	return p.slots[i].value(p.schema.fields[i].Type), true
+}
+
+func (s slot) value(t Type) any {
+	switch t {
+	case Number:
+		return s.num
+	case String:
+		return s.str
+	case Bool:
+		return s.num != 0
+	case Time:
+		return secondsTime(s.num)
+	case Duration:
+		return time.Duration(s.num * float64(time.Second))
+	}
+	return s.set
+}
+
+func timeSeconds(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}
+
+func secondsTime(s float64) time.Time {
+	sec := math.Floor(s)
+	return time.Unix(int64(sec), int64(math.Round((s-sec)*1e9))).UTC()
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return s[len(s)-1] != '.'
+}

@@ -1,0 +1,277 @@
+package segment
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/bits"
+	"slices"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// Mode says whether a customer can be in several segments.
+type Mode string
+
+// Modes.
+const (
+	// Exclusive puts each customer in the first matching segment, by
+	// priority.
+	Exclusive Mode = "exclusive"
+	// Overlapping puts each customer in every matching segment.
+	Overlapping Mode = "overlapping"
+)
+
+// Segment is a named rule (in the text syntax) with a description and a
+// priority: lower numbers come first; equal priorities keep definition
+// order.
+type Segment struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Priority    int    `json:"priority"`
+	Rule        string `json:"rule"`
+}
+
+// Segmentation is a named set of segments. Version is the store's
+// optimistic-concurrency counter.
+type Segmentation struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	Mode        Mode      `json:"mode"`
+	Segments    []Segment `json:"segments"`
+	Version     int64     `json:"version"`
+}
+
+// Validate checks names, mode and that every rule parses, reporting every
+// problem at once.
+func (s *Segmentation) Validate() error {
+	_, err := s.compile(nil)
+	return err
+}
+
+// Assigner is a compiled segmentation.
+type Assigner struct {
+	seg      *Segmentation
+	order    []int // segment indexes by priority
+	matchers []*Matcher
+	names    []string // by priority
+	one      [][]string
+}
+
+// Compile parses and type-checks every segment's rule against the schema
+// and reports every problem at once, naming the segment.
+func (s *Segmentation) Compile(schema *Schema) (*Assigner, error) {
+	return s.compile(schema)
+}
+
+func (s *Segmentation) compile(schema *Schema) (*Assigner, error) {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if s.Name == "" {
+		bad("name", "empty")
+	}
+	if s.Mode != Exclusive && s.Mode != Overlapping {
+		bad("mode", "%q is not exclusive or overlapping", s.Mode)
+	}
+	if len(s.Segments) == 0 {
+		bad("segments", "none")
+	}
+	if len(s.Segments) > 64 {
+		bad("segments", "%d segments; at most 64", len(s.Segments))
+	}
+	a := &Assigner{seg: s}
+	seen := map[string]bool{}
+	for i, seg := range s.Segments {
+		at := fmt.Sprintf("segments[%d] %q", i, seg.Name)
+		if seg.Name == "" {
+			bad(at, "no name")
+		} else if seen[seg.Name] {
+			bad(at, "duplicate name")
+		}
+		seen[seg.Name] = true
+		r, err := Parse(seg.Rule)
+		if err != nil {
+			bad(at, "%v", err)
+			continue
+		}
+		if schema == nil {
+			continue
+		}
+		m, err := Compile(r, schema)
+		if err != nil {
+			bad(at, "%v", err)
+			continue
+		}
+		a.matchers = append(a.matchers, m)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("segment: segmentation %q: %w", s.Name, errors.Join(errs...))
+	}
+	if schema == nil {
+		return nil, nil
+	}
+	a.order = make([]int, len(s.Segments))
+	for i := range a.order {
+		a.order[i] = i
+	}
+	slices.SortStableFunc(a.order, func(x, y int) int { return cmp.Compare(s.Segments[x].Priority, s.Segments[y].Priority) })
+	ordered := make([]*Matcher, len(a.order))
+	for k, i := range a.order {
+		ordered[k] = a.matchers[i]
+		a.names = append(a.names, s.Segments[i].Name)
+		a.one = append(a.one, []string{s.Segments[i].Name})
+	}
+	a.matchers = ordered
+	return a, nil
+}
+
+// Segmentation returns the definition the assigner was compiled from.
+func (a *Assigner) Segmentation() *Segmentation { return a.seg }
+
+// Match returns the segments the profile belongs to as a bit set over the
+// segments in priority order (bit k: the k-th segment by priority), without
+// allocating. Exclusive segmentations set at most one bit.
+func (a *Assigner) Match(p *Profile) uint64 {
+	var set uint64
+	for k, m := range a.matchers {
+		if m.Match(p) {
+			set |= 1 << k
+			if a.seg.Mode == Exclusive {
+				break
+			}
+		}
+	}
+	return set
+}
+
+// Names turns a bit set from Match into segment names, in priority order.
+func (a *Assigner) Names(set uint64) []string {
+	if set != 0 && set&(set-1) == 0 {
+		return a.one[bits.TrailingZeros64(set)]
+	}
+	var out []string
+	for ; set != 0; set &= set - 1 {
+		out = append(out, a.names[bits.TrailingZeros64(set)])
+	}
+	return out
+}
+
+// Membership is a segmentation's assignment of customers at one time.
+type Membership struct {
+	Segmentation string    `json:"segmentation"`
+	AsOf         time.Time `json:"as_of"`
+	// Members maps each customer in at least one segment to their
+	// segments, in priority order. The slices are shared: do not modify.
+	Members    map[string][]string `json:"members"`
+	Counts     map[string]int      `json:"counts"` // every segment, zero included
+	Total      int                 `json:"total"`  // profiles assigned
+	Unassigned int                 `json:"unassigned"`
+}
+
+// SegmentSize is one line of a size preview.
+type SegmentSize struct {
+	Segment string  `json:"segment"`
+	Count   int     `json:"count"`
+	Share   float64 `json:"share"` // of all profiles
+}
+
+// Assign runs every profile through the segmentation. asOf labels the
+// membership (profiles carry their own AsOf for "within" conditions).
+func (a *Assigner) Assign(ctx context.Context, profiles iter.Seq2[*Profile, error], asOf time.Time) (*Membership, error) {
+	m := &Membership{Segmentation: a.seg.Name, AsOf: asOf, Members: map[string][]string{}, Counts: map[string]int{}}
+	for _, n := range a.names {
+		m.Counts[n] = 0
+	}
+	// Overlapping combinations are interned by bit set, so equal
+	// memberships share one slice.
+	combos := map[uint64][]string{}
+	counts := make([]int, len(a.names))
+	n := 0
+	for p, err := range profiles {
+		if err != nil {
+			return nil, err
+		}
+		if n++; n%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		m.Total++
+		set := a.Match(p)
+		if set == 0 {
+			m.Unassigned++
+			continue
+		}
+		names, ok := combos[set]
+		if !ok {
+			names = a.Names(set)
+			combos[set] = names
+		}
+		m.Members[p.CustomerID] = names
+		for s := set; s != 0; s &= s - 1 {
+			counts[bits.TrailingZeros64(s)]++
+		}
+	}
+	for k, c := range counts {
+		m.Counts[a.names[k]] = c
+	}
+	return m, nil
+}
+
+// Preview lists every segment's size, in the assigner's priority order.
+func (a *Assigner) Preview(m *Membership) []SegmentSize {
+	out := make([]SegmentSize, len(a.names))
+	for k, n := range a.names {
+		out[k] = SegmentSize{Segment: n, Count: m.Counts[n]}
+		if m.Total > 0 {
+			out[k].Share = float64(m.Counts[n]) / float64(m.Total)
+		}
+	}
+	return out
+}
+
+// Change is one customer's movement between two memberships.
+type Change struct {
+	CustomerID string   `json:"customer_id"`
+	Entered    []string `json:"entered,omitempty"`
+	Exited     []string `json:"exited,omitempty"`
+}
+
+// Diff compares two memberships of a segmentation and returns, for each
+// customer whose segments changed, the segments entered and exited, by
+// customer ID. A customer absent from one side is in no segment there.
+func Diff(before, after *Membership) []Change {
+	var out []Change
+	for id, now := range after.Members {
+		entered, exited := setDiff(before.Members[id], now)
+		if len(entered)+len(exited) > 0 {
+			out = append(out, Change{CustomerID: id, Entered: entered, Exited: exited})
+		}
+	}
+	for id, was := range before.Members {
+		if _, still := after.Members[id]; !still {
+			out = append(out, Change{CustomerID: id, Exited: slices.Clone(was)})
+		}
+	}
+	slices.SortFunc(out, func(a, b Change) int { return cmp.Compare(a.CustomerID, b.CustomerID) })
+	return out
+}
+
+func setDiff(was, now []string) (entered, exited []string) {
+	for _, s := range now {
+		if !slices.Contains(was, s) {
+			entered = append(entered, s)
+		}
+	}
+	for _, s := range was {
+		if !slices.Contains(now, s) {
+			exited = append(exited, s)
+		}
+	}
+	return entered, exited
+}

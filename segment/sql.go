@@ -1,0 +1,203 @@
+package segment
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// Dialect is a SQL dialect for ToSQL.
+type Dialect uint8
+
+// Dialects.
+const (
+	Postgres Dialect = iota + 1 // placeholders $1, $2, …; "quoted" identifiers
+	MySQL                       // placeholders ?; `quoted` identifiers
+	SQLite                      // placeholders ?; "quoted" identifiers
+)
+
+// SQLOptions say how fields map to a table.
+type SQLOptions struct {
+	Dialect Dialect
+	// Columns is the whitelist from field names to columns ("col" or
+	// "table.col"); a rule reading a field not listed is refused.
+	Columns map[string]string
+	// AsOf anchors "within" conditions; required when the rule has any.
+	AsOf time.Time
+}
+
+// ToSQL turns a rule into a parameterised WHERE condition and its
+// arguments. The rule is type-checked against the schema first, as by
+// Compile. No value is ever written into the SQL text; identifiers are
+// quoted; an empty "in" list becomes 1 = 0 (and "not in" 1 = 1).
+//
+// Column types: numbers as numeric columns; strings as text; bools as
+// booleans (SQLite: 0/1 integers); times as timestamps, compared with
+// time.Time arguments (UTC); durations as numbers of seconds; string sets
+// as text[] (PostgreSQL) or JSON arrays of strings (MySQL, SQLite).
+//
+// NULL is a missing field, and SQL's three-valued logic is exactly the one
+// Matcher uses: a condition on NULL is unknown, NOT unknown is unknown, AND
+// and OR follow Kleene's tables, and WHERE keeps only true rows. Where a
+// dialect's natural form would not yield NULL for a NULL column (JSON set
+// membership), the SQL says CASE WHEN col IS NULL THEN NULL … so that both
+// sides agree. String ordering is not offered (collations differ);
+// equality and prefixes compare exactly in PostgreSQL and SQLite, and
+// follow the column's collation in MySQL (use a binary or _bin collation
+// for case-sensitive matching).
+func ToSQL(rule Rule, schema *Schema, opt SQLOptions) (string, []any, error) {
+	if _, err := Compile(rule, schema); err != nil {
+		return "", nil, err
+	}
+	if opt.Dialect < Postgres || opt.Dialect > SQLite {
+		return "", nil, fmt.Errorf("segment: sql: unknown dialect %d: %w", opt.Dialect, crm.ErrInvalid)
+	}
+	g := &sqlGen{opt: opt, schema: schema}
+	var b strings.Builder
+	g.rule(&b, rule)
+	if len(g.problems) > 0 {
+		return "", nil, &CompileError{Problems: g.problems}
+	}
+	return b.String(), g.args, nil
+}
+
+type sqlGen struct {
+	opt      SQLOptions
+	schema   *Schema
+	args     []any
+	problems []*crm.FieldError
+}
+
+func (g *sqlGen) arg(v any) string {
+	g.args = append(g.args, v)
+	if g.opt.Dialect == Postgres {
+		return "$" + strconv.Itoa(len(g.args))
+	}
+	return "?"
+}
+
+func (g *sqlGen) column(field string) string {
+	col, ok := g.opt.Columns[field]
+	if !ok || col == "" {
+		g.problems = append(g.problems, &crm.FieldError{Field: field, Problem: "no column is mapped to this field"})
+		return "NULL"
+	}
+	parts := strings.Split(col, ".")
+	for i, p := range parts {
+		if g.opt.Dialect == MySQL {
+			parts[i] = "`" + strings.ReplaceAll(p, "`", "``") + "`"
+		} else {
+			parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func (g *sqlGen) literal(field string, l Literal) string {
+	f, _ := g.schema.Field(field)
+	switch f.Type {
+	case Number:
+		return g.arg(l.Num)
+	case String:
+		return g.arg(l.Str)
+	case Bool:
+		return g.arg(l.Bool)
+	case Time:
+		return g.arg(l.Time.UTC())
+	case Duration:
+		return g.arg(l.Dur.Seconds())
+	}
+	return g.arg(nil)
+}
+
+var sqlOps = map[Op]string{Eq: "=", Ne: "<>", Lt: "<", Le: "<=", Gt: ">", Ge: ">="}
+
+func (g *sqlGen) rule(b *strings.Builder, r Rule) {
+	switch r := r.(type) {
+	case And:
+		g.group(b, r.Rules, " AND ")
+	case Or:
+		g.group(b, r.Rules, " OR ")
+	case Not:
+		b.WriteString("NOT (")
+		g.rule(b, r.Rule)
+		b.WriteString(")")
+	case Compare:
+		col := g.column(r.Field)
+		fmt.Fprintf(b, "%s %s %s", col, sqlOps[r.Op], g.literal(r.Field, r.Value))
+	case Between:
+		col := g.column(r.Field)
+		lo := g.literal(r.Field, r.Low)
+		fmt.Fprintf(b, "%s BETWEEN %s AND %s", col, lo, g.literal(r.Field, r.High))
+	case In:
+		col := g.column(r.Field)
+		if len(r.Values) == 0 {
+			if r.Not {
+				b.WriteString("1 = 1")
+			} else {
+				b.WriteString("1 = 0")
+			}
+			return
+		}
+		b.WriteString(col)
+		if r.Not {
+			b.WriteString(" NOT")
+		}
+		b.WriteString(" IN (")
+		for i, v := range r.Values {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(g.literal(r.Field, v))
+		}
+		b.WriteString(")")
+	case Contains:
+		col := g.column(r.Field)
+		switch g.opt.Dialect {
+		case Postgres:
+			fmt.Fprintf(b, "%s = ANY(%s)", g.arg(r.Value), col)
+		case MySQL:
+			fmt.Fprintf(b, "(CASE WHEN %s IS NULL THEN NULL ELSE JSON_CONTAINS(%s, JSON_QUOTE(%s)) END)", col, col, g.arg(r.Value))
+		case SQLite:
+			fmt.Fprintf(b, "(CASE WHEN %s IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM json_each(%s) WHERE json_each.value = %s) END)", col, col, g.arg(r.Value))
+		}
+	case Exists:
+		fmt.Fprintf(b, "%s IS NOT NULL", g.column(r.Field))
+	case StartsWith:
+		col := g.column(r.Field)
+		switch g.opt.Dialect {
+		case Postgres:
+			p1 := g.arg(r.Prefix)
+			fmt.Fprintf(b, "substr(%s, 1, length(%s::text)) = %s", col, p1, g.arg(r.Prefix))
+		case MySQL:
+			p1 := g.arg(r.Prefix)
+			fmt.Fprintf(b, "SUBSTRING(%s, 1, CHAR_LENGTH(%s)) = %s", col, p1, g.arg(r.Prefix))
+		case SQLite:
+			p1 := g.arg(r.Prefix)
+			fmt.Fprintf(b, "substr(%s, 1, length(%s)) = %s", col, p1, g.arg(r.Prefix))
+		}
+	case Within:
+		col := g.column(r.Field)
+		if g.opt.AsOf.IsZero() {
+			g.problems = append(g.problems, &crm.FieldError{Field: r.Field, Problem: fmt.Sprintf("%q needs SQLOptions.AsOf", r.String())})
+			return
+		}
+		asOf := g.opt.AsOf.UTC()
+		lo := g.arg(asOf.Add(-r.Last))
+		fmt.Fprintf(b, "(%s >= %s AND %s <= %s)", col, lo, col, g.arg(asOf))
+	}
+}
+
+func (g *sqlGen) group(b *strings.Builder, rules []Rule, sep string) {
+	b.WriteString("(")
+	for i, r := range rules {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		g.rule(b, r)
+	}
+	b.WriteString(")")
+}
