@@ -1,0 +1,222 @@
+package segment_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/scoring"
+	"github.com/crmkit/crm/segment"
+)
+
+func profiles(ps ...*segment.Profile) func(func(*segment.Profile, error) bool) {
+	return func(yield func(*segment.Profile, error) bool) {
+		for _, p := range ps {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+func rfmProfile(t testing.TB, s *segment.Schema, id string, r, f, m int) *segment.Profile {
+	p := s.NewProfile(id, asOf)
+	require.NoError(t, p.SetNumber("r_score", float64(r)))
+	require.NoError(t, p.SetNumber("f_score", float64(f)))
+	require.NoError(t, p.SetNumber("m_score", float64(m)))
+	return p
+}
+
+// A hand-worked RFM table: each row's segment follows from the preset's
+// table read top-down.
+func TestRFMPresetByHand(t *testing.T) {
+	s := segment.DefaultSchema()
+	a, err := segment.RFMSegments().Compile(s)
+	require.NoError(t, err)
+	for _, c := range []struct {
+		r, f, m int
+		want    string
+	}{
+		{5, 5, 5, "Champions"}, {4, 4, 4, "Champions"}, {4, 4, 3, "Loyal Customers"}, {3, 5, 5, "Loyal Customers"},
+		{2, 5, 5, "Can't Lose Them"}, {1, 4, 4, "Can't Lose Them"}, {1, 5, 3, "At Risk"}, {2, 3, 1, "At Risk"},
+		{5, 2, 1, "Potential Loyalist"}, {3, 4, 2, "Potential Loyalist"}, {5, 1, 5, "New Customers"},
+		{4, 1, 1, "Promising"}, {3, 1, 4, "About To Sleep"}, {2, 1, 1, "About To Sleep"},
+		{2, 2, 5, "Need Attention"}, {1, 2, 1, "Hibernating"}, {1, 1, 5, "Lost"},
+	} {
+		p := rfmProfile(t, s, "x", c.r, c.f, c.m)
+		require.Equal(t, []string{c.want}, a.Names(a.Match(p)), "R%d F%d M%d", c.r, c.f, c.m)
+	}
+	// Every one of the 125 cells lands in exactly one segment, and every
+	// segment is reached.
+	var ps []*segment.Profile
+	for r := 1; r <= 5; r++ {
+		for f := 1; f <= 5; f++ {
+			for m := 1; m <= 5; m++ {
+				ps = append(ps, rfmProfile(t, s, fmt.Sprintf("%d%d%d", r, f, m), r, f, m))
+			}
+		}
+	}
+	mem, err := a.Assign(context.Background(), profiles(ps...), asOf)
+	require.NoError(t, err)
+	require.Equal(t, 125, mem.Total)
+	require.Zero(t, mem.Unassigned)
+	sum := 0
+	for _, seg := range segment.RFMSegments().Segments {
+		require.Positive(t, mem.Counts[seg.Name], "%s is reachable", seg.Name)
+		sum += mem.Counts[seg.Name]
+	}
+	require.Equal(t, 125, sum)
+	for id, segs := range mem.Members {
+		require.Len(t, segs, 1, id)
+	}
+	// Prospects have no scores: no segment.
+	mem, err = a.Assign(context.Background(), profiles(s.NewProfile("prospect", asOf)), asOf)
+	require.NoError(t, err)
+	require.Equal(t, 1, mem.Unassigned)
+}
+
+func TestOverlappingSegmentationAndDiff(t *testing.T) {
+	s := testSchema(t)
+	seg := &segment.Segmentation{Name: "marketing", Mode: segment.Overlapping, Segments: []segment.Segment{
+		{Name: "vip", Priority: 2, Rule: `tags contains "vip"`},
+		{Name: "recent", Priority: 1, Rule: `recency_days <= 30`},
+		{Name: "big", Priority: 3, Rule: `monetary >= 500`},
+	}}
+	a, err := seg.Compile(s)
+	require.NoError(t, err)
+	al := alice(t, s)
+	bob := s.NewProfile("bob", asOf)
+	require.NoError(t, bob.SetNumber("recency_days", 200))
+	require.NoError(t, bob.SetNumber("monetary", 900))
+	cat := s.NewProfile("cat", asOf)
+	before, err := a.Assign(context.Background(), profiles(al, bob, cat), asOf)
+	require.NoError(t, err)
+	require.Equal(t, []string{"recent", "vip", "big"}, before.Members["alice"], "priority order")
+	require.Equal(t, []string{"big"}, before.Members["bob"])
+	require.NotContains(t, before.Members, "cat")
+	require.Equal(t, map[string]int{"vip": 1, "recent": 1, "big": 2}, before.Counts)
+	require.Equal(t, 1, before.Unassigned)
+	preview := a.Preview(before)
+	require.Equal(t, segment.SegmentSize{Segment: "recent", Count: 1, Share: 1.0 / 3}, preview[0])
+
+	// A month later alice has lapsed and bob came back.
+	al2 := alice(t, s)
+	require.NoError(t, al2.SetNumber("recency_days", 45))
+	bob2 := s.NewProfile("bob", asOf)
+	require.NoError(t, bob2.SetNumber("recency_days", 3))
+	require.NoError(t, bob2.SetNumber("monetary", 900))
+	after, err := a.Assign(context.Background(), profiles(al2, bob2), asOf)
+	require.NoError(t, err)
+	require.Equal(t, []segment.Change{
+		{CustomerID: "alice", Exited: []string{"recent"}},
+		{CustomerID: "bob", Entered: []string{"recent"}},
+	}, segment.Diff(before, after))
+	// Leaving the data set exits every segment.
+	gone, err := a.Assign(context.Background(), profiles(bob2), asOf)
+	require.NoError(t, err)
+	require.Equal(t, []segment.Change{{CustomerID: "alice", Exited: []string{"vip", "big"}}}, segment.Diff(after, gone))
+
+	// Every problem of a definition at once, naming the segment.
+	bad := &segment.Segmentation{Name: "", Mode: "both", Segments: []segment.Segment{{Name: "a", Rule: "x >"}, {Name: "a", Rule: "frequncy = 1"}}}
+	_, err = bad.Compile(s)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	for _, want := range []string{"name: empty", `mode: "both"`, `segments[0] "a": segment: line 1, column 4`, `segments[1] "a": duplicate name`, `did you mean "frequency"`} {
+		require.ErrorContains(t, err, want)
+	}
+}
+
+// Profiles from the stores and a scoring run, then the presets.
+func TestProfilesFromStoresAndPresets(t *testing.T) {
+	ctx := context.Background()
+	cfg := crmtest.DefaultConfig()
+	cfg.Customers = 3000
+	g, err := crmtest.NewGenerator(cfg)
+	require.NoError(t, err)
+	store := crm.NewMemoryStore()
+	require.NoError(t, g.Load(ctx, store))
+	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), cfg.End, scoring.SummaryOptions{})
+	require.NoError(t, err)
+	rfm, _, err := scoring.RFM(sums, scoring.RFMOptions{})
+	require.NoError(t, err)
+	ids := make([]string, len(sums))
+	spend := make([]float64, len(sums))
+	for i, s := range sums {
+		ids[i], spend[i] = s.CustomerID, s.Total.InexactFloat64()
+	}
+	tiering, err := scoring.AssignTiers(ids, spend, scoring.DefaultTiers())
+	require.NoError(t, err)
+	tiers := map[string]string{}
+	for i, k := range tiering.Of {
+		tiers[ids[i]] = scoring.DefaultTiers().Tiers[k].Name
+	}
+	schema, err := segment.DefaultSchema().With(segment.Field{Name: "plan", Type: segment.String})
+	require.NoError(t, err)
+	var ps []*segment.Profile
+	for p, err := range segment.Profiles(ctx, store.Customers(ctx), segment.Scores{Summaries: sums, RFM: rfm, Tiers: tiers}, schema, cfg.End) {
+		require.NoError(t, err)
+		ps = append(ps, p)
+	}
+	require.Len(t, ps, 3000)
+
+	groups, err := segment.CommunicationGroups().Compile(schema)
+	require.NoError(t, err)
+	mem, err := groups.Assign(ctx, profiles(ps...), cfg.End)
+	require.NoError(t, err)
+	require.Zero(t, mem.Unassigned, "everyone is a prospect, a first-time or a repeat buyer")
+	first, repeat := 0, 0
+	for _, s := range sums {
+		if s.Frequency == 0 {
+			first++
+		} else {
+			repeat++
+		}
+	}
+	require.Equal(t, 3000-len(sums), mem.Counts["Prospects"])
+	require.Equal(t, first, mem.Counts["First-time buyers"])
+	require.Equal(t, repeat, mem.Counts["Repeat buyers"])
+
+	tierSeg, err := segment.TierSegments(scoring.DefaultTiers()).Compile(schema)
+	require.NoError(t, err)
+	mem, err = tierSeg.Assign(ctx, profiles(ps...), cfg.End)
+	require.NoError(t, err)
+	for k, r := range tiering.Reports {
+		require.Equal(t, r.Customers, mem.Counts[scoring.DefaultTiers().Tiers[k].Name])
+	}
+	rfmSeg, err := segment.RFMSegments().Compile(schema)
+	require.NoError(t, err)
+	mem, err = rfmSeg.Assign(ctx, profiles(ps...), cfg.End)
+	require.NoError(t, err)
+	require.Equal(t, 3000-len(sums), mem.Unassigned, "only prospects lack scores")
+
+	// A rule over built-in and scoring fields, checked against the data.
+	m := segment.MustCompile(`recency_days <= 30 and purchases >= 3`, schema)
+	want := 0
+	for _, s := range sums {
+		// recency_days counts whole days.
+		if math.Floor(cfg.End.Sub(s.Last).Hours()/24) <= 30 && s.Count >= 3 {
+			want++
+		}
+	}
+	got := 0
+	for _, p := range ps {
+		if m.Match(p) {
+			got++
+		}
+	}
+	require.Equal(t, want, got)
+	require.Positive(t, got)
+
+	// A custom attribute of the wrong type is refused with the customer.
+	c, err := store.Customer(ctx, crmtest.CustomerID(0))
+	require.NoError(t, err)
+	c.Attributes = map[string]crm.Value{"plan": crm.NumberValue(3)}
+	one := func(yield func(crm.Customer, error) bool) { yield(c, nil) }
+	for _, err := range segment.Profiles(ctx, one, segment.Scores{}, schema, cfg.End) {
+		require.ErrorContains(t, err, `attribute "plan" is a number, the schema field is a string`)
+	}
+}
