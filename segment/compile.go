@@ -438,7 +438,7 @@ func (n *node) test(p *Profile) Truth {
 	case opInStr:
 		return truth(slices.Contains(n.strs, s.str) != n.not)
 	case opContains:
-		return truth(slices.Contains(s.set, n.s))
+		return truth(slices.Contains(p.set(s), n.s))
 	case opPrefix:
 		return truth(strings.HasPrefix(s.str, n.s))
 	case opWithin:
@@ -525,8 +525,11 @@ func (m *Matcher) Explain(p *Profile, out *Explanation) {
 		cl := m.leaves[n.leaf]
 		res := n.test(p)
 		v := Value{Missing: true, Type: cl.Type}
-		if s := p.slots[n.slot]; s.ok {
-			v = Value{Type: cl.Type, Num: s.num, Str: s.str, Set: s.set}
+		if s := &p.slots[n.slot]; s.ok {
+			v = Value{Type: cl.Type, Num: s.num, Str: s.str}
+			if cl.Type == StringSet {
+				v.Num, v.Set = 0, p.set(s)
+			}
 		}
 		out.Clauses[n.leaf] = ClauseResult{Clause: cl, Result: res, Value: v}
 	}

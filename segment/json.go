@@ -269,7 +269,7 @@ func decodeLiteral(data json.RawMessage, path string) (Literal, error) {
 			lx := lexer{src: s, line: 1, col: 1}
 			tok, err := lx.next()
 			if err != nil || tok.kind != tDuration || lx.pos != len(s) {
-				return Literal{}, jsonErr(path, "duration %q is not like 30d (units s, m, h, d, w)", s)
+				return Literal{}, jsonErr(path, "duration %q is not like 30d (units ns, ms, s, m, h, d, w)", s)
 			}
 			return tok.lit, nil
 		}

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -167,9 +168,9 @@ func (l *lexer) next() (token, error) {
 			unitEnd++
 		}
 		if unit := rest[end:unitEnd]; unit != "" {
-			d, ok := durationOf(v, unit)
+			d, ok := durationOf(num, v, unit)
 			if !ok {
-				return t, l.errorf(t.line, t.col, strconv.Quote(rest[:unitEnd]), "a number, or a duration such as 30d (units s, m, h, d, w)")
+				return t, l.errorf(t.line, t.col, strconv.Quote(rest[:unitEnd]), "a number, or a duration such as 30d (units ns, ms, s, m, h, d, w)")
 			}
 			t.kind, t.text, t.lit = tDuration, rest[:unitEnd], Dur(d)
 		}
@@ -193,10 +194,20 @@ func (l *lexer) next() (token, error) {
 
 func isIdentByte(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-func durationOf(v float64, unit string) (time.Duration, bool) {
+// durationOf is num (whose value is v) units long. Whole numbers are
+// multiplied exactly in integers, so every duration prints and reads back
+// to the nanosecond.
+func durationOf(num string, v float64, unit string) (time.Duration, bool) {
 	for _, u := range durationUnits {
 		if u.name == unit {
-			d := v * float64(u.d)
+			if n, err := strconv.ParseInt(num, 10, 64); err == nil {
+				d := n * int64(u.d)
+				if n != 0 && (d/n != int64(u.d) || d > 1<<62 || d < -(1<<62)) {
+					return 0, false
+				}
+				return time.Duration(d), true
+			}
+			d := math.Round(v * float64(u.d))
 			if d > float64(1<<62) || d < -float64(1<<62) {
 				return 0, false
 			}
@@ -231,7 +242,7 @@ type parser struct {
 // Numbers are decimal (3, -2.5, 1e6); strings are double-quoted with Go
 // escapes; times are @2024-01-31 or @2024-01-31T09:30:00Z (RFC 3339, any
 // offset, kept as UTC); durations are a number and a unit: 90s, 15m, 12h,
-// 30d, 2w. Keywords are lower case. Errors are *SyntaxError values with
+// 30d, 2w (also ms and ns). Keywords are lower case. Errors are *SyntaxError values with
 // line and column.
 func Parse(text string) (Rule, error) {
 	p := &parser{lex: lexer{src: text, line: 1, col: 1}}

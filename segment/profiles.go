@@ -200,7 +200,7 @@ func (s *profileSetter) time(name string, v time.Time) {
 
 func (s *profileSetter) strings(name string, v []string) {
 	if sl := s.slot(name); sl != nil {
-		*sl = slot{set: v, ok: true}
+		s.p.setStrings(sl, v)
 	}
 }
 

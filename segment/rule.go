@@ -144,20 +144,20 @@ func (l Literal) String() string {
 }
 
 // formatDuration writes d in the largest unit that divides it: w, d, h, m,
-// s, or fractional seconds.
+// s, ms or ns, so that it reads back exactly.
 func formatDuration(d time.Duration) string {
 	for _, u := range durationUnits {
 		if d%u.d == 0 {
 			return strconv.FormatInt(int64(d/u.d), 10) + u.name
 		}
 	}
-	return strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s"
+	return strconv.FormatInt(int64(d), 10) + "ns" // not reached: ns divides everything
 }
 
 var durationUnits = []struct {
 	name string
 	d    time.Duration
-}{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+}{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}, {"ns", 1}}
 
 func (r And) String() string { return joinRules(r.Rules, " and ") }
 func (r Or) String() string  { return joinRules(r.Rules, " or ") }

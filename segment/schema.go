@@ -91,11 +91,11 @@ func (s *Schema) Field(name string) (Field, bool) {
 }
 
 // slot is one field's value in a profile. Numbers, times (Unix seconds)
-// and durations (seconds) live in num.
+// and durations (seconds) live in num; a string set lives in the profile's
+// sets, at index num. Keeping sets out of the slot keeps it at 32 bytes.
 type slot struct {
 	num float64
 	str string
-	set []string
 	ok  bool
 }
 
@@ -107,6 +107,7 @@ type Profile struct {
 	AsOf       time.Time
 	schema     *Schema
 	slots      []slot
+	sets       [][]string
 }
 
 // NewProfile returns an empty profile of the schema.
@@ -187,10 +188,22 @@ func (p *Profile) SetDuration(name string, v time.Duration) error {
 func (p *Profile) SetStrings(name string, v []string) error {
 	s, err := p.slotFor(name, StringSet)
 	if err == nil {
-		*s = slot{set: v, ok: true}
+		p.setStrings(s, v)
 	}
 	return err
 }
+
+func (p *Profile) setStrings(s *slot, v []string) {
+	if s.ok {
+		p.sets[int(s.num)] = v
+		return
+	}
+	*s = slot{num: float64(len(p.sets)), ok: true}
+	p.sets = append(p.sets, v)
+}
+
+// set returns the string set in a slot.
+func (p *Profile) set(s *slot) []string { return p.sets[int(s.num)] }
 
 // Unset makes a field missing.
 func (p *Profile) Unset(name string) error {
@@ -209,23 +222,20 @@ func (p *Profile) Get(name string) (any, bool) {
 	if !ok || !p.slots[i].ok {
 		return nil, false
 	}
-	return p.slots[i].value(p.schema.fields[i].Type), true
-}
-
-func (s slot) value(t Type) any {
-	switch t {
+	s := &p.slots[i]
+	switch p.schema.fields[i].Type {
 	case Number:
-		return s.num
+		return s.num, true
 	case String:
-		return s.str
+		return s.str, true
 	case Bool:
-		return s.num != 0
+		return s.num != 0, true
 	case Time:
-		return secondsTime(s.num)
+		return secondsTime(s.num), true
 	case Duration:
-		return time.Duration(s.num * float64(time.Second))
+		return time.Duration(s.num * float64(time.Second)), true
 	}
-	return s.set
+	return p.set(s), true
 }
 
 func timeSeconds(t time.Time) float64 {
