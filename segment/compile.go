@@ -536,3 +536,14 @@ func (m *Matcher) Explain(p *Profile, out *Explanation) {
 	out.Result = m.eval(m.root, p)
 	out.Matched = out.Result == True
 }
+
+// Fields lists the fields the rule reads, without repeats, in source order.
+func (m *Matcher) Fields() []string {
+	var out []string
+	for _, c := range m.leaves {
+		if !slices.Contains(out, c.Field) {
+			out = append(out, c.Field)
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package segment_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -243,3 +244,31 @@ func TestSchemaAndProfileRefusals(t *testing.T) {
 }
 
 func zero() float64 { return 0 }
+
+func TestCompactSchemasAndBlocks(t *testing.T) {
+	s := testSchema(t)
+	m := segment.MustCompile(`recency_days <= 30 and (country = "CN" or recency_days > 100) and tags contains "vip"`, s)
+	require.Equal(t, []string{"recency_days", "country", "tags"}, m.Fields())
+	small, err := s.Only(m.Fields()...)
+	require.NoError(t, err)
+	require.Len(t, small.Fields(), 3)
+	_, err = s.Only("nope")
+	require.ErrorContains(t, err, `unknown field "nope"`)
+	block := small.NewProfiles(3, asOf)
+	for i := range block {
+		block[i].CustomerID = fmt.Sprint(i)
+		require.NoError(t, block[i].SetNumber("recency_days", float64(10*i)))
+		require.NoError(t, block[i].SetString("country", "CN"))
+		require.NoError(t, block[i].SetStrings("tags", []string{"vip"}))
+	}
+	require.NoError(t, block[1].SetStrings("tags", []string{"basic"}), "setting a set again replaces it")
+	cm := segment.MustCompile(m.Rule().String(), small)
+	var got []bool
+	for i := range block {
+		got = append(got, cm.Match(&block[i]))
+	}
+	require.Equal(t, []bool{true, false, true}, got, "profiles of one block do not share fields")
+	v, ok := block[1].Get("tags")
+	require.True(t, ok)
+	require.Equal(t, []string{"basic"}, v)
+}

@@ -1,0 +1,51 @@
+// Package segment is crmkit's customer segmentation rule engine: rules
+// people can type, type-checked up front, matched without allocating,
+// explained clause by clause, and run either in memory or inside the
+// host's database as a parameterised WHERE clause.
+//
+// # Profiles
+//
+// A Profile is the flat view of one customer that rules read, against a
+// Schema of typed fields (number, string, bool, time, duration, string
+// set). DefaultSchema has the built-in fields — demographics, tags,
+// preferences, and from scoring recency_days, frequency, purchases,
+// total_spend, monetary, clv, p_alive, r_score / f_score / m_score,
+// rfm_cell and tier; Schema.With adds the host's custom attributes.
+// Profiles builds them from a customer stream and a scoring run in one
+// call. A field never set is missing.
+//
+// # Rules
+//
+// Parse reads the text syntax, for example
+//
+//	recency_days <= 30 and frequency >= 3 and (country in ("CN", "US") or tags contains "vip")
+//
+// into a Rule tree (And, Or, Not, Compare, Between, In, Contains, Exists,
+// StartsWith, Within); a rule's String parses back to the same tree, and
+// MarshalRule / UnmarshalRule give the stable JSON form for UI builders.
+// Compile type-checks a rule against a schema, reporting every problem at
+// once with "did you mean" suggestions, and returns a Matcher whose Match
+// and Explain allocate nothing.
+//
+// # Missing values
+//
+// Rules use SQL's three-valued logic in memory and in SQL alike: a
+// condition on a missing field is Unknown (NULL), not Unknown is Unknown,
+// "and" is False if any part is False, "or" True if any part is True, and
+// a profile matches only when the rule is True. So "not (email = x)" does
+// not match a profile without an email; "email exists" (IS NOT NULL) is
+// never Unknown, and "in ()" is False and "not in ()" True whatever the
+// field holds. ToSQL writes each dialect's SQL so that the database
+// reaches the same answer.
+//
+// # Segmentations
+//
+// A Segmentation is a set of named, prioritised segments, exclusive (first
+// match wins) or overlapping. Compile it, Assign a stream of profiles to
+// get a Membership with counts and a size preview, and Diff two
+// memberships for the customers who entered and exited each segment.
+// RFMSegments, TierSegments and CommunicationGroups are ready-made. A
+// Store keeps definitions (versioned) and membership snapshots;
+// MemoryStore is the in-memory one and segmenttest.TestStore the
+// conformance suite for a host's own.
+package segment
