@@ -364,23 +364,17 @@ func (m *Matcher) Eval(p *Profile) Truth {
 func (m *Matcher) eval(i int32, p *Profile) Truth {
 	n := &m.nodes[i]
 	switch n.op {
-	case opAnd:
-		res := True
-		for _, k := range n.kids {
-			switch m.eval(k, p) {
-			case False:
-				return False
-			case Unknown:
-				res = Unknown
-			}
+	case opAnd, opOr:
+		// One part equal to the dominant value decides the group (False
+		// for and, True for or); otherwise any Unknown makes it Unknown.
+		dominant, res := False, True
+		if n.op == opOr {
+			dominant, res = True, False
 		}
-		return res
-	case opOr:
-		res := False
 		for _, k := range n.kids {
 			switch m.eval(k, p) {
-			case True:
-				return True
+			case dominant:
+				return dominant
 			case Unknown:
 				res = Unknown
 			}
