@@ -344,10 +344,10 @@ func (m *Matcher) Clauses() []Clause { return slices.Clone(m.leaves) }
 // evaluates to True under three-valued logic, where a condition on a
 // missing field is Unknown (except exists, and in / not in with an empty
 // list), "not Unknown" is Unknown, "and" is False if any part is False and
-// "or" True if any part is True. A profile of another schema never
-// matches.
+// "or" True if any part is True. A profile whose schema has other fields
+// than the matcher's never matches.
 func (m *Matcher) Match(p *Profile) bool {
-	if p.schema != m.schema {
+	if p.schema.id != m.schema.id {
 		return false
 	}
 	return m.eval(m.root, p) == True
@@ -355,7 +355,7 @@ func (m *Matcher) Match(p *Profile) bool {
 
 // Eval returns the rule's three-valued result for the profile.
 func (m *Matcher) Eval(p *Profile) Truth {
-	if p.schema != m.schema {
+	if p.schema.id != m.schema.id {
 		return Unknown
 	}
 	return m.eval(m.root, p)
@@ -504,7 +504,7 @@ type Explanation struct {
 // many profiles into one Explanation allocates nothing.
 func (m *Matcher) Explain(p *Profile, out *Explanation) {
 	out.Clauses = slices.Grow(out.Clauses[:0], len(m.leaves))[:len(m.leaves)]
-	if p.schema != m.schema {
+	if p.schema.id != m.schema.id {
 		out.Result, out.Matched = Unknown, false
 		for i := range out.Clauses {
 			out.Clauses[i] = ClauseResult{Clause: m.leaves[i], Result: Unknown, Value: Value{Missing: true}}

@@ -190,10 +190,14 @@ func TestMatchEveryOperator(t *testing.T) {
 		require.Equal(t, c.absent, m.Eval(empty), "missing: %s", c.rule)
 		require.Equal(t, c.alice == segment.True, m.Match(a), c.rule)
 	}
-	// A profile of another schema never matches.
-	other := testSchema(t)
+	// A profile of an equal schema matches; of another, never.
 	m := segment.MustCompile(`country = "CN"`, s)
-	require.False(t, m.Match(alice(t, other)))
+	require.True(t, m.Match(alice(t, testSchema(t))))
+	other, err := s.With(segment.Field{Name: "extra", Type: segment.Number})
+	require.NoError(t, err)
+	op := other.NewProfile("x", asOf)
+	require.NoError(t, op.SetString("country", "CN"))
+	require.False(t, m.Match(op))
 }
 
 func TestExplain(t *testing.T) {

@@ -1,0 +1,333 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"math"
+	"time"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/scoring"
+	"github.com/crmkit/crm/segment"
+)
+
+// Lifecycle profile fields, added to segment.DefaultSchema by Schema.
+var fields = []segment.Field{
+	{Name: "churned", Type: segment.Bool, Description: "absolute churn: no purchase for too long, or P(alive) too low"},
+	{Name: "at_risk", Type: segment.Bool, Description: "relative churn (spend falling against the customer's own past) or an early warning"},
+	{Name: "gap_ratio", Type: segment.Number, Description: "days since the last purchase over the customer's typical gap"},
+	{Name: "typical_gap_days", Type: segment.Number, Description: "the customer's mean days between purchase periods"},
+	{Name: "spend_change", Type: segment.Number, Description: "change of spend rate, recent window against baseline (−0.6 = down 60%)"},
+	{Name: "referrals", Type: segment.Number, Description: "customers referred (advocacy)"},
+	{Name: "nps", Type: segment.Number, Description: "latest likelihood-to-recommend answer, 0–10"},
+	{Name: "previous_stage", Type: segment.String, Description: "the stage the tracker last recorded"},
+}
+
+// Schema is segment.DefaultSchema with the lifecycle fields: churned,
+// at_risk, gap_ratio, typical_gap_days, spend_change, referrals, nps and
+// previous_stage.
+func Schema() *segment.Schema {
+	s, err := segment.DefaultSchema().With(fields...)
+	if err != nil {
+		panic(err) // the fields are valid
+	}
+	return s
+}
+
+// ChurnPolicy sets the churn thresholds. The zero value means the defaults.
+type ChurnPolicy struct {
+	// GapMultiple: absolute churn when the days since the last purchase
+	// reach this multiple of the customer's typical gap between purchases
+	// (default 3). Customers with one purchase period have no typical gap;
+	// they have churned after SingleBuyerDays (default 365).
+	GapMultiple     float64
+	SingleBuyerDays float64
+	// MinPAlive: absolute churn when P(alive) is below it (default 0.2;
+	// negative disables).
+	MinPAlive float64
+	// Relative churn compares the spend rate of the Recent window (default
+	// 90 days up to asOf) with the Baseline window just before it (default
+	// 180 days): churn when it fell by at least Drop (default 0.5 = 50%).
+	Recent, Baseline time.Duration
+	Drop             float64
+	// Early warnings (at risk): the gap ratio reaches WarnGapMultiple
+	// (default 1.5) or P(alive) is below WarnPAlive (default 0.5).
+	WarnGapMultiple float64
+	WarnPAlive      float64
+}
+
+func (p ChurnPolicy) withDefaults() ChurnPolicy {
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&p.GapMultiple, 3)
+	def(&p.SingleBuyerDays, 365)
+	def(&p.MinPAlive, 0.2)
+	def(&p.Drop, 0.5)
+	def(&p.WarnGapMultiple, 1.5)
+	def(&p.WarnPAlive, 0.5)
+	if p.Recent == 0 {
+		p.Recent = 90 * 24 * time.Hour
+	}
+	if p.Baseline == 0 {
+		p.Baseline = 180 * 24 * time.Hour
+	}
+	return p
+}
+
+// ChurnSignal is one buying customer's churn assessment, with reasons and
+// the value at stake.
+type ChurnSignal struct {
+	CustomerID string `json:"customer_id"`
+	// Absolute churn: stopped buying. Relative churn: still buying, but
+	// spending much less than before. Warning: early signs.
+	Absolute bool     `json:"absolute"`
+	Relative bool     `json:"relative"`
+	Warning  bool     `json:"warning"`
+	Reasons  []string `json:"reasons,omitempty"`
+	// GapRatio is days since the last purchase over TypicalGapDays (0 for
+	// customers with one purchase period).
+	GapRatio       float64 `json:"gap_ratio"`
+	TypicalGapDays float64 `json:"typical_gap_days"`
+	DaysSince      float64 `json:"days_since"`
+	// PAlive is P(alive) when values were given, else −1.
+	PAlive float64 `json:"p_alive"`
+	// RecentSpend and BaselineSpend are the windows' spend; Change is the
+	// relative change of the daily spend rate (−1 = stopped), 0 without a
+	// baseline.
+	RecentSpend   float64 `json:"recent_spend"`
+	BaselineSpend float64 `json:"baseline_spend"`
+	Change        float64 `json:"change"`
+	// AtStake is the customer's CLV when values were given.
+	AtStake crm.Money `json:"at_stake"`
+}
+
+// Churn assesses every customer with a summary: absolute churn (no purchase
+// for GapMultiple typical gaps, or P(alive) below MinPAlive), relative
+// churn (the spend rate in the recent window down by Drop or more against
+// the customer's own baseline window) and early warnings. txs supplies the
+// window spends (any order; refunds count negative); scores gives the
+// summaries and, optionally, CLV and P(alive).
+func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores segment.Scores, asOf time.Time, policy ChurnPolicy) ([]ChurnSignal, error) {
+	p := policy.withDefaults()
+	if p.Drop <= 0 || p.Drop > 1 || p.GapMultiple <= 0 || p.Recent < 0 || p.Baseline < 0 {
+		return nil, fmt.Errorf("lifecycle: churn policy: drop %v must be in (0, 1], gap multiple %v positive, windows positive: %w", p.Drop, p.GapMultiple, crm.ErrInvalid)
+	}
+	recentStart := asOf.Add(-p.Recent)
+	baseStart := recentStart.Add(-p.Baseline)
+	windows := make(map[string]*[2]float64, len(scores.Summaries))
+	for i := range scores.Summaries {
+		windows[scores.Summaries[i].CustomerID] = &[2]float64{}
+	}
+	n := 0
+	for tx, err := range txs {
+		if err != nil {
+			return nil, err
+		}
+		if n++; n%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		w := windows[tx.CustomerID]
+		if w == nil || tx.Time.After(asOf) || !tx.Time.After(baseStart) {
+			continue
+		}
+		amount := tx.SignedAmount().InexactFloat64()
+		if tx.Time.After(recentStart) {
+			w[0] += amount
+		} else {
+			w[1] += amount
+		}
+	}
+	values := make(map[string]*scoring.CustomerValue, len(scores.Values))
+	for i := range scores.Values {
+		values[scores.Values[i].CustomerID] = &scores.Values[i]
+	}
+	out := make([]ChurnSignal, 0, len(scores.Summaries))
+	for _, s := range scores.Summaries {
+		c := ChurnSignal{CustomerID: s.CustomerID, PAlive: -1}
+		c.DaysSince = asOf.Sub(s.Last).Hours() / 24
+		if s.Frequency > 0 {
+			c.TypicalGapDays = s.Last.Sub(s.First).Hours() / 24 / float64(s.Frequency)
+			if c.TypicalGapDays > 0 {
+				c.GapRatio = c.DaysSince / c.TypicalGapDays
+			}
+		}
+		if v := values[s.CustomerID]; v != nil {
+			c.PAlive, c.AtStake = v.Alive, v.CLV
+		}
+		w := windows[s.CustomerID]
+		c.RecentSpend, c.BaselineSpend = w[0], w[1]
+		if w[1] > 0 && p.Baseline > 0 && p.Recent > 0 {
+			rate := func(spend float64, d time.Duration) float64 { return spend / d.Hours() }
+			c.Change = rate(w[0], p.Recent)/rate(w[1], p.Baseline) - 1
+		}
+		switch {
+		case s.Frequency > 0 && c.GapRatio >= p.GapMultiple:
+			c.Absolute = true
+			c.Reasons = append(c.Reasons, fmt.Sprintf("no purchase for %.0f days, %.1f times the usual %.0f", c.DaysSince, c.GapRatio, c.TypicalGapDays))
+		case s.Frequency == 0 && c.DaysSince >= p.SingleBuyerDays:
+			c.Absolute = true
+			c.Reasons = append(c.Reasons, fmt.Sprintf("one purchase, %.0f days ago", c.DaysSince))
+		}
+		if c.PAlive >= 0 && p.MinPAlive > 0 && c.PAlive < p.MinPAlive {
+			c.Absolute = true
+			c.Reasons = append(c.Reasons, fmt.Sprintf("P(alive) %.2f below %.2f", c.PAlive, p.MinPAlive))
+		}
+		if w[1] > 0 && c.Change <= -p.Drop {
+			c.Relative = true
+			c.Reasons = append(c.Reasons, fmt.Sprintf("spend rate down %.0f%% against the previous %.0f days", -100*c.Change, p.Baseline.Hours()/24))
+		}
+		if !c.Absolute {
+			if s.Frequency > 0 && c.GapRatio >= p.WarnGapMultiple {
+				c.Warning = true
+				c.Reasons = append(c.Reasons, fmt.Sprintf("overdue: %.1f times the usual gap", c.GapRatio))
+			}
+			if c.PAlive >= 0 && c.PAlive < p.WarnPAlive {
+				c.Warning = true
+				c.Reasons = append(c.Reasons, fmt.Sprintf("P(alive) %.2f below %.2f", c.PAlive, p.WarnPAlive))
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Advocacy is what a host knows of a customer's advocacy.
+type Advocacy struct {
+	Referrals int
+	NPS       float64 // 0–10; negative for "not asked"
+}
+
+// Inputs are everything a lifecycle profile is built from.
+type Inputs struct {
+	Scores   segment.Scores
+	Churn    []ChurnSignal
+	Previous map[string]string // customer → stage last recorded (Tracker.Stages)
+	Advocacy map[string]Advocacy
+}
+
+// Profiles streams lifecycle profiles (of Schema, or any schema that
+// extends it) built from the customers, the scoring run, churn signals,
+// previous stages and advocacy.
+func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], in Inputs, schema *segment.Schema, asOf time.Time) iter.Seq2[*segment.Profile, error] {
+	return func(yield func(*segment.Profile, error) bool) {
+		churn := make(map[string]*ChurnSignal, len(in.Churn))
+		for i := range in.Churn {
+			churn[in.Churn[i].CustomerID] = &in.Churn[i]
+		}
+		for p, err := range segment.Profiles(ctx, customers, in.Scores, schema, asOf) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			id := p.CustomerID
+			var errs []error
+			set := func(err error) { errs = append(errs, err) }
+			c := churn[id]
+			set(p.SetBool("churned", c != nil && c.Absolute))
+			set(p.SetBool("at_risk", c != nil && (c.Relative || c.Warning)))
+			if c != nil {
+				set(p.SetNumber("gap_ratio", c.GapRatio))
+				set(p.SetNumber("typical_gap_days", c.TypicalGapDays))
+				if c.BaselineSpend > 0 {
+					set(p.SetNumber("spend_change", c.Change))
+				}
+			}
+			if a, ok := in.Advocacy[id]; ok {
+				set(p.SetNumber("referrals", float64(a.Referrals)))
+				if a.NPS >= 0 && !math.IsNaN(a.NPS) {
+					set(p.SetNumber("nps", a.NPS))
+				}
+			}
+			if s, ok := in.Previous[id]; ok {
+				set(p.SetString("previous_stage", s))
+			}
+			for _, err := range errs {
+				if err != nil {
+					yield(nil, fmt.Errorf("lifecycle: profile of %q (the schema must extend lifecycle.Schema): %w", id, err))
+					return
+				}
+			}
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Classification is a customer's stage at a time, with the rule that put
+// them there.
+type Classification struct {
+	CustomerID string    `json:"customer_id"`
+	Stage      string    `json:"stage"`
+	Reason     string    `json:"reason"`
+	AsOf       time.Time `json:"as_of"`
+}
+
+// Classifier decides stages by a policy's rules.
+type Classifier struct {
+	policy   *Policy
+	assigner *segment.Assigner
+	rules    []string // by stage order
+}
+
+// NewClassifier compiles the policy's rules against the schema, reporting
+// every problem.
+func NewClassifier(policy *Policy, schema *segment.Schema) (*Classifier, error) {
+	if err := policy.Validate(); err != nil {
+		return nil, err
+	}
+	seg := &segment.Segmentation{Name: "lifecycle", Mode: segment.Exclusive}
+	c := &Classifier{policy: policy}
+	for i, s := range policy.Stages {
+		seg.Segments = append(seg.Segments, segment.Segment{Name: s.Name, Priority: i, Rule: s.Rule})
+		c.rules = append(c.rules, s.Rule)
+	}
+	a, err := seg.Compile(schema)
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle: %w", err)
+	}
+	c.assigner = a
+	return c, nil
+}
+
+// Classify returns the profile's stage: the first stage whose rule
+// matches, or false when none does.
+func (c *Classifier) Classify(p *segment.Profile) (Classification, bool) {
+	set := c.assigner.Match(p)
+	if set == 0 {
+		return Classification{}, false
+	}
+	k := 0
+	for set&1 == 0 {
+		set >>= 1
+		k++
+	}
+	return Classification{CustomerID: p.CustomerID, Stage: c.policy.Stages[k].Name, Reason: c.rules[k], AsOf: p.AsOf}, true
+}
+
+// ClassifyAll classifies a stream of profiles; profiles no stage matches
+// are left out.
+func (c *Classifier) ClassifyAll(ctx context.Context, profiles iter.Seq2[*segment.Profile, error]) ([]Classification, error) {
+	var out []Classification
+	n := 0
+	for p, err := range profiles {
+		if err != nil {
+			return nil, err
+		}
+		if n++; n%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if cl, ok := c.Classify(p); ok {
+			out = append(out, cl)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,246 @@
+package lifecycle_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/lifecycle/lifecycletest"
+	"github.com/crmkit/crm/scoring"
+	"github.com/crmkit/crm/segment"
+)
+
+var asOf = time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+
+func daysAgo(n int) time.Time { return asOf.AddDate(0, 0, -n) }
+
+func buy(id, customer string, at time.Time, amount string) crm.Transaction {
+	return crm.Transaction{ID: id, CustomerID: customer, Time: at, Amount: decimal.RequireFromString(amount), Currency: "USD", Kind: crm.Purchase}
+}
+
+func seq[T any](xs ...T) func(func(T, error) bool) {
+	return func(yield func(T, error) bool) {
+		for _, x := range xs {
+			if !yield(x, nil) {
+				return
+			}
+		}
+	}
+}
+
+// histories builds hand-made customers whose stages are known.
+func histories() ([]crm.Customer, []crm.Transaction) {
+	var txs []crm.Transaction
+	add := func(c string, amount string, days ...int) {
+		for i, d := range days {
+			txs = append(txs, buy(c+"-"+string(rune('a'+i)), c, daysAgo(d), amount))
+		}
+	}
+	add("first", "50", 10)                           // one purchase, recent
+	add("repeat", "50", 40, 20)                      // two purchases, gap 20 days, 20 ago
+	add("loyal", "50", 100, 80, 60, 40, 20)          // five, regular
+	add("advocate", "50", 100, 80, 60, 40, 20)       // five, and refers friends
+	add("atrisk", "100", 300, 270, 240, 210, 60, 30) // still buying, but far less than before
+	add("lapsed", "50", 400, 380, 360)               // gap 20, silent for 360 days
+	add("back", "50", 400, 380, 360, 5)              // lapsed, bought again
+	txs = append(txs, buy("atrisk-x", "atrisk", daysAgo(200), "900"), buy("atrisk-y", "atrisk", daysAgo(180), "900"))
+	var cs []crm.Customer
+	for _, id := range []string{"prospect", "first", "repeat", "loyal", "advocate", "atrisk", "lapsed", "back"} {
+		cs = append(cs, crm.Customer{ID: id, Name: strings.ToUpper(id[:1]) + id[1:], CreatedAt: daysAgo(500)})
+	}
+	return cs, txs
+}
+
+func sortByCustomer(txs []crm.Transaction) []crm.Transaction {
+	byID := map[string][]crm.Transaction{}
+	var order []string
+	for _, tx := range txs {
+		if _, ok := byID[tx.CustomerID]; !ok {
+			order = append(order, tx.CustomerID)
+		}
+		byID[tx.CustomerID] = append(byID[tx.CustomerID], tx)
+	}
+	var out []crm.Transaction
+	for _, id := range order {
+		out = append(out, byID[id]...)
+	}
+	return out
+}
+
+func classifyAll(t *testing.T, previous map[string]string) map[string]lifecycle.Classification {
+	ctx := context.Background()
+	cs, txs := histories()
+	txs = sortByCustomer(txs)
+	sums, err := scoring.Summarize(ctx, seq(txs...), asOf, scoring.SummaryOptions{})
+	require.NoError(t, err)
+	scores := segment.Scores{Summaries: sums}
+	churn, err := lifecycle.Churn(ctx, seq(txs...), scores, asOf, lifecycle.ChurnPolicy{})
+	require.NoError(t, err)
+	in := lifecycle.Inputs{Scores: scores, Churn: churn, Previous: previous,
+		Advocacy: map[string]lifecycle.Advocacy{"advocate": {Referrals: 2, NPS: 10}, "loyal": {NPS: 7}}}
+	c, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), lifecycle.Schema())
+	require.NoError(t, err)
+	got, err := c.ClassifyAll(ctx, lifecycle.Profiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf))
+	require.NoError(t, err)
+	out := map[string]lifecycle.Classification{}
+	for _, cl := range got {
+		out[cl.CustomerID] = cl
+	}
+	return out
+}
+
+func TestEveryDefaultStageIsReached(t *testing.T) {
+	got := classifyAll(t, map[string]string{"back": lifecycle.Lapsed})
+	want := map[string]string{
+		"prospect": lifecycle.Prospect, "first": lifecycle.FirstTimeBuyer, "repeat": lifecycle.RepeatBuyer,
+		"loyal": lifecycle.Loyal, "advocate": lifecycle.Advocate, "atrisk": lifecycle.AtRisk,
+		"lapsed": lifecycle.Lapsed, "back": lifecycle.Reactivated,
+	}
+	for id, stage := range want {
+		require.Equal(t, stage, got[id].Stage, id)
+		require.Equal(t, asOf, got[id].AsOf)
+	}
+	require.Equal(t, "churned = true", got["lapsed"].Reason)
+	// Without the record of having lapsed, the returning customer is
+	// simply a repeat buyer.
+	require.Equal(t, lifecycle.RepeatBuyer, classifyAll(t, nil)["back"].Stage)
+}
+
+func TestAbsoluteAndRelativeChurn(t *testing.T) {
+	ctx := context.Background()
+	_, txs := histories()
+	txs = sortByCustomer(txs)
+	sums, err := scoring.Summarize(ctx, seq(txs...), asOf, scoring.SummaryOptions{})
+	require.NoError(t, err)
+	values := []scoring.CustomerValue{{CustomerID: "lapsed", CLV: crm.MoneyFromFloat(12.5, "USD"), Alive: 0.6}, {CustomerID: "loyal", Alive: 0.1}}
+	churn, err := lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums, Values: values}, asOf, lifecycle.ChurnPolicy{})
+	require.NoError(t, err)
+	by := map[string]lifecycle.ChurnSignal{}
+	for _, c := range churn {
+		by[c.CustomerID] = c
+	}
+	lapsed := by["lapsed"]
+	require.True(t, lapsed.Absolute)
+	require.False(t, lapsed.Relative, "no spend in either window: nothing to compare")
+	require.InDelta(t, 20, lapsed.TypicalGapDays, 1e-9)
+	require.InDelta(t, 18, lapsed.GapRatio, 1e-9)
+	require.Contains(t, lapsed.Reasons[0], "no purchase for 360 days, 18.0 times the usual 20")
+	require.Equal(t, "12.5 USD", lapsed.AtStake.String())
+
+	// atrisk spent 1,800 + 100·… in the 180-day baseline (days 270..90 ago:
+	// 100 at 240 and 210, 900 at 200 and 180) and 200 in the last 90 days:
+	// the daily rate fell from 2000/180 to 200/90, by 80%.
+	atrisk := by["atrisk"]
+	require.False(t, atrisk.Absolute)
+	require.True(t, atrisk.Relative)
+	require.InDelta(t, 200, atrisk.RecentSpend, 1e-9)
+	require.InDelta(t, 2000, atrisk.BaselineSpend, 1e-9)
+	require.InDelta(t, (200.0/90)/(2000.0/180)-1, atrisk.Change, 1e-12)
+	require.Contains(t, strings.Join(atrisk.Reasons, "; "), "spend rate down 80%")
+
+	// P(alive) below the threshold is absolute churn whatever the gaps say.
+	require.True(t, by["loyal"].Absolute)
+	require.Contains(t, by["loyal"].Reasons[0], "P(alive) 0.10 below 0.20")
+	require.False(t, by["repeat"].Absolute || by["repeat"].Relative || by["repeat"].Warning)
+}
+
+func TestTrackerTransitions(t *testing.T) {
+	ctx := context.Background()
+	store := lifecycle.NewMemoryStore()
+	tr := lifecycle.NewTracker(store, nil)
+	at := func(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
+	apply := func(stage string, d int) (bool, error) {
+		return tr.Apply(ctx, lifecycle.Classification{CustomerID: "c", Stage: stage, Reason: "test", AsOf: at(d)})
+	}
+	for _, step := range []struct {
+		stage string
+		day   int
+		moved bool
+	}{
+		{lifecycle.Prospect, 1, true},
+		{lifecycle.Prospect, 2, false},    // same stage: nothing
+		{lifecycle.RepeatBuyer, 3, true},  // skipping ahead is fine
+		{lifecycle.RepeatBuyer, 3, false}, // re-run at the same asOf
+		{lifecycle.Loyal, 3, false},       // anything at the same asOf: nothing
+		{lifecycle.AtRisk, 5, true},       // regression through at risk
+		{lifecycle.Lapsed, 8, true},
+		{lifecycle.Reactivated, 20, true}, // the only way out of lapsed
+		{lifecycle.Loyal, 25, true},
+	} {
+		moved, err := apply(step.stage, step.day)
+		require.NoError(t, err, "%+v", step)
+		require.Equal(t, step.moved, moved, "%+v", step)
+	}
+	// Illegal moves name the allowed ones and change nothing.
+	_, err := apply(lifecycle.RepeatBuyer, 26)
+	var ie *lifecycle.IllegalTransitionError
+	require.True(t, errors.As(err, &ie))
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.Equal(t, "lifecycle: customer \"c\": loyal → repeat_buyer is not allowed; from loyal the allowed stages are advocate, at_risk, lapsed", err.Error())
+	state, err := store.State(ctx, "c")
+	require.NoError(t, err)
+	require.Equal(t, lifecycle.Loyal, state.Stage)
+	_, err = apply(lifecycle.Prospect, 1)
+	require.ErrorContains(t, err, "older than the state")
+	_, err = tr.Apply(ctx, lifecycle.Classification{CustomerID: "c", Stage: "vip", AsOf: at(30)})
+	require.ErrorContains(t, err, `unknown stage "vip"`)
+	// From lapsed only reactivation.
+	tr2 := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+	_, err = tr2.Apply(ctx, lifecycle.Classification{CustomerID: "d", Stage: lifecycle.Lapsed, AsOf: at(1)})
+	require.NoError(t, err)
+	_, err = tr2.Apply(ctx, lifecycle.Classification{CustomerID: "d", Stage: lifecycle.Loyal, AsOf: at(2)})
+	require.ErrorContains(t, err, "from lapsed the allowed stages are reactivated")
+
+	var hist []string
+	for h, err := range store.History(ctx, "c") {
+		require.NoError(t, err)
+		hist = append(hist, h.From+"→"+h.To)
+	}
+	require.Equal(t, []string{"→prospect", "prospect→repeat_buyer", "repeat_buyer→at_risk", "at_risk→lapsed", "lapsed→reactivated", "reactivated→loyal"}, hist)
+	in, err := tr.TimeInStage(ctx, "c", at(30))
+	require.NoError(t, err)
+	require.Equal(t, 5*24*time.Hour, in)
+	flows, err := lifecycle.Flows(ctx, store, at(1), at(31))
+	require.NoError(t, err)
+	require.Len(t, flows, 6)
+	require.Equal(t, lifecycle.Flow{From: "", To: lifecycle.Prospect, Count: 1}, flows[0])
+
+	moved, illegal, err := tr.ApplyAll(ctx, []lifecycle.Classification{
+		{CustomerID: "e", Stage: lifecycle.Prospect, AsOf: at(1)},
+		{CustomerID: "e", Stage: lifecycle.Lapsed, AsOf: at(2)},
+		{CustomerID: "e", Stage: lifecycle.FirstTimeBuyer, AsOf: at(3)},
+	})
+	require.NoError(t, err)
+	require.Equal(t, 2, moved)
+	require.Len(t, illegal, 1)
+	require.Equal(t, lifecycle.Lapsed, illegal[0].To)
+}
+
+func TestPolicyValidationAndMermaid(t *testing.T) {
+	p := lifecycle.DefaultPolicy()
+	require.NoError(t, p.Validate())
+	m := p.Mermaid()
+	require.True(t, strings.HasPrefix(m, "stateDiagram-v2\n"))
+	require.Contains(t, m, "    [*] --> prospect\n")
+	require.Contains(t, m, "    lapsed --> reactivated\n")
+	require.NotContains(t, m, "lapsed --> loyal")
+	bad := &lifecycle.Policy{Stages: []lifecycle.Stage{{Name: "a", Rule: "x >"}, {Name: "a", Rule: "y = 1"}}, Allowed: map[string][]string{"a": {"b"}, "z": nil}}
+	err := bad.Validate()
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	for _, want := range []string{`stages[0] "a": segment: line 1, column 4`, `stages[1] "a": duplicate name`, `"a" → unknown stage "b"`, `unknown stage "z"`} {
+		require.ErrorContains(t, err, want)
+	}
+	_, err = lifecycle.NewClassifier(&lifecycle.Policy{Stages: []lifecycle.Stage{{Name: "a", Rule: "nope = 1"}}}, lifecycle.Schema())
+	require.ErrorContains(t, err, `unknown field in "nope = 1"`)
+}
+
+func TestMemoryStoreConformance(t *testing.T) {
+	lifecycletest.TestStore(t, func(t *testing.T) lifecycle.Store { return lifecycle.NewMemoryStore() })
+}

@@ -1,0 +1,304 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// Offset is a calendar offset.
+type Offset struct {
+	Years  int `json:"years,omitempty"`
+	Months int `json:"months,omitempty"`
+	Days   int `json:"days,omitempty"`
+}
+
+func (o Offset) isZero() bool { return o == Offset{} }
+
+func (o Offset) times(k int) Offset { return Offset{o.Years * k, o.Months * k, o.Days * k} }
+
+func (o Offset) String() string {
+	return fmt.Sprintf("%dy%dm%dd", o.Years, o.Months, o.Days)
+}
+
+// addDate adds an offset to a calendar date with the month-end rule: years
+// and months first, and when the day does not exist in the month reached
+// (31 January plus one month) the month's last day is used; then days.
+func addDate(y int, m time.Month, d int, o Offset) (int, time.Month, int) {
+	months := int(m) - 1 + o.Months + 12*(y+o.Years) // offsets are positive
+	y, m = months/12, time.Month(months%12+1)
+	if last := daysIn(y, m); d > last {
+		d = last
+	}
+	t := time.Date(y, m, d+o.Days, 0, 0, 0, 0, time.UTC)
+	return t.Year(), t.Month(), t.Day()
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// MomentKind is how a moment falls due.
+type MomentKind string
+
+// Moment kinds.
+const (
+	// Once: After the anchor (a warranty expiring 2 years after purchase).
+	Once MomentKind = "once"
+	// Every: every After from the anchor (a financing anniversary every
+	// year). Occurrence k is anchor + k·After, always counted from the
+	// anchor, so monthly from 31 January gives 28 February, 31 March, 30
+	// April.
+	Every MomentKind = "every"
+	// UsageOrTime: After the anchor or when Usage has been used since it,
+	// whichever comes first (a service at 12,000 miles or 12 months, the
+	// anchor being the last service). Usage is projected from the
+	// subject's readings of a cumulative counter.
+	UsageOrTime MomentKind = "usage_or_time"
+	// Yearly: every year on Month/Day (a September intake, June
+	// graduation); no anchor needed.
+	Yearly MomentKind = "yearly"
+)
+
+// Moment is a time- or usage-triggered occasion to contact a customer.
+// Moments fall due at Hour o'clock (default 9) on their day, in the
+// customer's time zone.
+type Moment struct {
+	Name   string     `json:"name"`
+	Kind   MomentKind `json:"kind"`
+	Anchor string     `json:"anchor,omitempty"` // the subject's anchor date it counts from
+	After  Offset     `json:"after,omitempty"`
+	Usage  float64    `json:"usage,omitempty"`
+	Unit   string     `json:"unit,omitempty"` // of Usage, for reasons ("miles")
+	Month  time.Month `json:"month,omitempty"`
+	Day    int        `json:"day,omitempty"`
+	Hour   int        `json:"hour,omitempty"`
+}
+
+// Validate reports every problem with the moment.
+func (m Moment) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if m.Name == "" {
+		bad("name", "empty")
+	}
+	if m.Hour < 0 || m.Hour > 23 {
+		bad("hour", "%d is outside 0..23", m.Hour)
+	}
+	switch m.Kind {
+	case Once, Every, UsageOrTime:
+		if m.Anchor == "" {
+			bad("anchor", "a %s moment counts from an anchor", m.Kind)
+		}
+		if m.After.isZero() || m.After.Years < 0 || m.After.Months < 0 || m.After.Days < 0 {
+			bad("after", "%s must be positive", m.After)
+		}
+		if m.Kind == UsageOrTime && !(m.Usage > 0) {
+			bad("usage", "%v must be positive", m.Usage)
+		}
+	case Yearly:
+		if m.Month < time.January || m.Month > time.December || m.Day < 1 || m.Day > 31 {
+			bad("month/day", "%v %d is not a date", m.Month, m.Day)
+		}
+	default:
+		bad("kind", "%q is not once, every, usage_or_time or yearly", m.Kind)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("lifecycle: moment %q: %w", m.Name, errors.Join(errs...))
+	}
+	return nil
+}
+
+// Reading is one reading of a cumulative usage counter, such as an
+// odometer.
+type Reading struct {
+	At    time.Time `json:"at"`
+	Value float64   `json:"value"`
+}
+
+// Subject is what moments are computed from for one customer.
+type Subject struct {
+	CustomerID string
+	Location   *time.Location // nil: UTC
+	Anchors    map[string]time.Time
+	Readings   []Reading // by time
+}
+
+// Occurrence is a moment falling due for a customer.
+type Occurrence struct {
+	CustomerID string    `json:"customer_id"`
+	Moment     string    `json:"moment"`
+	Due        time.Time `json:"due"`
+	ByUsage    bool      `json:"by_usage,omitempty"` // usage came first
+	Reason     string    `json:"reason"`
+}
+
+func (m Moment) hour() int {
+	if m.Hour == 0 {
+		return 9
+	}
+	return m.Hour
+}
+
+// at is the moment's due instant on a local date.
+func (m Moment) at(y int, mo time.Month, d int, loc *time.Location) time.Time {
+	return time.Date(y, mo, d, m.hour(), 0, 0, 0, loc)
+}
+
+// Due lists the moment's occurrences for the subject with from ≤ Due < to.
+// A subject without the moment's anchor has none.
+func (m Moment) Due(s Subject, from, to time.Time) []Occurrence {
+	return m.appendDue(nil, s, from, to)
+}
+
+func (m Moment) appendDue(out []Occurrence, s Subject, from, to time.Time) []Occurrence {
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
+	if m.Kind == Yearly {
+		fy, ty := from.In(loc).Year(), to.In(loc).Year()
+		for y := fy - 1; y <= ty; y++ {
+			d := min(m.Day, daysIn(y, m.Month))
+			if t := m.at(y, m.Month, d, loc); in(t) {
+				out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: fmt.Sprintf("every year on %s %d", m.Month, m.Day)})
+			}
+		}
+		return out
+	}
+	anchor, ok := s.Anchors[m.Anchor]
+	if !ok {
+		return out
+	}
+	ay, am, ad := anchor.In(loc).Date()
+	due := func(k int) time.Time {
+		y, mo, d := addDate(ay, am, ad, m.After.times(k))
+		return m.at(y, mo, d, loc)
+	}
+	switch m.Kind {
+	case Once:
+		if t := due(1); in(t) {
+			out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: fmt.Sprintf("%s after %s", m.After, m.Anchor)})
+		}
+	case Every:
+		for k := 1; ; k++ {
+			t := due(k)
+			if !t.Before(to) {
+				break
+			}
+			if in(t) {
+				out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: fmt.Sprintf("%d × %s after %s", k, m.After, m.Anchor)})
+			}
+		}
+	case UsageOrTime:
+		t := due(1)
+		reason := fmt.Sprintf("%s since %s", m.After, m.Anchor)
+		byUsage := false
+		if ut, ok := usageDue(s.Readings, anchor, m.Usage); ok {
+			uy, um, ud := ut.In(loc).Date()
+			if u := m.at(uy, um, ud, loc); u.Before(t) {
+				t, byUsage = u, true
+				reason = fmt.Sprintf("%g %s since %s (projected from readings)", m.Usage, m.Unit, m.Anchor)
+			}
+		}
+		if in(t) {
+			out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, ByUsage: byUsage, Reason: reason})
+		}
+	}
+	return out
+}
+
+// usageDue is when usage since the anchor reaches limit: the interpolated
+// crossing when the readings already passed it, else a linear projection
+// of the usage rate since the anchor. It reports false when there is no
+// usable rate.
+func usageDue(readings []Reading, anchor time.Time, limit float64) (time.Time, bool) {
+	if len(readings) < 2 {
+		return time.Time{}, false
+	}
+	// The counter at the anchor: the first reading if the anchor precedes
+	// them all, else interpolated between the readings around it.
+	base := readings[0]
+	for i := 1; i < len(readings) && !readings[i-1].At.After(anchor); i++ {
+		a, b := readings[i-1], readings[i]
+		base = a
+		if b.At.After(anchor) && b.At.After(a.At) {
+			f := float64(anchor.Sub(a.At)) / float64(b.At.Sub(a.At))
+			base = Reading{At: anchor, Value: a.Value + f*(b.Value-a.Value)}
+		}
+	}
+	target := base.Value + limit
+	prev := base
+	for _, r := range readings {
+		if !r.At.After(base.At) {
+			continue
+		}
+		if r.Value >= target && r.Value > prev.Value {
+			f := (target - prev.Value) / (r.Value - prev.Value)
+			return prev.At.Add(time.Duration(f * float64(r.At.Sub(prev.At)))), true
+		}
+		prev = r
+	}
+	last := readings[len(readings)-1]
+	if !last.At.After(base.At) || !(last.Value > base.Value) {
+		return time.Time{}, false
+	}
+	rate := (last.Value - base.Value) / float64(last.At.Sub(base.At)) // per nanosecond
+	return last.At.Add(time.Duration((target - last.Value) / rate)), true
+}
+
+// Due lists every moment falling due for every subject with from ≤ Due <
+// to, by due time, then customer, then moment.
+func Due(ctx context.Context, moments []Moment, subjects iter.Seq2[Subject, error], from, to time.Time) ([]Occurrence, error) {
+	var errs []error
+	for _, m := range moments {
+		if err := m.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	var out []Occurrence
+	n := 0
+	for s, err := range subjects {
+		if err != nil {
+			return nil, err
+		}
+		if n++; n%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		for _, m := range moments {
+			out = m.appendDue(out, s, from, to)
+		}
+	}
+	slices.SortFunc(out, func(a, b Occurrence) int {
+		if c := a.Due.Compare(b.Due); c != 0 {
+			return c
+		}
+		if a.CustomerID != b.CustomerID {
+			if a.CustomerID < b.CustomerID {
+				return -1
+			}
+			return 1
+		}
+		if a.Moment < b.Moment {
+			return -1
+		}
+		if a.Moment > b.Moment {
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}

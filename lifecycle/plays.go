@@ -1,0 +1,247 @@
+package lifecycle
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// Play is what to send customers in a stage or at a moment: templates in
+// text/template syntax, one brief (for customers who prefer automated
+// contact) and one personal (for those who prefer a person), and the
+// channels it may use, best first.
+type Play struct {
+	Name     string        `json:"name"`
+	Stage    string        `json:"stage,omitempty"`
+	Moment   string        `json:"moment,omitempty"`
+	Channels []crm.Channel `json:"channels"`
+	Subject  string        `json:"subject"`
+	Brief    string        `json:"brief,omitempty"`
+	Personal string        `json:"personal,omitempty"`
+}
+
+// PlayOptions are the contact rules.
+type PlayOptions struct {
+	// Cap is the most messages a customer gets per Window (default 2 per 7
+	// days), counting the host's record of what was sent.
+	Cap    int
+	Window time.Duration
+}
+
+// ErrNotSent marks a message deliberately not sent: the customer opted
+// out, the frequency cap is reached, or no channel fits.
+var ErrNotSent = errors.New("not sent")
+
+// NotSentError says why a message is not sent.
+type NotSentError struct {
+	CustomerID, Play, Reason string
+}
+
+func (e *NotSentError) Error() string {
+	return fmt.Sprintf("lifecycle: play %q for %q not sent: %s", e.Play, e.CustomerID, e.Reason)
+}
+
+// Unwrap returns ErrNotSent.
+func (e *NotSentError) Unwrap() error { return ErrNotSent }
+
+// Message is a rendered play, ready for the host to deliver.
+type Message struct {
+	CustomerID string                `json:"customer_id"`
+	Play       string                `json:"play"`
+	Channel    crm.Channel           `json:"channel"`
+	Style      crm.RelationshipStyle `json:"style"`
+	Subject    string                `json:"subject"`
+	Body       string                `json:"body"`
+	SendAt     time.Time             `json:"send_at"`
+}
+
+// CompiledPlay is a play with parsed templates.
+type CompiledPlay struct {
+	play                     Play
+	subject, brief, personal *template.Template
+}
+
+// Compile parses the play's templates; executing them will fail on any
+// field the data does not have (missingkey=error).
+func (p Play) Compile() (*CompiledPlay, error) {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if p.Name == "" {
+		bad("name", "empty")
+	}
+	if len(p.Channels) == 0 {
+		bad("channels", "none")
+	}
+	for _, ch := range p.Channels {
+		if !ch.Valid() {
+			bad("channels", "%q is not a channel", ch)
+		}
+	}
+	if p.Brief == "" && p.Personal == "" {
+		bad("brief/personal", "no message template")
+	}
+	cp := &CompiledPlay{play: p}
+	parse := func(name, text string) *template.Template {
+		if text == "" {
+			return nil
+		}
+		t, err := template.New(name).Option("missingkey=error").Parse(text)
+		if err != nil {
+			bad(name, "%v", err)
+		}
+		return t
+	}
+	cp.subject = parse("subject", p.Subject)
+	cp.brief = parse("brief", p.Brief)
+	cp.personal = parse("personal", p.Personal)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("lifecycle: play %q: %w", p.Name, errors.Join(errs...))
+	}
+	return cp, nil
+}
+
+// TemplateData is what a customer's templates may read: the customer's own
+// fields when set (Name, Email, Phone, Country, Region, AccountManager,
+// CustomerID), each attribute under its name, and the host's extra data
+// (stage, moment, offer…), which wins on a clash. An empty field is absent,
+// so a template that uses it fails instead of printing a blank.
+func TemplateData(c crm.Customer, extra map[string]any) map[string]any {
+	d := map[string]any{"CustomerID": c.ID}
+	put := func(k, v string) {
+		if v != "" {
+			d[k] = v
+		}
+	}
+	put("Name", c.Name)
+	put("Email", c.Email)
+	put("Phone", c.Phone)
+	put("Country", c.Demographics.Country)
+	put("Region", c.Demographics.Region)
+	put("AccountManager", c.Preferences.AccountManager)
+	for k, v := range c.Attributes {
+		switch v.Kind() {
+		case crm.KindString:
+			s, _ := v.Str()
+			d[k] = s
+		case crm.KindNumber:
+			n, _ := v.Number()
+			d[k] = n
+		case crm.KindBool:
+			b, _ := v.Bool()
+			d[k] = b
+		case crm.KindTime:
+			t, _ := v.Time()
+			d[k] = t
+		}
+	}
+	maps.Copy(d, extra)
+	return d
+}
+
+// Render prepares the play for a customer at time at: a *NotSentError when
+// the customer opted out, the frequency cap is reached (sent lists the
+// times of earlier messages to the customer), or no channel of the play is
+// among the customer's preferred ones; otherwise the message in the
+// customer's style (personal or brief), on the first preferred channel the
+// play has, sent at at — or, inside the customer's quiet hours, when they
+// end, in the customer's time zone. A template reading data the customer
+// does not have is an error wrapping crm.ErrInvalid.
+func (cp *CompiledPlay) Render(c crm.Customer, extra map[string]any, at time.Time, sent []time.Time, opt PlayOptions) (Message, error) {
+	p := cp.play
+	notSent := func(format string, args ...any) (Message, error) {
+		return Message{}, &NotSentError{CustomerID: c.ID, Play: p.Name, Reason: fmt.Sprintf(format, args...)}
+	}
+	if c.Preferences.DoNotContact {
+		return notSent("the customer asked not to be contacted")
+	}
+	if opt.Cap == 0 {
+		opt.Cap = 2
+	}
+	if opt.Window == 0 {
+		opt.Window = 7 * 24 * time.Hour
+	}
+	recent := 0
+	for _, t := range sent {
+		if t.After(at.Add(-opt.Window)) && !t.After(at) {
+			recent++
+		}
+	}
+	if recent >= opt.Cap {
+		return notSent("frequency cap: %d messages in the last %v", recent, opt.Window)
+	}
+	channel := p.Channels[0]
+	if len(c.Preferences.Channels) > 0 {
+		i := slices.IndexFunc(c.Preferences.Channels, func(ch crm.Channel) bool { return slices.Contains(p.Channels, ch) })
+		if i < 0 {
+			return notSent("none of the play's channels %v is among the customer's %v", p.Channels, c.Preferences.Channels)
+		}
+		channel = c.Preferences.Channels[i]
+	}
+	style := c.Preferences.Style
+	body := cp.brief
+	if style == crm.StylePersonal && cp.personal != nil || body == nil {
+		body = cp.personal
+	}
+	if style == "" {
+		style = crm.StyleAutomated
+	}
+	data := TemplateData(c, extra)
+	render := func(t *template.Template) (string, error) {
+		if t == nil {
+			return "", nil
+		}
+		var b strings.Builder
+		if err := t.Execute(&b, data); err != nil {
+			return "", fmt.Errorf("lifecycle: play %q for customer %q: %v: %w", p.Name, c.ID, err, crm.ErrInvalid)
+		}
+		return b.String(), nil
+	}
+	subject, err := render(cp.subject)
+	if err != nil {
+		return Message{}, err
+	}
+	text, err := render(body)
+	if err != nil {
+		return Message{}, err
+	}
+	sendAt, err := afterQuietHours(c, at)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{CustomerID: c.ID, Play: p.Name, Channel: channel, Style: style, Subject: subject, Body: text, SendAt: sendAt}, nil
+}
+
+// afterQuietHours moves at to the end of the customer's quiet hours when it
+// falls inside them, in the customer's time zone.
+func afterQuietHours(c crm.Customer, at time.Time) (time.Time, error) {
+	if c.Preferences.QuietHours == "" {
+		return at, nil
+	}
+	start, end, err := crm.ParseQuietHours(c.Preferences.QuietHours)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("lifecycle: customer %q: quiet hours: %v: %w", c.ID, err, crm.ErrInvalid)
+	}
+	loc, err := c.Location()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("lifecycle: customer %q: %w", c.ID, err)
+	}
+	local := at.In(loc)
+	minute := local.Hour()*60 + local.Minute()
+	inside := start < end && minute >= start && minute < end || start > end && (minute >= start || minute < end)
+	if !inside {
+		return at, nil
+	}
+	y, m, d := local.Date()
+	if start > end && minute >= start {
+		d++ // the window runs past midnight: it ends tomorrow
+	}
+	return time.Date(y, m, d, end/60, end%60, 0, 0, loc), nil
+}

@@ -1,0 +1,268 @@
+package lifecycle
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// State is a customer's current stage.
+type State struct {
+	CustomerID string    `json:"customer_id"`
+	Stage      string    `json:"stage"`
+	Since      time.Time `json:"since"` // when the customer entered the stage
+	Version    int64     `json:"version"`
+}
+
+// Transition is one recorded move; From is "" for a customer's first stage.
+type Transition struct {
+	CustomerID string    `json:"customer_id"`
+	From       string    `json:"from"`
+	To         string    `json:"to"`
+	At         time.Time `json:"at"`
+	Reason     string    `json:"reason"`
+}
+
+// Store keeps lifecycle states and their history. A host implements it on
+// its own database and checks it with lifecycletest.TestStore.
+type Store interface {
+	// State returns a customer's state or crm.ErrNotFound.
+	State(ctx context.Context, customerID string) (State, error)
+	// Move records t and sets the customer's state to t.To since t.At, if
+	// the stored version equals version (0: no state yet); otherwise
+	// crm.ErrConflict and nothing changes. State and history change
+	// together or not at all. It returns the new state.
+	Move(ctx context.Context, version int64, t Transition) (State, error)
+	// History streams a customer's transitions, oldest first.
+	History(ctx context.Context, customerID string) iter.Seq2[Transition, error]
+	// Transitions streams every transition with from ≤ At < to, by time then
+	// customer.
+	Transitions(ctx context.Context, from, to time.Time) iter.Seq2[Transition, error]
+}
+
+// IllegalTransitionError is a move the policy does not allow.
+type IllegalTransitionError struct {
+	CustomerID string
+	From, To   string
+	Allowed    []string
+}
+
+func (e *IllegalTransitionError) Error() string {
+	return fmt.Sprintf("lifecycle: customer %q: %s → %s is not allowed; from %s the allowed stages are %s",
+		e.CustomerID, e.From, e.To, e.From, strings.Join(e.Allowed, ", "))
+}
+
+// Unwrap returns crm.ErrInvalid.
+func (e *IllegalTransitionError) Unwrap() error { return crm.ErrInvalid }
+
+// Tracker applies classifications through a store under a policy's
+// transition graph.
+type Tracker struct {
+	store  Store
+	policy *Policy
+}
+
+// NewTracker returns a tracker; a nil policy means DefaultPolicy.
+func NewTracker(store Store, policy *Policy) *Tracker {
+	if policy == nil {
+		policy = DefaultPolicy()
+	}
+	return &Tracker{store: store, policy: policy}
+}
+
+// Apply records a classification: nothing when the customer is already in
+// that stage, or when the state is as recent as the classification (so
+// re-running at the same asOf adds nothing); a transition when the policy
+// allows the move; an *IllegalTransitionError naming the allowed stages
+// otherwise. A classification older than the state is refused. It returns
+// whether a transition was recorded.
+func (t *Tracker) Apply(ctx context.Context, c Classification) (bool, error) {
+	if _, ok := t.policy.Stage(c.Stage); !ok {
+		return false, fmt.Errorf("lifecycle: customer %q: unknown stage %q: %w", c.CustomerID, c.Stage, crm.ErrInvalid)
+	}
+	cur, err := t.store.State(ctx, c.CustomerID)
+	var version int64
+	switch {
+	case err == nil:
+		version = cur.Version
+		if cur.Stage == c.Stage || c.AsOf.Equal(cur.Since) {
+			return false, nil
+		}
+		if c.AsOf.Before(cur.Since) {
+			return false, fmt.Errorf("lifecycle: customer %q: classification at %s is older than the state since %s: %w",
+				c.CustomerID, c.AsOf.Format(time.RFC3339), cur.Since.Format(time.RFC3339), crm.ErrInvalid)
+		}
+		if !t.policy.Allows(cur.Stage, c.Stage) {
+			return false, &IllegalTransitionError{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, Allowed: slices.Clone(t.policy.Allowed[cur.Stage])}
+		}
+	case errors.Is(err, crm.ErrNotFound):
+	default:
+		return false, err
+	}
+	_, err = t.store.Move(ctx, version, Transition{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, At: c.AsOf, Reason: c.Reason})
+	return err == nil, err
+}
+
+// ApplyAll applies classifications in order, collecting illegal
+// transitions instead of stopping at them; other errors stop it.
+func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int, illegal []*IllegalTransitionError, err error) {
+	for i, c := range cs {
+		if i%8192 == 0 {
+			if err := ctx.Err(); err != nil {
+				return moved, illegal, err
+			}
+		}
+		ok, err := t.Apply(ctx, c)
+		var ie *IllegalTransitionError
+		switch {
+		case errors.As(err, &ie):
+			illegal = append(illegal, ie)
+		case err != nil:
+			return moved, illegal, err
+		case ok:
+			moved++
+		}
+	}
+	return moved, illegal, nil
+}
+
+// TimeInStage is how long the customer has been in their current stage at
+// asOf.
+func (t *Tracker) TimeInStage(ctx context.Context, customerID string, asOf time.Time) (time.Duration, error) {
+	s, err := t.store.State(ctx, customerID)
+	if err != nil {
+		return 0, err
+	}
+	return asOf.Sub(s.Since), nil
+}
+
+// Flow is the number of moves from one stage to another.
+type Flow struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Count int    `json:"count"`
+}
+
+// Flows counts the transitions with from ≤ At < to by (from, to), largest
+// first: the links of a Sankey chart. First stages have From "".
+func Flows(ctx context.Context, store Store, from, to time.Time) ([]Flow, error) {
+	counts := map[[2]string]int{}
+	for tr, err := range store.Transitions(ctx, from, to) {
+		if err != nil {
+			return nil, err
+		}
+		counts[[2]string{tr.From, tr.To}]++
+	}
+	out := make([]Flow, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, Flow{From: k[0], To: k[1], Count: n})
+	}
+	slices.SortFunc(out, func(a, b Flow) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
+	return out, nil
+}
+
+// MemoryStore is a concurrency-safe in-memory Store.
+type MemoryStore struct {
+	mu      sync.RWMutex
+	states  map[string]State
+	history map[string][]Transition
+	all     []Transition // in recording order
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{states: map[string]State{}, history: map[string][]Transition{}}
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// State implements Store.
+func (m *MemoryStore) State(ctx context.Context, id string) (State, error) {
+	if err := ctx.Err(); err != nil {
+		return State{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s, ok := m.states[id]
+	if !ok {
+		return State{}, fmt.Errorf("lifecycle: customer %q: %w", id, crm.ErrNotFound)
+	}
+	return s, nil
+}
+
+// Move implements Store.
+func (m *MemoryStore) Move(ctx context.Context, version int64, t Transition) (State, error) {
+	if err := ctx.Err(); err != nil {
+		return State{}, err
+	}
+	if t.CustomerID == "" || t.To == "" || t.At.IsZero() {
+		return State{}, fmt.Errorf("lifecycle: move needs a customer, a stage and a time: %w", crm.ErrInvalid)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur := m.states[t.CustomerID]
+	if cur.Version != version {
+		return State{}, &crm.ConflictError{Kind: "lifecycle state", ID: t.CustomerID, Have: version, Current: cur.Version}
+	}
+	s := State{CustomerID: t.CustomerID, Stage: t.To, Since: t.At, Version: cur.Version + 1}
+	m.states[t.CustomerID] = s
+	m.history[t.CustomerID] = append(m.history[t.CustomerID], t)
+	m.all = append(m.all, t)
+	return s, nil
+}
+
+// History implements Store.
+func (m *MemoryStore) History(ctx context.Context, id string) iter.Seq2[Transition, error] {
+	return func(yield func(Transition, error) bool) {
+		m.mu.RLock()
+		h := slices.Clone(m.history[id])
+		m.mu.RUnlock()
+		for _, t := range h {
+			if err := ctx.Err(); err != nil {
+				yield(Transition{}, err)
+				return
+			}
+			if !yield(t, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Transitions implements Store.
+func (m *MemoryStore) Transitions(ctx context.Context, from, to time.Time) iter.Seq2[Transition, error] {
+	return func(yield func(Transition, error) bool) {
+		m.mu.RLock()
+		var sel []Transition
+		for _, t := range m.all {
+			if !t.At.Before(from) && t.At.Before(to) {
+				sel = append(sel, t)
+			}
+		}
+		m.mu.RUnlock()
+		slices.SortStableFunc(sel, func(a, b Transition) int {
+			return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.CustomerID, b.CustomerID))
+		})
+		for i, t := range sel {
+			if i%8192 == 0 {
+				if err := ctx.Err(); err != nil {
+					yield(Transition{}, err)
+					return
+				}
+			}
+			if !yield(t, nil) {
+				return
+			}
+		}
+	}
+}
