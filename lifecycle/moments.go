@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -22,8 +23,21 @@ func (o Offset) isZero() bool { return o == Offset{} }
 
 func (o Offset) times(k int) Offset { return Offset{o.Years * k, o.Months * k, o.Days * k} }
 
+// String writes the offset as 1y, 12m, 2y6m, 30d.
 func (o Offset) String() string {
-	return fmt.Sprintf("%dy%dm%dd", o.Years, o.Months, o.Days)
+	var b []byte
+	for _, p := range []struct {
+		n    int
+		unit byte
+	}{{o.Years, 'y'}, {o.Months, 'm'}, {o.Days, 'd'}} {
+		if p.n != 0 {
+			b = append(strconv.AppendInt(b, int64(p.n), 10), p.unit)
+		}
+	}
+	if len(b) == 0 {
+		return "0d"
+	}
+	return string(b)
 }
 
 // addDate adds an offset to a calendar date with the month-end rule: years
@@ -35,12 +49,20 @@ func addDate(y int, m time.Month, d int, o Offset) (int, time.Month, int) {
 	if last := daysIn(y, m); d > last {
 		d = last
 	}
+	if o.Days == 0 {
+		return y, m, d
+	}
 	t := time.Date(y, m, d+o.Days, 0, 0, 0, 0, time.UTC)
 	return t.Year(), t.Month(), t.Day()
 }
 
+var monthDays = [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
 func daysIn(y int, m time.Month) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if m == time.February && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		return 29
+	}
+	return monthDays[m-1]
 }
 
 // MomentKind is how a moment falls due.
@@ -69,6 +91,8 @@ const (
 // Moments fall due at Hour o'clock (default 9) on their day, in the
 // customer's time zone.
 type Moment struct {
+	reasons [2]string // set by Due: the time and usage reasons, computed once
+
 	Name   string     `json:"name"`
 	Kind   MomentKind `json:"kind"`
 	Anchor string     `json:"anchor,omitempty"` // the subject's anchor date it counts from
@@ -140,6 +164,27 @@ type Occurrence struct {
 	Reason     string    `json:"reason"`
 }
 
+// reason says why a time-triggered occurrence is due.
+func (m Moment) reason() string {
+	if m.reasons[0] != "" {
+		return m.reasons[0]
+	}
+	switch m.Kind {
+	case Yearly:
+		return "every year on " + m.Month.String() + " " + strconv.Itoa(m.Day)
+	case Every:
+		return "every " + m.After.String() + " from " + m.Anchor
+	}
+	return m.After.String() + " after " + m.Anchor
+}
+
+func (m Moment) usageReason() string {
+	if m.reasons[1] != "" {
+		return m.reasons[1]
+	}
+	return strconv.FormatFloat(m.Usage, 'g', -1, 64) + " " + m.Unit + " since " + m.Anchor + " (projected from readings)"
+}
+
 func (m Moment) hour() int {
 	if m.Hour == 0 {
 		return 9
@@ -169,7 +214,7 @@ func (m Moment) appendDue(out []Occurrence, s Subject, from, to time.Time) []Occ
 		for y := fy - 1; y <= ty; y++ {
 			d := min(m.Day, daysIn(y, m.Month))
 			if t := m.at(y, m.Month, d, loc); in(t) {
-				out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: fmt.Sprintf("every year on %s %d", m.Month, m.Day)})
+				out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: m.reason()})
 			}
 		}
 		return out
@@ -186,27 +231,30 @@ func (m Moment) appendDue(out []Occurrence, s Subject, from, to time.Time) []Occ
 	switch m.Kind {
 	case Once:
 		if t := due(1); in(t) {
-			out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: fmt.Sprintf("%s after %s", m.After, m.Anchor)})
+			out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: m.reason()})
 		}
 	case Every:
-		for k := 1; ; k++ {
+		// Occurrences count from the anchor, so the search may start just
+		// before from: k0 periods of at least the offset's shortest
+		// length cannot reach it.
+		for k := m.firstK(anchor, from); ; k++ {
 			t := due(k)
 			if !t.Before(to) {
 				break
 			}
 			if in(t) {
-				out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: fmt.Sprintf("%d × %s after %s", k, m.After, m.Anchor)})
+				out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: m.reason()})
 			}
 		}
 	case UsageOrTime:
 		t := due(1)
-		reason := fmt.Sprintf("%s since %s", m.After, m.Anchor)
+		reason := m.reason()
 		byUsage := false
 		if ut, ok := usageDue(s.Readings, anchor, m.Usage); ok {
 			uy, um, ud := ut.In(loc).Date()
 			if u := m.at(uy, um, ud, loc); u.Before(t) {
 				t, byUsage = u, true
-				reason = fmt.Sprintf("%g %s since %s (projected from readings)", m.Usage, m.Unit, m.Anchor)
+				reason = m.usageReason()
 			}
 		}
 		if in(t) {
@@ -214,6 +262,19 @@ func (m Moment) appendDue(out []Occurrence, s Subject, from, to time.Time) []Occ
 		}
 	}
 	return out
+}
+
+// firstK is a k whose occurrence falls before from (or 1): a lower bound
+// from the offset's shortest possible length (28-day months, 365-day
+// years), less one for safety.
+func (m Moment) firstK(anchor, from time.Time) int {
+	minDays := 365*m.After.Years + 28*m.After.Months + m.After.Days
+	if minDays <= 0 || !from.After(anchor) {
+		return 1
+	}
+	elapsed := int(from.Sub(anchor).Hours() / 24)
+	maxDays := 366*m.After.Years + 31*m.After.Months + m.After.Days
+	return max(1, elapsed/maxDays-1)
 }
 
 // usageDue is when usage since the anchor reaches limit: the interpolated
@@ -256,7 +317,9 @@ func usageDue(readings []Reading, anchor time.Time, limit float64) (time.Time, b
 }
 
 // Due lists every moment falling due for every subject with from ≤ Due <
-// to, by due time, then customer, then moment.
+// to, by due time; occurrences due at the same time keep the order of the
+// subjects and then of the moments (customer order, when the subjects come
+// from a store).
 func Due(ctx context.Context, moments []Moment, subjects iter.Seq2[Subject, error], from, to time.Time) ([]Occurrence, error) {
 	var errs []error
 	for _, m := range moments {
@@ -267,7 +330,14 @@ func Due(ctx context.Context, moments []Moment, subjects iter.Seq2[Subject, erro
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	var out []Occurrence
+	moments = slices.Clone(moments)
+	for i := range moments {
+		moments[i].reasons = [2]string{moments[i].reason(), moments[i].usageReason()}
+	}
+	// Occurrences collect in chunks, copied once: growing one slice of a
+	// million would copy and fault in memory over and over.
+	var chunks [][]Occurrence
+	chunk := make([]Occurrence, 0, 1<<14)
 	n := 0
 	for s, err := range subjects {
 		if err != nil {
@@ -279,26 +349,40 @@ func Due(ctx context.Context, moments []Moment, subjects iter.Seq2[Subject, erro
 			}
 		}
 		for _, m := range moments {
-			out = m.appendDue(out, s, from, to)
+			chunk = m.appendDue(chunk, s, from, to)
+		}
+		if len(chunk) >= 1<<14 {
+			chunks = append(chunks, chunk)
+			chunk = make([]Occurrence, 0, 1<<14)
 		}
 	}
-	slices.SortFunc(out, func(a, b Occurrence) int {
-		if c := a.Due.Compare(b.Due); c != 0 {
-			return c
+	chunks = append(chunks, chunk)
+	// A counting sort on the due times, which are few (moments fall due
+	// at set hours): stable, linear, and one copy into place.
+	counts := map[int64]int{}
+	for _, c := range chunks {
+		for i := range c {
+			counts[c[i].Due.UnixNano()]++
 		}
-		if a.CustomerID != b.CustomerID {
-			if a.CustomerID < b.CustomerID {
-				return -1
-			}
-			return 1
+	}
+	dues := make([]int64, 0, len(counts))
+	for d := range counts {
+		dues = append(dues, d)
+	}
+	slices.Sort(dues)
+	next := make(map[int64]int, len(dues))
+	pos := 0
+	for _, d := range dues {
+		next[d] = pos
+		pos += counts[d]
+	}
+	out := make([]Occurrence, pos)
+	for _, c := range chunks {
+		for i := range c {
+			d := c[i].Due.UnixNano()
+			out[next[d]] = c[i]
+			next[d]++
 		}
-		if a.Moment < b.Moment {
-			return -1
-		}
-		if a.Moment > b.Moment {
-			return 1
-		}
-		return 0
-	})
+	}
 	return out, nil
 }

@@ -171,20 +171,38 @@ func Flows(ctx context.Context, store Store, from, to time.Time) ([]Flow, error)
 	return out, nil
 }
 
-// MemoryStore is a concurrency-safe in-memory Store.
+// MemoryStore is a concurrency-safe in-memory Store. Transitions live in
+// fixed-size chunks, each linked to the customer's previous one, so a move
+// allocates nothing per customer beyond its map entry.
 type MemoryStore struct {
-	mu      sync.RWMutex
-	states  map[string]State
-	history map[string][]Transition
-	all     []Transition // in recording order
+	mu     sync.RWMutex
+	states map[string]memState
+	chunks [][]memTransition
+	n      int32
 }
+
+type memState struct {
+	State
+	last int32 // index of the customer's latest transition
+}
+
+type memTransition struct {
+	Transition
+	prev int32 // the customer's previous transition, or −1
+}
+
+const chunkBits = 16
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{states: map[string]State{}, history: map[string][]Transition{}}
+	return &MemoryStore{states: map[string]memState{}}
 }
 
 var _ Store = (*MemoryStore)(nil)
+
+func (m *MemoryStore) at(i int32) *memTransition {
+	return &m.chunks[i>>chunkBits][i&(1<<chunkBits-1)]
+}
 
 // State implements Store.
 func (m *MemoryStore) State(ctx context.Context, id string) (State, error) {
@@ -192,13 +210,21 @@ func (m *MemoryStore) State(ctx context.Context, id string) (State, error) {
 		return State{}, err
 	}
 	m.mu.RLock()
-	defer m.mu.RUnlock()
 	s, ok := m.states[id]
+	m.mu.RUnlock()
 	if !ok {
-		return State{}, fmt.Errorf("lifecycle: customer %q: %w", id, crm.ErrNotFound)
+		return State{}, notFound(id)
 	}
-	return s, nil
+	return s.State, nil
 }
+
+// notFound is the store's not-found error, formatted only when read.
+type notFound string
+
+func (e notFound) Error() string {
+	return fmt.Sprintf("lifecycle: customer %q: %v", string(e), crm.ErrNotFound)
+}
+func (e notFound) Unwrap() error { return crm.ErrNotFound }
 
 // Move implements Store.
 func (m *MemoryStore) Move(ctx context.Context, version int64, t Transition) (State, error) {
@@ -210,14 +236,22 @@ func (m *MemoryStore) Move(ctx context.Context, version int64, t Transition) (St
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur := m.states[t.CustomerID]
+	cur, ok := m.states[t.CustomerID]
 	if cur.Version != version {
 		return State{}, &crm.ConflictError{Kind: "lifecycle state", ID: t.CustomerID, Have: version, Current: cur.Version}
 	}
+	prev := int32(-1)
+	if ok {
+		prev = cur.last
+	}
+	if int(m.n)>>chunkBits == len(m.chunks) {
+		m.chunks = append(m.chunks, make([]memTransition, 1<<chunkBits))
+	}
+	i := m.n
+	*m.at(i) = memTransition{Transition: t, prev: prev}
+	m.n++
 	s := State{CustomerID: t.CustomerID, Stage: t.To, Since: t.At, Version: cur.Version + 1}
-	m.states[t.CustomerID] = s
-	m.history[t.CustomerID] = append(m.history[t.CustomerID], t)
-	m.all = append(m.all, t)
+	m.states[t.CustomerID] = memState{State: s, last: i}
 	return s, nil
 }
 
@@ -225,8 +259,14 @@ func (m *MemoryStore) Move(ctx context.Context, version int64, t Transition) (St
 func (m *MemoryStore) History(ctx context.Context, id string) iter.Seq2[Transition, error] {
 	return func(yield func(Transition, error) bool) {
 		m.mu.RLock()
-		h := slices.Clone(m.history[id])
+		var h []Transition
+		if s, ok := m.states[id]; ok {
+			for i := s.last; i >= 0; i = m.at(i).prev {
+				h = append(h, m.at(i).Transition)
+			}
+		}
 		m.mu.RUnlock()
+		slices.Reverse(h)
 		for _, t := range h {
 			if err := ctx.Err(); err != nil {
 				yield(Transition{}, err)
@@ -244,8 +284,8 @@ func (m *MemoryStore) Transitions(ctx context.Context, from, to time.Time) iter.
 	return func(yield func(Transition, error) bool) {
 		m.mu.RLock()
 		var sel []Transition
-		for _, t := range m.all {
-			if !t.At.Before(from) && t.At.Before(to) {
+		for i := int32(0); i < m.n; i++ {
+			if t := m.at(i).Transition; !t.At.Before(from) && t.At.Before(to) {
 				sel = append(sel, t)
 			}
 		}

@@ -1,0 +1,122 @@
+package lifecycle_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/segment"
+)
+
+// benchProfiles makes n lifecycle profiles with the fields the default
+// policy reads, spread over every stage.
+func benchProfiles(b *testing.B, n int) []segment.Profile {
+	s, err := lifecycle.Schema().Only("purchases", "frequency", "churned", "at_risk", "previous_stage", "referrals", "nps")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	ps := s.NewProfiles(n, time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
+	for i := range ps {
+		p := &ps[i]
+		p.CustomerID = fmt.Sprintf("C%07d", i)
+		f := rng.IntN(8)
+		_ = p.SetNumber("purchases", float64(f))
+		if f > 0 {
+			_ = p.SetNumber("frequency", float64(f-1))
+		}
+		_ = p.SetBool("churned", rng.IntN(10) == 0)
+		_ = p.SetBool("at_risk", rng.IntN(8) == 0)
+		if rng.IntN(20) == 0 {
+			_ = p.SetString("previous_stage", lifecycle.Lapsed)
+		}
+		_ = p.SetNumber("referrals", float64(rng.IntN(3)))
+	}
+	return ps
+}
+
+// BenchmarkClassify classifies 1M customers with the default policy.
+func BenchmarkClassify(b *testing.B) {
+	ps := benchProfiles(b, 1_000_000)
+	c, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), ps[0].Schema())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		n := 0
+		for i := range ps {
+			if _, ok := c.Classify(&ps[i]); ok {
+				n++
+			}
+		}
+		if n != len(ps) {
+			b.Fatalf("%d of %d classified", n, len(ps))
+		}
+	}
+}
+
+// BenchmarkTrackerApply applies 1M first classifications and then 1M
+// follow-ups (a third of them moves) to a fresh in-memory store.
+func BenchmarkTrackerApply(b *testing.B) {
+	const n = 1_000_000
+	first := make([]lifecycle.Classification, n)
+	second := make([]lifecycle.Classification, n)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range first {
+		id := fmt.Sprintf("C%07d", i)
+		first[i] = lifecycle.Classification{CustomerID: id, Stage: lifecycle.FirstTimeBuyer, AsOf: t0}
+		next := lifecycle.FirstTimeBuyer
+		if i%3 == 0 {
+			next = lifecycle.RepeatBuyer
+		}
+		second[i] = lifecycle.Classification{CustomerID: id, Stage: next, AsOf: t0.AddDate(0, 1, 0)}
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		tr := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+		for _, cs := range [][]lifecycle.Classification{first, second} {
+			if _, illegal, err := tr.ApplyAll(ctx, cs); err != nil || len(illegal) > 0 {
+				b.Fatal(err, illegal)
+			}
+		}
+	}
+}
+
+// BenchmarkMomentsDue finds a month of moments for 1M customers: a yearly
+// financing anniversary, a monthly statement and a usage-or-time service.
+func BenchmarkMomentsDue(b *testing.B) {
+	const n = 1_000_000
+	rng := rand.New(rand.NewPCG(2, 2))
+	start := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	subjects := make([]lifecycle.Subject, n)
+	for i := range subjects {
+		anchor := start.Add(time.Duration(rng.Int64N(int64(3 * 365 * 24 * time.Hour))))
+		subjects[i] = lifecycle.Subject{CustomerID: fmt.Sprintf("C%07d", i), Anchors: map[string]time.Time{"loan": anchor, "last_service": anchor},
+			Readings: []lifecycle.Reading{{At: anchor, Value: 1000}, {At: anchor.AddDate(0, 1, 0), Value: 1000 + float64(rng.IntN(3000))}}}
+	}
+	moments := []lifecycle.Moment{
+		{Name: "anniversary", Kind: lifecycle.Every, Anchor: "loan", After: lifecycle.Offset{Years: 1}},
+		{Name: "statement", Kind: lifecycle.Every, Anchor: "loan", After: lifecycle.Offset{Months: 1}},
+		{Name: "service", Kind: lifecycle.UsageOrTime, Anchor: "last_service", After: lifecycle.Offset{Months: 12}, Usage: 12000},
+	}
+	from := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 1, 0)
+	seqSubjects := func(yield func(lifecycle.Subject, error) bool) {
+		for _, s := range subjects {
+			if !yield(s, nil) {
+				return
+			}
+		}
+	}
+	var due []lifecycle.Occurrence
+	for b.Loop() {
+		var err error
+		if due, err = lifecycle.Due(context.Background(), moments, seqSubjects, from, to); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(due)), "due")
+}
