@@ -122,15 +122,9 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 	for i := range scores.Summaries {
 		windows[scores.Summaries[i].CustomerID] = &[2]float64{}
 	}
-	n := 0
-	for tx, err := range txs {
+	for tx, err := range crm.WithContext(ctx, txs) {
 		if err != nil {
 			return nil, err
-		}
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 		}
 		w := windows[tx.CustomerID]
 		if w == nil || tx.Time.After(asOf) || !tx.Time.After(baseStart) {
@@ -315,15 +309,9 @@ func (c *Classifier) Classify(p *segment.Profile) (Classification, bool) {
 // are left out.
 func (c *Classifier) ClassifyAll(ctx context.Context, profiles iter.Seq2[*segment.Profile, error]) ([]Classification, error) {
 	var out []Classification
-	n := 0
-	for p, err := range profiles {
+	for p, err := range crm.WithContext(ctx, profiles) {
 		if err != nil {
 			return nil, err
-		}
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 		}
 		if cl, ok := c.Classify(p); ok {
 			out = append(out, cl)

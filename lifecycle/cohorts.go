@@ -79,15 +79,9 @@ func Cohorts(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf ti
 		bought  map[int64]bool
 	}
 	customers := map[string]*activity{}
-	n := 0
-	for tx, err := range txs {
+	for tx, err := range crm.WithContext(ctx, txs) {
 		if err != nil {
 			return nil, err
-		}
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 		}
 		if tx.Time.After(asOf) {
 			continue

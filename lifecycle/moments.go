@@ -338,15 +338,9 @@ func Due(ctx context.Context, moments []Moment, subjects iter.Seq2[Subject, erro
 	// million would copy and fault in memory over and over.
 	var chunks [][]Occurrence
 	chunk := make([]Occurrence, 0, 1<<14)
-	n := 0
-	for s, err := range subjects {
+	for s, err := range crm.WithContext(ctx, subjects) {
 		if err != nil {
 			return nil, err
-		}
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 		}
 		for _, m := range moments {
 			chunk = m.appendDue(chunk, s, from, to)

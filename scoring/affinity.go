@@ -18,7 +18,7 @@ import (
 // skipped.
 func TransactionBaskets(ctx context.Context, txs iter.Seq2[crm.Transaction, error]) ([][]string, error) {
 	var out [][]string
-	for tx, err := range withContext(ctx, txs) {
+	for tx, err := range crm.WithContext(ctx, txs) {
 		if err != nil {
 			return nil, err
 		}
@@ -49,7 +49,7 @@ func CustomerBaskets(ctx context.Context, txs iter.Seq2[crm.Transaction, error])
 		}
 		cur = nil
 	}
-	for tx, err := range withContext(ctx, txs) {
+	for tx, err := range crm.WithContext(ctx, txs) {
 		if err != nil {
 			return nil, nil, err
 		}

@@ -73,7 +73,7 @@ func ExperienceIndex(ctx context.Context, tps iter.Seq2[crm.Touchpoint, error], 
 	index := map[string]int{}
 	var customers []customer
 	portfolio := map[crm.Channel]*acc{}
-	for tp, err := range withContext(ctx, tps) {
+	for tp, err := range crm.WithContext(ctx, tps) {
 		if err != nil {
 			return nil, nil, err
 		}

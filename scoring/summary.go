@@ -540,24 +540,3 @@ func (g *groupSet) unsummarised(id string) {
 		g.others = append(g.others, id)
 	}
 }
-
-// withContext passes a stream through, ending it with ctx's error once ctx
-// is done; it looks at ctx every 8,192 items, which keeps the check off
-// the profile.
-func withContext[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		n := 0
-		for v, err := range seq {
-			if n++; n%8192 == 0 {
-				if cerr := ctx.Err(); cerr != nil {
-					var zero T
-					yield(zero, cerr)
-					return
-				}
-			}
-			if !yield(v, err) {
-				return
-			}
-		}
-	}
-}

@@ -84,17 +84,10 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 		for _, f := range builtinFields {
 			builtin[f.Name] = true
 		}
-		n := 0
-		for c, err := range customers {
+		for c, err := range crm.WithContext(ctx, customers) {
 			if err != nil {
 				yield(nil, err)
 				return
-			}
-			if n++; n%8192 == 0 {
-				if err := ctx.Err(); err != nil {
-					yield(nil, err)
-					return
-				}
 			}
 			p := schema.NewProfile(c.ID, asOf)
 			set := &profileSetter{p: p}

@@ -191,15 +191,9 @@ func (a *Assigner) Assign(ctx context.Context, profiles iter.Seq2[*Profile, erro
 	// memberships share one slice.
 	combos := map[uint64][]string{}
 	counts := make([]int, len(a.names))
-	n := 0
-	for p, err := range profiles {
+	for p, err := range crm.WithContext(ctx, profiles) {
 		if err != nil {
 			return nil, err
-		}
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 		}
 		m.Total++
 		set := a.Match(p)

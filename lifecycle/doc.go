@@ -1,0 +1,46 @@
+// Package lifecycle manages customers over their whole life: which stage
+// each is in, how they move, who is churning, which cohorts stay, what
+// falls due when, and what to say to them.
+//
+// # Stages and classification
+//
+// A Policy lists stages in classification order — each with its
+// communication objective and a segment rule — and the transitions
+// allowed between them. DefaultPolicy has prospect, first-time buyer,
+// repeat buyer, loyal, advocate, at risk, lapsed and reactivated. Rules
+// read lifecycle profiles (Schema: segment.DefaultSchema plus churned,
+// at_risk, gap_ratio, typical_gap_days, spend_change, referrals, nps,
+// previous_stage), built by Profiles from customers, a scoring run, Churn
+// signals, previous stages and advocacy. A Classifier picks the first
+// stage whose rule matches.
+//
+// # Churn
+//
+// Churn tells absolute churn (no purchase for GapMultiple times the
+// customer's own typical gap, one purchase long ago, or P(alive) too low)
+// from relative churn (still buying, but the spend rate of the recent
+// window fell by Drop or more against the customer's own baseline window),
+// with early warnings, reasons and the CLV at stake.
+//
+// # Tracking
+//
+// A Tracker applies classifications through a Store: it enforces the
+// policy's transition graph (an *IllegalTransitionError names the allowed
+// stages), records every move with its reason, and adds nothing when run
+// again at the same time. Flows counts moves between stages over a period
+// for a Sankey chart; Policy.Mermaid draws the graph. MemoryStore is the
+// in-memory store and lifecycletest.TestStore the conformance suite.
+//
+// # Cohorts, moments and plays
+//
+// Cohorts builds retention tables (customers and revenue) by weekly or
+// monthly acquisition cohort. A Moment falls due after an anchor, every so
+// often from it, at a usage or a time whichever comes first, or yearly on
+// a date; Due lists what falls due in a window, in each customer's time
+// zone. Months are added to the anchor's local date, and a day the target
+// month lacks becomes its last day (31 January + 1 month = 28 or 29
+// February); recurrences always count from the anchor. A Play renders a
+// message with text/template from the customer's own data — a missing
+// field is an error, never a blank — in the customer's style, on a
+// preferred channel, under a frequency cap and outside quiet hours.
+package lifecycle
