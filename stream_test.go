@@ -24,6 +24,7 @@ func TestWithContext(t *testing.T) {
 	}
 	require.Equal(t, 100_000, n)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	n = 0
 	var last error
 	for v, err := range crm.WithContext(ctx, ints) {
