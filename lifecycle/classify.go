@@ -46,18 +46,32 @@ type ChurnPolicy struct {
 	// MinPAlive: absolute churn when P(alive) is below it (default 0.2;
 	// negative disables).
 	MinPAlive float64
-	// Relative churn compares the spend rate of the Recent window (default
-	// 90 days up to asOf) with the Baseline window just before it (default
-	// 180 days): churn when it fell by at least Drop (default 0.5 = 50%).
+	// Relative churn compares the rate of the Recent window (default 90
+	// days up to asOf) with the Baseline window just before it (default 180
+	// days): churn when it fell by at least Drop (default 0.5 = 50%). The
+	// rate is of spend, or of purchases when Measure is ByPurchases.
 	Recent, Baseline time.Duration
 	Drop             float64
+	Measure          Measure
 	// Early warnings (at risk): the gap ratio reaches WarnGapMultiple
 	// (default 1.5) or P(alive) is below WarnPAlive (default 0.5).
 	WarnGapMultiple float64
 	WarnPAlive      float64
 }
 
+// Measure is what relative churn compares.
+type Measure string
+
+// Measures.
+const (
+	BySpend     Measure = "spend"
+	ByPurchases Measure = "purchases"
+)
+
 func (p ChurnPolicy) withDefaults() ChurnPolicy {
+	if p.Measure == "" {
+		p.Measure = BySpend
+	}
 	def := func(v *float64, d float64) {
 		if *v == 0 {
 			*v = d
@@ -95,12 +109,15 @@ type ChurnSignal struct {
 	DaysSince      float64 `json:"days_since"`
 	// PAlive is P(alive) when values were given, else −1.
 	PAlive float64 `json:"p_alive"`
-	// RecentSpend and BaselineSpend are the windows' spend; Change is the
-	// relative change of the daily spend rate (−1 = stopped), 0 without a
-	// baseline.
-	RecentSpend   float64 `json:"recent_spend"`
-	BaselineSpend float64 `json:"baseline_spend"`
-	Change        float64 `json:"change"`
+	// RecentSpend and BaselineSpend are the windows' spend, and
+	// RecentPurchases and BaselinePurchases their purchases; Change is the
+	// relative change of the policy's measure per day (−1 = stopped), 0
+	// without a baseline.
+	RecentSpend       float64 `json:"recent_spend"`
+	BaselineSpend     float64 `json:"baseline_spend"`
+	RecentPurchases   int     `json:"recent_purchases"`
+	BaselinePurchases int     `json:"baseline_purchases"`
+	Change            float64 `json:"change"`
 	// AtStake is the customer's CLV when values were given.
 	AtStake crm.Money `json:"at_stake"`
 }
@@ -113,14 +130,17 @@ type ChurnSignal struct {
 // summaries and, optionally, CLV and P(alive).
 func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores segment.Scores, asOf time.Time, policy ChurnPolicy) ([]ChurnSignal, error) {
 	p := policy.withDefaults()
-	if p.Drop <= 0 || p.Drop > 1 || p.GapMultiple <= 0 || p.Recent < 0 || p.Baseline < 0 {
-		return nil, fmt.Errorf("lifecycle: churn policy: drop %v must be in (0, 1], gap multiple %v positive, windows positive: %w", p.Drop, p.GapMultiple, crm.ErrInvalid)
+	if p.Drop <= 0 || p.Drop > 1 || p.GapMultiple <= 0 || p.Recent < 0 || p.Baseline < 0 || (p.Measure != BySpend && p.Measure != ByPurchases) {
+		return nil, fmt.Errorf("lifecycle: churn policy: drop %v must be in (0, 1], gap multiple %v positive, windows positive, measure %q spend or purchases: %w",
+			p.Drop, p.GapMultiple, p.Measure, crm.ErrInvalid)
 	}
 	recentStart := asOf.Add(-p.Recent)
 	baseStart := recentStart.Add(-p.Baseline)
-	windows := make(map[string]*[2]float64, len(scores.Summaries))
+	// Per customer: recent spend, baseline spend, recent and baseline
+	// purchases.
+	windows := make(map[string]*[4]float64, len(scores.Summaries))
 	for i := range scores.Summaries {
-		windows[scores.Summaries[i].CustomerID] = &[2]float64{}
+		windows[scores.Summaries[i].CustomerID] = &[4]float64{}
 	}
 	for tx, err := range crm.WithContext(ctx, txs) {
 		if err != nil {
@@ -131,10 +151,13 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 			continue
 		}
 		amount := tx.SignedAmount().InexactFloat64()
+		k := 1
 		if tx.Time.After(recentStart) {
-			w[0] += amount
-		} else {
-			w[1] += amount
+			k = 0
+		}
+		w[k] += amount
+		if tx.Kind == crm.Purchase {
+			w[2+k]++
 		}
 	}
 	values := make(map[string]*scoring.CustomerValue, len(scores.Values))
@@ -156,9 +179,13 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 		}
 		w := windows[s.CustomerID]
 		c.RecentSpend, c.BaselineSpend = w[0], w[1]
-		if w[1] > 0 && p.Baseline > 0 && p.Recent > 0 {
-			rate := func(spend float64, d time.Duration) float64 { return spend / d.Hours() }
-			c.Change = rate(w[0], p.Recent)/rate(w[1], p.Baseline) - 1
+		c.RecentPurchases, c.BaselinePurchases = int(w[2]), int(w[3])
+		recent, base := w[0], w[1]
+		if p.Measure == ByPurchases {
+			recent, base = w[2], w[3]
+		}
+		if base > 0 && p.Baseline > 0 && p.Recent > 0 {
+			c.Change = (recent/p.Recent.Hours())/(base/p.Baseline.Hours()) - 1
 		}
 		switch {
 		case s.Frequency > 0 && c.GapRatio >= p.GapMultiple:
@@ -172,9 +199,9 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 			c.Absolute = true
 			c.Reasons = append(c.Reasons, fmt.Sprintf("P(alive) %.2f below %.2f", c.PAlive, p.MinPAlive))
 		}
-		if w[1] > 0 && c.Change <= -p.Drop {
+		if base > 0 && c.Change <= -p.Drop {
 			c.Relative = true
-			c.Reasons = append(c.Reasons, fmt.Sprintf("spend rate down %.0f%% against the previous %.0f days", -100*c.Change, p.Baseline.Hours()/24))
+			c.Reasons = append(c.Reasons, fmt.Sprintf("%s rate down %.0f%% against the previous %.0f days", p.Measure, -100*c.Change, p.Baseline.Hours()/24))
 		}
 		if !c.Absolute {
 			if s.Frequency > 0 && c.GapRatio >= p.WarnGapMultiple {

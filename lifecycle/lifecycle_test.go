@@ -145,6 +145,21 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 	require.InDelta(t, (200.0/90)/(2000.0/180)-1, atrisk.Change, 1e-12)
 	require.Contains(t, strings.Join(atrisk.Reasons, "; "), "spend rate down 80%")
 
+	// By purchases: 4 in the baseline (240, 210, 200, 180 days ago), 2 in
+	// the last 90: the rate per day fell from 4/180 to 2/90, not at all.
+	byCount, err := lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums}, asOf, lifecycle.ChurnPolicy{Measure: lifecycle.ByPurchases})
+	require.NoError(t, err)
+	for _, c := range byCount {
+		if c.CustomerID == "atrisk" {
+			require.Equal(t, 2, c.RecentPurchases)
+			require.Equal(t, 4, c.BaselinePurchases)
+			require.InDelta(t, 0, c.Change, 1e-12)
+			require.False(t, c.Relative, "fewer dollars, not fewer purchases")
+		}
+	}
+	_, err = lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums}, asOf, lifecycle.ChurnPolicy{Measure: "visits"})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+
 	// P(alive) below the threshold is absolute churn whatever the gaps say.
 	require.True(t, by["loyal"].Absolute)
 	require.Contains(t, by["loyal"].Reasons[0], "P(alive) 0.10 below 0.20")
