@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -258,4 +259,23 @@ func TestPolicyValidationAndMermaid(t *testing.T) {
 
 func TestMemoryStoreConformance(t *testing.T) {
 	lifecycletest.TestStore(t, func(t *testing.T) lifecycle.Store { return lifecycle.NewMemoryStore() })
+}
+
+func TestDefinitionsRoundTripJSON(t *testing.T) {
+	roundTrip := func(v, into any) {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, into))
+	}
+	var p lifecycle.Policy
+	roundTrip(lifecycle.DefaultPolicy(), &p)
+	require.Equal(t, *lifecycle.DefaultPolicy(), p)
+	m := lifecycle.Moment{Name: "service", Kind: lifecycle.UsageOrTime, Anchor: "last_service", After: lifecycle.Offset{Months: 12}, Usage: 12000, Unit: "miles", Hour: 8}
+	var m2 lifecycle.Moment
+	roundTrip(m, &m2)
+	require.Equal(t, m, m2)
+	pl := lifecycle.Play{Name: "p", Stage: lifecycle.Loyal, Channels: []crm.Channel{crm.ChannelEmail}, Subject: "s", Brief: "b", Personal: "q"}
+	var pl2 lifecycle.Play
+	roundTrip(pl, &pl2)
+	require.Equal(t, pl, pl2)
 }
