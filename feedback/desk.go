@@ -1,0 +1,358 @@
+package feedback
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// Agent is a person who can own items: of the given categories and kinds
+// (empty: any).
+type Agent struct {
+	Name       string   `json:"name"`
+	Categories []string `json:"categories,omitempty"`
+	Kinds      []Kind   `json:"kinds,omitempty"`
+}
+
+// SLAPolicy sets targets, in business time, for items of a tier and
+// severity (empty: any). The most specific policy applies: tier and
+// severity, then tier, then severity, then the default.
+type SLAPolicy struct {
+	Tier          string        `json:"tier,omitempty"`
+	Severity      Severity      `json:"severity,omitempty"`
+	FirstResponse time.Duration `json:"first_response"`
+	Resolution    time.Duration `json:"resolution"`
+}
+
+// Level is a rung of the escalation ladder: after this much business time
+// since the item arrived (pauses excluded), escalate to To.
+type Level struct {
+	After time.Duration `json:"after"`
+	To    string        `json:"to"`
+}
+
+// Options configure a Desk. The zero value works: a 24/7 UTC calendar, no
+// SLA, no ladder, round-robin assignment among Agents.
+type Options struct {
+	Clock       func() time.Time
+	NewID       func() string
+	Agents      []Agent
+	LeastLoaded bool // assign to the eligible agent with the fewest open items (else round-robin)
+	Calendar    *Calendar
+	SLA         []SLAPolicy
+	Ladder      []Level
+	// ReopenWindow is how long after closing an item may be reopened
+	// (default 30 days).
+	ReopenWindow time.Duration
+}
+
+// Desk runs the feedback workflow over a store.
+type Desk struct {
+	store Store
+	opt   Options
+	seq   atomic.Int64
+	rr    atomic.Int64
+	mu    sync.Mutex
+}
+
+// NewDesk returns a desk; nil options mean the defaults.
+func NewDesk(store Store, opt *Options) *Desk {
+	d := &Desk{store: store}
+	if opt != nil {
+		d.opt = *opt
+	}
+	if d.opt.Clock == nil {
+		d.opt.Clock = time.Now
+	}
+	if d.opt.NewID == nil {
+		d.opt.NewID = func() string { return fmt.Sprintf("F%08d", d.seq.Add(1)) }
+	}
+	if d.opt.Calendar == nil {
+		d.opt.Calendar = &Calendar{}
+		for wd := range d.opt.Calendar.Week {
+			d.opt.Calendar.Week[wd] = []Shift{{0, 0}} // 24 hours, midnight to midnight
+		}
+	}
+	if d.opt.ReopenWindow == 0 {
+		d.opt.ReopenWindow = 30 * 24 * time.Hour
+	}
+	slices.SortFunc(d.opt.Ladder, func(a, b Level) int { return cmp.Compare(a.After, b.After) })
+	return d
+}
+
+// Intake is a new piece of feedback.
+type Intake struct {
+	Key        string // idempotency key: a retried submission returns the first item
+	CustomerID string
+	Kind       Kind
+	Channel    crm.Channel
+	Category   string
+	Severity   Severity
+	Tier       string
+	Value      float64
+	Text       string
+}
+
+// Submit takes in feedback: a known idempotency key returns the existing
+// item (and false); otherwise the item is created, received now and
+// assigned by the rules, and every problem with the intake is reported at
+// once. An item no agent may own is refused: every open item has an owner.
+func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool, error) {
+	if in.Key != "" {
+		if it, err := d.store.ItemByKey(ctx, in.Key); err == nil {
+			return it, false, nil
+		} else if !errors.Is(err, crm.ErrNotFound) {
+			return Item{}, false, err
+		}
+	}
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if in.CustomerID == "" {
+		bad("customer_id", "empty")
+	}
+	if !slices.Contains([]Kind{Complaint, Suggestion, Praise, Inquiry}, in.Kind) {
+		bad("kind", "%q is not complaint, suggestion, praise or inquiry", in.Kind)
+	}
+	if !in.Channel.Valid() {
+		bad("channel", "%q is not a channel", in.Channel)
+	}
+	if in.Severity == "" {
+		in.Severity = Medium
+	}
+	if in.Severity.Weight() == 0 {
+		bad("severity", "%q is not low, medium, high or critical", in.Severity)
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		bad("text", "empty")
+	}
+	if len(errs) > 0 {
+		return Item{}, false, fmt.Errorf("feedback: intake: %w", errors.Join(errs...))
+	}
+	it := Item{ID: d.opt.NewID(), Key: in.Key, CustomerID: in.CustomerID, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
+		Severity: in.Severity, Tier: in.Tier, Value: in.Value, Text: in.Text, Received: d.opt.Clock()}
+	owner, err := d.pickOwner(ctx, it)
+	if err != nil {
+		return Item{}, false, err
+	}
+	created, err := d.store.Create(ctx, Event{Type: IntakeEvent, At: it.Received, Actor: actor, To: owner, Intake: &it})
+	if errors.Is(err, crm.ErrExists) && in.Key != "" {
+		// A concurrent retry won the race: return its item.
+		existing, err2 := d.store.ItemByKey(ctx, in.Key)
+		return existing, false, err2
+	}
+	return created, err == nil, err
+}
+
+func (a Agent) eligible(it Item) bool {
+	return (len(a.Categories) == 0 || slices.Contains(a.Categories, it.Category)) && (len(a.Kinds) == 0 || slices.Contains(a.Kinds, it.Kind))
+}
+
+func (d *Desk) pickOwner(ctx context.Context, it Item) (string, error) {
+	var names []string
+	for _, a := range d.opt.Agents {
+		if a.eligible(it) {
+			names = append(names, a.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("feedback: no agent may own a %s about %q: every open item needs an owner: %w", it.Kind, it.Category, crm.ErrInvalid)
+	}
+	if !d.opt.LeastLoaded {
+		return names[int(d.rr.Add(1)-1)%len(names)], nil
+	}
+	load := map[string]int{}
+	for o, err := range d.store.Items(ctx, true) {
+		if err != nil {
+			return "", err
+		}
+		load[o.Owner]++
+	}
+	return slices.MinFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(load[a], load[b]), cmp.Compare(a, b)) }), nil
+}
+
+// Assign hands an open item to another owner, recorded in its events.
+func (d *Desk) Assign(ctx context.Context, id, owner, actor string) (Item, error) {
+	it, err := d.store.Item(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	if !it.State.Open() {
+		return Item{}, fmt.Errorf("feedback: item %q is %s: reopen it before reassigning: %w", id, it.State, crm.ErrInvalid)
+	}
+	if owner == "" {
+		return Item{}, fmt.Errorf("feedback: item %q: an open item needs an owner: %w", id, crm.ErrInvalid)
+	}
+	return d.store.Append(ctx, id, it.Version, Event{Type: AssignEvent, At: d.opt.Clock(), Actor: actor, From: it.Owner, To: owner})
+}
+
+// Step takes a workflow action with its content. An action the state or
+// kind does not allow, or missing content, is a *StepError naming the
+// state and the allowed actions (or the missing content), and nothing is
+// recorded. A concurrent change is crm.ErrConflict: load and try again.
+func (d *Desk) Step(ctx context.Context, id string, action Action, content Content, actor string) (Item, error) {
+	it, err := d.store.Item(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	return d.StepAt(ctx, it, action, content, actor)
+}
+
+// StepAt is Step on an item already loaded: it fails with crm.ErrConflict
+// if the item changed since.
+func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Content, actor string) (Item, error) {
+	r, ok := workflow[action]
+	if !ok || !slices.Contains(r.from, it.State) || (len(r.kinds) > 0 && !slices.Contains(r.kinds, it.Kind)) {
+		return Item{}, &StepError{ItemID: it.ID, State: it.State, Action: action, Allowed: Allowed(it.Kind, it.State)}
+	}
+	var missing []string
+	for _, f := range r.requires {
+		if strings.TrimSpace(content.field(f)) == "" {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return Item{}, &StepError{ItemID: it.ID, State: it.State, Action: action, Missing: missing, Allowed: Allowed(it.Kind, it.State)}
+	}
+	now := d.opt.Clock()
+	e := Event{Type: StepEvent, At: now, Actor: actor, Action: action, From: string(it.State), To: string(r.to), Content: content}
+	switch action {
+	case Resume:
+		e.To = string(it.Resume)
+		e.PausedFor = d.opt.Calendar.Between(it.PausedSince, now)
+	case Reopen:
+		if now.Sub(it.ClosedAt) > d.opt.ReopenWindow {
+			return Item{}, fmt.Errorf("feedback: item %q closed %s ago, beyond the %s reopen window: %w", it.ID, now.Sub(it.ClosedAt).Round(time.Minute), d.opt.ReopenWindow, crm.ErrInvalid)
+		}
+	}
+	return d.store.Append(ctx, it.ID, it.Version, e)
+}
+
+// targets returns the SLA targets of an item.
+func (d *Desk) targets(it Item) (SLAPolicy, bool) {
+	best, score := SLAPolicy{}, -1
+	for _, p := range d.opt.SLA {
+		if (p.Tier != "" && p.Tier != it.Tier) || (p.Severity != "" && p.Severity != it.Severity) {
+			continue
+		}
+		s := 0
+		if p.Tier != "" {
+			s += 2
+		}
+		if p.Severity != "" {
+			s++
+		}
+		if s > score {
+			best, score = p, s
+		}
+	}
+	return best, score >= 0
+}
+
+// paused is the business time the item has waited on the customer by now.
+func (d *Desk) paused(it Item, now time.Time) time.Duration {
+	p := it.Paused
+	if !it.PausedSince.IsZero() && now.After(it.PausedSince) {
+		p += d.opt.Calendar.Between(it.PausedSince, now)
+	}
+	return p
+}
+
+// Deadlines returns when the item's first response and resolution are due
+// at now: the SLA target in business time after it arrived, plus the
+// business time it has waited on the customer. ok is false without an SLA.
+func (d *Desk) Deadlines(it Item, now time.Time) (firstResponse, resolution time.Time, ok bool) {
+	p, ok := d.targets(it)
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	paused := d.paused(it, now)
+	cal := d.opt.Calendar
+	return cal.Add(it.Received, p.FirstResponse+paused), cal.Add(it.Received, p.Resolution+paused), true
+}
+
+// SweepResult lists what a sweep recorded.
+type SweepResult struct {
+	Breaches    []Event
+	Escalations []Event
+}
+
+// Sweep checks every open item at now: it records each SLA target missed
+// (once: a breach stays recorded) and each escalation level reached, as
+// events. Running it again at the same or an earlier time records nothing
+// new.
+func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
+	var res SweepResult
+	cal := d.opt.Calendar
+	nowPos := cal.position(now)
+	for it, err := range d.store.Items(ctx, true) {
+		if err != nil {
+			return res, err
+		}
+		elapsed := nowPos - cal.position(it.Received) - d.paused(it, now)
+		var events []Event
+		if p, ok := d.targets(it); ok {
+			has := func(target string) bool {
+				return slices.ContainsFunc(it.Breaches, func(b Breach) bool { return b.Target == target })
+			}
+			if it.FirstResponse.IsZero() && p.FirstResponse > 0 && elapsed > p.FirstResponse && !has("first_response") {
+				events = append(events, Event{Type: BreachEvent, At: now, Actor: "sweep", To: "first_response"})
+			}
+			if it.ResolvedAt.IsZero() && p.Resolution > 0 && elapsed > p.Resolution && !has("resolution") {
+				events = append(events, Event{Type: BreachEvent, At: now, Actor: "sweep", To: "resolution"})
+			}
+		}
+		level := 0
+		for _, l := range d.opt.Ladder {
+			if elapsed >= l.After {
+				level++
+			}
+		}
+		if level > it.Escalation {
+			events = append(events, Event{Type: EscalateEvent, At: now, Actor: "sweep", Level: level, To: d.opt.Ladder[level-1].To,
+				Note: fmt.Sprintf("open %s of business time", elapsed.Round(time.Minute))})
+		}
+		if len(events) == 0 {
+			continue
+		}
+		if _, err := d.store.Append(ctx, it.ID, it.Version, events...); err != nil {
+			if errors.Is(err, crm.ErrConflict) {
+				continue // changed meanwhile; the next sweep sees it
+			}
+			return res, err
+		}
+		for _, e := range events {
+			e.ItemID = it.ID
+			if e.Type == BreachEvent {
+				res.Breaches = append(res.Breaches, e)
+			} else {
+				res.Escalations = append(res.Escalations, e)
+			}
+		}
+	}
+	return res, nil
+}
+
+// RecordSurvey links a survey answer to a closed item.
+func (d *Desk) RecordSurvey(ctx context.Context, itemID string, t SurveyType, score int) error {
+	it, err := d.store.Item(ctx, itemID)
+	if err != nil {
+		return err
+	}
+	if it.State.Open() {
+		return fmt.Errorf("feedback: item %q is %s: surveys follow closing: %w", itemID, it.State, crm.ErrInvalid)
+	}
+	if lo, hi := t.scale(); score < lo || score > hi {
+		return fmt.Errorf("feedback: %s score %d is outside %d..%d: %w", t, score, lo, hi, crm.ErrInvalid)
+	}
+	return d.store.AddSurvey(ctx, Survey{ItemID: itemID, CustomerID: it.CustomerID, Type: t, Score: score, At: d.opt.Clock()})
+}

@@ -1,0 +1,329 @@
+package feedback
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crmkit/crm"
+)
+
+// Kind is what a piece of feedback is.
+type Kind string
+
+// Kinds.
+const (
+	Complaint  Kind = "complaint"
+	Suggestion Kind = "suggestion"
+	Praise     Kind = "praise"
+	Inquiry    Kind = "inquiry"
+)
+
+// Severity orders how bad a problem is.
+type Severity string
+
+// Severities.
+const (
+	Low      Severity = "low"
+	Medium   Severity = "medium"
+	High     Severity = "high"
+	Critical Severity = "critical"
+)
+
+// Weight is the severity as a number (1 low … 4 critical), for impact.
+func (s Severity) Weight() float64 {
+	return map[Severity]float64{Low: 1, Medium: 2, High: 3, Critical: 4}[s]
+}
+
+// State is where an item is in the workflow.
+type State string
+
+// States.
+const (
+	Received         State = "received"
+	Acknowledged     State = "acknowledged"
+	Investigating    State = "investigating"
+	RemedyProposed   State = "remedy_proposed"
+	RemedyAccepted   State = "remedy_accepted"
+	Resolved         State = "resolved"
+	Closed           State = "closed"
+	ClosedUnresolved State = "closed_unresolved"
+	WaitingCustomer  State = "waiting_customer"
+)
+
+// Open reports whether the state still needs work.
+func (s State) Open() bool { return s != Closed && s != ClosedUnresolved }
+
+// Action is a workflow step.
+type Action string
+
+// Actions, each with the content it requires (see Content).
+const (
+	Acknowledge Action = "acknowledge"      // received → acknowledged: Apology (for complaints) or acknowledgement
+	Investigate Action = "investigate"      // acknowledged → investigating
+	ProposeFix  Action = "propose"          // investigating → remedy_proposed: Facts and Remedy
+	Accept      Action = "accept"           // remedy_proposed → remedy_accepted: Decision (the customer's words)
+	Decline     Action = "decline"          // remedy_proposed → investigating: Decision
+	GiveUp      Action = "close_unresolved" // remedy_proposed → closed_unresolved: Decision and Recourse
+	Resolve     Action = "resolve"          // remedy_accepted → resolved: Done
+	Answer      Action = "answer"           // acknowledged → resolved, for suggestions, praise and inquiries: Answer
+	CloseItem   Action = "close"            // resolved → closed
+	Wait        Action = "wait"             // any open state but received → waiting_customer: Note (what we wait for); pauses the SLA clock
+	Resume      Action = "resume"           // waiting_customer → the state it left: Note
+	Reopen      Action = "reopen"           // closed or closed_unresolved → investigating, within the reopen window: Note
+)
+
+// Content is what a step records.
+type Content struct {
+	Apology  string `json:"apology,omitempty"`
+	Facts    string `json:"facts,omitempty"`
+	Remedy   string `json:"remedy,omitempty"`
+	Decision string `json:"decision,omitempty"`
+	Recourse string `json:"recourse,omitempty"`
+	Done     string `json:"done,omitempty"`
+	Answer   string `json:"answer,omitempty"`
+	Note     string `json:"note,omitempty"`
+}
+
+type rule struct {
+	from     []State
+	to       State
+	requires []string // Content fields
+	kinds    []Kind   // empty: every kind
+}
+
+var complaintOnly = []Kind{Complaint}
+var notComplaint = []Kind{Suggestion, Praise, Inquiry}
+
+// workflow is the transition table.
+var workflow = map[Action]rule{
+	Acknowledge: {from: []State{Received}, to: Acknowledged, requires: []string{"apology"}},
+	Investigate: {from: []State{Acknowledged}, to: Investigating, kinds: complaintOnly},
+	ProposeFix:  {from: []State{Investigating}, to: RemedyProposed, requires: []string{"facts", "remedy"}, kinds: complaintOnly},
+	Accept:      {from: []State{RemedyProposed}, to: RemedyAccepted, requires: []string{"decision"}, kinds: complaintOnly},
+	Decline:     {from: []State{RemedyProposed}, to: Investigating, requires: []string{"decision"}, kinds: complaintOnly},
+	GiveUp:      {from: []State{RemedyProposed}, to: ClosedUnresolved, requires: []string{"decision", "recourse"}, kinds: complaintOnly},
+	Resolve:     {from: []State{RemedyAccepted}, to: Resolved, requires: []string{"done"}, kinds: complaintOnly},
+	Answer:      {from: []State{Acknowledged}, to: Resolved, requires: []string{"answer"}, kinds: notComplaint},
+	CloseItem:   {from: []State{Resolved}, to: Closed},
+	Wait:        {from: []State{Acknowledged, Investigating, RemedyProposed, RemedyAccepted, Resolved}, to: WaitingCustomer, requires: []string{"note"}},
+	Resume:      {from: []State{WaitingCustomer}, requires: []string{"note"}},
+	Reopen:      {from: []State{Closed, ClosedUnresolved}, to: Investigating, requires: []string{"note"}},
+}
+
+func (c Content) field(name string) string {
+	switch name {
+	case "apology":
+		return c.Apology
+	case "facts":
+		return c.Facts
+	case "remedy":
+		return c.Remedy
+	case "decision":
+		return c.Decision
+	case "recourse":
+		return c.Recourse
+	case "done":
+		return c.Done
+	case "answer":
+		return c.Answer
+	}
+	return c.Note
+}
+
+// Allowed lists the actions an item of the kind may take in a state.
+func Allowed(kind Kind, s State) []Action {
+	var out []Action
+	for a, r := range workflow {
+		if slices.Contains(r.from, s) && (len(r.kinds) == 0 || slices.Contains(r.kinds, kind)) {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// StepError is a step the workflow does not allow, or allows only with
+// content that is missing.
+type StepError struct {
+	ItemID  string
+	State   State
+	Action  Action
+	Missing []string // content the step requires
+	Allowed []Action
+}
+
+func (e *StepError) Error() string {
+	if len(e.Missing) > 0 {
+		return fmt.Sprintf("feedback: item %q: %s needs %s", e.ItemID, e.Action, strings.Join(e.Missing, " and "))
+	}
+	names := make([]string, len(e.Allowed))
+	for i, a := range e.Allowed {
+		names[i] = string(a)
+	}
+	return fmt.Sprintf("feedback: item %q is %s: %s is not allowed; allowed: %s", e.ItemID, e.State, e.Action, strings.Join(names, ", "))
+}
+
+// Unwrap returns crm.ErrInvalid.
+func (e *StepError) Unwrap() error { return crm.ErrInvalid }
+
+// Mermaid draws the workflow as a Mermaid state diagram.
+func Mermaid() string {
+	var b strings.Builder
+	b.WriteString("stateDiagram-v2\n    [*] --> received\n")
+	actions := make([]Action, 0, len(workflow))
+	for a := range workflow {
+		actions = append(actions, a)
+	}
+	slices.Sort(actions)
+	for _, a := range actions {
+		r := workflow[a]
+		for _, f := range r.from {
+			to := string(r.to)
+			if a == Resume {
+				to = "(previous state)"
+				continue
+			}
+			fmt.Fprintf(&b, "    %s --> %s : %s\n", f, to, a)
+		}
+	}
+	b.WriteString("    waiting_customer --> acknowledged : resume\n    waiting_customer --> investigating : resume\n    waiting_customer --> remedy_proposed : resume\n    waiting_customer --> remedy_accepted : resume\n    waiting_customer --> resolved : resume\n")
+	b.WriteString("    closed --> [*]\n    closed_unresolved --> [*]\n")
+	return b.String()
+}
+
+// Breach records a missed SLA target.
+type Breach struct {
+	Target string    `json:"target"` // first_response or resolution
+	At     time.Time `json:"at"`
+}
+
+// Item is one piece of feedback and everything done about it. Its fields
+// are a function of its events: Replay rebuilds it.
+type Item struct {
+	ID         string      `json:"id"`
+	Key        string      `json:"key"` // idempotency key of the intake
+	CustomerID string      `json:"customer_id"`
+	Kind       Kind        `json:"kind"`
+	Channel    crm.Channel `json:"channel"`
+	Category   string      `json:"category"`
+	Severity   Severity    `json:"severity"`
+	Tier       string      `json:"tier,omitempty"`
+	Value      float64     `json:"value,omitempty"` // the customer's value, for impact and win-back
+	Text       string      `json:"text"`
+	Received   time.Time   `json:"received"`
+
+	State  State  `json:"state"`
+	Owner  string `json:"owner"`
+	Resume State  `json:"resume,omitempty"` // the state a wait returns to
+
+	Content       Content   `json:"content"`
+	FirstResponse time.Time `json:"first_response,omitempty"` // acknowledged
+	ResolvedAt    time.Time `json:"resolved_at,omitempty"`
+	ClosedAt      time.Time `json:"closed_at,omitempty"`
+	// PausedSince is when the current wait began; Paused the business time
+	// of finished waits (recorded on each resume event).
+	PausedSince time.Time     `json:"paused_since,omitempty"`
+	Paused      time.Duration `json:"paused"`
+	Breaches    []Breach      `json:"breaches,omitempty"`
+	Escalation  int           `json:"escalation"` // ladder level reached
+	Reopens     int           `json:"reopens"`
+	Version     int64         `json:"version"`
+}
+
+// EventType is what an event records.
+type EventType string
+
+// Event types.
+const (
+	IntakeEvent   EventType = "intake"
+	AssignEvent   EventType = "assign"
+	StepEvent     EventType = "step"
+	BreachEvent   EventType = "breach"
+	EscalateEvent EventType = "escalate"
+)
+
+// Event is one appended change: who, when, from and to, and what.
+type Event struct {
+	ItemID  string    `json:"item_id"`
+	Seq     int       `json:"seq"`
+	Type    EventType `json:"type"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Action  Action    `json:"action,omitempty"`
+	From    string    `json:"from,omitempty"` // state, or previous owner
+	To      string    `json:"to,omitempty"`   // state, new owner, breach target or escalation target
+	Note    string    `json:"note,omitempty"`
+	Content Content   `json:"content"`
+	// Intake carries the new item; PausedFor the business time of a wait
+	// a resume ends; Level the escalation level.
+	Intake    *Item         `json:"intake,omitempty"`
+	PausedFor time.Duration `json:"paused_for,omitempty"`
+	Level     int           `json:"level,omitempty"`
+}
+
+// Apply changes the item as the event says, and increments its version.
+// It is the only way items change, so replaying the events rebuilds the
+// item; a Store applies each event it appends.
+func (it *Item) Apply(e Event) {
+	switch e.Type {
+	case IntakeEvent:
+		*it = *e.Intake
+		it.State = Received
+		it.Owner = e.To
+		it.Version = 0
+	case AssignEvent:
+		it.Owner = e.To
+	case BreachEvent:
+		it.Breaches = append(it.Breaches, Breach{Target: e.To, At: e.At})
+	case EscalateEvent:
+		it.Escalation = e.Level
+	case StepEvent:
+		c := e.Content
+		switch e.Action {
+		case Acknowledge:
+			it.Content.Apology = c.Apology
+			it.FirstResponse = e.At
+		case ProposeFix:
+			it.Content.Facts, it.Content.Remedy = c.Facts, c.Remedy
+		case Accept, Decline:
+			it.Content.Decision = c.Decision
+		case GiveUp:
+			it.Content.Decision, it.Content.Recourse = c.Decision, c.Recourse
+			it.ClosedAt = e.At
+		case Resolve:
+			it.Content.Done = c.Done
+			it.ResolvedAt = e.At
+		case Answer:
+			it.Content.Answer = c.Answer
+			it.ResolvedAt = e.At
+		case CloseItem:
+			it.ClosedAt = e.At
+		case Wait:
+			it.Resume = State(e.From)
+			it.PausedSince = e.At
+		case Resume:
+			it.Paused += e.PausedFor
+			it.PausedSince = time.Time{}
+			it.Resume = ""
+		case Reopen:
+			it.Reopens++
+			it.ClosedAt, it.ResolvedAt = time.Time{}, time.Time{}
+		}
+		if c.Note != "" {
+			it.Content.Note = c.Note
+		}
+		it.State = State(e.To)
+	}
+	it.Version++
+}
+
+// Replay rebuilds an item from its events, oldest first.
+func Replay(events []Event) Item {
+	var it Item
+	for _, e := range events {
+		it.Apply(e)
+	}
+	return it
+}
