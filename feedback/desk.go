@@ -138,12 +138,13 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 	if len(errs) > 0 {
 		return Item{}, false, fmt.Errorf("feedback: intake: %w", errors.Join(errs...))
 	}
-	it := Item{ID: d.opt.NewID(), Key: in.Key, CustomerID: in.CustomerID, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
+	it := Item{Key: in.Key, CustomerID: in.CustomerID, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
 		Severity: in.Severity, Tier: in.Tier, Value: in.Value, Text: in.Text, Received: d.opt.Clock()}
 	owner, err := d.pickOwner(ctx, it)
 	if err != nil {
 		return Item{}, false, err
 	}
+	it.ID = d.opt.NewID()
 	created, err := d.store.Create(ctx, Event{Type: IntakeEvent, At: it.Received, Actor: actor, To: owner, Intake: &it})
 	if errors.Is(err, crm.ErrExists) && in.Key != "" {
 		// A concurrent retry won the race: return its item.

@@ -1,0 +1,221 @@
+package feedback_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/feedback"
+)
+
+// clock is a settable clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func newDesk(c *clock, opt feedback.Options) (*feedback.Desk, *feedback.MemoryStore) {
+	s := feedback.NewMemoryStore()
+	opt.Clock = c.now
+	if opt.Agents == nil {
+		opt.Agents = []feedback.Agent{{Name: "ann"}, {Name: "bob"}}
+	}
+	return feedback.NewDesk(s, &opt), s
+}
+
+func complaint(key string) feedback.Intake {
+	return feedback.Intake{Key: key, CustomerID: "C1", Kind: feedback.Complaint, Channel: crm.ChannelPhone, Category: "delivery", Severity: feedback.High, Text: "the sofa came broken", Value: 900}
+}
+
+func TestComplaintPathAndEveryIllegalStep(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	d, s := newDesk(c, feedback.Options{})
+	it, created, err := d.Submit(ctx, complaint("req-1"), "hotline")
+	require.NoError(t, err)
+	require.True(t, created)
+	again, created, err := d.Submit(ctx, complaint("req-1"), "hotline")
+	require.NoError(t, err)
+	require.False(t, created, "a retried intake returns the first item")
+	require.Equal(t, it.ID, again.ID)
+	require.Equal(t, "ann", it.Owner)
+
+	steps := []struct {
+		action  feedback.Action
+		content feedback.Content
+		want    feedback.State
+	}{
+		{feedback.Acknowledge, feedback.Content{Apology: "We are sorry the sofa arrived damaged."}, feedback.Acknowledged},
+		{feedback.Investigate, feedback.Content{}, feedback.Investigating},
+		{feedback.Wait, feedback.Content{Note: "photos of the damage"}, feedback.WaitingCustomer},
+		{feedback.Resume, feedback.Content{Note: "photos received"}, feedback.Investigating},
+		{feedback.ProposeFix, feedback.Content{Facts: "carrier dropped it", Remedy: "replacement and a 10% refund"}, feedback.RemedyProposed},
+		{feedback.Decline, feedback.Content{Decision: "wants a full refund"}, feedback.Investigating},
+		{feedback.ProposeFix, feedback.Content{Facts: "carrier dropped it", Remedy: "full refund and free pickup"}, feedback.RemedyProposed},
+		{feedback.Accept, feedback.Content{Decision: "accepted by phone"}, feedback.RemedyAccepted},
+		{feedback.Resolve, feedback.Content{Done: "refund paid, sofa collected"}, feedback.Resolved},
+		{feedback.CloseItem, feedback.Content{}, feedback.Closed},
+		{feedback.Reopen, feedback.Content{Note: "refund missing"}, feedback.Investigating},
+	}
+	for _, st := range steps {
+		c.advance(time.Hour)
+		// Every action not allowed here is refused with the state and the
+		// allowed actions named, and changes nothing.
+		for _, other := range []feedback.Action{feedback.Acknowledge, feedback.Investigate, feedback.ProposeFix, feedback.Accept, feedback.Decline,
+			feedback.GiveUp, feedback.Resolve, feedback.Answer, feedback.CloseItem, feedback.Wait, feedback.Resume, feedback.Reopen} {
+			if contains(feedback.Allowed(it.Kind, it.State), other) {
+				continue
+			}
+			_, err := d.Step(ctx, it.ID, other, st.content, "ann")
+			var se *feedback.StepError
+			require.True(t, errors.As(err, &se), "%s from %s", other, it.State)
+			require.Equal(t, it.State, se.State)
+			require.ErrorContains(t, err, "is not allowed; allowed: ")
+		}
+		// The step without its content is refused, naming what is missing.
+		if st.content != (feedback.Content{}) {
+			_, err := d.Step(ctx, it.ID, st.action, feedback.Content{}, "ann")
+			require.ErrorContains(t, err, string(st.action)+" needs ")
+		}
+		it, err = d.Step(ctx, it.ID, st.action, st.content, "ann")
+		require.NoError(t, err, "%s", st.action)
+		require.Equal(t, st.want, it.State)
+	}
+	require.Equal(t, 1, it.Reopens)
+	require.Equal(t, "We are sorry the sofa arrived damaged.", it.Content.Apology)
+	require.Equal(t, time.Hour, it.Paused, "one hour waiting on the customer")
+
+	var evs []feedback.Event
+	for e, err := range s.Events(ctx, it.ID) {
+		require.NoError(t, err)
+		evs = append(evs, e)
+	}
+	require.Len(t, evs, 1+len(steps))
+	require.Equal(t, it, feedback.Replay(evs), "replay equals state")
+	require.Equal(t, "hotline", evs[0].Actor)
+
+	// Closed unresolved, with recourse; reopening after the window fails.
+	c.advance(time.Hour)
+	_, err = d.Step(ctx, it.ID, feedback.ProposeFix, feedback.Content{Facts: "f", Remedy: "r"}, "ann")
+	require.NoError(t, err)
+	it, err = d.Step(ctx, it.ID, feedback.GiveUp, feedback.Content{Decision: "refuses everything"}, "ann")
+	require.ErrorContains(t, err, "close_unresolved needs recourse")
+	it, err = d.Step(ctx, evs[0].ItemID, feedback.GiveUp, feedback.Content{Decision: "refuses everything", Recourse: "consumer ombudsman"}, "ann")
+	require.NoError(t, err)
+	require.Equal(t, feedback.ClosedUnresolved, it.State)
+	c.advance(31 * 24 * time.Hour)
+	_, err = d.Step(ctx, it.ID, feedback.Reopen, feedback.Content{Note: "again"}, "ann")
+	require.ErrorContains(t, err, "beyond the 720h0m0s reopen window")
+
+	// Suggestions are answered, not investigated.
+	sug, _, err := d.Submit(ctx, feedback.Intake{CustomerID: "C2", Kind: feedback.Suggestion, Channel: crm.ChannelWeb, Text: "dark mode"}, "web")
+	require.NoError(t, err)
+	_, err = d.Step(ctx, sug.ID, feedback.Acknowledge, feedback.Content{Apology: "Thanks for the idea."}, "bob")
+	require.NoError(t, err)
+	_, err = d.Step(ctx, sug.ID, feedback.Investigate, feedback.Content{}, "bob")
+	require.ErrorContains(t, err, "allowed: answer, wait")
+	sug, err = d.Step(ctx, sug.ID, feedback.Answer, feedback.Content{Answer: "It is on the roadmap."}, "bob")
+	require.NoError(t, err)
+	require.Equal(t, feedback.Resolved, sug.State)
+}
+
+func contains(as []feedback.Action, a feedback.Action) bool {
+	for _, x := range as {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+func TestIntakeRefusalsAndAssignment(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	d, _ := newDesk(c, feedback.Options{Agents: []feedback.Agent{{Name: "ann", Categories: []string{"billing"}}, {Name: "bob", Categories: []string{"delivery"}}, {Name: "cy", Categories: []string{"delivery"}}}})
+	_, _, err := d.Submit(ctx, feedback.Intake{Kind: "rant", Channel: "Carrier Pigeon", Severity: "awful"}, "x")
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	for _, want := range []string{"customer_id: empty", `kind: "rant"`, `channel: "Carrier Pigeon"`, `severity: "awful"`, "text: empty"} {
+		require.ErrorContains(t, err, want)
+	}
+	in := complaint("")
+	in.Category = "returns"
+	_, _, err = d.Submit(ctx, in, "x")
+	require.ErrorContains(t, err, "every open item needs an owner")
+	// Round-robin among the eligible.
+	var owners []string
+	for range 3 {
+		it, _, err := d.Submit(ctx, complaint(""), "x")
+		require.NoError(t, err)
+		owners = append(owners, it.Owner)
+	}
+	require.Equal(t, []string{"bob", "cy", "bob"}, owners)
+	it, err := d.Assign(ctx, "F00000001", "dee", "lead")
+	require.NoError(t, err)
+	require.Equal(t, "dee", it.Owner)
+	// Least loaded.
+	ll, _ := newDesk(c, feedback.Options{LeastLoaded: true, Agents: []feedback.Agent{{Name: "ann"}, {Name: "bob"}}})
+	var got []string
+	for range 4 {
+		it, _, err := ll.Submit(ctx, complaint(""), "x")
+		require.NoError(t, err)
+		got = append(got, it.Owner)
+	}
+	require.Equal(t, []string{"ann", "bob", "ann", "bob"}, got)
+}
+
+func TestSweepBreachesAndEscalatesOnce(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)} // a Monday
+	cal := feedback.WeekdayCalendar(time.UTC, 9*60, 17*60)
+	d, s := newDesk(c, feedback.Options{Calendar: cal,
+		SLA:    []feedback.SLAPolicy{{FirstResponse: 4 * time.Hour, Resolution: 16 * time.Hour}, {Severity: feedback.Critical, FirstResponse: time.Hour, Resolution: 4 * time.Hour}},
+		Ladder: []feedback.Level{{After: 8 * time.Hour, To: "team lead"}, {After: 24 * time.Hour, To: "head of service"}}})
+	it, _, err := d.Submit(ctx, complaint("a"), "x")
+	require.NoError(t, err)
+	first, resolution, ok := d.Deadlines(it, c.t)
+	require.True(t, ok)
+	require.Equal(t, time.Date(2025, 3, 3, 13, 0, 0, 0, time.UTC), first)
+	require.Equal(t, time.Date(2025, 3, 4, 17, 0, 0, 0, time.UTC), resolution, "16 business hours: Monday and Tuesday")
+
+	res, err := d.Sweep(ctx, time.Date(2025, 3, 3, 12, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Empty(t, res.Breaches)
+	res, err = d.Sweep(ctx, time.Date(2025, 3, 3, 18, 0, 0, 0, time.UTC)) // 8 business hours in
+	require.NoError(t, err)
+	require.Len(t, res.Breaches, 1)
+	require.Equal(t, "first_response", res.Breaches[0].To)
+	require.Len(t, res.Escalations, 1)
+	require.Equal(t, "team lead", res.Escalations[0].To)
+	again, err := d.Sweep(ctx, time.Date(2025, 3, 3, 18, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Empty(t, again.Breaches, "idempotent")
+	require.Empty(t, again.Escalations)
+	// Acknowledging late does not erase the breach.
+	c.t = time.Date(2025, 3, 4, 9, 30, 0, 0, time.UTC)
+	it, err = d.Step(ctx, it.ID, feedback.Acknowledge, feedback.Content{Apology: "sorry"}, "ann")
+	require.NoError(t, err)
+	require.Len(t, it.Breaches, 1)
+	// Waiting on the customer pauses the clock: three business days of
+	// waiting push the resolution deadline by three days.
+	it, err = d.Step(ctx, it.ID, feedback.Wait, feedback.Content{Note: "photos"}, "ann")
+	require.NoError(t, err)
+	c.t = time.Date(2025, 3, 7, 9, 30, 0, 0, time.UTC) // Friday
+	it, err = d.Step(ctx, it.ID, feedback.Resume, feedback.Content{Note: "photos in"}, "ann")
+	require.NoError(t, err)
+	require.Equal(t, 24*time.Hour, it.Paused, "Tue 9:30 to Fri 9:30 is 24 business hours")
+	_, resolution, _ = d.Deadlines(it, c.t)
+	require.Equal(t, time.Date(2025, 3, 7, 17, 0, 0, 0, time.UTC), resolution)
+	res, err = d.Sweep(ctx, time.Date(2025, 3, 7, 16, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Empty(t, res.Breaches, "the pause kept the resolution target")
+	res, err = d.Sweep(ctx, time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Len(t, res.Breaches, 1)
+	require.Equal(t, "resolution", res.Breaches[0].To)
+	got, err := s.Item(ctx, it.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Breaches, 2)
+}
