@@ -144,14 +144,24 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 	if err != nil {
 		return Item{}, false, err
 	}
-	it.ID = d.opt.NewID()
-	created, err := d.store.Create(ctx, Event{Type: IntakeEvent, At: it.Received, Actor: actor, To: owner, Intake: &it})
-	if errors.Is(err, crm.ErrExists) && in.Key != "" {
-		// A concurrent retry won the race: return its item.
-		existing, err2 := d.store.ItemByKey(ctx, in.Key)
-		return existing, false, err2
+	// A taken ID (another desk numbered items in this store before) moves
+	// on to the next; a taken idempotency key means a concurrent retry
+	// won, and its item is the answer.
+	for attempt := 0; ; attempt++ {
+		it.ID = d.opt.NewID()
+		created, err := d.store.Create(ctx, Event{Type: IntakeEvent, At: it.Received, Actor: actor, To: owner, Intake: &it})
+		if err == nil {
+			return created, true, nil
+		}
+		if !errors.Is(err, crm.ErrExists) || attempt >= 1<<20 {
+			return Item{}, false, err
+		}
+		if in.Key != "" {
+			if existing, err := d.store.ItemByKey(ctx, in.Key); err == nil {
+				return existing, false, nil
+			}
+		}
 	}
-	return created, err == nil, err
 }
 
 func (a Agent) eligible(it Item) bool {

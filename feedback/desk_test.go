@@ -219,3 +219,18 @@ func TestSweepBreachesAndEscalatesOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got.Breaches, 2)
 }
+
+func TestSecondDeskOnAStoreSkipsTakenIDs(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	d1, s := newDesk(c, feedback.Options{})
+	for range 3 {
+		_, _, err := d1.Submit(ctx, complaint(""), "x")
+		require.NoError(t, err)
+	}
+	d2 := feedback.NewDesk(s, &feedback.Options{Clock: c.now, Agents: []feedback.Agent{{Name: "ann"}}})
+	it, created, err := d2.Submit(ctx, complaint(""), "x")
+	require.NoError(t, err)
+	require.True(t, created)
+	require.Equal(t, "F00000004", it.ID)
+}

@@ -35,7 +35,8 @@ type Store interface {
 	Append(ctx context.Context, id string, version int64, events ...Event) (Item, error)
 	// Events streams an item's events in order.
 	Events(ctx context.Context, id string) iter.Seq2[Event, error]
-	// Items streams every item (only open ones when open is set), by ID.
+	// Items streams every item (only open ones when open is set), in no
+	// particular order, each as it was at some moment during the stream.
 	Items(ctx context.Context, open bool) iter.Seq2[Item, error]
 	// AddSurvey records a survey answer; Surveys streams them in order.
 	AddSurvey(ctx context.Context, s Survey) error
@@ -187,26 +188,30 @@ func (m *MemoryStore) Events(ctx context.Context, id string) iter.Seq2[Event, er
 func (m *MemoryStore) Items(ctx context.Context, open bool) iter.Seq2[Item, error] {
 	return func(yield func(Item, error) bool) {
 		m.mu.RLock()
-		ids := make([]string, 0, len(m.items))
-		for id, rec := range m.items {
+		recs := make([]*memItem, 0, len(m.items))
+		for _, rec := range m.items {
 			if !open || rec.item.State.Open() {
-				ids = append(ids, id)
+				recs = append(recs, rec)
 			}
 		}
 		m.mu.RUnlock()
-		slices.Sort(ids)
-		for i, id := range ids {
-			if i%8192 == 0 {
-				if err := ctx.Err(); err != nil {
-					yield(Item{}, err)
+		const batch = 1024
+		buf := make([]Item, 0, batch)
+		for lo := 0; lo < len(recs); lo += batch {
+			if err := ctx.Err(); err != nil {
+				yield(Item{}, err)
+				return
+			}
+			buf = buf[:0]
+			m.mu.RLock()
+			for _, rec := range recs[lo:min(lo+batch, len(recs))] {
+				buf = append(buf, cloneItem(rec.item))
+			}
+			m.mu.RUnlock()
+			for _, it := range buf {
+				if !yield(it, nil) {
 					return
 				}
-			}
-			m.mu.RLock()
-			it := cloneItem(m.items[id].item)
-			m.mu.RUnlock()
-			if !yield(it, nil) {
-				return
 			}
 		}
 	}

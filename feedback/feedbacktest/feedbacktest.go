@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -83,6 +84,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) feedback.Store) {
 			require.NoError(t, err)
 			open = append(open, it.ID)
 		}
+		slices.Sort(open)
 		require.Equal(t, []string{"F1", "F3"}, open)
 		n := 0
 		for _, err := range s.Items(ctx, false) {
