@@ -38,6 +38,15 @@ type Calendar struct {
 	holidays map[Date]bool
 	mu       sync.Mutex
 	cum      map[int64]time.Duration // day number → business time from the epoch day to that day's start
+	days     map[int64]dayInfo       // memoised position data per day
+}
+
+// dayInfo is what position needs for one local day: the business time
+// before the previous day began and the shifts of the previous day and
+// this one.
+type dayInfo struct {
+	before time.Duration
+	ivs    [][2]time.Time
 }
 
 // Validate checks shifts are within a day and not zero-length.
@@ -169,10 +178,9 @@ func abs64(x int64) int64 {
 func (c *Calendar) position(t time.Time) time.Duration {
 	y, m, d := t.In(c.loc()).Date()
 	day := dayNumber(y, m, d)
-	// Shifts that started yesterday may run into today.
-	pos := c.cumulative(day - 1)
-	var buf [8][2]time.Time
-	for _, iv := range c.intervals(day, c.intervals(day-1, buf[:0])) {
+	info := c.day(day)
+	pos := info.before
+	for _, iv := range info.ivs {
 		switch {
 		case !t.After(iv[0]):
 		case t.Before(iv[1]):
@@ -182,6 +190,25 @@ func (c *Calendar) position(t time.Time) time.Duration {
 		}
 	}
 	return pos
+}
+
+// day returns the memoised position data of a day.
+func (c *Calendar) day(day int64) dayInfo {
+	c.mu.Lock()
+	info, ok := c.days[day]
+	c.mu.Unlock()
+	if ok {
+		return info
+	}
+	// Shifts that started the day before may run into this one.
+	info = dayInfo{before: c.cumulative(day - 1), ivs: c.intervals(day, c.intervals(day-1, nil))}
+	c.mu.Lock()
+	if c.days == nil {
+		c.days = map[int64]dayInfo{}
+	}
+	c.days[day] = info
+	c.mu.Unlock()
+	return info
 }
 
 // Between is the business time from a to b (negative when b is before a).

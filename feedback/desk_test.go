@@ -234,3 +234,33 @@ func TestSecondDeskOnAStoreSkipsTakenIDs(t *testing.T) {
 	require.True(t, created)
 	require.Equal(t, "F00000004", it.ID)
 }
+
+func TestSurveysFollowClosingAndMermaid(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	d, s := newDesk(c, feedback.Options{})
+	it, _, err := d.Submit(ctx, feedback.Intake{CustomerID: "C9", Kind: feedback.Inquiry, Channel: crm.ChannelSMS, Text: "opening hours?"}, "sms")
+	require.NoError(t, err)
+	require.ErrorContains(t, d.RecordSurvey(ctx, it.ID, feedback.CSAT, 5), "surveys follow closing")
+	for _, st := range []struct {
+		a feedback.Action
+		c feedback.Content
+	}{{feedback.Acknowledge, feedback.Content{Apology: "Thanks for asking."}}, {feedback.Answer, feedback.Content{Answer: "9 to 5"}}, {feedback.CloseItem, feedback.Content{}}} {
+		_, err = d.Step(ctx, it.ID, st.a, st.c, "ann")
+		require.NoError(t, err)
+	}
+	require.ErrorContains(t, d.RecordSurvey(ctx, it.ID, feedback.CSAT, 6), "csat score 6 is outside 1..5")
+	require.NoError(t, d.RecordSurvey(ctx, it.ID, feedback.CSAT, 5))
+	n := 0
+	for sv, err := range s.Surveys(ctx) {
+		require.NoError(t, err)
+		require.Equal(t, feedback.Survey{ItemID: it.ID, CustomerID: "C9", Type: feedback.CSAT, Score: 5, At: c.t}, sv)
+		n++
+	}
+	require.Equal(t, 1, n)
+
+	m := feedback.Mermaid()
+	for _, want := range []string{"stateDiagram-v2", "received --> acknowledged : acknowledge", "remedy_proposed --> closed_unresolved : close_unresolved", "closed --> investigating : reopen", "waiting_customer --> investigating : resume"} {
+		require.Contains(t, m, want)
+	}
+}

@@ -178,17 +178,16 @@ func Mermaid() string {
 	}
 	slices.Sort(actions)
 	for _, a := range actions {
-		r := workflow[a]
-		for _, f := range r.from {
-			to := string(r.to)
-			if a == Resume {
-				to = "(previous state)"
-				continue
-			}
-			fmt.Fprintf(&b, "    %s --> %s : %s\n", f, to, a)
+		if a == Resume {
+			continue // returns to the state the wait left; drawn below
+		}
+		for _, f := range workflow[a].from {
+			fmt.Fprintf(&b, "    %s --> %s : %s\n", f, workflow[a].to, a)
 		}
 	}
-	b.WriteString("    waiting_customer --> acknowledged : resume\n    waiting_customer --> investigating : resume\n    waiting_customer --> remedy_proposed : resume\n    waiting_customer --> remedy_accepted : resume\n    waiting_customer --> resolved : resume\n")
+	for _, s := range workflow[Wait].from {
+		fmt.Fprintf(&b, "    %s --> %s : %s\n", WaitingCustomer, s, Resume)
+	}
 	b.WriteString("    closed --> [*]\n    closed_unresolved --> [*]\n")
 	return b.String()
 }

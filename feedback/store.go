@@ -126,6 +126,7 @@ func (m *MemoryStore) ItemByKey(ctx context.Context, key string) (Item, error) {
 	return cloneItem(m.items[id].item), nil
 }
 
+// cloneItem copies an item for a caller, who may change it freely.
 func cloneItem(it Item) Item {
 	it.Breaches = slices.Clone(it.Breaches)
 	return it

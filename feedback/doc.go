@@ -1,0 +1,50 @@
+// Package feedback is crmkit's complaint and feedback desk: every piece of
+// feedback is handled by a standard process, on time, by a named person,
+// with a record that cannot be lost.
+//
+// # Items and workflow
+//
+// An Item is a complaint, suggestion, praise or inquiry from any channel,
+// with category, severity, the customer, their tier and value. Desk.Submit
+// takes it in idempotently (a retried submission with the same key returns
+// the first item) and assigns an owner by rules: the eligible agents, then
+// round-robin or least-loaded; every open item has an owner, and
+// reassignment is recorded. Desk.Step moves it through an explicit
+// transition table (see Mermaid). A complaint is acknowledged with an
+// apology, investigated, given a remedy with the facts, and the remedy is
+// accepted — or declined — by the customer before it is carried out and
+// the item closed; a complaint can also be closed unresolved with the
+// customer's recourse recorded. Suggestions, praise and inquiries are
+// acknowledged and answered. Waiting on the customer pauses the SLA clock;
+// a closed item can be reopened within a window. Each step requires its
+// content, and an illegal step is a *StepError naming the state and the
+// allowed actions.
+//
+// # Audit trail
+//
+// Items are event logs: every change is an appended Event (actor, time,
+// from, to, content), Item.Apply is the only way an item changes, and
+// Replay rebuilds an item from its events exactly. The Store appends with
+// optimistic concurrency (Version); MemoryStore is the in-memory store
+// and feedbacktest.TestStore the conformance suite, with 64 goroutines
+// working the same items at once.
+//
+// # SLA and escalation
+//
+// SLA policies per tier and severity set first-response and resolution
+// targets in business time on a Calendar: a time zone, weekly shifts
+// (split and overnight ones too) and holidays, with every local day built
+// by time.Date so that business time is right across daylight-saving
+// changes. Desk.Sweep records each missed target once (a breach stays
+// recorded) and each escalation level reached; it is idempotent.
+//
+// # Analysis, surveys and win-back
+//
+// Pareto ranks causes by count or impact with the vital few up to 80%;
+// Analyze reports response and resolution percentiles, SLA attainment,
+// reopen rate and backlog ageing; Trend counts by week or month. CSATScore,
+// NPSScore (with the adjusted-Wald 95% interval) and NPSChange (is a change
+// real?) and CESScore score surveys, which Desk.RecordSurvey links to
+// closed items. WinBackList ranks dissatisfied customers by value at
+// stake, with reasons and a follow-up.
+package feedback
