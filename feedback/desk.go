@@ -30,6 +30,9 @@ type SLAPolicy struct {
 	Severity      Severity      `json:"severity,omitempty"`
 	FirstResponse time.Duration `json:"first_response"`
 	Resolution    time.Duration `json:"resolution"`
+	// NextResponse, when set, is how soon we must act after the customer
+	// answers (resumes a wait); each missed reply is a breach.
+	NextResponse time.Duration `json:"next_response,omitempty"`
 }
 
 // Level is a rung of the escalation ladder: after this much business time
@@ -320,6 +323,10 @@ func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 			}
 			if it.ResolvedAt.IsZero() && p.Resolution > 0 && elapsed > p.Resolution && !has("resolution") {
 				events = append(events, Event{Type: BreachEvent, At: now, Actor: "sweep", To: "resolution"})
+			}
+			if since := it.ReplyDueSince; !since.IsZero() && p.NextResponse > 0 && nowPos-cal.position(since) > p.NextResponse &&
+				!slices.ContainsFunc(it.Breaches, func(b Breach) bool { return b.Target == "next_response" && !b.At.Before(since) }) {
+				events = append(events, Event{Type: BreachEvent, At: now, Actor: "sweep", To: "next_response"})
 			}
 		}
 		level := 0

@@ -264,3 +264,38 @@ func TestSurveysFollowClosingAndMermaid(t *testing.T) {
 		require.Contains(t, m, want)
 	}
 }
+
+func TestNextResponseAfterTheCustomerAnswers(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	d, _ := newDesk(c, feedback.Options{SLA: []feedback.SLAPolicy{{FirstResponse: 100 * time.Hour, Resolution: 500 * time.Hour, NextResponse: 2 * time.Hour}}})
+	it, _, err := d.Submit(ctx, complaint(""), "x")
+	require.NoError(t, err)
+	for _, st := range []struct {
+		a feedback.Action
+		c feedback.Content
+	}{{feedback.Acknowledge, feedback.Content{Apology: "sorry"}}, {feedback.Wait, feedback.Content{Note: "receipt"}}, {feedback.Resume, feedback.Content{Note: "receipt sent"}}} {
+		c.advance(time.Hour)
+		it, err = d.Step(ctx, it.ID, st.a, st.c, "ann")
+		require.NoError(t, err)
+	}
+	require.Equal(t, c.t, it.ReplyDueSince)
+	res, err := d.Sweep(ctx, c.t.Add(time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, res.Breaches)
+	res, err = d.Sweep(ctx, c.t.Add(3*time.Hour))
+	require.NoError(t, err)
+	require.Len(t, res.Breaches, 1)
+	require.Equal(t, "next_response", res.Breaches[0].To)
+	res, err = d.Sweep(ctx, c.t.Add(4*time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, res.Breaches, "recorded once")
+	// Acting stops the clock.
+	c.advance(5 * time.Hour)
+	it, err = d.Step(ctx, it.ID, feedback.Investigate, feedback.Content{}, "ann")
+	require.NoError(t, err)
+	require.True(t, it.ReplyDueSince.IsZero())
+	res, err = d.Sweep(ctx, c.t.Add(10*time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, res.Breaches)
+}

@@ -225,10 +225,13 @@ type Item struct {
 	// of finished waits (recorded on each resume event).
 	PausedSince time.Time     `json:"paused_since,omitempty"`
 	Paused      time.Duration `json:"paused"`
-	Breaches    []Breach      `json:"breaches,omitempty"`
-	Escalation  int           `json:"escalation"` // ladder level reached
-	Reopens     int           `json:"reopens"`
-	Version     int64         `json:"version"`
+	// ReplyDueSince is when the customer last answered (a resume) and we
+	// have not acted since: the next-response clock.
+	ReplyDueSince time.Time `json:"reply_due_since,omitempty"`
+	Breaches      []Breach  `json:"breaches,omitempty"`
+	Escalation    int       `json:"escalation"` // ladder level reached
+	Reopens       int       `json:"reopens"`
+	Version       int64     `json:"version"`
 }
 
 // EventType is what an event records.
@@ -312,6 +315,12 @@ func (it *Item) Apply(e Event) {
 		}
 		if c.Note != "" {
 			it.Content.Note = c.Note
+		}
+		// The customer answering starts the next-response clock; any other
+		// step is our response and stops it.
+		it.ReplyDueSince = time.Time{}
+		if e.Action == Resume {
+			it.ReplyDueSince = e.At
 		}
 		it.State = State(e.To)
 	}
