@@ -1,0 +1,306 @@
+package roadmap_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/roadmap"
+	"github.com/crmkit/crm/roadmap/roadmaptest"
+)
+
+var planned = time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)
+
+func usd(s string) crm.Money { return crm.Money{Amount: decimal.RequireFromString(s), Currency: "USD"} }
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// goodPlan is a plan with no errors.
+func goodPlan() roadmap.Content {
+	return roadmap.Content{
+		Account: "ACME Logistics", Vision: "Be the partner ACME cannot imagine working without", Owner: "Ada Park",
+		Team: []roadmap.Member{{Name: "Ada Park", Department: "sales", Role: "account lead"}, {Name: "Sam Ortiz", Department: "service", Role: "service manager"}},
+		ExternalGoals: []roadmap.ExternalGoal{{ID: "E1", Situation: "a shipment is late", Promise: "we call before you notice",
+			Commitment: &roadmap.KPI{Name: "proactive delay calls", Unit: "%", Baseline: 20, Target: 90, Deadline: day(2025, 12, 31), Weight: 2}}},
+		InternalGoals: []roadmap.InternalGoal{{ID: "I1", Perspective: roadmap.Financial, FinancialLink: "share of wallet drives revenue",
+			KPI: &roadmap.KPI{Name: "share of wallet", Unit: "%", Baseline: 30, Target: 45, Deadline: day(2025, 12, 31), Weight: 3}}},
+		Initiatives: []roadmap.Initiative{
+			{ID: "N1", Name: "Delay alert training", Kind: roadmap.Education, Owner: "Sam Ortiz", Departments: []string{"service"},
+				Start: day(2025, 5, 1), End: day(2025, 6, 30), Budget: usd("20000"), FiscalYear: 2025},
+			{ID: "N2", Name: "Tracking portal", Kind: roadmap.Technology, Owner: "Ada Park", Departments: []string{"sales", "it"},
+				Start: day(2025, 2, 1), End: day(2025, 9, 30), Budget: usd("60000"), FiscalYear: 2025},
+		},
+		Phases:  []roadmap.Phase{{Name: "Foundations", Start: day(2025, 2, 1), End: day(2025, 6, 30), Priorities: []string{"N2", "E1"}}},
+		Budgets: []roadmap.YearBudget{{FiscalYear: 2025, Amount: usd("100000")}},
+	}
+}
+
+func codes(fs []roadmap.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Code+" "+string(f.Severity)+" "+f.Path)
+	}
+	return out
+}
+
+func TestEveryValidationFinding(t *testing.T) {
+	c := goodPlan()
+	r := roadmap.Roadmap{ID: "r", Content: c}
+	require.Equal(t, []string{
+		"missing_sign_off warning sign_offs", "missing_sign_off warning sign_offs", "missing_sign_off warning sign_offs",
+	}, codes(r.Validate(planned)), "a good plan only lacks its sign-offs")
+
+	bad := goodPlan()
+	bad.Owner = ""
+	bad.Team = bad.Team[:1]
+	bad.Initiatives[0].Owner = ""
+	bad.Initiatives[0].Departments = nil
+	bad.Initiatives[1].Departments = []string{"sales"}
+	bad.Initiatives = append(bad.Initiatives,
+		roadmap.Initiative{ID: "N3", Name: "Launch mailing", Kind: roadmap.Communication, Owner: "Ada Park", Start: day(2025, 3, 1), End: day(2025, 3, 31), Budget: usd("30000"), FiscalYear: 2025},
+		roadmap.Initiative{ID: "N4", Name: "Loyalty bonus", Kind: roadmap.Incentive, Owner: "Ada Park", Start: day(2025, 9, 1), End: day(2025, 12, 31), Budget: usd("5000"), FiscalYear: 2026})
+	bad.ExternalGoals[0].Commitment = nil
+	bad.InternalGoals[0].KPI.Weight = 0
+	bad.Phases[0].Priorities = []string{"N1", "N2", "N3", "E1"}
+	r = roadmap.Roadmap{ID: "r", Content: bad}
+	require.Equal(t, []string{
+		"bad_weight error internal_goals[0] \"I1\".weight",
+		"goal_no_kpi error external_goals[0] \"E1\"",
+		"initiative_no_owner error initiatives[0] \"N1\".owner",
+		"lead_time_long warning initiatives[3] \"N4\".start",
+		"lead_time_short error initiatives[2] \"N3\".start",
+		"missing_sign_off warning sign_offs",
+		"no_budget error budgets[2026]",
+		"no_owner error owner",
+		"not_cross_functional error team",
+		"over_budget error budgets[0]",
+		"too_many_priorities error phases[0] \"Foundations\"",
+	}, codes(r.Validate(planned)))
+	msgs := ""
+	for _, f := range r.Validate(planned) {
+		msgs += f.Message + "\n"
+	}
+	require.Contains(t, msgs, "fiscal year 2025: initiatives cost 110000.00, the budget is 100000.00 USD")
+	require.Contains(t, msgs, "a communication programme starting 2025-03-01 is planned only 45 days ahead")
+	require.Contains(t, msgs, "4 priorities; at most 3 at a time")
+	require.Len(t, roadmap.Errors(r.Validate(planned)), 9)
+}
+
+func TestSignOffAndActivation(t *testing.T) {
+	ctx := context.Background()
+	now := planned
+	p := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return now })
+	r, err := p.Create(ctx, "acme", goodPlan())
+	require.NoError(t, err)
+	require.Equal(t, []string{"it", "sales", "service"}, r.Content.Departments())
+	_, err = p.SignOff(ctx, "acme", "sales", "Ada")
+	require.ErrorContains(t, err, "sign-offs are given in review")
+	_, err = p.Submit(ctx, "acme")
+	require.NoError(t, err)
+	_, err = p.SignOff(ctx, "acme", "legal", "Lee")
+	require.ErrorContains(t, err, `"legal" is not a department of this roadmap`)
+	for _, d := range []string{"sales", "service"} {
+		_, err = p.SignOff(ctx, "acme", d, "lead of "+d)
+		require.NoError(t, err)
+	}
+	_, err = p.Approve(ctx, "acme")
+	var se *roadmap.StatusError
+	require.True(t, errors.As(err, &se))
+	require.ErrorContains(t, err, "missing sign-offs of the current revision from it")
+	r, err = p.SignOff(ctx, "acme", "it", "CIO")
+	require.NoError(t, err)
+
+	// Saving the same content keeps the sign-offs; changing it voids them.
+	r, err = p.Edit(ctx, "acme", r.Version, r.Content)
+	require.NoError(t, err)
+	require.Empty(t, r.MissingSignOffs(), "a no-op save keeps every sign-off")
+	changed := r.Content
+	changed.Vision = "Grow ACME's share of wallet to 45%"
+	r, err = p.Edit(ctx, "acme", r.Version, changed)
+	require.NoError(t, err)
+	require.Equal(t, []string{"it", "sales", "service"}, r.MissingSignOffs())
+	_, err = p.Edit(ctx, "acme", r.Version-1, changed)
+	require.ErrorIs(t, err, crm.ErrConflict)
+	for _, d := range []string{"it", "sales", "service"} {
+		_, err = p.SignOff(ctx, "acme", d, "lead")
+		require.NoError(t, err)
+	}
+	r, err = p.Approve(ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, roadmap.Approved, r.Status)
+
+	// A change after approval returns it to review; activation waits.
+	broken := r.Content
+	broken.Owner = ""
+	r, err = p.Edit(ctx, "acme", r.Version, broken)
+	require.NoError(t, err)
+	require.Equal(t, roadmap.InReview, r.Status)
+	for _, d := range []string{"it", "sales", "service"} {
+		_, err = p.SignOff(ctx, "acme", d, "lead")
+		require.NoError(t, err)
+	}
+	_, err = p.Approve(ctx, "acme")
+	require.NoError(t, err)
+	_, err = p.Activate(ctx, "acme")
+	require.ErrorContains(t, err, "no_owner at owner")
+	r, err = p.Get(ctx, "acme")
+	require.NoError(t, err)
+	fixed := r.Content
+	fixed.Owner = "Ada Park"
+	r, err = p.Edit(ctx, "acme", r.Version, fixed) // approved → in review again
+	require.NoError(t, err)
+	for _, d := range []string{"it", "sales", "service"} {
+		_, err = p.SignOff(ctx, "acme", d, "lead")
+		require.NoError(t, err)
+	}
+	_, err = p.Approve(ctx, "acme")
+	require.NoError(t, err)
+	r, err = p.Activate(ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, roadmap.Active, r.Status)
+	_, err = p.Submit(ctx, "acme")
+	require.ErrorContains(t, err, "active → in_review refused: allowed only from draft")
+	r, err = p.Complete(ctx, "acme")
+	require.NoError(t, err)
+	_, err = p.Edit(ctx, "acme", r.Version, goodPlan())
+	require.ErrorContains(t, err, "a finished roadmap cannot change")
+	_, err = p.Cancel(ctx, "acme")
+	require.Error(t, err)
+}
+
+func TestGapsAndPhases(t *testing.T) {
+	gaps, err := roadmap.Gaps([]roadmap.Metric{
+		{Name: "on-time delivery", Current: 82, Target: 95, Benchmark: 97, Weight: 3},                      // 13/95 = 0.1368 × 3 = 0.4105
+		{Name: "complaint backlog", Current: 40, Target: 10, Benchmark: 5, Weight: 1, LowerIsBetter: true}, // 30/10 = 3 × 1 = 3
+		{Name: "NPS", Current: 20, Target: 40, Benchmark: 50, Weight: 2},                                   // 20/40 = 0.5 × 2 = 1
+		{Name: "portal adoption", Current: 60, Target: 50, Benchmark: 70, Weight: 1},                       // met: 0, but behind benchmark 10/70
+		{Name: "training hours", Current: 10, Target: 20, Benchmark: 25, Weight: 0.5},                      // 0.5 × 0.5 = 0.25
+	})
+	require.NoError(t, err)
+	var names []string
+	for _, g := range gaps {
+		names = append(names, g.Metric.Name)
+	}
+	require.Equal(t, []string{"complaint backlog", "NPS", "on-time delivery", "training hours", "portal adoption"}, names)
+	require.InDelta(t, 3, gaps[0].Score, 1e-12)
+	require.InDelta(t, 13.0/95*3, gaps[2].Score, 1e-12)
+	require.Zero(t, gaps[4].Shortfall)
+	require.InDelta(t, 10.0/70, gaps[4].BehindBenchmark, 1e-12)
+	phases := roadmap.ProposePhases(gaps, 2)
+	require.Equal(t, []roadmap.Phase{{Name: "Phase 1", Priorities: []string{"complaint backlog", "NPS"}}, {Name: "Phase 2", Priorities: []string{"on-time delivery", "training hours"}}}, phases)
+	require.Len(t, roadmap.ProposePhases(gaps, 10), 2, "never everything at once")
+	_, err = roadmap.Gaps([]roadmap.Metric{{Name: "x", Weight: 0}})
+	require.ErrorContains(t, err, "weight 0 must be positive")
+}
+
+func TestHealthFromMeasurements(t *testing.T) {
+	ctx := context.Background()
+	p := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return planned })
+	_, err := p.Create(ctx, "acme", goodPlan())
+	require.NoError(t, err)
+	// E1 (weight 2): 20 → 90; I1 (weight 3): 30 → 45.
+	r, err := p.Record(ctx, "acme",
+		roadmap.Measurement{Goal: "E1", At: day(2025, 3, 1), Value: 30}, roadmap.Measurement{Goal: "E1", At: day(2025, 6, 1), Value: 55},
+		roadmap.Measurement{Goal: "I1", At: day(2025, 3, 1), Value: 31}, roadmap.Measurement{Goal: "I1", At: day(2025, 6, 1), Value: 33})
+	require.NoError(t, err)
+	h, err := r.Assess(day(2025, 6, 2))
+	require.NoError(t, err)
+	// Progress E1 = 35/70 = 0.5, I1 = 3/15 = 0.2; health = (2·0.5 + 3·0.2)/5 = 32: red.
+	require.InDelta(t, 0.5, h.KPIs[0].Progress, 1e-12)
+	require.InDelta(t, 0.2, h.KPIs[1].Progress, 1e-12)
+	require.InDelta(t, 32, h.Score.Total, 1e-9)
+	require.Equal(t, "red", h.Score.Band)
+	// E1 rises 25 points in 92 days: by 31 Dec (305 days after 1 March)
+	// the line reaches 30 + 25·305/92 ≈ 112.9 ≥ 90: on track. I1 will not.
+	require.InDelta(t, 30+25*305.0/92, h.KPIs[0].Forecast, 1e-9)
+	require.True(t, h.KPIs[0].OnTrack)
+	require.False(t, h.KPIs[1].OnTrack)
+	r, err = p.Record(ctx, "acme", roadmap.Measurement{Goal: "E1", At: day(2025, 9, 1), Value: 88}, roadmap.Measurement{Goal: "I1", At: day(2025, 9, 1), Value: 42})
+	require.NoError(t, err)
+	h, err = r.Assess(day(2025, 9, 2))
+	require.NoError(t, err)
+	// E1 = 68/70, I1 = 12/15: (2·0.9714 + 3·0.8)/5 = 86.9: green.
+	require.Equal(t, "green", h.Score.Band)
+	_, err = p.Record(ctx, "acme", roadmap.Measurement{Goal: "N1", At: day(2025, 9, 1), Value: 1})
+	require.ErrorContains(t, err, `goal "N1" has no KPI`)
+	r, err = p.Report(ctx, "acme", roadmap.Progress{Initiative: "N2", Status: "running", Spent: usd("30000")})
+	require.NoError(t, err)
+	h, err = r.Assess(day(2025, 9, 2))
+	require.NoError(t, err)
+	require.InDelta(t, 0.5, h.InitiativeBurn["N2"], 1e-12)
+	require.InDelta(t, 0.3, h.Burn[2025], 1e-12)
+}
+
+func TestExports(t *testing.T) {
+	r := roadmap.Roadmap{ID: "acme/2025", Status: roadmap.Draft, Content: goodPlan()}
+	r.Content.Initiatives[0].Name = "Delay alerts, training; and a very long name that needs folding because it goes on and on — über alles"
+	ics := r.ICalendar(time.Date(2025, 1, 15, 10, 30, 0, 0, time.UTC))
+	require.True(t, strings.HasSuffix(ics, "\r\n"))
+	lines := strings.Split(strings.TrimSuffix(ics, "\r\n"), "\r\n")
+	require.Equal(t, "BEGIN:VCALENDAR", lines[0])
+	require.Equal(t, "END:VCALENDAR", lines[len(lines)-1])
+	events, uids := 0, map[string]bool{}
+	var unfolded []string
+	for _, l := range lines {
+		require.NotContains(t, l, "\n", "CRLF only")
+		require.LessOrEqual(t, len(l), 75, "RFC 5545 §3.1: lines of at most 75 octets")
+		if strings.HasPrefix(l, " ") {
+			unfolded[len(unfolded)-1] += l[1:]
+			continue
+		}
+		unfolded = append(unfolded, l)
+	}
+	for _, l := range unfolded {
+		switch {
+		case l == "BEGIN:VEVENT":
+			events++
+		case strings.HasPrefix(l, "UID:"):
+			require.False(t, uids[l], "unique UIDs")
+			uids[l] = true
+		}
+	}
+	require.Equal(t, 4, events, "two initiatives and two milestones")
+	require.Len(t, uids, 4)
+	require.Contains(t, unfolded, "VERSION:2.0")
+	require.Contains(t, unfolded, "PRODID:-//crmkit//roadmap//EN")
+	require.Contains(t, unfolded, "DTSTAMP:20250115T103000Z")
+	require.Contains(t, unfolded, "DTSTART;VALUE=DATE:20250501")
+	require.Contains(t, unfolded, "DTEND;VALUE=DATE:20250701", "the exclusive end of an all-day event")
+	require.Contains(t, unfolded, `SUMMARY:Delay alerts\, training\; and a very long name that needs folding because it goes on and on — über alles`)
+	require.Contains(t, unfolded, "UID:initiative-N1@acme_2025.roadmap.crmkit")
+
+	g := r.Gantt()
+	require.True(t, strings.HasPrefix(g, "gantt\n    title ACME Logistics\n    dateFormat YYYY-MM-DD\n"))
+	require.Contains(t, g, "    Foundations :phase1, 2025-02-01, 2025-06-30\n")
+	require.Contains(t, g, "    Tracking portal :N2, 2025-02-01, 2025-09-30\n")
+	md := r.Markdown(planned)
+	for _, want := range []string{"# Customer roadmap: ACME Logistics", "| Sam Ortiz | service | service manager |", "- it: **missing**", "## Findings", "`missing_sign_off`"} {
+		require.Contains(t, md, want)
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	r := roadmap.Roadmap{ID: "acme", Status: roadmap.Active, Content: goodPlan(),
+		SignOffs:     []roadmap.SignOff{{Department: "sales", By: "Ada", Revision: goodPlan().Revision(), At: planned}},
+		Measurements: []roadmap.Measurement{{Goal: "E1", At: planned, Value: 30}}, Version: 7}
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	var back roadmap.Roadmap
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, r.Content.Revision(), back.Content.Revision())
+	require.True(t, back.Content.Initiatives[0].Budget.Equal(r.Content.Initiatives[0].Budget))
+	b2, err := json.Marshal(back)
+	require.NoError(t, err)
+	require.JSONEq(t, string(b), string(b2))
+}
+
+func TestMemoryStore(t *testing.T) {
+	roadmaptest.TestStore(t, func(t *testing.T) roadmap.Store { return roadmap.NewMemoryStore() })
+}
