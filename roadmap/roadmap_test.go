@@ -88,7 +88,7 @@ func TestEveryValidationFinding(t *testing.T) {
 		msgs += f.Message + "\n"
 	}
 	require.Contains(t, msgs, "fiscal year 2025: initiatives cost 110000.00, the budget is 100000.00 USD")
-	require.Contains(t, msgs, "a communication programme starting 2025-03-01 is planned only 45 days ahead")
+	require.Contains(t, msgs, "the communication programme starting 2025-03-01 is planned only 45 days ahead")
 	require.Contains(t, msgs, "4 priorities; at most 3 at a time")
 	require.Len(t, roadmap.Errors(r.Validate(planned)), 9)
 }

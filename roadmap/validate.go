@@ -97,9 +97,9 @@ func (r *Roadmap) Validate(asOf time.Time) []Finding {
 			lead := in.Start.Sub(asOf)
 			switch {
 			case in.Start.Before(asOf.AddDate(0, 3, 0)):
-				add(LeadTimeShort, Error, path+".start", "a %s programme starting %s is planned only %.0f days ahead; plan 3–6 months ahead", in.Kind, in.Start.Format("2006-01-02"), lead.Hours()/24)
+				add(LeadTimeShort, Error, path+".start", "the %s programme starting %s is planned only %.0f days ahead; plan 3–6 months ahead", in.Kind, in.Start.Format("2006-01-02"), lead.Hours()/24)
 			case in.Start.After(asOf.AddDate(0, 6, 0)):
-				add(LeadTimeLong, Warning, path+".start", "a %s programme starting %s is planned %.0f days ahead, more than 6 months", in.Kind, in.Start.Format("2006-01-02"), lead.Hours()/24)
+				add(LeadTimeLong, Warning, path+".start", "the %s programme starting %s is planned %.0f days ahead, more than 6 months", in.Kind, in.Start.Format("2006-01-02"), lead.Hours()/24)
 			}
 		}
 		spend[in.FiscalYear] = spend[in.FiscalYear].Add(in.Budget.Amount)
