@@ -19,7 +19,7 @@ func TestRoadmapWalkthrough(t *testing.T) {
 	for _, want := range []string{"no_owner", "goal_no_kpi", "initiative_no_owner", "lead_time_short", "over_budget", "too_many_priorities", "status: active", "health on 2025-08-01"} {
 		require.Contains(t, text, want)
 	}
-	after := text[strings.Index(text, "after fixes"):strings.Index(text, "signed off")]
+	after := text[strings.Index(text, "after fixes"):strings.Index(text, "signed off by [")]
 	require.NotContains(t, after, "error", "the fixes clear every error")
 	for _, f := range []string{"roadmap.md", "gantt.mmd", "roadmap.ics"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
