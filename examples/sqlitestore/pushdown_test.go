@@ -202,7 +202,7 @@ func randomRule(rng *rand.Rand, schema *segment.Schema, depth int) segment.Rule 
 
 // Every rule selects the same customers in memory and in SQLite.
 func TestPushdownMatchesMemory(t *testing.T) {
-	db, err := sqlitestore.Open(filepath.Join(t.TempDir(), "pushdown.db"))
+	db, err := sqlitestore.OpenDB(filepath.Join(t.TempDir(), "pushdown.db"))
 	require.NoError(t, err)
 	defer db.Close()
 	schema, err := lifecycle.Schema().Only(fields...)

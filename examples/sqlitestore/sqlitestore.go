@@ -1,26 +1,119 @@
-// Package sqlitestore is crmkit's storage on a real embedded database:
+// Package sqlitestore keeps every crmkit store on a real embedded database:
 // SQLite through database/sql with the pure-Go modernc.org/sqlite driver
-// (no cgo). This first part opens databases the way every adapter will —
-// WAL journal, foreign keys, a busy timeout — and proves segment's SQL
-// pushdown against SQLite in its tests; the store adapters follow.
+// (no cgo). It is an example of a host storage adapter — crmkit's own
+// packages never import it — and it passes every conformance suite of the
+// SDK.
+//
+//	st, err := sqlitestore.Open("crm.db")
+//	…
+//	defer st.Close()
+//	st.CreateCustomer(ctx, c)                  // crm.CustomerStore, TransactionStore, TouchpointStore
+//	tracker := lifecycle.NewTracker(st.Lifecycle(), nil)
+//	desk, err := feedback.NewDesk(st.Feedback(), …)
+//
+// How it works:
+//
+//   - Migrations. The schema lives in migrations/NNNN_name.sql, embedded in
+//     the binary; Open applies the ones the database has not seen, each in a
+//     transaction, and records them in schema_migrations. A database written
+//     by a newer build is refused rather than misread.
+//   - Connections. Writes go through one connection (so writers queue in Go
+//     instead of spinning on SQLITE_BUSY) and each write is one transaction;
+//     reads use a pool of read-only connections. The journal is WAL, so
+//     readers never wait for the writer.
+//   - Optimistic concurrency. Versioned records carry a version column; an
+//     update is UPDATE … WHERE version = ?, and a stale version is a
+//     *crm.ConflictError naming both versions.
+//   - Streams. Every stream pages through an index with a keyset cursor
+//     (WHERE (k1, k2) > (?, ?) ORDER BY k1, k2 LIMIT n), so it never loads a
+//     table, holds no connection while the caller's loop body runs, and the
+//     body may write to the store.
+//   - Times are stored as Unix nanoseconds (UTC; years 1678–2262) and come
+//     back in UTC; amounts as exact decimal strings.
 package sqlitestore
 
 import (
+	"context"
 	"database/sql"
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
+	"iter"
 	"net/url"
+	"path"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// Open opens (creating if needed) the SQLite database at path with WAL
-// journaling, foreign keys on and a 5-second busy timeout.
-func Open(path string) (*sql.DB, error) {
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is every crmkit store on one SQLite database. It implements
+// crm.CustomerStore, crm.TransactionStore and crm.TouchpointStore itself;
+// Segments, Lifecycle, Feedback and Roadmaps return the other stores, which
+// share its connections. It is safe for concurrent use.
+type Store struct {
+	w, r *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database file at path and brings its
+// schema up to date.
+func Open(path string) (*Store, error) {
+	w, err := OpenDB(path, "_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(context.Background(), w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: %s: %w", path, err)
+	}
+	r, err := OpenDB(path, "_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return &Store{w: w, r: r, path: path}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return errors.Join(s.r.Close(), s.w.Close()) }
+
+// DB returns the writing connection, for a host's own statements (such as
+// running segment.ToSQL's WHERE clauses over its own tables). Statements on
+// it queue behind the store's writes.
+func (s *Store) DB() *sql.DB { return s.w }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// OpenDB opens the SQLite database at path as a plain *sql.DB with the
+// settings every connection of this package uses — WAL journal, foreign
+// keys on, a 5-second busy timeout, times read as SQLite text — plus any
+// extra DSN parameters ("_pragma=query_only(1)"). It applies no migrations.
+func OpenDB(path string, params ...string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_time_format", "sqlite")
+	for _, p := range params {
+		k, v, _ := strings.Cut(p, "=")
+		q.Add(k, v)
+	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, err
@@ -30,4 +123,161 @@ func Open(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// SchemaVersion returns the number of the newest migration applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+// Migrations lists the embedded migrations by version.
+func Migrations() []string {
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	slices.Sort(names)
+	for i, n := range names {
+		names[i] = path.Base(n)
+	}
+	return names
+}
+
+func migrationVersion(name string) (int, error) {
+	num, _, ok := strings.Cut(name, "_")
+	v, err := strconv.Atoi(num)
+	if !ok || err != nil || v <= 0 {
+		return 0, fmt.Errorf("migration %s: name must start with a positive number and _", name)
+	}
+	return v, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var have int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return err
+	}
+	names := Migrations()
+	known := 0
+	for _, name := range names {
+		v, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		known = max(known, v)
+	}
+	if have > known {
+		return fmt.Errorf("database schema version %d is newer than this build knows (%d); refusing to use it", have, known)
+	}
+	for _, name := range names {
+		v, _ := migrationVersion(name)
+		if v <= have {
+			continue
+		}
+		body, err := migrations.ReadFile("migrations/" + name)
+		if err != nil {
+			return err
+		}
+		err = inTx(ctx, db, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				v, name, time.Now().UnixNano())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inTx runs f in a transaction on db, committing when f returns nil and
+// rolling back otherwise.
+func inTx(ctx context.Context, db *sql.DB, f func(*sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// pageSize is how many rows a stream reads per query.
+const pageSize = 512
+
+// paged streams a keyset-paginated query. query returns the SQL and
+// arguments of the page after cursor (nil: the first page), which must be
+// ordered by the cursor's key and limited to pageSize rows; scan reads one
+// row and returns its value and key. No connection is held while yielding.
+func paged[T, K any](ctx context.Context, db *sql.DB, query func(after *K) (string, []any), scan func(*sql.Rows) (T, K, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		var cursor *K
+		buf := make([]T, 0, pageSize)
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(zero, err)
+				return
+			}
+			buf = buf[:0]
+			q, args := query(cursor)
+			last, err := readPage(ctx, db, q, args, scan, &buf)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, v := range buf {
+				if !yield(v, nil) {
+					return
+				}
+			}
+			if len(buf) < pageSize {
+				return
+			}
+			cursor = &last
+		}
+	}
+}
+
+func readPage[T, K any](ctx context.Context, db *sql.DB, q string, args []any, scan func(*sql.Rows) (T, K, error), buf *[]T) (K, error) {
+	var last K
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return last, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, k, err := scan(rows)
+		if err != nil {
+			return last, err
+		}
+		*buf = append(*buf, v)
+		last = k
+	}
+	return last, rows.Err()
+}
+
+func nanos(t time.Time) int64 { return t.UnixNano() }
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// checkTime refuses times outside what int64 nanoseconds hold.
+func checkTime(field string, t time.Time) error {
+	if t.Year() < 1678 || t.Year() > 2261 {
+		return fmt.Errorf("%s %s is outside the years 1678–2261 this store keeps", field, t.Format(time.RFC3339))
+	}
+	return nil
 }

@@ -1,0 +1,128 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/crmkit/crm"
+)
+
+// docTable is a table of versioned JSON documents — customers,
+// segmentations, roadmaps: a key column, a version column and the record
+// as JSON without its version.
+type docTable[T any] struct {
+	pkg, kind, table, keyCol string
+	key                      func(*T) string
+	version                  func(*T) *int64
+}
+
+func (d *docTable[T]) encode(v T) ([]byte, error) {
+	*d.version(&v) = 0
+	return json.Marshal(v)
+}
+
+func (d *docTable[T]) decode(key string, version int64, body []byte) (T, error) {
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		return v, fmt.Errorf("sqlitestore: %s %q: corrupt record: %w", d.kind, key, err)
+	}
+	*d.version(&v) = version
+	return v, nil
+}
+
+// create stores v with version 1 and returns it as stored.
+func (d *docTable[T]) create(ctx context.Context, db *sql.DB, v T) (T, error) {
+	var zero T
+	body, err := d.encode(v)
+	if err != nil {
+		return zero, err
+	}
+	key := d.key(&v)
+	err = inTx(ctx, db, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO `+d.table+` (`+d.keyCol+`, version, body) VALUES (?, 1, ?) ON CONFLICT DO NOTHING`, key, body)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%s: create %s %q: %w", d.pkg, d.kind, key, crm.ErrExists)
+		}
+		return nil
+	})
+	if err != nil {
+		return zero, err
+	}
+	return d.decode(key, 1, body)
+}
+
+func (d *docTable[T]) get(ctx context.Context, db querier, key string) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	var version int64
+	var body []byte
+	err := db.QueryRowContext(ctx, `SELECT version, body FROM `+d.table+` WHERE `+d.keyCol+` = ?`, key).Scan(&version, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return zero, fmt.Errorf("%s: %s %q: %w", d.pkg, d.kind, key, crm.ErrNotFound)
+	}
+	if err != nil {
+		return zero, err
+	}
+	return d.decode(key, version, body)
+}
+
+// update replaces the document if its stored version is v's, and returns
+// it with the version incremented.
+func (d *docTable[T]) update(ctx context.Context, db *sql.DB, v T) (T, error) {
+	var zero T
+	have := *d.version(&v)
+	body, err := d.encode(v)
+	if err != nil {
+		return zero, err
+	}
+	key := d.key(&v)
+	err = inTx(ctx, db, func(tx *sql.Tx) error {
+		return casVersion(ctx, tx, d.kind, d.table, d.keyCol, key, have,
+			`UPDATE `+d.table+` SET version = version + 1, body = ? WHERE `+d.keyCol+` = ? AND version = ?`, body, key, have)
+	})
+	if err != nil {
+		return zero, fmt.Errorf("%s: update %w", d.pkg, err)
+	}
+	return d.decode(key, have+1, body)
+}
+
+func (d *docTable[T]) delete(ctx context.Context, db *sql.DB, key string, version int64) error {
+	err := inTx(ctx, db, func(tx *sql.Tx) error {
+		return casVersion(ctx, tx, d.kind, d.table, d.keyCol, key, version,
+			`DELETE FROM `+d.table+` WHERE `+d.keyCol+` = ? AND version = ?`, key, version)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: delete %w", d.pkg, err)
+	}
+	return nil
+}
+
+// list streams every document in key order.
+func (d *docTable[T]) list(ctx context.Context, db *sql.DB) iter.Seq2[T, error] {
+	sel := `SELECT ` + d.keyCol + `, version, body FROM ` + d.table
+	return paged(ctx, db, func(after *string) (string, []any) {
+		if after == nil {
+			return sel + ` ORDER BY ` + d.keyCol + ` LIMIT ` + limit, nil
+		}
+		return sel + ` WHERE ` + d.keyCol + ` > ? ORDER BY ` + d.keyCol + ` LIMIT ` + limit, []any{*after}
+	}, func(rows *sql.Rows) (T, string, error) {
+		var key string
+		var version int64
+		var body []byte
+		if err := rows.Scan(&key, &version, &body); err != nil {
+			var zero T
+			return zero, "", err
+		}
+		v, err := d.decode(key, version, body)
+		return v, key, err
+	})
+}

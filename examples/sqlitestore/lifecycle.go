@@ -1,0 +1,118 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/lifecycle"
+)
+
+// LifecycleStore is lifecycle.Store on the database: one state row per
+// customer with a version, and the transitions numbered by the version
+// each created, so state and history change in one transaction.
+type LifecycleStore struct{ s *Store }
+
+// Lifecycle returns the lifecycle store.
+func (s *Store) Lifecycle() *LifecycleStore { return &LifecycleStore{s} }
+
+var _ lifecycle.Store = (*LifecycleStore)(nil)
+
+// State implements lifecycle.Store.
+func (l *LifecycleStore) State(ctx context.Context, customerID string) (lifecycle.State, error) {
+	if err := ctx.Err(); err != nil {
+		return lifecycle.State{}, err
+	}
+	st := lifecycle.State{CustomerID: customerID}
+	var since int64
+	err := l.s.r.QueryRowContext(ctx, `SELECT stage, since, version FROM lifecycle_states WHERE customer_id = ?`, customerID).
+		Scan(&st.Stage, &since, &st.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return lifecycle.State{}, fmt.Errorf("lifecycle: customer %q: %w", customerID, crm.ErrNotFound)
+	}
+	if err != nil {
+		return lifecycle.State{}, err
+	}
+	st.Since = fromNanos(since)
+	return st, nil
+}
+
+// Move implements lifecycle.Store.
+func (l *LifecycleStore) Move(ctx context.Context, version int64, t lifecycle.Transition) (lifecycle.State, error) {
+	if err := ctx.Err(); err != nil {
+		return lifecycle.State{}, err
+	}
+	if t.CustomerID == "" || t.To == "" || t.At.IsZero() {
+		return lifecycle.State{}, fmt.Errorf("lifecycle: move needs a customer, a stage and a time: %w", crm.ErrInvalid)
+	}
+	if err := checkTime("at", t.At); err != nil {
+		return lifecycle.State{}, fmt.Errorf("lifecycle: move of %q: %s: %w", t.CustomerID, err, crm.ErrInvalid)
+	}
+	at := nanos(t.At)
+	err := inTx(ctx, l.s.w, func(tx *sql.Tx) error {
+		var current int64
+		err := tx.QueryRowContext(ctx, `SELECT version FROM lifecycle_states WHERE customer_id = ?`, t.CustomerID).Scan(&current)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if current != version {
+			return &crm.ConflictError{Kind: "lifecycle state", ID: t.CustomerID, Have: version, Current: current}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO lifecycle_states (customer_id, stage, since, version) VALUES (?, ?, ?, ?)
+			ON CONFLICT (customer_id) DO UPDATE SET stage = excluded.stage, since = excluded.since, version = excluded.version`,
+			t.CustomerID, t.To, at, version+1); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO lifecycle_transitions (customer_id, seq, from_stage, to_stage, at, reason) VALUES (?, ?, ?, ?, ?, ?)`,
+			t.CustomerID, version+1, t.From, t.To, at, t.Reason)
+		return err
+	})
+	if err != nil {
+		return lifecycle.State{}, err
+	}
+	return lifecycle.State{CustomerID: t.CustomerID, Stage: t.To, Since: fromNanos(at), Version: version + 1}, nil
+}
+
+type transitionKey struct {
+	at       int64
+	customer string
+	seq      int64
+}
+
+func scanTransition(rows *sql.Rows) (lifecycle.Transition, transitionKey, error) {
+	var t lifecycle.Transition
+	var k transitionKey
+	if err := rows.Scan(&t.CustomerID, &k.seq, &t.From, &t.To, &k.at, &t.Reason); err != nil {
+		return t, k, err
+	}
+	t.At, k.customer = fromNanos(k.at), t.CustomerID
+	return t, k, nil
+}
+
+const transitionCols = `SELECT customer_id, seq, from_stage, to_stage, at, reason FROM lifecycle_transitions`
+
+// History implements lifecycle.Store.
+func (l *LifecycleStore) History(ctx context.Context, customerID string) iter.Seq2[lifecycle.Transition, error] {
+	return paged(ctx, l.s.r, func(after *transitionKey) (string, []any) {
+		if after == nil {
+			return transitionCols + ` WHERE customer_id = ? ORDER BY seq LIMIT ` + limit, []any{customerID}
+		}
+		return transitionCols + ` WHERE customer_id = ? AND seq > ? ORDER BY seq LIMIT ` + limit, []any{customerID, after.seq}
+	}, scanTransition)
+}
+
+// Transitions implements lifecycle.Store.
+func (l *LifecycleStore) Transitions(ctx context.Context, from, to time.Time) iter.Seq2[lifecycle.Transition, error] {
+	lo, hi := clampNanos(from), clampNanos(to)
+	return paged(ctx, l.s.r, func(after *transitionKey) (string, []any) {
+		if after == nil {
+			return transitionCols + ` WHERE at >= ? AND at < ? ORDER BY at, customer_id, seq LIMIT ` + limit, []any{lo, hi}
+		}
+		return transitionCols + ` WHERE (at, customer_id, seq) > (?, ?, ?) AND at < ? ORDER BY at, customer_id, seq LIMIT ` + limit,
+			[]any{after.at, after.customer, after.seq, hi}
+	}, scanTransition)
+}

@@ -1,0 +1,178 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/examples/sqlitestore"
+	"github.com/crmkit/crm/feedback"
+	"github.com/crmkit/crm/feedback/feedbacktest"
+	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/lifecycle/lifecycletest"
+	"github.com/crmkit/crm/roadmap"
+	"github.com/crmkit/crm/roadmap/roadmaptest"
+	"github.com/crmkit/crm/segment"
+	"github.com/crmkit/crm/segment/segmenttest"
+)
+
+func open(t *testing.T) *sqlitestore.Store {
+	t.Helper()
+	s, err := sqlitestore.Open(filepath.Join(t.TempDir(), "crm.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+func TestCustomerStore(t *testing.T) {
+	t.Parallel()
+	crmtest.TestCustomerStore(t, func(t *testing.T) crm.CustomerStore { return open(t) })
+}
+
+func TestTransactionStore(t *testing.T) {
+	t.Parallel()
+	crmtest.TestTransactionStore(t, func(t *testing.T) crm.TransactionStore { return open(t) })
+}
+
+func TestTouchpointStore(t *testing.T) {
+	t.Parallel()
+	crmtest.TestTouchpointStore(t, func(t *testing.T) crm.TouchpointStore { return open(t) })
+}
+
+func TestSegmentStore(t *testing.T) {
+	t.Parallel()
+	segmenttest.TestStore(t, func(t *testing.T) segment.Store { return open(t).Segments() })
+}
+
+func TestLifecycleStore(t *testing.T) {
+	t.Parallel()
+	lifecycletest.TestStore(t, func(t *testing.T) lifecycle.Store { return open(t).Lifecycle() })
+}
+
+func TestFeedbackStore(t *testing.T) {
+	t.Parallel()
+	feedbacktest.TestStore(t, func(t *testing.T) feedback.Store { return open(t).Feedback() })
+}
+
+func TestRoadmapStore(t *testing.T) {
+	t.Parallel()
+	roadmaptest.TestStore(t, func(t *testing.T) roadmap.Store { return open(t).Roadmaps() })
+}
+
+// Reopening a database keeps what was stored and applies no migration twice.
+func TestReopenKeepsDataAndSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crm.db")
+	s, err := sqlitestore.Open(path)
+	require.NoError(t, err)
+	at := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	_, err = s.CreateCustomer(ctx, crm.Customer{ID: "c1", Name: "Ada", CreatedAt: at})
+	require.NoError(t, err)
+	require.NoError(t, s.AppendTransactions(ctx, crm.Transaction{ID: "t1", CustomerID: "c1", Time: at,
+		Amount: decimal.RequireFromString("10.50"), Currency: "EUR", Kind: crm.Purchase}))
+	_, err = s.Lifecycle().Move(ctx, 0, lifecycle.Transition{CustomerID: "c1", To: "first_time_buyer", At: at})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	s, err = sqlitestore.Open(path)
+	require.NoError(t, err)
+	defer s.Close()
+	v, err := s.SchemaVersion(ctx)
+	require.NoError(t, err)
+	require.Equal(t, len(sqlitestore.Migrations()), v)
+	c, err := s.Customer(ctx, "c1")
+	require.NoError(t, err)
+	require.Equal(t, "Ada", c.Name)
+	tx, err := s.Transaction(ctx, "t1")
+	require.NoError(t, err)
+	require.Equal(t, "10.5", tx.Amount.String())
+	st, err := s.Lifecycle().State(ctx, "c1")
+	require.NoError(t, err)
+	require.Equal(t, "first_time_buyer", st.Stage)
+	var applied int
+	require.NoError(t, s.DB().QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&applied))
+	require.Equal(t, len(sqlitestore.Migrations()), applied)
+}
+
+// A database written by a newer build is refused, not misread.
+func TestRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crm.db")
+	s, err := sqlitestore.Open(path)
+	require.NoError(t, err)
+	_, err = s.DB().Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)`)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	_, err = sqlitestore.Open(path)
+	require.ErrorContains(t, err, "schema version 999 is newer")
+}
+
+// A stream's loop body may write to the store: no connection is held
+// while it runs, and the stream pages past what it has seen.
+func TestStreamBodyMayWrite(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	at := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1500 {
+		_, err := s.CreateCustomer(ctx, crm.Customer{ID: "c" + strconv.Itoa(10000+i), CreatedAt: at})
+		require.NoError(t, err)
+	}
+	n := 0
+	for c, err := range s.Customers(ctx) {
+		require.NoError(t, err)
+		c.Name = "seen"
+		_, err = s.UpdateCustomer(ctx, c)
+		require.NoError(t, err)
+		n++
+	}
+	require.Equal(t, 1500, n)
+	for c, err := range s.Customers(ctx) {
+		require.NoError(t, err)
+		require.Equal(t, "seen", c.Name)
+		require.EqualValues(t, 2, c.Version)
+	}
+}
+
+// Times outside what the store keeps are refused with a clear error.
+func TestRefusesTimesItCannotKeep(t *testing.T) {
+	s := open(t)
+	err := s.AppendTransactions(context.Background(), crm.Transaction{ID: "t1", CustomerID: "c1", Time: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+		Amount: decimal.NewFromInt(1), Currency: "EUR", Kind: crm.Purchase})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "record 0")
+	_, err = s.Transaction(context.Background(), "t1")
+	require.True(t, errors.Is(err, crm.ErrNotFound))
+}
+
+// The snapshot members are rows a host can query with SQL.
+func TestSnapshotMembersAreRows(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	segs := s.Segments()
+	_, err := segs.CreateSegmentation(ctx, segment.Segmentation{Name: "value", Mode: segment.Overlapping, Segments: []segment.Segment{
+		{Name: "big", Priority: 1, Rule: "total_spend >= 100"}, {Name: "any", Priority: 2, Rule: "total_spend >= 0"}}})
+	require.NoError(t, err)
+	at := time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
+	m := &segment.Membership{Segmentation: "value", AsOf: at, Members: map[string][]string{"a": {"big", "any"}, "b": {"any"}},
+		Counts: map[string]int{"big": 1, "any": 2}, Total: 3, Unassigned: 1}
+	require.NoError(t, segs.SaveSnapshot(ctx, m))
+	var n int
+	require.NoError(t, s.DB().QueryRow(`SELECT COUNT(*) FROM segment_members WHERE segmentation = 'value' AND segment = 'any'`).Scan(&n))
+	require.Equal(t, 2, n)
+	got, err := segs.Snapshot(ctx, "value", at)
+	require.NoError(t, err)
+	require.Equal(t, m.Members, got.Members, "priority order kept")
+	require.Equal(t, m.Counts, got.Counts)
+	def, err := segs.Segmentation(ctx, "value")
+	require.NoError(t, err)
+	require.NoError(t, segs.DeleteSegmentation(ctx, "value", def.Version))
+	require.NoError(t, s.DB().QueryRow(`SELECT COUNT(*) FROM segment_members`).Scan(&n))
+	require.Zero(t, n, "deleting a segmentation deletes its snapshots")
+}
