@@ -217,6 +217,34 @@ func (a *Assigner) Assign(ctx context.Context, profiles iter.Seq2[*Profile, erro
 	return m, nil
 }
 
+// NewMembership returns an empty membership of the segmentation at asOf,
+// every segment counted zero, for Add.
+func (a *Assigner) NewMembership(asOf time.Time) *Membership {
+	m := &Membership{Segmentation: a.seg.Name, AsOf: asOf, Members: map[string][]string{}, Counts: make(map[string]int, len(a.names))}
+	for _, n := range a.names {
+		m.Counts[n] = 0
+	}
+	return m
+}
+
+// Add assigns one profile into m, a membership from NewMembership: the
+// streaming form of Assign, for running several segmentations (and a
+// lifecycle classifier) over one pass of profiles that are costly to
+// build. Adding the same stream gives what Assign gives.
+func (a *Assigner) Add(m *Membership, p *Profile) {
+	m.Total++
+	set := a.Match(p)
+	if set == 0 {
+		m.Unassigned++
+		return
+	}
+	names := a.Names(set)
+	m.Members[p.CustomerID] = names
+	for _, n := range names {
+		m.Counts[n]++
+	}
+}
+
 // Preview lists every segment's size, in the assigner's priority order.
 func (a *Assigner) Preview(m *Membership) []SegmentSize {
 	out := make([]SegmentSize, len(a.names))

@@ -101,6 +101,11 @@ func TestOverlappingSegmentationAndDiff(t *testing.T) {
 	require.NotContains(t, before.Members, "cat")
 	require.Equal(t, map[string]int{"vip": 1, "recent": 1, "big": 2}, before.Counts)
 	require.Equal(t, 1, before.Unassigned)
+	streamed := a.NewMembership(asOf)
+	for _, p := range []*segment.Profile{al, bob, cat} {
+		a.Add(streamed, p)
+	}
+	require.Equal(t, before, streamed, "Add over a stream gives what Assign gives")
 	preview := a.Preview(before)
 	require.Equal(t, segment.SegmentSize{Segment: "recent", Count: 1, Share: 1.0 / 3}, preview[0])
 

@@ -1,24 +1,41 @@
-// Command quickstart generates a synthetic retail business into crmkit's
-// in-memory store and prints what the store holds.
+// Command quickstart runs crmkit's whole CRM loop on a sample business or
+// on your own transactions and prints a report: the portfolio, RFM, the
+// purchase and spend models with each customer's lifetime value, value
+// tiers, segments, lifecycle stages and churn with the value at stake, a
+// month on the complaint desk, and a key-account roadmap.
 //
-//	go run ./examples/quickstart [-customers N] [-seed S]
+//	go run ./examples/quickstart                      # 10,000 generated customers
+//	go run ./examples/quickstart -customers 1000000   # about 10M transactions
+//	go run ./examples/quickstart -db crm.db           # persist in SQLite; run again to resume
+//	go run ./examples/quickstart -html report.html    # charts in one self-contained file
+//	go run ./examples/quickstart -transactions sales.csv -header \
+//	    -customer customer_id -date date -amount amount
+//
+// Without -db the generated business is read straight from the generator,
+// which is deterministic and can be streamed any number of times, and the
+// loop's own state (lifecycle stages, desk items, segment snapshots, the
+// roadmap) lives in the SDK's in-memory stores. With -db everything goes
+// through examples/sqlitestore.
 package main
 
 import (
-	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"maps"
+	"iter"
 	"os"
-	"slices"
+	"strconv"
 	"time"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/examples/sqlitestore"
+	"github.com/crmkit/crm/feedback"
+	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/roadmap"
+	"github.com/crmkit/crm/segment"
 )
 
 func main() {
@@ -28,142 +45,268 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, out, progress io.Writer, args []string) error {
+type options struct {
+	customers    int
+	seed         uint64
+	db           string
+	html         string
+	transactions string
+	whitespace   bool
+	header       bool
+	customer     string
+	date         string
+	amount       string
+	layout       string
+	currency     string
+	asOf         string
+}
+
+func parse(args []string, stderr io.Writer) (options, error) {
+	var o options
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
-	fs.SetOutput(progress)
-	customers := fs.Int("customers", 10_000, "number of customers to generate")
-	seed := fs.Uint64("seed", 1, "random seed of the sample business")
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.customers, "customers", 10_000, "customers of the generated sample business")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the generated sample business")
+	fs.StringVar(&o.db, "db", "", "keep everything in this SQLite file; a second run resumes from it")
+	fs.StringVar(&o.html, "html", "", "also write the report with charts to this HTML file")
+	fs.StringVar(&o.transactions, "transactions", "", "read transactions from this CSV file instead of generating a business")
+	fs.BoolVar(&o.whitespace, "whitespace", false, "-transactions: fields are separated by runs of spaces or tabs")
+	fs.BoolVar(&o.header, "header", false, "-transactions: the first line names the columns")
+	fs.StringVar(&o.customer, "customer", "customer_id", "-transactions: customer ID column, a 1-based number or a header name")
+	fs.StringVar(&o.date, "date", "date", "-transactions: date column, a 1-based number or a header name")
+	fs.StringVar(&o.amount, "amount", "amount", "-transactions: amount column, a 1-based number or a header name")
+	fs.StringVar(&o.layout, "layout", "2006-01-02", "-transactions: Go time layout of the dates")
+	fs.StringVar(&o.currency, "currency", "USD", "-transactions: currency of the amounts")
+	fs.StringVar(&o.asOf, "as-of", "", "analyse as of this date, YYYY-MM-DD (default: the sample's end, or the day after the file's last purchase)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return o, err
 	}
-	cfg := crmtest.DefaultConfig()
-	cfg.Customers, cfg.Seed = *customers, *seed
-	gen, err := crmtest.NewGenerator(cfg)
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if o.customers <= 0 {
+		return o, fmt.Errorf("-customers must be positive, not %d", o.customers)
+	}
+	return o, nil
+}
+
+// source is where the loop reads its data and keeps its state.
+type source struct {
+	name         string
+	customers    func(context.Context) iter.Seq2[crm.Customer, error]
+	transactions func(context.Context) iter.Seq2[crm.Transaction, error]
+	touchpoints  func(context.Context) iter.Seq2[crm.Touchpoint, error]
+	lifecycle    lifecycle.Store
+	feedback     feedback.Store
+	segments     segment.Store
+	roadmaps     roadmap.Store
+	asOf         time.Time
+	resumed      bool
+	close        func() error
+}
+
+func run(ctx context.Context, out, progress io.Writer, args []string) error {
+	o, err := parse(args, progress)
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	fmt.Fprintf(progress, "generating %d customers…\n", cfg.Customers)
-	store := crm.NewMemoryStore()
-	if err := gen.Load(ctx, store); err != nil {
+	p := newProgress(progress)
+	src, err := open(ctx, o, p)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "loaded in %v\n", time.Since(start).Round(time.Millisecond))
-	return report(ctx, out, store, cfg)
-}
-
-type tally struct {
-	n     int
-	value decimal.Decimal
-}
-
-func report(ctx context.Context, w io.Writer, s *crm.MemoryStore, cfg crmtest.Config) error {
-	byCountry := map[string]int{}
-	byStyle := map[crm.RelationshipStyle]int{}
-	nCustomers := 0
-	for c, err := range s.Customers(ctx) {
+	defer src.close()
+	if o.asOf != "" {
+		if src.asOf, err = time.Parse("2006-01-02", o.asOf); err != nil {
+			return fmt.Errorf("-as-of: %w", err)
+		}
+	}
+	res, err := loop(ctx, src, p)
+	if err != nil {
+		return err
+	}
+	writeText(out, res)
+	if o.html != "" {
+		done := p.step("drawing the HTML report")
+		f, err := os.Create(o.html)
 		if err != nil {
 			return err
 		}
-		nCustomers++
-		byCountry[c.Demographics.Country]++
-		byStyle[c.Preferences.Style]++
-	}
-	buyers := map[string]bool{}
-	byChannel := map[crm.Channel]*tally{}
-	byCategory := map[string]*tally{}
-	var revenue decimal.Decimal
-	nTx, nItems := 0, 0
-	for tx, err := range s.Transactions(ctx) {
-		if err != nil {
+		if err := writeHTML(f, res); err != nil {
+			f.Close()
 			return err
 		}
-		nTx++
-		buyers[tx.CustomerID] = true
-		revenue = revenue.Add(tx.SignedAmount())
-		add(byChannel, tx.Channel, tx.SignedAmount())
-		for _, it := range tx.Items {
-			nItems++
-			add(byCategory, it.Category, it.UnitPrice.Mul(decimal.NewFromInt(int64(it.Quantity))))
-		}
-	}
-	experience := map[crm.Channel][2]int{} // sum of ratings, count
-	nTouch := 0
-	for tp, err := range s.Touchpoints(ctx) {
-		if err != nil {
+		if err := f.Close(); err != nil {
 			return err
 		}
-		nTouch++
-		if tp.Experience != crm.NotRated {
-			e := experience[tp.Channel]
-			experience[tp.Channel] = [2]int{e[0] + int(tp.Experience), e[1] + 1}
-		}
+		done()
+		fmt.Fprintf(progress, "wrote %s\n", o.html)
 	}
-
-	fmt.Fprintf(w, "crmkit quickstart: a sample business (seed %d), observed to %s\n\n", cfg.Seed, cfg.End.Format("2006-01-02"))
-	fmt.Fprintf(w, "customers     %9d  (%d bought at least once, %d prospects)\n", nCustomers, len(buyers), nCustomers-len(buyers))
-	fmt.Fprintf(w, "transactions  %9d  (%.1f per buyer, %.1f items per basket)\n", nTx, float64(nTx)/float64(max(1, len(buyers))), float64(nItems)/float64(max(1, nTx)))
-	fmt.Fprintf(w, "revenue       %9s %s\n", revenue.StringFixed(2), cfg.Currency)
-	fmt.Fprintf(w, "touchpoints   %9d\n\n", nTouch)
-
-	fmt.Fprintln(w, "customers by country:")
-	for _, k := range sortedByCount(byCountry) {
-		fmt.Fprintf(w, "  %-3s %7d  %5.1f%%\n", k, byCountry[k], 100*float64(byCountry[k])/float64(nCustomers))
-	}
-	fmt.Fprintln(w, "relationship style:")
-	for _, k := range sortedByCount(byStyle) {
-		name := string(k)
-		if name == "" {
-			name = "unspecified"
-		}
-		fmt.Fprintf(w, "  %-11s %7d\n", name, byStyle[k])
-	}
-	fmt.Fprintln(w, "revenue by channel:")
-	for _, k := range sortedByValue(byChannel) {
-		fmt.Fprintf(w, "  %-8s %12s  %5.1f%%\n", k, byChannel[k].value.StringFixed(2), share(byChannel[k].value, revenue))
-	}
-	fmt.Fprintln(w, "top categories by line value:")
-	for _, k := range sortedByValue(byCategory)[:min(5, len(byCategory))] {
-		fmt.Fprintf(w, "  %-12s %12s\n", k, byCategory[k].value.StringFixed(2))
-	}
-	fmt.Fprintln(w, "experience by channel (mean rating, 1-5):")
-	chans := slices.Collect(maps.Keys(experience))
-	slices.SortFunc(chans, func(a, b crm.Channel) int {
-		return cmp.Compare(mean(experience[a]), mean(experience[b]))
-	})
-	for _, ch := range chans {
-		fmt.Fprintf(w, "  %-8s %.2f  (%d ratings)\n", ch, mean(experience[ch]), experience[ch][1])
-	}
+	p.total()
 	return nil
 }
 
-func add[K comparable](m map[K]*tally, k K, v decimal.Decimal) {
-	t := m[k]
-	if t == nil {
-		t = &tally{}
-		m[k] = t
+// open sets up the data source: the generator or the user's file, in
+// memory or in SQLite.
+func open(ctx context.Context, o options, p *progress) (*source, error) {
+	cfg := crmtest.DefaultConfig()
+	cfg.Customers, cfg.Seed = o.customers, o.seed
+	gen, err := crmtest.NewGenerator(cfg)
+	if err != nil {
+		return nil, err
 	}
-	t.n++
-	t.value = t.value.Add(v)
-}
-
-func sortedByCount[K cmp.Ordered](m map[K]int) []K {
-	keys := slices.Collect(maps.Keys(m))
-	slices.SortFunc(keys, func(a, b K) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
-	return keys
-}
-
-func sortedByValue[K cmp.Ordered](m map[K]*tally) []K {
-	keys := slices.Collect(maps.Keys(m))
-	slices.SortFunc(keys, func(a, b K) int { return cmp.Or(m[b].value.Cmp(m[a].value), cmp.Compare(a, b)) })
-	return keys
-}
-
-func share(part, whole decimal.Decimal) float64 {
-	if whole.IsZero() {
-		return 0
+	src := &source{close: func() error { return nil }, asOf: cfg.End}
+	if o.db == "" && o.transactions == "" {
+		src.name = fmt.Sprintf("a generated retail business (seed %d), streamed from the generator", cfg.Seed)
+		src.customers = func(context.Context) iter.Seq2[crm.Customer, error] { return gen.Customers() }
+		src.transactions = func(context.Context) iter.Seq2[crm.Transaction, error] { return gen.Transactions() }
+		src.touchpoints = func(context.Context) iter.Seq2[crm.Touchpoint, error] { return gen.Touchpoints() }
+		src.lifecycle, src.feedback = lifecycle.NewMemoryStore(), feedback.NewMemoryStore()
+		src.segments, src.roadmaps = segment.NewMemoryStore(), roadmap.NewMemoryStore()
+		return src, nil
 	}
-	return part.Div(whole).InexactFloat64() * 100
+	var store crmtest.Store
+	if o.db != "" {
+		db, err := sqlitestore.Open(o.db)
+		if err != nil {
+			return nil, err
+		}
+		store, src.close = db, db.Close
+		src.lifecycle, src.feedback, src.segments, src.roadmaps = db.Lifecycle(), db.Feedback(), db.Segments(), db.Roadmaps()
+	} else {
+		mem := crm.NewMemoryStore()
+		store = mem
+		src.lifecycle, src.feedback = lifecycle.NewMemoryStore(), feedback.NewMemoryStore()
+		src.segments, src.roadmaps = segment.NewMemoryStore(), roadmap.NewMemoryStore()
+	}
+	src.customers = func(ctx context.Context) iter.Seq2[crm.Customer, error] { return store.Customers(ctx) }
+	src.transactions = func(ctx context.Context) iter.Seq2[crm.Transaction, error] { return store.Transactions(ctx) }
+	src.touchpoints = func(ctx context.Context) iter.Seq2[crm.Touchpoint, error] { return store.Touchpoints(ctx) }
+
+	held := 0
+	for _, err := range store.Customers(ctx) {
+		if err != nil {
+			src.close()
+			return nil, err
+		}
+		held++
+		break
+	}
+	switch {
+	case held > 0:
+		src.resumed = true
+		src.name = "the database " + o.db + " (resumed)"
+	case o.transactions != "":
+		done := p.step("importing " + o.transactions)
+		if err := importFile(ctx, store, o); err != nil {
+			src.close()
+			return nil, err
+		}
+		done()
+	default:
+		done := p.step(fmt.Sprintf("generating %d customers into %s", cfg.Customers, o.db))
+		if err := gen.Load(ctx, store); err != nil {
+			src.close()
+			return nil, err
+		}
+		done()
+	}
+	if o.transactions != "" || src.resumed {
+		last, err := lastPurchase(ctx, store)
+		if err != nil {
+			src.close()
+			return nil, err
+		}
+		if o.transactions != "" || !last.Before(cfg.End) {
+			src.asOf = last.Truncate(24 * time.Hour).Add(24 * time.Hour)
+		}
+	}
+	if src.name == "" {
+		src.name = "a generated retail business (seed " + strconv.FormatUint(cfg.Seed, 10) + ") in " + o.db
+		if o.transactions != "" {
+			src.name = o.transactions
+			if o.db != "" {
+				src.name += " in " + o.db
+			}
+		}
+	}
+	return src, nil
 }
 
-func mean(e [2]int) float64 { return float64(e[0]) / float64(max(1, e[1])) }
+// importFile reads the user's transactions and gives every customer in
+// them a customer record, created at their first purchase.
+func importFile(ctx context.Context, store crmtest.Store, o options) error {
+	f, err := os.Open(o.transactions)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := crm.ImportTransactions(ctx, store, f, crm.TransactionCSV{
+		Format:   crm.CSVFormat{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}},
+		Columns:  crm.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
+		Currency: o.currency,
+	}, crm.ImportOptions{}); err != nil {
+		return err
+	}
+	var cur crm.Customer
+	flush := func() error {
+		if cur.ID == "" {
+			return nil
+		}
+		_, err := store.CreateCustomer(ctx, cur)
+		if errors.Is(err, crm.ErrExists) {
+			err = nil
+		}
+		return err
+	}
+	for tx, err := range store.Transactions(ctx) {
+		if err != nil {
+			return err
+		}
+		if tx.CustomerID != cur.ID {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = crm.Customer{ID: tx.CustomerID, CreatedAt: tx.Time}
+		}
+	}
+	return flush()
+}
+
+func lastPurchase(ctx context.Context, store crm.TransactionStore) (time.Time, error) {
+	var last time.Time
+	for tx, err := range store.Transactions(ctx) {
+		if err != nil {
+			return time.Time{}, err
+		}
+		if tx.Time.After(last) {
+			last = tx.Time
+		}
+	}
+	return last, nil
+}
+
+func column(spec string) crm.Column {
+	if i, err := strconv.Atoi(spec); err == nil {
+		return crm.ColumnAt(i)
+	}
+	return crm.ColumnNamed(spec)
+}
+
+// progress reports long steps on stderr.
+type progress struct {
+	w     io.Writer
+	start time.Time
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w, start: time.Now()} }
+
+func (p *progress) step(what string) func() {
+	fmt.Fprintf(p.w, "%s…\n", what)
+	t := time.Now()
+	return func() { fmt.Fprintf(p.w, "  done in %v\n", time.Since(t).Round(time.Millisecond)) }
+}
+
+func (p *progress) total() {
+	fmt.Fprintf(p.w, "quickstart finished in %v\n", time.Since(p.start).Round(time.Millisecond))
+}

@@ -3,18 +3,38 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-func TestQuickstartReport(t *testing.T) {
+func quickstart(t *testing.T, args ...string) string {
+	t.Helper()
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, io.Discard, []string{"-customers", "2000"}))
-	text := out.String()
+	require.NoError(t, run(context.Background(), &out, io.Discard, args))
+	return out.String()
+}
+
+func number(t *testing.T, text, pattern string) int {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(text)
+	require.NotNil(t, m, "%s not in\n%s", pattern, text)
+	n, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	return n
+}
+
+// The report covers the whole loop, its numbers agree with each other, and
+// it is deterministic.
+func TestQuickstartReport(t *testing.T) {
+	text := quickstart(t, "-customers", "2000")
 	m := regexp.MustCompile(`customers\s+(\d+)\s+\((\d+) bought at least once, (\d+) prospects\)`).FindStringSubmatch(text)
 	require.NotNil(t, m, text)
 	total, _ := strconv.Atoi(m[1])
@@ -22,13 +42,125 @@ func TestQuickstartReport(t *testing.T) {
 	prospects, _ := strconv.Atoi(m[3])
 	require.Equal(t, 2000, total)
 	require.Equal(t, total, buyers+prospects)
-	require.Regexp(t, `transactions\s+\d{4,}`, text)
-	// The generator plants the phone hotline as the weakest channel; the
-	// report lists channels from worst experience to best.
-	require.Regexp(t, `experience by channel \(mean rating, 1-5\):\n  phone `, text)
+	for _, section := range []string{"1 Portfolio", "2 Summaries and RFM", "3 Purchase and spend models", "4 Value tiers", "5 Segments and lifecycle", "6 Complaint desk", "Key-account roadmap"} {
+		require.Contains(t, text, "== "+section)
+	}
+	// The communication groups partition the customers; prospects agree.
+	require.Equal(t, prospects, number(t, text, `Prospects (\d+)`))
+	require.Equal(t, total, number(t, text, `Prospects (\d+)`)+number(t, text, `First-time buyers (\d+)`)+number(t, text, `Repeat buyers (\d+)`))
+	// The tiers hold every buyer; the default pyramid puts 1% in Platinum.
+	tiers := number(t, text, `\nPlatinum\s+(\d+)`) + number(t, text, `\nGold\s+(\d+)`) + number(t, text, `\nIron\s+(\d+)`) + number(t, text, `\nLead\s+(\d+)`)
+	require.Equal(t, buyers, tiers)
+	require.InDelta(t, 0.01*float64(buyers), float64(number(t, text, `\nPlatinum\s+(\d+)`)), 1)
+	// The generator's true purchase process is r = 1, α = 30 (days).
+	r, err := strconv.ParseFloat(regexp.MustCompile(`r = ([0-9.]+)`).FindStringSubmatch(text)[1], 64)
+	require.NoError(t, err)
+	require.InDelta(t, 1.0, r, 0.15)
+	// Desk: the Pareto counts add up to the complaints; the draft roadmap's
+	// two mistakes are found and fixed.
+	complaints := number(t, text, `(\d+) complaints, \d+ still open`)
+	sum := 0
+	for _, m := range regexp.MustCompile(`\n  [a-z ]+?\s+(\d+)\s+[0-9.]+%  cum`).FindAllStringSubmatch(text, -1) {
+		n, _ := strconv.Atoi(m[1])
+		sum += n
+	}
+	require.Equal(t, complaints, sum)
+	require.Regexp(t, `first draft \([0-9-]+\): goal_no_kpi, lead_time_short`, text)
+	require.Contains(t, text, "as signed off: no findings")
+	require.Regexp(t, `status active`, text)
 
-	var again bytes.Buffer
-	require.NoError(t, run(context.Background(), &again, io.Discard, []string{"-customers", "2000"}))
-	require.Equal(t, text, again.String(), "the report is deterministic")
+	require.Equal(t, text, quickstart(t, "-customers", "2000"), "the report is deterministic")
 	require.Error(t, run(context.Background(), io.Discard, io.Discard, []string{"-customers", "-5"}))
+}
+
+// -db persists everything; a second run resumes from the database, adds
+// nothing and reports the same portfolio.
+func TestQuickstartPersistsAndResumes(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "crm.db")
+	first := quickstart(t, "-customers", "500", "-db", db)
+	second := quickstart(t, "-customers", "500", "-db", db)
+	require.Contains(t, second, "(resumed)")
+	require.Contains(t, second, "the database already holds these stages")
+	require.Contains(t, second, "resumed from the database")
+	cut := func(s string) string { // the portfolio, RFM, models and tiers
+		i := strings.Index(s, "== 1 Portfolio")
+		j := strings.Index(s, "== 5 Segments")
+		return s[i:j]
+	}
+	require.Equal(t, cut(first), cut(second))
+	re := regexp.MustCompile(`(\d+) complaints, (\d+) still open at month end; SLA met by (\d+)%`)
+	require.Equal(t, re.FindStringSubmatch(first), re.FindStringSubmatch(second), "the desk month is not replayed")
+	require.Equal(t, number(t, first, `NPS all answers .*n = (\d+)\)`), number(t, second, `NPS all answers .*n = (\d+)\)`), "no survey recorded twice")
+}
+
+// -transactions reads a user's file with column options.
+func TestQuickstartOnAFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sales.csv")
+	var b strings.Builder
+	b.WriteString("who,when,paid\n")
+	for c := range 60 {
+		for k := range 1 + c%7 {
+			b.WriteString("cust" + strconv.Itoa(c) + ",2024-" + twoDigits(1+(c+3*k)%12) + "-" + twoDigits(1+(5*c+k)%28) + "," + strconv.Itoa(10+c+k) + ".50\n")
+		}
+	}
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	text := quickstart(t, "-transactions", path, "-header", "-customer", "who", "-date", "when", "-amount", "paid", "-currency", "EUR")
+	require.Equal(t, 60, number(t, text, `customers\s+(\d+)`))
+	require.Contains(t, text, "no complaints in the month")
+	require.Contains(t, text, "EUR")
+}
+
+func twoDigits(n int) string { return strconv.Itoa(n/10) + strconv.Itoa(n%10) }
+
+// The HTML report is well-formed, self-contained, and has every chart as
+// an inline SVG that draws something.
+func TestQuickstartHTML(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.html")
+	quickstart(t, "-customers", "2000", "-html", path)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NotContains(t, string(b), "http://www.w3.org/1999/xlink\" href=\"http", "nothing loaded from the network")
+	require.NotRegexp(t, `(src|href)="https?:`, string(b))
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	d.Entity = xml.HTMLEntity
+	figure, depth := "", 0
+	shapes := map[string]int{}
+	svgs := map[string]int{}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err, "the report must be well-formed")
+		switch e := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if e.Name.Local == "figure" {
+				for _, a := range e.Attr {
+					if a.Name.Local == "id" {
+						figure = a.Value
+					}
+				}
+			}
+			if figure != "" {
+				switch e.Name.Local {
+				case "svg":
+					svgs[figure]++
+				case "path", "text", "rect":
+					shapes[figure]++
+				}
+			}
+		case xml.EndElement:
+			depth--
+			if e.Name.Local == "figure" {
+				figure = ""
+			}
+		}
+	}
+	require.Zero(t, depth)
+	for _, c := range charts {
+		require.Equal(t, 1, svgs[c.id], "chart %s", c.id)
+		require.Greater(t, shapes[c.id], 10, "chart %s draws something", c.id)
+	}
 }
