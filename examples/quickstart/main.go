@@ -11,9 +11,9 @@
 //	go run ./examples/quickstart -transactions sales.csv -header \
 //	    -customer customer_id -date date -amount amount
 //
-// Without -db the generated business is read straight from the generator,
-// which is deterministic and can be streamed any number of times, and the
-// loop's own state (lifecycle stages, desk items, segment snapshots, the
+// Without -db the generated transactions are kept in a compact in-memory
+// ledger (customers and touchpoints are streamed from the deterministic
+// generator whenever they are needed), and the loop's own state (lifecycle stages, desk items, segment snapshots, the
 // roadmap) lives in the SDK's in-memory stores. With -db everything goes
 // through examples/sqlitestore.
 package main
@@ -26,6 +26,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -59,6 +60,8 @@ type options struct {
 	layout       string
 	currency     string
 	asOf         string
+	cpuProfile   string
+	memProfile   string
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -78,6 +81,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.layout, "layout", "2006-01-02", "-transactions: Go time layout of the dates")
 	fs.StringVar(&o.currency, "currency", "USD", "-transactions: currency of the amounts")
 	fs.StringVar(&o.asOf, "as-of", "", "analyse as of this date, YYYY-MM-DD (default: the sample's end, or the day after the file's last purchase)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile, taken after the analysis, to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -110,6 +115,17 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	p := newProgress(progress)
 	src, err := open(ctx, o, p)
 	if err != nil {
@@ -124,6 +140,11 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 	res, err := loop(ctx, src, p)
 	if err != nil {
 		return err
+	}
+	if o.memProfile != "" {
+		if err := writeHeapProfile(o.memProfile); err != nil {
+			return err
+		}
 	}
 	writeText(out, res)
 	if o.html != "" {
@@ -157,9 +178,16 @@ func open(ctx context.Context, o options, p *progress) (*source, error) {
 	}
 	src := &source{close: func() error { return nil }, asOf: cfg.End}
 	if o.db == "" && o.transactions == "" {
-		src.name = fmt.Sprintf("a generated retail business (seed %d), streamed from the generator", cfg.Seed)
+		src.name = fmt.Sprintf("a generated retail business (seed %d), held in memory", cfg.Seed)
+		done := p.step(fmt.Sprintf("generating %d customers", cfg.Customers))
+		l, err := newLedger(ctx, gen.Transactions())
+		if err != nil {
+			return nil, err
+		}
+		done()
+		fmt.Fprintf(p.w, "  %d transactions in a compact ledger\n", l.len())
 		src.customers = func(context.Context) iter.Seq2[crm.Customer, error] { return gen.Customers() }
-		src.transactions = func(context.Context) iter.Seq2[crm.Transaction, error] { return gen.Transactions() }
+		src.transactions = func(ctx context.Context) iter.Seq2[crm.Transaction, error] { return l.transactions(ctx) }
 		src.touchpoints = func(context.Context) iter.Seq2[crm.Touchpoint, error] { return gen.Touchpoints() }
 		src.lifecycle, src.feedback = lifecycle.NewMemoryStore(), feedback.NewMemoryStore()
 		src.segments, src.roadmaps = segment.NewMemoryStore(), roadmap.NewMemoryStore()
@@ -231,6 +259,18 @@ func open(ctx context.Context, o options, p *progress) (*source, error) {
 		}
 	}
 	return src, nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // importFile reads the user's transactions and gives every customer in
