@@ -9,7 +9,7 @@
 //	defer st.Close()
 //	st.CreateCustomer(ctx, c)                  // crm.CustomerStore, TransactionStore, TouchpointStore
 //	tracker := lifecycle.NewTracker(st.Lifecycle(), nil)
-//	desk, err := feedback.NewDesk(st.Feedback(), …)
+//	desk := feedback.NewDesk(st.Feedback(), &feedback.Options{…})
 //
 // How it works:
 //
