@@ -16,19 +16,15 @@ import (
 
 // deskMonth is what a month on the complaint desk produced.
 type deskMonth struct {
-	from, to     time.Time
-	complaints   int // complaint touchpoints in the month
-	created      int // items this run created (0 when resumed)
-	report       feedback.Report
-	breaches     int // SLA targets missed by the month's items
-	escalations  int // items escalated at least once
-	recorded     int // breach and escalation events this run's sweeps recorded
-	pareto       []feedback.ParetoRow
-	nps          npsLine
-	npsMet       npsLine // items that met every SLA target
-	npsBreached  npsLine // items that breached one
-	winBack      []feedback.WinBack
-	steps, sweep int
+	from, to    time.Time
+	report      feedback.Report
+	breaches    int // SLA targets missed by the month's items
+	escalations int // items escalated at least once
+	pareto      []feedback.ParetoRow
+	nps         npsLine
+	npsMet      npsLine // items that met every SLA target
+	npsBreached npsLine // items that breached one
+	winBack     []feedback.WinBack
 }
 
 type npsLine struct {
@@ -139,7 +135,6 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 		plan = append(plan, step{at: tp.Time, item: i, k: -1})
 		plan = append(plan, planComplaint(rng, cal, i, tp.Time, cause.facts, cause.remedy)...)
 	}
-	m.complaints = len(intakes)
 	for d := m.from.Truncate(24 * time.Hour).Add(24 * time.Hour); !d.After(m.to); d = d.Add(24 * time.Hour) {
 		plan = append(plan, step{at: d, item: -1})
 	}
@@ -155,12 +150,9 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 		}
 		clock = s.at
 		if s.item < 0 {
-			res, err := desk.Sweep(ctx, s.at)
-			if err != nil {
+			if _, err := desk.Sweep(ctx, s.at); err != nil {
 				return nil, err
 			}
-			m.sweep++
-			m.recorded += len(res.Breaches) + len(res.Escalations)
 			continue
 		}
 		if s.k < 0 {
@@ -169,9 +161,6 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 				return nil, err
 			}
 			ids[s.item], skip[s.item] = it.ID, !created
-			if created {
-				m.created++
-			}
 			continue
 		}
 		if skip[s.item] {
@@ -180,7 +169,6 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 		if _, err := desk.Step(ctx, ids[s.item], s.action, s.c, "agent"); err != nil {
 			return nil, err
 		}
-		m.steps++
 		if s.action == feedback.CloseItem {
 			if err := desk.RecordSurvey(ctx, ids[s.item], feedback.NPS, s.score); err != nil {
 				return nil, err
