@@ -136,20 +136,23 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 	}
 	recentStart := asOf.Add(-p.Recent)
 	baseStart := recentStart.Add(-p.Baseline)
-	// Per customer: recent spend, baseline spend, recent and baseline
-	// purchases.
-	windows := make(map[string]*[4]float64, len(scores.Summaries))
-	for i := range scores.Summaries {
-		windows[scores.Summaries[i].CustomerID] = &[4]float64{}
-	}
+	// Per customer, by summary: recent spend, baseline spend, recent and
+	// baseline purchases. Transactions come grouped by customer, so the
+	// summary is found once per group.
+	sums := crm.NewLookup(scores.Summaries, func(s *scoring.Summary) string { return s.CustomerID })
+	windows := make([][4]float64, len(scores.Summaries))
+	current, at, started := "", -1, false
 	for tx, err := range crm.WithContext(ctx, txs) {
 		if err != nil {
 			return nil, err
 		}
-		w := windows[tx.CustomerID]
-		if w == nil || tx.Time.After(asOf) || !tx.Time.After(baseStart) {
+		if !started || tx.CustomerID != current {
+			current, at, started = tx.CustomerID, sums.Find(tx.CustomerID), true
+		}
+		if at < 0 || tx.Time.After(asOf) || !tx.Time.After(baseStart) {
 			continue
 		}
+		w := &windows[at]
 		amount := tx.SignedAmount().InexactFloat64()
 		k := 1
 		if tx.Time.After(recentStart) {
@@ -160,12 +163,9 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 			w[2+k]++
 		}
 	}
-	values := make(map[string]*scoring.CustomerValue, len(scores.Values))
-	for i := range scores.Values {
-		values[scores.Values[i].CustomerID] = &scores.Values[i]
-	}
+	values := crm.NewLookup(scores.Values, func(v *scoring.CustomerValue) string { return v.CustomerID })
 	out := make([]ChurnSignal, 0, len(scores.Summaries))
-	for _, s := range scores.Summaries {
+	for i, s := range scores.Summaries {
 		c := ChurnSignal{CustomerID: s.CustomerID, PAlive: -1}
 		c.DaysSince = asOf.Sub(s.Last).Hours() / 24
 		if s.Frequency > 0 {
@@ -174,10 +174,10 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 				c.GapRatio = c.DaysSince / c.TypicalGapDays
 			}
 		}
-		if v := values[s.CustomerID]; v != nil {
-			c.PAlive, c.AtStake = v.Alive, v.CLV
+		if k := values.Find(s.CustomerID); k >= 0 {
+			c.PAlive, c.AtStake = scores.Values[k].Alive, scores.Values[k].CLV
 		}
-		w := windows[s.CustomerID]
+		w := windows[i]
 		c.RecentSpend, c.BaselineSpend = w[0], w[1]
 		c.RecentPurchases, c.BaselinePurchases = int(w[2]), int(w[3])
 		recent, base := w[0], w[1]
@@ -237,10 +237,7 @@ type Inputs struct {
 // previous stages and advocacy.
 func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], in Inputs, schema *segment.Schema, asOf time.Time) iter.Seq2[*segment.Profile, error] {
 	return func(yield func(*segment.Profile, error) bool) {
-		churn := make(map[string]*ChurnSignal, len(in.Churn))
-		for i := range in.Churn {
-			churn[in.Churn[i].CustomerID] = &in.Churn[i]
-		}
+		churn := crm.NewLookup(in.Churn, func(c *ChurnSignal) string { return c.CustomerID })
 		for p, err := range segment.Profiles(ctx, customers, in.Scores, schema, asOf) {
 			if err != nil {
 				yield(nil, err)
@@ -249,7 +246,10 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], in 
 			id := p.CustomerID
 			var errs []error
 			set := func(err error) { errs = append(errs, err) }
-			c := churn[id]
+			var c *ChurnSignal
+			if k := churn.Find(id); k >= 0 {
+				c = &in.Churn[k]
+			}
 			set(p.SetBool("churned", c != nil && c.Absolute))
 			set(p.SetBool("at_risk", c != nil && (c.Relative || c.Warning)))
 			if c != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,17 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 	require.InDelta(t, 18, lapsed.GapRatio, 1e-9)
 	require.Contains(t, lapsed.Reasons[0], "no purchase for 360 days, 18.0 times the usual 20")
 	require.Equal(t, "12.5 USD", lapsed.AtStake.String())
+
+	// Window spends do not depend on the order of the transactions: as
+	// histories makes them (one customer's split in two runs) and reversed.
+	_, raw := histories()
+	reversed := slices.Clone(raw)
+	slices.Reverse(reversed)
+	for _, order := range [][]crm.Transaction{raw, reversed} {
+		again, err := lifecycle.Churn(ctx, seq(order...), segment.Scores{Summaries: sums, Values: values}, asOf, lifecycle.ChurnPolicy{})
+		require.NoError(t, err)
+		require.Equal(t, churn, again)
+	}
 
 	// atrisk spent 1,800 + 100·… in the 180-day baseline (days 270..90 ago:
 	// 100 at 240 and 210, 900 at 200 and 180) and 200 in the last 90 days:

@@ -12,40 +12,69 @@ import (
 )
 
 // Built-in profile fields, filled by Profiles from the customer record and
-// a scoring run.
-var builtinFields = []Field{
-	{"customer_id", String, "the customer's ID"},
-	{"country", String, "ISO 3166 country code"},
-	{"region", String, "the host's region"},
-	{"age_band", String, "age band, such as 25-34"},
-	{"signup_channel", String, "channel the customer signed up on"},
-	{"signup_date", Time, "when the customer record was created"},
-	{"tags", StringSet, "the customer's tags"},
-	{"style", String, "relationship style: automated or personal"},
-	{"account_manager", String, "the accountable manager, if any"},
-	{"do_not_contact", Bool, "the customer asked not to be contacted"},
-	{"purchases", Number, "purchases so far (0 for prospects)"},
-	{"total_spend", Number, "spend so far, net of refunds (0 for prospects)"},
-	{"frequency", Number, "repeat purchase periods (missing for prospects)"},
-	{"recency_days", Number, "days since the last purchase (missing for prospects)"},
-	{"tenure_days", Number, "days since the first purchase (missing for prospects)"},
-	{"monetary", Number, "mean spend of the repeat periods (missing for prospects)"},
-	{"first_purchase", Time, "first purchase (missing for prospects)"},
-	{"last_purchase", Time, "last purchase (missing for prospects)"},
-	{"clv", Number, "expected value over the CLV horizon (when values were computed)"},
-	{"p_alive", Number, "probability the customer is still active (when values were computed)"},
-	{"r_score", Number, "RFM recency score (when RFM was computed)"},
-	{"f_score", Number, "RFM frequency score"},
-	{"m_score", Number, "RFM monetary score"},
-	{"rfm_cell", String, "RFM cell, such as 545"},
-	{"tier", String, "value tier, such as Platinum (when tiers were assigned)"},
+// a scoring run, in the order of builtinFields.
+const (
+	fieldCustomerID = iota
+	fieldCountry
+	fieldRegion
+	fieldAgeBand
+	fieldSignupChannel
+	fieldSignupDate
+	fieldTags
+	fieldStyle
+	fieldAccountManager
+	fieldDoNotContact
+	fieldPurchases
+	fieldTotalSpend
+	fieldFrequency
+	fieldRecencyDays
+	fieldTenureDays
+	fieldMonetary
+	fieldFirstPurchase
+	fieldLastPurchase
+	fieldCLV
+	fieldPAlive
+	fieldRScore
+	fieldFScore
+	fieldMScore
+	fieldRFMCell
+	fieldTier
+	numBuiltin
+)
+
+var builtinFields = [numBuiltin]Field{
+	fieldCustomerID:     {"customer_id", String, "the customer's ID"},
+	fieldCountry:        {"country", String, "ISO 3166 country code"},
+	fieldRegion:         {"region", String, "the host's region"},
+	fieldAgeBand:        {"age_band", String, "age band, such as 25-34"},
+	fieldSignupChannel:  {"signup_channel", String, "channel the customer signed up on"},
+	fieldSignupDate:     {"signup_date", Time, "when the customer record was created"},
+	fieldTags:           {"tags", StringSet, "the customer's tags"},
+	fieldStyle:          {"style", String, "relationship style: automated or personal"},
+	fieldAccountManager: {"account_manager", String, "the accountable manager, if any"},
+	fieldDoNotContact:   {"do_not_contact", Bool, "the customer asked not to be contacted"},
+	fieldPurchases:      {"purchases", Number, "purchases so far (0 for prospects)"},
+	fieldTotalSpend:     {"total_spend", Number, "spend so far, net of refunds (0 for prospects)"},
+	fieldFrequency:      {"frequency", Number, "repeat purchase periods (missing for prospects)"},
+	fieldRecencyDays:    {"recency_days", Number, "days since the last purchase (missing for prospects)"},
+	fieldTenureDays:     {"tenure_days", Number, "days since the first purchase (missing for prospects)"},
+	fieldMonetary:       {"monetary", Number, "mean spend of the repeat periods (missing for prospects)"},
+	fieldFirstPurchase:  {"first_purchase", Time, "first purchase (missing for prospects)"},
+	fieldLastPurchase:   {"last_purchase", Time, "last purchase (missing for prospects)"},
+	fieldCLV:            {"clv", Number, "expected value over the CLV horizon (when values were computed)"},
+	fieldPAlive:         {"p_alive", Number, "probability the customer is still active (when values were computed)"},
+	fieldRScore:         {"r_score", Number, "RFM recency score (when RFM was computed)"},
+	fieldFScore:         {"f_score", Number, "RFM frequency score"},
+	fieldMScore:         {"m_score", Number, "RFM monetary score"},
+	fieldRFMCell:        {"rfm_cell", String, "RFM cell, such as 545"},
+	fieldTier:           {"tier", String, "value tier, such as Platinum (when tiers were assigned)"},
 }
 
 // DefaultSchema returns the built-in profile fields. Add the host's custom
 // attributes with Schema.With; Profiles fills a field that is not built in
 // from the customer attribute of the same name.
 func DefaultSchema() *Schema {
-	s, err := NewSchema(builtinFields...)
+	s, err := NewSchema(builtinFields[:]...)
 	if err != nil {
 		panic(err) // the built-in fields are valid
 	}
@@ -53,12 +82,18 @@ func DefaultSchema() *Schema {
 }
 
 // Scores is a scoring run's results, matched to customers by ID. Any part
-// may be empty; the fields it would fill stay missing.
+// may be empty; the fields it would fill stay missing. The slices are
+// joined to the customer stream by crm.Lookup: in the stream's order (as a
+// store's streams and the analyses over them give) the join costs no index.
 type Scores struct {
 	Summaries []scoring.Summary
 	RFM       []scoring.RFMScore
 	Values    []scoring.CustomerValue
 	Tiers     map[string]string // customer ID → tier name
+	// Tiering, used when Tiers is nil, gives the tiers as
+	// scoring.TiersByCLV returned them for Values (Of indexed like Values),
+	// so no map by customer needs building.
+	Tiering *scoring.Tiering
 }
 
 // Profiles streams one profile per customer, built against schema at asOf
@@ -68,78 +103,19 @@ type Scores struct {
 // have the field's type (number, string, bool or time).
 func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], scores Scores, schema *Schema, asOf time.Time) iter.Seq2[*Profile, error] {
 	return func(yield func(*Profile, error) bool) {
-		sums := make(map[string]*scoring.Summary, len(scores.Summaries))
-		for i := range scores.Summaries {
-			sums[scores.Summaries[i].CustomerID] = &scores.Summaries[i]
+		if t := scores.Tiering; scores.Tiers == nil && t != nil && len(t.Of) != len(scores.Values) {
+			yield(nil, fmt.Errorf("segment: profiles: the tiering covers %d customers, the values %d: %w", len(t.Of), len(scores.Values), crm.ErrInvalid))
+			return
 		}
-		rfm := make(map[string]*scoring.RFMScore, len(scores.RFM))
-		for i := range scores.RFM {
-			rfm[scores.RFM[i].CustomerID] = &scores.RFM[i]
-		}
-		values := make(map[string]*scoring.CustomerValue, len(scores.Values))
-		for i := range scores.Values {
-			values[scores.Values[i].CustomerID] = &scores.Values[i]
-		}
-		builtin := map[string]bool{}
-		for _, f := range builtinFields {
-			builtin[f.Name] = true
-		}
+		b := newProfileBuilder(scores, schema, asOf)
 		for c, err := range crm.WithContext(ctx, customers) {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			p := schema.NewProfile(c.ID, asOf)
-			set := &profileSetter{p: p}
-			set.str("customer_id", c.ID)
-			set.str("country", c.Demographics.Country)
-			set.str("region", c.Demographics.Region)
-			set.str("age_band", c.Demographics.AgeBand)
-			set.str("signup_channel", string(c.Demographics.SignupChannel))
-			set.time("signup_date", c.CreatedAt)
-			set.strings("tags", c.Tags)
-			set.str("style", string(c.Preferences.Style))
-			set.str("account_manager", c.Preferences.AccountManager)
-			set.bool("do_not_contact", c.Preferences.DoNotContact)
-			set.num("purchases", 0)
-			set.num("total_spend", 0)
-			if s := sums[c.ID]; s != nil {
-				set.num("purchases", float64(s.Count))
-				set.num("total_spend", s.Total.InexactFloat64())
-				set.num("frequency", float64(s.Frequency))
-				set.num("recency_days", math.Floor(asOf.Sub(s.Last).Hours()/24))
-				set.num("tenure_days", math.Floor(asOf.Sub(s.First).Hours()/24))
-				set.num("monetary", s.Monetary)
-				set.time("first_purchase", s.First)
-				set.time("last_purchase", s.Last)
-			}
-			if v := values[c.ID]; v != nil {
-				set.num("clv", v.CLV.Amount.InexactFloat64())
-				set.num("p_alive", v.Alive)
-			}
-			if r := rfm[c.ID]; r != nil {
-				set.num("r_score", float64(r.R))
-				set.num("f_score", float64(r.F))
-				set.num("m_score", float64(r.M))
-				set.str("rfm_cell", r.Cell)
-			}
-			if t, ok := scores.Tiers[c.ID]; ok {
-				set.str("tier", t)
-			}
-			for i, f := range schema.fields {
-				if builtin[f.Name] {
-					continue
-				}
-				v, ok := c.Attributes[f.Name]
-				if !ok {
-					continue
-				}
-				if err := setAttribute(p, i, f, v); err != nil {
-					set.err = fmt.Errorf("segment: profile of customer %q: %w", c.ID, err)
-				}
-			}
-			if set.err != nil {
-				yield(nil, set.err)
+			p, err := b.build(&c)
+			if err != nil {
+				yield(nil, err)
 				return
 			}
 			if !yield(p, nil) {
@@ -149,52 +125,125 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 	}
 }
 
-// profileSetter sets built-in fields the schema has, skipping empty
-// strings and zero times (they stay missing).
-type profileSetter struct {
-	p   *Profile
-	err error
+// profileBuilder fills profiles of one schema from one scoring run. The
+// schema positions of the fields are looked up once, not per customer.
+type profileBuilder struct {
+	scores    Scores
+	schema    *Schema
+	asOf      time.Time
+	pos       [numBuiltin]int // schema position of each built-in field, -1 if absent
+	custom    []int           // schema positions of fields read from attributes
+	sums      *crm.Lookup[scoring.Summary]
+	rfm       *crm.Lookup[scoring.RFMScore]
+	values    *crm.Lookup[scoring.CustomerValue]
+	tierNames []string // tier names of scores.Tiering, by tier
 }
 
-func (s *profileSetter) slot(name string) *slot {
-	i, ok := s.p.schema.index[name]
-	if !ok {
-		return nil
+func newProfileBuilder(scores Scores, schema *Schema, asOf time.Time) *profileBuilder {
+	b := &profileBuilder{scores: scores, schema: schema, asOf: asOf,
+		sums:   crm.NewLookup(scores.Summaries, func(s *scoring.Summary) string { return s.CustomerID }),
+		rfm:    crm.NewLookup(scores.RFM, func(s *scoring.RFMScore) string { return s.CustomerID }),
+		values: crm.NewLookup(scores.Values, func(v *scoring.CustomerValue) string { return v.CustomerID }),
 	}
-	return &s.p.slots[i]
-}
-
-func (s *profileSetter) str(name, v string) {
-	if sl := s.slot(name); sl != nil && v != "" {
-		*sl = slot{str: v, ok: true}
-	}
-}
-
-func (s *profileSetter) num(name string, v float64) {
-	if sl := s.slot(name); sl != nil && !math.IsNaN(v) && !math.IsInf(v, 0) {
-		*sl = slot{num: v, ok: true}
-	}
-}
-
-func (s *profileSetter) bool(name string, v bool) {
-	if sl := s.slot(name); sl != nil {
-		*sl = slot{ok: true}
-		if v {
-			sl.num = 1
+	builtin := map[string]bool{}
+	for k, f := range builtinFields {
+		builtin[f.Name] = true
+		b.pos[k] = -1
+		if i, ok := schema.index[f.Name]; ok {
+			b.pos[k] = i
 		}
 	}
+	for i, f := range schema.fields {
+		if !builtin[f.Name] {
+			b.custom = append(b.custom, i)
+		}
+	}
+	if scores.Tiers == nil && scores.Tiering != nil {
+		for _, r := range scores.Tiering.Reports {
+			b.tierNames = append(b.tierNames, r.Tier.Name)
+		}
+	}
+	return b
 }
 
-func (s *profileSetter) time(name string, v time.Time) {
-	if sl := s.slot(name); sl != nil && !v.IsZero() {
-		*sl = slot{num: timeSeconds(v), ok: true}
+// build returns c's profile. Empty strings, zero times, NaN and infinite
+// numbers stay missing.
+func (b *profileBuilder) build(c *crm.Customer) (*Profile, error) {
+	p := b.schema.NewProfile(c.ID, b.asOf)
+	str := func(k int, v string) {
+		if i := b.pos[k]; i >= 0 && v != "" {
+			p.slots[i] = slot{str: v, ok: true}
+		}
 	}
-}
-
-func (s *profileSetter) strings(name string, v []string) {
-	if sl := s.slot(name); sl != nil {
-		s.p.setStrings(sl, v)
+	num := func(k int, v float64) {
+		if i := b.pos[k]; i >= 0 && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			p.slots[i] = slot{num: v, ok: true}
+		}
 	}
+	at := func(k int, v time.Time) {
+		if i := b.pos[k]; i >= 0 && !v.IsZero() {
+			p.slots[i] = slot{num: timeSeconds(v), ok: true}
+		}
+	}
+	str(fieldCustomerID, c.ID)
+	str(fieldCountry, c.Demographics.Country)
+	str(fieldRegion, c.Demographics.Region)
+	str(fieldAgeBand, c.Demographics.AgeBand)
+	str(fieldSignupChannel, string(c.Demographics.SignupChannel))
+	at(fieldSignupDate, c.CreatedAt)
+	if i := b.pos[fieldTags]; i >= 0 {
+		p.setStrings(&p.slots[i], c.Tags)
+	}
+	str(fieldStyle, string(c.Preferences.Style))
+	str(fieldAccountManager, c.Preferences.AccountManager)
+	if i := b.pos[fieldDoNotContact]; i >= 0 {
+		p.slots[i] = slot{ok: true}
+		if c.Preferences.DoNotContact {
+			p.slots[i].num = 1
+		}
+	}
+	num(fieldPurchases, 0)
+	num(fieldTotalSpend, 0)
+	if k := b.sums.Find(c.ID); k >= 0 {
+		s := &b.scores.Summaries[k]
+		num(fieldPurchases, float64(s.Count))
+		num(fieldTotalSpend, s.Total.InexactFloat64())
+		num(fieldFrequency, float64(s.Frequency))
+		num(fieldRecencyDays, math.Floor(b.asOf.Sub(s.Last).Hours()/24))
+		num(fieldTenureDays, math.Floor(b.asOf.Sub(s.First).Hours()/24))
+		num(fieldMonetary, s.Monetary)
+		at(fieldFirstPurchase, s.First)
+		at(fieldLastPurchase, s.Last)
+	}
+	if k := b.values.Find(c.ID); k >= 0 {
+		v := &b.scores.Values[k]
+		num(fieldCLV, v.CLV.Amount.InexactFloat64())
+		num(fieldPAlive, v.Alive)
+		if b.tierNames != nil {
+			str(fieldTier, b.tierNames[b.scores.Tiering.Of[k]])
+		}
+	}
+	if k := b.rfm.Find(c.ID); k >= 0 {
+		r := &b.scores.RFM[k]
+		num(fieldRScore, float64(r.R))
+		num(fieldFScore, float64(r.F))
+		num(fieldMScore, float64(r.M))
+		str(fieldRFMCell, r.Cell)
+	}
+	if t, ok := b.scores.Tiers[c.ID]; ok {
+		str(fieldTier, t)
+	}
+	for _, i := range b.custom {
+		f := b.schema.fields[i]
+		v, ok := c.Attributes[f.Name]
+		if !ok {
+			continue
+		}
+		if err := setAttribute(p, i, f, v); err != nil {
+			return nil, fmt.Errorf("segment: profile of customer %q: %w", c.ID, err)
+		}
+	}
+	return p, nil
 }
 
 func setAttribute(p *Profile, i int, f Field, v crm.Value) error {

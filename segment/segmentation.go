@@ -218,9 +218,11 @@ func (a *Assigner) Assign(ctx context.Context, profiles iter.Seq2[*Profile, erro
 }
 
 // NewMembership returns an empty membership of the segmentation at asOf,
-// every segment counted zero, for Add.
-func (a *Assigner) NewMembership(asOf time.Time) *Membership {
-	m := &Membership{Segmentation: a.seg.Name, AsOf: asOf, Members: map[string][]string{}, Counts: make(map[string]int, len(a.names))}
+// every segment counted zero, for Add. expected is how many profiles are
+// coming, if known (0 if not): the members are sized for them up front
+// rather than grown and rehashed as they arrive.
+func (a *Assigner) NewMembership(asOf time.Time, expected int) *Membership {
+	m := &Membership{Segmentation: a.seg.Name, AsOf: asOf, Members: make(map[string][]string, max(expected, 0)), Counts: make(map[string]int, len(a.names))}
 	for _, n := range a.names {
 		m.Counts[n] = 0
 	}

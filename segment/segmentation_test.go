@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -101,7 +103,7 @@ func TestOverlappingSegmentationAndDiff(t *testing.T) {
 	require.NotContains(t, before.Members, "cat")
 	require.Equal(t, map[string]int{"vip": 1, "recent": 1, "big": 2}, before.Counts)
 	require.Equal(t, 1, before.Unassigned)
-	streamed := a.NewMembership(asOf)
+	streamed := a.NewMembership(asOf, 0)
 	for _, p := range []*segment.Profile{al, bob, cat} {
 		a.Add(streamed, p)
 	}
@@ -223,5 +225,89 @@ func TestProfilesFromStoresAndPresets(t *testing.T) {
 	one := func(yield func(crm.Customer, error) bool) { yield(c, nil) }
 	for _, err := range segment.Profiles(ctx, one, segment.Scores{}, schema, cfg.End) {
 		require.ErrorContains(t, err, `attribute "plan" is a number, the schema field is a string`)
+	}
+}
+
+// Profiles join the scoring results to the customers whatever the order of
+// either, and tiers given as a Tiering read the same as tiers by customer.
+func TestProfilesJoinInAnyOrder(t *testing.T) {
+	ctx := context.Background()
+	cfg := crmtest.DefaultConfig()
+	cfg.Customers = 1500
+	g, err := crmtest.NewGenerator(cfg)
+	require.NoError(t, err)
+	var customers []crm.Customer
+	for c, err := range g.Customers() {
+		require.NoError(t, err)
+		customers = append(customers, c)
+	}
+	sums, err := scoring.Summarize(ctx, g.Transactions(), cfg.End, scoring.SummaryOptions{})
+	require.NoError(t, err)
+	require.Less(t, len(sums), len(customers), "some customers are prospects")
+	rfm, _, err := scoring.RFM(sums, scoring.RFMOptions{})
+	require.NoError(t, err)
+	values := make([]scoring.CustomerValue, len(sums))
+	for i, s := range sums {
+		values[i] = scoring.CustomerValue{CustomerID: s.CustomerID, CLV: crm.Money{Amount: s.Total, Currency: s.Currency}, Alive: float64(i%10) / 10}
+	}
+	tiering, err := scoring.TiersByCLV(values, scoring.DefaultTiers())
+	require.NoError(t, err)
+	tiers := map[string]string{}
+	for i, k := range tiering.Of {
+		tiers[values[i].CustomerID] = tiering.Reports[k].Tier.Name
+	}
+	schema := segment.DefaultSchema()
+	build := func(cs []crm.Customer, sc segment.Scores) map[string]map[string]any {
+		stream := func(yield func(crm.Customer, error) bool) {
+			for _, c := range cs {
+				if !yield(c, nil) {
+					return
+				}
+			}
+		}
+		out := map[string]map[string]any{}
+		for p, err := range segment.Profiles(ctx, stream, sc, schema, cfg.End) {
+			require.NoError(t, err)
+			fields := map[string]any{}
+			for _, f := range schema.Fields() {
+				if v, ok := p.Get(f.Name); ok {
+					fields[f.Name] = v
+				}
+			}
+			out[p.CustomerID] = fields
+		}
+		return out
+	}
+	want := build(customers, segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiers: tiers})
+	require.Len(t, want, len(customers))
+	tiered := 0
+	for _, fields := range want {
+		if _, ok := fields["tier"]; ok {
+			tiered++
+		}
+	}
+	require.Equal(t, len(sums), tiered)
+
+	r := rand.New(rand.NewPCG(3, 4))
+	shuffledCustomers := slices.Clone(customers)
+	r.Shuffle(len(shuffledCustomers), func(i, j int) {
+		shuffledCustomers[i], shuffledCustomers[j] = shuffledCustomers[j], shuffledCustomers[i]
+	})
+	perm := r.Perm(len(sums))
+	shuffled := segment.Scores{Tiers: tiers}
+	for _, i := range perm {
+		shuffled.Summaries = append(shuffled.Summaries, sums[i])
+		shuffled.RFM = append(shuffled.RFM, rfm[i])
+		shuffled.Values = append(shuffled.Values, values[i])
+	}
+	require.Equal(t, want, build(customers, segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering}), "tiering instead of the map")
+	require.Equal(t, want, build(shuffledCustomers, segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering}), "customers shuffled")
+	require.Equal(t, want, build(customers, shuffled), "scores shuffled")
+	require.Equal(t, want, build(shuffledCustomers, shuffled), "both shuffled")
+
+	short := &scoring.Tiering{Of: tiering.Of[1:], Reports: tiering.Reports}
+	for _, err := range segment.Profiles(ctx, g.Customers(), segment.Scores{Values: values, Tiering: short}, schema, cfg.End) {
+		require.ErrorIs(t, err, crm.ErrInvalid)
+		require.ErrorContains(t, err, fmt.Sprintf("the tiering covers %d customers, the values %d", len(values)-1, len(values)))
 	}
 }

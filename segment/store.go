@@ -7,6 +7,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,12 +47,12 @@ type Store interface {
 type MemoryStore struct {
 	mu        sync.RWMutex
 	defs      map[string]Segmentation
-	snapshots map[string]map[int64]*Membership // segmentation → AsOf (Unix nanoseconds) → copy
+	snapshots map[string]map[int64]*packedMembership // segmentation → AsOf (Unix nanoseconds) → copy
 }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{defs: map[string]Segmentation{}, snapshots: map[string]map[int64]*Membership{}}
+	return &MemoryStore{defs: map[string]Segmentation{}, snapshots: map[string]map[int64]*packedMembership{}}
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -61,14 +62,69 @@ func cloneSegmentation(s Segmentation) Segmentation {
 	return s
 }
 
-func cloneMembership(m *Membership) *Membership {
-	c := *m
-	c.Members = make(map[string][]string, len(m.Members))
-	for k, v := range m.Members {
-		c.Members[k] = slices.Clone(v)
+// packedMembership is a membership as the memory store keeps it: the
+// members as parallel columns — customer ID, and an index into the
+// distinct combinations of segments — about 20 bytes a member instead of
+// a map entry each, so a history of snapshots over millions of customers
+// stays affordable.
+type packedMembership struct {
+	head   Membership // Members nil, Counts its own
+	ids    []string
+	combo  []uint32
+	combos [][]string
+}
+
+func packMembership(m *Membership) *packedMembership {
+	p := &packedMembership{head: *m, ids: make([]string, 0, len(m.Members)), combo: make([]uint32, 0, len(m.Members))}
+	p.head.Members, p.head.Counts = nil, maps.Clone(m.Counts)
+	// Assignment shares one slice per combination: look slices up by
+	// identity first, by content when a membership was built otherwise.
+	type shared struct {
+		first *string
+		n     int
 	}
-	c.Counts = maps.Clone(m.Counts)
-	return &c
+	bySlice := map[shared]uint32{}
+	byContent := map[string]uint32{}
+	for id, segs := range m.Members {
+		var key shared
+		if len(segs) > 0 {
+			key = shared{&segs[0], len(segs)}
+		}
+		k, ok := bySlice[key]
+		if !ok {
+			text := "" // nil
+			if segs != nil {
+				text = "\x01" + strings.Join(segs, "\x00")
+			}
+			if k, ok = byContent[text]; !ok {
+				k = uint32(len(p.combos))
+				p.combos = append(p.combos, slices.Clone(segs))
+				byContent[text] = k
+			}
+			if len(segs) > 0 {
+				bySlice[key] = k
+			}
+		}
+		p.ids = append(p.ids, id)
+		p.combo = append(p.combo, k)
+	}
+	return p
+}
+
+// membership rebuilds the caller's copy; its members share one slice per
+// combination, as assignment's do.
+func (p *packedMembership) membership() *Membership {
+	m := p.head
+	m.Counts = maps.Clone(p.head.Counts)
+	m.Members = make(map[string][]string, len(p.ids))
+	combos := make([][]string, len(p.combos))
+	for k, c := range p.combos {
+		combos[k] = slices.Clone(c)
+	}
+	for i, id := range p.ids {
+		m.Members[id] = combos[p.combo[i]]
+	}
+	return &m
 }
 
 // CreateSegmentation implements Store.
@@ -181,14 +237,14 @@ func (s *MemoryStore) SaveSnapshot(ctx context.Context, m *Membership) error {
 	}
 	byTime := s.snapshots[m.Segmentation]
 	if byTime == nil {
-		byTime = map[int64]*Membership{}
+		byTime = map[int64]*packedMembership{}
 		s.snapshots[m.Segmentation] = byTime
 	}
 	key := m.AsOf.UnixNano()
 	if _, ok := byTime[key]; ok {
 		return fmt.Errorf("segment: snapshot of %q at %s: %w", m.Segmentation, m.AsOf.Format(time.RFC3339), crm.ErrExists)
 	}
-	byTime[key] = cloneMembership(m)
+	byTime[key] = packMembership(m)
 	return nil
 }
 
@@ -203,7 +259,7 @@ func (s *MemoryStore) Snapshot(ctx context.Context, segmentation string, asOf ti
 	if !ok {
 		return nil, fmt.Errorf("segment: snapshot of %q at %s: %w", segmentation, asOf.Format(time.RFC3339), crm.ErrNotFound)
 	}
-	return cloneMembership(m), nil
+	return m.membership(), nil
 }
 
 // Snapshots implements Store.
@@ -215,7 +271,7 @@ func (s *MemoryStore) Snapshots(ctx context.Context, segmentation string) ([]tim
 	defer s.mu.RUnlock()
 	var out []time.Time
 	for _, m := range s.snapshots[segmentation] {
-		out = append(out, m.AsOf)
+		out = append(out, m.head.AsOf)
 	}
 	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
 	return out, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/scoring"
 )
 
 // deskMonth is what a month on the complaint desk produced.
@@ -87,13 +88,15 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 	opt := deskOptions(&clock)
 	desk := feedback.NewDesk(src.feedback, opt)
 	cal := opt.Calendar
-	values := make(map[string]float64, len(now.values))
-	for _, v := range now.values {
-		values[v.CustomerID] = v.CLV.Amount.InexactFloat64()
-	}
-	tierOf := make(map[string]string, len(now.values))
-	for i, v := range now.values {
-		tierOf[v.CustomerID] = now.tiers.Reports[now.tiers.Of[i]].Tier.Name
+	// Touchpoints and values both come in customer order: the lookup
+	// walks along, no map of a million customers needed.
+	byCustomer := crm.NewLookup(now.values, func(v *scoring.CustomerValue) string { return v.CustomerID })
+	valueOf := func(customer string) (tier string, value float64, ok bool) {
+		k := byCustomer.Find(customer)
+		if k < 0 {
+			return "", 0, false
+		}
+		return now.tiers.Reports[now.tiers.Of[k]].Tier.Name, now.values[k].CLV.Amount.InexactFloat64(), true
 	}
 
 	var intakes []feedback.Intake
@@ -129,8 +132,9 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 			sev = feedback.Medium
 		}
 		i := len(intakes)
+		tier, value, _ := valueOf(tp.CustomerID)
 		intakes = append(intakes, feedback.Intake{Key: "touchpoint:" + tp.ID, CustomerID: tp.CustomerID, Kind: feedback.Complaint,
-			Channel: tp.Channel, Category: cause.name, Severity: sev, Tier: tierOf[tp.CustomerID], Value: values[tp.CustomerID],
+			Channel: tp.Channel, Category: cause.name, Severity: sev, Tier: tier, Value: value,
 			Text: cause.name + " (" + string(tp.Channel) + ")"})
 		plan = append(plan, step{at: tp.Time, item: i, k: -1})
 		plan = append(plan, planComplaint(rng, cal, i, tp.Time, cause.facts, cause.remedy)...)
@@ -222,9 +226,16 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 		}
 	}
 	m.nps, m.npsMet, m.npsBreached = nps(all), nps(met), nps(late)
-	lapsed := map[string]bool{}
+	// Win-back looks only at the customers with items this month.
+	values, lapsed := map[string]float64{}, map[string]bool{}
+	for _, it := range items {
+		if _, v, ok := valueOf(it.CustomerID); ok {
+			values[it.CustomerID] = v
+		}
+		lapsed[it.CustomerID] = false
+	}
 	for _, c := range now.stages {
-		if c.Stage == lifecycle.Lapsed {
+		if _, ok := lapsed[c.CustomerID]; ok && c.Stage == lifecycle.Lapsed {
 			lapsed[c.CustomerID] = true
 		}
 	}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -13,106 +15,150 @@ import (
 
 // ledger is a compact, column-wise copy of a transaction stream for the
 // repeated passes the loop makes (summaries and churn, at two dates). It
-// keeps what the analyses read — customer, ID, time, signed amount,
-// currency, channel — and drops line items, in about 50 bytes a
+// keeps what the analyses read — customer, ID, time, amount, kind,
+// currency, channel — and drops line items, in about 35 bytes a
 // transaction instead of the few hundred a crm.Transaction with its basket
-// takes; amounts are kept exactly (as coefficient and exponent, or as a
-// decimal when the coefficient does not fit 64 bits).
+// takes.
+//
+// The columns hold no pointers, so the garbage collector has nothing in
+// them to scan, and streaming allocates nothing: IDs are slices of one
+// long string, and amounts are interned — a decimal per distinct amount,
+// shared by every transaction of that amount (decimals are immutable).
+// Amounts stay exact.
 //
 // It is how the quickstart reaches a million customers on one machine
 // without a database: the generator is costly to run and the full records
 // would not fit the memory budget.
 type ledger struct {
-	customers []string // distinct customer IDs, in stream order
-	first     []int    // index of each customer's first transaction; one more entry at the end
-	ids       []string
-	at        []int64 // Unix nanoseconds
-	coef      []int64
-	exp       []int32
-	big       map[int]decimal.Decimal // amounts whose coefficient overflows int64
-	refund    []bool
-	currency  []uint8 // index into names
-	channel   []uint8
-	names     []string
-	nameIdx   map[string]uint8
+	customerIDs string // customer IDs, concatenated in stream order
+	customerEnd []int  // where each customer's ID ends in customerIDs
+	first       []int  // each customer's first transaction; one more entry at the end
+	ids         string // transaction IDs, concatenated
+	idEnd       []int  // where each transaction's ID ends in ids
+	at          []int64
+	amount      []uint32 // index into amounts
+	kind        []uint8  // index into names, as are currency and channel
+	currency    []uint8
+	channel     []uint8
+
+	amounts []decimal.Decimal
+	names   []string
+}
+
+// ledgerBuilder interns amounts and names while a ledger is read in.
+type ledgerBuilder struct {
+	l         *ledger
+	customers strings.Builder
+	ids       strings.Builder
+	small     map[smallAmount]uint32
+	large     map[string]uint32 // amounts whose coefficient overflows int64, by their text
+	names     map[string]uint8
+}
+
+type smallAmount struct {
+	coef int64
+	exp  int32
 }
 
 // newLedger reads a stream ordered by customer (as TransactionStore's
-// Transactions and the generator's are).
-func newLedger(ctx context.Context, txs iter.Seq2[crm.Transaction, error]) (*ledger, error) {
-	l := &ledger{big: map[int]decimal.Decimal{}, nameIdx: map[string]uint8{}}
+// Transactions and the generator's are). expected, if known, is about how
+// many transactions are coming; the columns are sized for them.
+func newLedger(ctx context.Context, txs iter.Seq2[crm.Transaction, error], expected int) (*ledger, error) {
+	l := &ledger{
+		idEnd: make([]int, 0, expected), at: make([]int64, 0, expected), amount: make([]uint32, 0, expected),
+		kind: make([]uint8, 0, expected), currency: make([]uint8, 0, expected), channel: make([]uint8, 0, expected),
+	}
+	b := &ledgerBuilder{l: l, small: map[smallAmount]uint32{}, large: map[string]uint32{}, names: map[string]uint8{}}
+	last := ""
 	for tx, err := range crm.WithContext(ctx, txs) {
 		if err != nil {
 			return nil, err
 		}
-		n := len(l.ids)
-		if len(l.customers) == 0 || l.customers[len(l.customers)-1] != tx.CustomerID {
-			l.customers = append(l.customers, tx.CustomerID)
+		n := len(l.at)
+		if n == 0 || tx.CustomerID != last {
+			b.customers.WriteString(tx.CustomerID)
+			l.customerEnd = append(l.customerEnd, b.customers.Len())
 			l.first = append(l.first, n)
+			last = tx.CustomerID
 		}
-		l.ids = append(l.ids, tx.ID)
+		b.ids.WriteString(tx.ID)
+		l.idEnd = append(l.idEnd, b.ids.Len())
 		l.at = append(l.at, tx.Time.UnixNano())
-		c := tx.Amount.Coefficient()
-		if c.IsInt64() {
-			l.coef = append(l.coef, c.Int64())
-		} else {
-			l.coef = append(l.coef, 0)
-			l.big[n] = tx.Amount
-		}
-		l.exp = append(l.exp, tx.Amount.Exponent())
-		l.refund = append(l.refund, tx.Kind == crm.Refund)
-		cur, err := l.intern(tx.Currency)
-		if err != nil {
+		l.amount = append(l.amount, b.internAmount(tx.Amount))
+		kind, err1 := b.internName(string(tx.Kind))
+		currency, err2 := b.internName(tx.Currency)
+		channel, err3 := b.internName(string(tx.Channel))
+		if err := errors.Join(err1, err2, err3); err != nil {
 			return nil, err
 		}
-		ch, err := l.intern(string(tx.Channel))
-		if err != nil {
-			return nil, err
-		}
-		l.currency = append(l.currency, cur)
-		l.channel = append(l.channel, ch)
+		l.kind, l.currency, l.channel = append(l.kind, kind), append(l.currency, currency), append(l.channel, channel)
 	}
-	l.first = append(l.first, len(l.ids))
+	l.first = append(l.first, len(l.at))
+	l.customerIDs, l.ids = b.customers.String(), b.ids.String()
 	return l, nil
 }
 
-func (l *ledger) intern(s string) (uint8, error) {
-	if i, ok := l.nameIdx[s]; ok {
-		return i, nil
+func (b *ledgerBuilder) internAmount(d decimal.Decimal) uint32 {
+	var k uint32
+	var ok bool
+	if c := d.Coefficient(); c.IsInt64() {
+		key := smallAmount{c.Int64(), d.Exponent()}
+		if k, ok = b.small[key]; !ok {
+			k = uint32(len(b.l.amounts))
+			b.small[key] = k
+			b.l.amounts = append(b.l.amounts, d)
+		}
+		return k
 	}
-	if len(l.names) == 256 {
-		return 0, fmt.Errorf("ledger: more than 256 distinct currencies and channels")
+	key := d.String()
+	if k, ok = b.large[key]; !ok {
+		k = uint32(len(b.l.amounts))
+		b.large[key] = k
+		b.l.amounts = append(b.l.amounts, d)
 	}
-	l.names = append(l.names, s)
-	l.nameIdx[s] = uint8(len(l.names) - 1)
-	return uint8(len(l.names) - 1), nil
+	return k
+}
+
+func (b *ledgerBuilder) internName(s string) (uint8, error) {
+	if k, ok := b.names[s]; ok {
+		return k, nil
+	}
+	if len(b.l.names) == 256 {
+		return 0, fmt.Errorf("ledger: more than 256 distinct kinds, currencies and channels")
+	}
+	b.l.names = append(b.l.names, s)
+	b.names[s] = uint8(len(b.l.names) - 1)
+	return uint8(len(b.l.names) - 1), nil
 }
 
 // len is the number of transactions held.
-func (l *ledger) len() int { return len(l.ids) }
+func (l *ledger) len() int { return len(l.at) }
 
 // transactions streams the ledger in its order, as crm.Transactions
-// without line items.
+// without line items. It allocates nothing per transaction.
 func (l *ledger) transactions(ctx context.Context) iter.Seq2[crm.Transaction, error] {
 	return func(yield func(crm.Transaction, error) bool) {
-		for c, id := range l.customers {
+		idStart, customerStart := 0, 0
+		for c, customerEnd := range l.customerEnd {
 			if c%4096 == 0 {
 				if err := ctx.Err(); err != nil {
 					yield(crm.Transaction{}, err)
 					return
 				}
 			}
+			customer := l.customerIDs[customerStart:customerEnd]
+			customerStart = customerEnd
 			for i := l.first[c]; i < l.first[c+1]; i++ {
-				tx := crm.Transaction{ID: l.ids[i], CustomerID: id, Time: time.Unix(0, l.at[i]).UTC(),
-					Currency: l.names[l.currency[i]], Channel: crm.Channel(l.names[l.channel[i]]), Kind: crm.Purchase}
-				if d, ok := l.big[i]; ok {
-					tx.Amount = d
-				} else {
-					tx.Amount = decimal.New(l.coef[i], l.exp[i])
+				tx := crm.Transaction{
+					ID:         l.ids[idStart:l.idEnd[i]],
+					CustomerID: customer,
+					Time:       time.Unix(0, l.at[i]).UTC(),
+					Amount:     l.amounts[l.amount[i]],
+					Currency:   l.names[l.currency[i]],
+					Kind:       crm.TransactionKind(l.names[l.kind[i]]),
+					Channel:    crm.Channel(l.names[l.channel[i]]),
 				}
-				if l.refund[i] {
-					tx.Kind = crm.Refund
-				}
+				idStart = l.idEnd[i]
 				if !yield(tx, nil) {
 					return
 				}

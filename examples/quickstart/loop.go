@@ -22,11 +22,13 @@ import (
 const quarter = 91 * 24 * time.Hour
 
 // snapshot is the analysis at one time: scores, models, values, tiers,
-// churn signals, segments and lifecycle stages.
+// churn, segments and lifecycle stages — what the report reads. The
+// per-customer summaries and churn signals are freed once the profiles are
+// built; at a million customers they are worth a few hundred megabytes.
 type snapshot struct {
 	asOf      time.Time
 	customers int
-	sums      []scoring.Summary
+	buyers    int
 	revenue   decimal.Decimal
 	purchases int
 	currency  string
@@ -37,9 +39,40 @@ type snapshot struct {
 	spend     *scoring.GammaGamma
 	values    []scoring.CustomerValue
 	tiers     *scoring.Tiering
-	churn     []lifecycle.ChurnSignal
-	segments  map[string]*segment.Membership // by segmentation name
+	churn     churnTally
+	segments  map[string]*segment.Membership // by segmentation name; members kept for "rfm" only
 	stages    []lifecycle.Classification
+}
+
+// churnTally is the churn signals in the report's terms: customers and
+// CLV at stake by kind of churn.
+type churnTally struct {
+	absolute, relative, warning  int
+	absoluteValue, relativeValue float64
+}
+
+func tallyChurn(signals []lifecycle.ChurnSignal) churnTally {
+	var t churnTally
+	for _, c := range signals {
+		v := c.AtStake.Amount.InexactFloat64()
+		switch {
+		case c.Absolute:
+			t.absolute++
+			t.absoluteValue += v
+		case c.Relative:
+			t.relative++
+			t.relativeValue += v
+		case c.Warning:
+			t.warning++
+		}
+	}
+	return t
+}
+
+// forComparison drops what the report does not read of the earlier date:
+// it compares segment counts and stages, not values.
+func (s *snapshot) forComparison() {
+	s.rfm, s.values, s.tiers, s.model, s.spend = nil, nil, nil, nil, nil
 }
 
 // result is everything the report shows.
@@ -54,13 +87,7 @@ type result struct {
 	flows    []stageFlow
 	desk     *deskMonth
 	account  *accountPlan
-	timings  []timing
 	segOrder map[string][]string // segment names in priority order, by segmentation
-}
-
-type timing struct {
-	step string
-	took time.Duration
 }
 
 // stageFlow is a Sankey link: customers in stage From a quarter ago and in
@@ -75,48 +102,50 @@ func segmentations() []*segment.Segmentation {
 }
 
 // loop runs the CRM loop: the analysis a quarter ago and now (in
-// parallel), the lifecycle tracker over both, segment snapshots, a month on
-// the complaint desk and the key account's roadmap.
+// parallel, each saving its segment snapshots), the lifecycle tracker over
+// both, a month on the complaint desk and the key account's roadmap.
 func loop(ctx context.Context, src *source, p *progress) (*result, error) {
 	res := &result{source: src.name, resumed: src.resumed, segOrder: map[string][]string{}}
-	for _, s := range segmentations() {
-		for _, seg := range s.Segments {
-			res.segOrder[s.Name] = append(res.segOrder[s.Name], seg.Name)
+	for _, def := range segmentations() {
+		for _, seg := range def.Segments {
+			res.segOrder[def.Name] = append(res.segOrder[def.Name], seg.Name)
+		}
+		// A resumed database has the definitions already.
+		if _, err := src.segments.CreateSegmentation(ctx, *def); err != nil && !errors.Is(err, crm.ErrExists) {
+			return nil, err
 		}
 	}
 	done := p.step(fmt.Sprintf("analysing the portfolio as of %s and a quarter earlier", src.asOf.Format("2006-01-02")))
-	start := time.Now()
 	var wg sync.WaitGroup
 	var errThen, errNow error
 	wg.Add(2)
-	go func() { defer wg.Done(); res.then, errThen = analyse(ctx, src, src.asOf.Add(-quarter)) }()
+	go func() {
+		defer wg.Done()
+		if res.then, errThen = analyse(ctx, src, src.asOf.Add(-quarter)); errThen == nil {
+			res.then.forComparison()
+		}
+	}()
 	go func() { defer wg.Done(); res.now, errNow = analyse(ctx, src, src.asOf) }()
 	wg.Wait()
 	if err := errors.Join(errThen, errNow); err != nil {
 		return nil, err
 	}
-	res.timings = append(res.timings, timing{"analysis (both dates)", time.Since(start)})
 	done()
 	res.rfmDiff = segment.Diff(res.then.segments["rfm"], res.now.segments["rfm"])
+	res.then.segments["rfm"].Members, res.now.segments["rfm"].Members = nil, nil
 
-	done = p.step("tracking lifecycle stages and saving segment snapshots")
-	start = time.Now()
+	done = p.step("tracking lifecycle stages")
 	if err := track(ctx, src, res); err != nil {
 		return nil, err
 	}
-	if err := saveSnapshots(ctx, src.segments, res); err != nil {
-		return nil, err
-	}
-	res.timings = append(res.timings, timing{"lifecycle tracking and snapshots", time.Since(start)})
+	res.then.stages = nil
 	done()
 
 	done = p.step("running a month on the complaint desk")
-	start = time.Now()
 	var err error
 	if res.desk, err = simulateDesk(ctx, src, res.now); err != nil {
 		return nil, err
 	}
-	res.timings = append(res.timings, timing{"complaint desk month", time.Since(start)})
 	done()
 
 	done = p.step("planning the key account's roadmap")
@@ -130,25 +159,25 @@ func loop(ctx context.Context, src *source, p *progress) (*result, error) {
 // analyse scores the portfolio at asOf: two passes over the transactions
 // (summaries, then churn, which needs the values) and one over the
 // customers, whose profiles feed every segmentation and the lifecycle
-// classifier as they stream.
+// classifier as they stream. The memberships are saved as snapshots.
 func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error) {
 	s := &snapshot{asOf: asOf, segments: map[string]*segment.Membership{}}
-	var err error
-	if s.sums, err = scoring.Summarize(ctx, until(src.transactions(ctx), asOf), asOf, scoring.SummaryOptions{}); err != nil {
+	sums, err := scoring.Summarize(ctx, until(src.transactions(ctx), asOf), asOf, scoring.SummaryOptions{})
+	if err != nil {
 		return nil, err
 	}
-	if len(s.sums) == 0 {
+	if len(sums) == 0 {
 		return nil, fmt.Errorf("no customer bought anything before %s", asOf.Format("2006-01-02"))
 	}
-	s.currency = s.sums[0].Currency
-	for i := range s.sums {
-		s.revenue = s.revenue.Add(s.sums[i].Total)
-		s.purchases += s.sums[i].Count
+	s.buyers, s.currency = len(sums), sums[0].Currency
+	for i := range sums {
+		s.revenue = s.revenue.Add(sums[i].Total)
+		s.purchases += sums[i].Count
 	}
-	if s.rfm, s.cuts, err = scoring.RFM(s.sums, scoring.RFMOptions{}); err != nil {
+	if s.rfm, s.cuts, err = scoring.RFM(sums, scoring.RFMOptions{}); err != nil {
 		return nil, err
 	}
-	rows := scoring.Compress(s.sums)
+	rows := scoring.Compress(sums)
 	s.model, err = scoring.FitBGNBD(ctx, rows, nil)
 	if fe := (*scoring.FitError)(nil); errors.As(err, &fe) {
 		// Data with no drop-out (too short, or customers who never leave)
@@ -159,23 +188,21 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 	if err != nil {
 		return nil, err
 	}
-	if s.spend, err = scoring.FitGammaGamma(ctx, scoring.SpendRows(s.sums), nil); err != nil {
+	if s.spend, err = scoring.FitGammaGamma(ctx, scoring.SpendRows(sums), nil); err != nil {
 		return nil, err
 	}
-	if s.values, err = scoring.CustomerValues(ctx, s.model, s.spend, s.sums, scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.DaysPerMonth}); err != nil {
+	if s.values, err = scoring.CustomerValues(ctx, s.model, s.spend, sums, scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.DaysPerMonth}); err != nil {
 		return nil, err
 	}
 	if s.tiers, err = scoring.TiersByCLV(s.values, scoring.DefaultTiers()); err != nil {
 		return nil, err
 	}
-	tierOf := make(map[string]string, len(s.values))
-	for i, v := range s.values {
-		tierOf[v.CustomerID] = s.tiers.Reports[s.tiers.Of[i]].Tier.Name
-	}
-	scores := segment.Scores{Summaries: s.sums, RFM: s.rfm, Values: s.values, Tiers: tierOf}
-	if s.churn, err = lifecycle.Churn(ctx, until(src.transactions(ctx), asOf), scores, asOf, lifecycle.ChurnPolicy{}); err != nil {
+	scores := segment.Scores{Summaries: sums, RFM: s.rfm, Values: s.values, Tiering: s.tiers}
+	churn, err := lifecycle.Churn(ctx, until(src.transactions(ctx), asOf), scores, asOf, lifecycle.ChurnPolicy{})
+	if err != nil {
 		return nil, err
 	}
+	s.churn = tallyChurn(churn)
 
 	schema := lifecycle.Schema()
 	classifier, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), schema)
@@ -189,10 +216,11 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 			return nil, err
 		}
 		assigners = append(assigners, a)
-		s.segments[def.Name] = a.NewMembership(asOf)
+		s.segments[def.Name] = a.NewMembership(asOf, len(sums))
 	}
+	s.stages = make([]lifecycle.Classification, 0, len(sums)+len(sums)/4)
 	customers := signedUpBy(src.customers(ctx), asOf)
-	for p, err := range lifecycle.Profiles(ctx, customers, lifecycle.Inputs{Scores: scores, Churn: s.churn}, schema, asOf) {
+	for p, err := range lifecycle.Profiles(ctx, customers, lifecycle.Inputs{Scores: scores, Churn: churn}, schema, asOf) {
 		if err != nil {
 			return nil, err
 		}
@@ -202,6 +230,16 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 		}
 		if cl, ok := classifier.Classify(p); ok {
 			s.stages = append(s.stages, cl)
+		}
+	}
+	// Save the snapshots (a resumed database has them) and keep the
+	// members only where the report compares them.
+	for name, m := range s.segments {
+		if err := src.segments.SaveSnapshot(ctx, m); err != nil && !errors.Is(err, crm.ErrExists) {
+			return nil, err
+		}
+		if name != "rfm" {
+			m.Members = nil
 		}
 	}
 	return s, nil
@@ -290,21 +328,5 @@ func track(ctx context.Context, src *source, res *result) error {
 	slices.SortFunc(res.flows, func(a, b stageFlow) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
 	})
-	return nil
-}
-
-// saveSnapshots stores each segmentation's definition (once) and its
-// memberships at both dates; a resumed database already has them.
-func saveSnapshots(ctx context.Context, store segment.Store, res *result) error {
-	for _, def := range segmentations() {
-		if _, err := store.CreateSegmentation(ctx, *def); err != nil && !errors.Is(err, crm.ErrExists) {
-			return err
-		}
-		for _, s := range []*snapshot{res.then, res.now} {
-			if err := store.SaveSnapshot(ctx, s.segments[def.Name]); err != nil && !errors.Is(err, crm.ErrExists) {
-				return err
-			}
-		}
-	}
 	return nil
 }

@@ -180,7 +180,8 @@ func open(ctx context.Context, o options, p *progress) (*source, error) {
 	if o.db == "" && o.transactions == "" {
 		src.name = fmt.Sprintf("a generated retail business (seed %d), held in memory", cfg.Seed)
 		done := p.step(fmt.Sprintf("generating %d customers", cfg.Customers))
-		l, err := newLedger(ctx, gen.Transactions())
+		// The default business has about ten transactions a customer.
+		l, err := newLedger(ctx, gen.Transactions(), 11*cfg.Customers)
 		if err != nil {
 			return nil, err
 		}

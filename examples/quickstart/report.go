@@ -22,8 +22,8 @@ func writeText(w io.Writer, r *result) {
 	fmt.Fprintf(w, "crmkit quickstart — %s\nas of %s (changes against %s)\n", r.source, now.asOf.Format("2006-01-02"), then.asOf.Format("2006-01-02"))
 
 	section(w, "1 Portfolio")
-	fmt.Fprintf(w, "customers     %9d  (%d bought at least once, %d prospects)\n", now.customers, len(now.sums), now.customers-len(now.sums))
-	fmt.Fprintf(w, "purchases     %9d  (%.1f per buyer)\n", now.purchases, float64(now.purchases)/float64(len(now.sums)))
+	fmt.Fprintf(w, "customers     %9d  (%d bought at least once, %d prospects)\n", now.customers, now.buyers, now.customers-now.buyers)
+	fmt.Fprintf(w, "purchases     %9d  (%.1f per buyer)\n", now.purchases, float64(now.purchases)/float64(now.buyers))
 	fmt.Fprintf(w, "revenue       %12s %s\n", now.revenue.StringFixed(2), cur)
 
 	section(w, "2 Summaries and RFM")
@@ -91,24 +91,10 @@ func writeText(w io.Writer, r *result) {
 	} else {
 		fmt.Fprintf(w, "tracker: %d moves recorded over both dates, %d refused by the policy (regressions must pass through at risk)\n", r.moved, r.illegal)
 	}
-	var abs, rel, warn int
-	var absValue, relValue float64
-	for _, c := range now.churn {
-		v := c.AtStake.Amount.InexactFloat64()
-		switch {
-		case c.Absolute:
-			abs++
-			absValue += v
-		case c.Relative:
-			rel++
-			relValue += v
-		case c.Warning:
-			warn++
-		}
-	}
-	fmt.Fprintf(w, "absolute churn (stopped buying): %d customers, %.0f %s of CLV at stake\n", abs, absValue, cur)
-	fmt.Fprintf(w, "relative churn (still buying, spending ≥ 50%% less than before): %d customers, %.0f %s at stake\n", rel, relValue, cur)
-	fmt.Fprintf(w, "early warnings: %d customers\n", warn)
+	ch := now.churn
+	fmt.Fprintf(w, "absolute churn (stopped buying): %d customers, %.0f %s of CLV at stake\n", ch.absolute, ch.absoluteValue, cur)
+	fmt.Fprintf(w, "relative churn (still buying, spending ≥ 50%% less than before): %d customers, %.0f %s at stake\n", ch.relative, ch.relativeValue, cur)
+	fmt.Fprintf(w, "early warnings: %d customers\n", ch.warning)
 	fmt.Fprintf(w, "largest stage flows this quarter:\n")
 	for _, f := range r.flows[:min(6, len(r.flows))] {
 		fmt.Fprintf(w, "  %-17s → %-17s %7d\n", f.From, f.To, f.Count)
