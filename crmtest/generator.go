@@ -7,6 +7,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -242,23 +243,18 @@ func (g *Generator) rng(i int, stream uint64) *rand.Rand {
 // Accounts streams every customer with its transactions and touchpoints,
 // in customer order. It can be ranged any number of times.
 func (g *Generator) Accounts() iter.Seq[Account] {
-	return func(yield func(Account) bool) {
-		for i := range g.cfg.Customers {
-			c := g.customer(i)
-			a := Account{Customer: c, Transactions: g.transactions(i, c.CreatedAt), Touchpoints: g.touchpoints(i, c.CreatedAt)}
-			if !yield(a) {
-				return
-			}
-		}
-	}
+	return inOrder(g.cfg.Customers, func(i int) Account {
+		c := g.customer(i)
+		return Account{Customer: c, Transactions: g.transactions(i, c.CreatedAt), Touchpoints: g.touchpoints(i, c.CreatedAt)}
+	})
 }
 
 // Customers streams the customers in ID order. The error is always nil; the
 // type matches the store streams so analyses accept either.
 func (g *Generator) Customers() iter.Seq2[crm.Customer, error] {
 	return func(yield func(crm.Customer, error) bool) {
-		for i := range g.cfg.Customers {
-			if !yield(g.customer(i), nil) {
+		for c := range inOrder(g.cfg.Customers, g.customer) {
+			if !yield(c, nil) {
 				return
 			}
 		}
@@ -269,8 +265,8 @@ func (g *Generator) Customers() iter.Seq2[crm.Customer, error] {
 // the order of TransactionStore.Transactions.
 func (g *Generator) Transactions() iter.Seq2[crm.Transaction, error] {
 	return func(yield func(crm.Transaction, error) bool) {
-		for i := range g.cfg.Customers {
-			for _, t := range g.transactions(i, g.signup(i)) {
+		for txs := range inOrder(g.cfg.Customers, func(i int) []crm.Transaction { return g.transactions(i, g.signup(i)) }) {
+			for _, t := range txs {
 				if !yield(t, nil) {
 					return
 				}
@@ -282,9 +278,59 @@ func (g *Generator) Transactions() iter.Seq2[crm.Transaction, error] {
 // Touchpoints streams every touchpoint ordered by customer, then time.
 func (g *Generator) Touchpoints() iter.Seq2[crm.Touchpoint, error] {
 	return func(yield func(crm.Touchpoint, error) bool) {
-		for i := range g.cfg.Customers {
-			for _, tp := range g.touchpoints(i, g.signup(i)) {
+		for tps := range inOrder(g.cfg.Customers, func(i int) []crm.Touchpoint { return g.touchpoints(i, g.signup(i)) }) {
+			for _, tp := range tps {
 				if !yield(tp, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// inOrder yields item(0), …, item(n-1) in that order, computing them
+// ahead on every processor a block at a time: each customer's records come
+// from its own random streams, so they can be made in any order and still
+// be the same. At most a few blocks per processor wait to be yielded; when
+// the caller stops early, the blocks under way finish and are dropped.
+func inOrder[T any](n int, item func(i int) T) iter.Seq[T] {
+	const block = 256
+	return func(yield func(T) bool) {
+		workers := runtime.GOMAXPROCS(0)
+		if workers == 1 || n <= block {
+			for i := range n {
+				if !yield(item(i)) {
+					return
+				}
+			}
+			return
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		// pending holds each block's result, in order; its capacity bounds
+		// the blocks in flight.
+		pending := make(chan chan []T, 2*workers)
+		go func() {
+			defer close(pending)
+			for start := 0; start < n; start += block {
+				out := make(chan []T, 1)
+				select {
+				case pending <- out:
+				case <-stop:
+					return
+				}
+				go func() {
+					made := make([]T, 0, min(block, n-start))
+					for i := start; i < start+cap(made); i++ {
+						made = append(made, item(i))
+					}
+					out <- made
+				}()
+			}
+		}()
+		for out := range pending {
+			for _, v := range <-out {
+				if !yield(v) {
 					return
 				}
 			}

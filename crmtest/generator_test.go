@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"math"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
@@ -42,6 +44,40 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 	g3, err := crmtest.NewGenerator(cfg)
 	require.NoError(t, err)
 	require.NotEqual(t, digest(t, g1), digest(t, g3), "another seed, another business")
+}
+
+// The streams are made ahead on every processor; the records and their
+// order are the same as made one at a time, and a caller who stops early
+// leaves nothing running.
+func TestGeneratorStreamsInParallel(t *testing.T) {
+	g, err := crmtest.NewGenerator(smallConfig(2000))
+	require.NoError(t, err)
+	prev := runtime.GOMAXPROCS(1)
+	serial := digest(t, g)
+	runtime.GOMAXPROCS(max(4, prev))
+	parallel := digest(t, g)
+	runtime.GOMAXPROCS(prev)
+	require.Equal(t, serial, parallel)
+
+	before := runtime.NumGoroutine()
+	for _, stopAt := range []int{0, 1, 255, 256, 257, 1000, 1999} {
+		n := 0
+		for c, err := range g.Customers() {
+			require.NoError(t, err)
+			require.Equal(t, crmtest.CustomerID(n), c.ID)
+			if n == stopAt {
+				break
+			}
+			n++
+		}
+		require.Equal(t, stopAt, n)
+	}
+	// (Polled here: require.Eventually runs goroutines of its own.)
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), before, "the generator's goroutines end when the caller stops")
 }
 
 func TestGeneratorStreamsAgreeWithAccounts(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -89,5 +90,10 @@ func TestLedgerRoundTrip(t *testing.T) {
 		many = append(many, tx)
 	}
 	_, err = newLedger(ctx, stream(many), 0)
-	require.ErrorContains(t, err, "more than 256 distinct")
+	require.ErrorContains(t, err, "more than 256 combinations of kind, currency and channel")
+
+	long := last
+	long.ID = strings.Repeat("x", 70_000)
+	_, err = newLedger(ctx, stream([]crm.Transaction{last, long}), 0)
+	require.ErrorContains(t, err, "an ID of 70000 bytes is more than it holds")
 }

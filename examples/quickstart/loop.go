@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -40,7 +39,7 @@ type snapshot struct {
 	values    []scoring.CustomerValue
 	tiers     *scoring.Tiering
 	churn     churnTally
-	segments  map[string]*segment.Membership // by segmentation name; members kept for "rfm" only
+	segments  map[string]*segment.Membership // by segmentation name; counts only (the members are in the store)
 	stages    []lifecycle.Classification
 }
 
@@ -101,9 +100,9 @@ func segmentations() []*segment.Segmentation {
 	return []*segment.Segmentation{segment.RFMSegments(), segment.CommunicationGroups(), segment.TierSegments(scoring.DefaultTiers())}
 }
 
-// loop runs the CRM loop: the analysis a quarter ago and now (in
-// parallel, each saving its segment snapshots), the lifecycle tracker over
-// both, a month on the complaint desk and the key account's roadmap.
+// loop runs the CRM loop: the analysis a quarter ago and now (each saving
+// its segment snapshots), the lifecycle tracker over both, a month on the
+// complaint desk and the key account's roadmap.
 func loop(ctx context.Context, src *source, p *progress) (*result, error) {
 	res := &result{source: src.name, resumed: src.resumed, segOrder: map[string][]string{}}
 	for _, def := range segmentations() {
@@ -116,23 +115,29 @@ func loop(ctx context.Context, src *source, p *progress) (*result, error) {
 		}
 	}
 	done := p.step(fmt.Sprintf("analysing the portfolio as of %s and a quarter earlier", src.asOf.Format("2006-01-02")))
-	var wg sync.WaitGroup
-	var errThen, errNow error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		if res.then, errThen = analyse(ctx, src, src.asOf.Add(-quarter)); errThen == nil {
-			res.then.forComparison()
-		}
-	}()
-	go func() { defer wg.Done(); res.now, errNow = analyse(ctx, src, src.asOf) }()
-	wg.Wait()
-	if err := errors.Join(errThen, errNow); err != nil {
+	// One date after the other: each analysis spreads its own work over
+	// the processors, and the earlier date's records are freed before the
+	// later one's are built.
+	var err error
+	if res.then, err = analyse(ctx, src, src.asOf.Add(-quarter)); err != nil {
+		return nil, err
+	}
+	res.then.forComparison()
+	if res.now, err = analyse(ctx, src, src.asOf); err != nil {
 		return nil, err
 	}
 	done()
-	res.rfmDiff = segment.Diff(res.then.segments["rfm"], res.now.segments["rfm"])
-	res.then.segments["rfm"].Members, res.now.segments["rfm"].Members = nil, nil
+	// What changed this quarter, from the saved snapshots, as a host
+	// would compare this run's segments with an earlier run's.
+	before, err := src.segments.Snapshot(ctx, "rfm", res.then.asOf)
+	if err != nil {
+		return nil, err
+	}
+	after, err := src.segments.Snapshot(ctx, "rfm", res.now.asOf)
+	if err != nil {
+		return nil, err
+	}
+	res.rfmDiff = segment.Diff(before, after)
 
 	done = p.step("tracking lifecycle stages")
 	if err := track(ctx, src, res); err != nil {
@@ -142,7 +147,6 @@ func loop(ctx context.Context, src *source, p *progress) (*result, error) {
 	done()
 
 	done = p.step("running a month on the complaint desk")
-	var err error
 	if res.desk, err = simulateDesk(ctx, src, res.now); err != nil {
 		return nil, err
 	}
@@ -232,15 +236,13 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 			s.stages = append(s.stages, cl)
 		}
 	}
-	// Save the snapshots (a resumed database has them) and keep the
-	// members only where the report compares them.
-	for name, m := range s.segments {
+	// Save the snapshots (a resumed database has them) and keep only the
+	// counts.
+	for _, m := range s.segments {
 		if err := src.segments.SaveSnapshot(ctx, m); err != nil && !errors.Is(err, crm.ErrExists) {
 			return nil, err
 		}
-		if name != "rfm" {
-			m.Members = nil
-		}
+		m.Members = nil
 	}
 	return s, nil
 }
