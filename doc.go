@@ -44,7 +44,10 @@
 // package crmtest holds the conformance suites a host implementation runs
 // with one call each. Customers carry a Version for optimistic concurrency;
 // transactions and touchpoints are append-only and idempotent by ID. Streams
-// are iter.Seq2[T, error].
+// are iter.Seq2[T, error]; WithContext ends one when its context is done.
+// Stores stream customers and their transactions in customer-ID order, and
+// the analyses keep that order, so Lookup joins per-customer results to a
+// customer stream by walking both — over millions of customers, no map.
 //
 // # Errors
 //
@@ -55,5 +58,5 @@
 // # Concurrency
 //
 // MemoryStore is safe for concurrent use. Readers (TransactionReader,
-// CustomerReader) are not.
+// CustomerReader) and Lookup are not.
 package crm

@@ -179,6 +179,7 @@ type Generator struct {
 	cfg        Config
 	catalogue  []Product
 	popularity []float64 // cumulative weights for drawing products
+	prices     []float64 // list prices as float64, for sharing a basket's amount
 	sumWeights float64
 	rules      map[int][]rule
 }
@@ -203,6 +204,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 			Category: fmt.Sprintf("category-%02d", i%cfg.Categories),
 			Price:    decimal.NewFromFloat(math.Max(0.5, price)).Round(2),
 		})
+		g.prices = append(g.prices, g.catalogue[i].Price.InexactFloat64())
 		cum += 1 / math.Pow(float64(i+1), 0.9)
 		g.popularity = append(g.popularity, cum)
 	}
@@ -540,14 +542,14 @@ func (g *Generator) basket(r *rand.Rand, cents int64) []crm.LineItem {
 	// last line takes the rounding remainder.
 	total := 0.0
 	for _, p := range picked {
-		total += g.catalogue[p].Price.InexactFloat64()
+		total += g.prices[p]
 	}
 	items := make([]crm.LineItem, len(picked))
 	left := cents
 	for k, p := range picked {
 		share := left
 		if k < len(picked)-1 {
-			share = int64(math.Floor(float64(cents) * g.catalogue[p].Price.InexactFloat64() / total))
+			share = int64(math.Floor(float64(cents) * g.prices[p] / total))
 			left -= share
 		}
 		items[k] = crm.LineItem{SKU: g.catalogue[p].SKU, Category: g.catalogue[p].Category, Quantity: 1, UnitPrice: decimal.New(share, -2)}

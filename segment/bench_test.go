@@ -5,6 +5,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/scoring"
 	"github.com/crmkit/crm/segment"
 )
 
@@ -138,5 +141,83 @@ func BenchmarkAssignRFM(b *testing.B) {
 		if _, err := a.Assign(context.Background(), seq, asOf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkProfiles builds the default profiles of 200k generated
+// customers from a scoring run (summaries, RFM, values, tiers); ns/op is
+// per customer. "in order" is how stores and analyses hand them over;
+// "scores shuffled" makes the join search; "tiers by map" passes the tiers
+// as a map by customer instead of the Tiering.
+func BenchmarkProfiles(b *testing.B) {
+	ctx := context.Background()
+	cfg := crmtest.DefaultConfig()
+	cfg.Customers = 200_000
+	g, err := crmtest.NewGenerator(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var customers []crm.Customer
+	for c, err := range g.Customers() {
+		if err != nil {
+			b.Fatal(err)
+		}
+		customers = append(customers, c)
+	}
+	sums, err := scoring.Summarize(ctx, g.Transactions(), cfg.End, scoring.SummaryOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rfm, _, err := scoring.RFM(sums, scoring.RFMOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	values := make([]scoring.CustomerValue, len(sums))
+	for i, s := range sums {
+		values[i] = scoring.CustomerValue{CustomerID: s.CustomerID, CLV: crm.Money{Amount: s.Total, Currency: s.Currency}, Alive: 0.5}
+	}
+	tiering, err := scoring.TiersByCLV(values, scoring.DefaultTiers())
+	if err != nil {
+		b.Fatal(err)
+	}
+	tiers := make(map[string]string, len(values))
+	for i, k := range tiering.Of {
+		tiers[values[i].CustomerID] = tiering.Reports[k].Tier.Name
+	}
+	perm := rand.New(rand.NewPCG(1, 2)).Perm(len(sums))
+	shuffled := segment.Scores{Tiering: &scoring.Tiering{Reports: tiering.Reports}}
+	for _, i := range perm {
+		shuffled.Summaries = append(shuffled.Summaries, sums[i])
+		shuffled.RFM = append(shuffled.RFM, rfm[i])
+		shuffled.Values = append(shuffled.Values, values[i])
+		shuffled.Tiering.Of = append(shuffled.Tiering.Of, tiering.Of[i])
+	}
+	stream := func(yield func(crm.Customer, error) bool) {
+		for _, c := range customers {
+			if !yield(c, nil) {
+				return
+			}
+		}
+	}
+	schema := segment.DefaultSchema()
+	for _, bc := range []struct {
+		name   string
+		scores segment.Scores
+	}{
+		{"in order", segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering}},
+		{"scores shuffled", shuffled},
+		{"tiers by map", segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiers: tiers}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, err := range segment.Profiles(ctx, stream, bc.scores, schema, cfg.End) {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(customers)), "ns/customer")
+		})
 	}
 }

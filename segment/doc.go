@@ -12,7 +12,9 @@
 // total_spend, monetary, clv, p_alive, r_score / f_score / m_score,
 // rfm_cell and tier; Schema.With adds the host's custom attributes.
 // Profiles builds them from a customer stream and a scoring run in one
-// call. A field never set is missing.
+// call, joining the results to the customers by walking both in customer
+// order (crm.Lookup), so a million customers need no map of a million
+// entries. A field never set is missing.
 //
 // # Rules
 //

@@ -103,8 +103,8 @@ type Scores struct {
 // have the field's type (number, string, bool or time).
 func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], scores Scores, schema *Schema, asOf time.Time) iter.Seq2[*Profile, error] {
 	return func(yield func(*Profile, error) bool) {
-		if t := scores.Tiering; scores.Tiers == nil && t != nil && len(t.Of) != len(scores.Values) {
-			yield(nil, fmt.Errorf("segment: profiles: the tiering covers %d customers, the values %d: %w", len(t.Of), len(scores.Values), crm.ErrInvalid))
+		if err := checkTiering(scores); err != nil {
+			yield(nil, err)
 			return
 		}
 		b := newProfileBuilder(scores, schema, asOf)
@@ -123,6 +123,24 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 			}
 		}
 	}
+}
+
+// checkTiering refuses a Tiering that does not fit the Values it is read
+// with.
+func checkTiering(scores Scores) error {
+	t := scores.Tiering
+	if scores.Tiers != nil || t == nil {
+		return nil
+	}
+	if len(t.Of) != len(scores.Values) {
+		return fmt.Errorf("segment: profiles: the tiering covers %d customers, the values %d: %w", len(t.Of), len(scores.Values), crm.ErrInvalid)
+	}
+	for i, k := range t.Of {
+		if k < 0 || k >= len(t.Reports) {
+			return fmt.Errorf("segment: profiles: the tiering puts customer %d in tier %d of %d: %w", i, k, len(t.Reports), crm.ErrInvalid)
+		}
+	}
+	return nil
 }
 
 // profileBuilder fills profiles of one schema from one scoring run. The

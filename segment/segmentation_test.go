@@ -306,8 +306,18 @@ func TestProfilesJoinInAnyOrder(t *testing.T) {
 	require.Equal(t, want, build(shuffledCustomers, shuffled), "both shuffled")
 
 	short := &scoring.Tiering{Of: tiering.Of[1:], Reports: tiering.Reports}
-	for _, err := range segment.Profiles(ctx, g.Customers(), segment.Scores{Values: values, Tiering: short}, schema, cfg.End) {
-		require.ErrorIs(t, err, crm.ErrInvalid)
-		require.ErrorContains(t, err, fmt.Sprintf("the tiering covers %d customers, the values %d", len(values)-1, len(values)))
+	bad := &scoring.Tiering{Of: slices.Clone(tiering.Of), Reports: tiering.Reports}
+	bad.Of[7] = len(tiering.Reports)
+	for tiering, want := range map[*scoring.Tiering]string{
+		short: fmt.Sprintf("the tiering covers %d customers, the values %d", len(values)-1, len(values)),
+		bad:   fmt.Sprintf("the tiering puts customer 7 in tier %d of %d", len(tiering.Reports), len(tiering.Reports)),
+	} {
+		n := 0
+		for _, err := range segment.Profiles(ctx, g.Customers(), segment.Scores{Values: values, Tiering: tiering}, schema, cfg.End) {
+			require.ErrorIs(t, err, crm.ErrInvalid)
+			require.ErrorContains(t, err, want)
+			n++
+		}
+		require.Equal(t, 1, n, "one error, no profiles")
 	}
 }

@@ -13,9 +13,14 @@
 //
 // Without -db the generated transactions are kept in a compact in-memory
 // ledger (customers and touchpoints are streamed from the deterministic
-// generator whenever they are needed), and the loop's own state (lifecycle stages, desk items, segment snapshots, the
-// roadmap) lives in the SDK's in-memory stores. With -db everything goes
+// generator whenever they are needed), and the loop's own state
+// (lifecycle stages, desk items, segment snapshots, the roadmap) lives in
+// the SDK's in-memory stores. With -db everything goes
 // through examples/sqlitestore.
+//
+// A million customers take about 45 s and 3.1 GB on two cores. The
+// quickstart gives the Go runtime a soft memory limit of 3 GiB unless
+// GOMEMLIMIT is set (GOMEMLIMIT=off runs without one).
 package main
 
 import (
@@ -26,6 +31,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"time"
@@ -39,7 +45,17 @@ import (
 	"github.com/crmkit/crm/segment"
 )
 
+// memoryBudget is the soft limit the quickstart gives the Go runtime
+// unless GOMEMLIMIT says otherwise: near it the collector runs more often
+// instead of letting the heap grow to twice what is live. A million
+// customers keep about 1.5 GB live at the peak, so the limit is a guard,
+// not a squeeze.
+const memoryBudget = 3 << 30
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryBudget)
+	}
 	if err := run(context.Background(), os.Stdout, os.Stderr, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
