@@ -173,7 +173,9 @@ func validSKU(s string, n int) bool {
 // Generator produces a deterministic synthetic business: the same Config
 // gives the same records, byte for byte. Every customer's data comes from
 // its own seeded random streams, so customers, transactions and touchpoints
-// can each be streamed alone, in any order, and agree with each other.
+// can each be streamed alone, in any order, and agree with each other. The
+// streams make their records ahead on every processor (GOMAXPROCS), a
+// block of customers at a time, and yield them in order.
 // A Generator is safe for concurrent use.
 type Generator struct {
 	cfg        Config
