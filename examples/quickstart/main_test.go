@@ -164,3 +164,18 @@ func TestQuickstartHTML(t *testing.T) {
 		require.Greater(t, shapes[c.id], 10, "chart %s draws something", c.id)
 	}
 }
+
+// The soft memory limit grows with a generated business and is left to
+// the runtime when the size is not known up front.
+func TestMemoryBudget(t *testing.T) {
+	budget := func(args ...string) int64 {
+		o, err := parse(args, io.Discard)
+		require.NoError(t, err)
+		return memoryBudget(o)
+	}
+	require.Equal(t, int64(3<<30), budget())
+	require.Equal(t, int64(3<<30), budget("-customers", "1000000"))
+	require.Equal(t, int64(4_000_000*3<<10), budget("-customers", "4000000"))
+	require.Zero(t, budget("-db", "crm.db"))
+	require.Zero(t, budget("-transactions", "sales.csv"))
+}
