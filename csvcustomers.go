@@ -81,6 +81,7 @@ func (cr *CustomerReader) setup() error {
 			p.add("attributes."+a.Attribute, "column must be mapped")
 		}
 	}
+	cr.m.Format.validate(&p)
 	if err := p.err("customer CSV mapping"); err != nil {
 		return err
 	}
@@ -133,7 +134,7 @@ func (cr *CustomerReader) Read() (Customer, error) {
 		return Customer{}, errors.Join(errs...)
 	}
 	bad := func(i int, err error) {
-		errs = append(errs, &RowError{Line: rs.line, Column: rs.columnName(cr.idx[i]), Value: vals[i], Err: err})
+		errs = append(errs, rs.cellError(cr.idx[i], vals[i], err))
 	}
 	c := Customer{ID: vals[0], Name: vals[1], Email: vals[2], Phone: vals[3], TimeZone: vals[4]}
 	if t, err := rs.parseTime(vals[5]); err != nil {
@@ -160,7 +161,7 @@ func (cr *CustomerReader) Read() (Customer, error) {
 		case KindString:
 			v = StringValue(s)
 		case KindNumber:
-			d, err := rs.parseDecimal(s)
+			d, err := rs.parseDecimal(s, -1)
 			if err != nil {
 				bad(i, err)
 				continue
@@ -218,11 +219,11 @@ func ImportCustomers(ctx context.Context, store CustomerStore, r io.Reader, m Cu
 			return c, err
 		}
 		if line, dup := seen[c.ID]; dup {
-			return Customer{}, &RowError{Line: cr.Line(), Column: "id", Value: c.ID, Err: fmt.Errorf("duplicate of line %d: %w", line, ErrExists)}
+			return Customer{}, cr.rows.cellError(cr.idx[0], c.ID, fmt.Errorf("duplicate of line %d: %w", line, ErrExists))
 		}
 		seen[c.ID] = cr.Line()
 		if _, err := store.Customer(ctx, c.ID); err == nil {
-			return Customer{}, &RowError{Line: cr.Line(), Column: "id", Value: c.ID, Err: fmt.Errorf("customer already stored: %w", ErrExists)}
+			return Customer{}, cr.rows.cellError(cr.idx[0], c.ID, fmt.Errorf("customer already stored: %w", ErrExists))
 		} else if !errors.Is(err, ErrNotFound) {
 			return Customer{}, err
 		}

@@ -57,23 +57,72 @@ type CSVFormat struct {
 	TimeLayouts []string
 	// Location is the time zone of times without an offset; nil is UTC.
 	Location *time.Location
-	// DecimalComma reads "12,50" as 12.50 (and then "." is refused).
+	// DecimalComma reads "12,50" as 12.50. Without ThousandsSeparator, a
+	// "." in a number is then refused.
 	DecimalComma bool
+	// ThousandsSeparator, when not 0, is the digit-group separator numbers
+	// may use: '.' or ' ' with DecimalComma ("1.234,50"), ',' or ' '
+	// without ("1,234.50"); '\'' and '_' work with either. Groups must be
+	// of three digits ("1.23,5" is refused), and the separator must differ
+	// from the decimal mark.
+	//
+	// It also settles an ambiguity: without it, a number such as "12,345"
+	// in a decimal-comma file (or "12.345" in a decimal-point one) — one to
+	// three digits, the mark, then exactly three digits — is refused as
+	// ambiguous unless its currency has three decimal places (KWD, BHD…),
+	// since it reads as 12.345 under one convention and 12345 under the
+	// other. Declaring the separator says which convention the file uses.
+	ThousandsSeparator rune
+}
+
+// decimalMark returns the format's decimal separator.
+func (f CSVFormat) decimalMark() byte {
+	if f.DecimalComma {
+		return ','
+	}
+	return '.'
+}
+
+func (f CSVFormat) validate(p *problems) {
+	switch sep := f.ThousandsSeparator; {
+	case sep == 0:
+	case sep == rune(f.decimalMark()):
+		p.add("format.thousands_separator", "%q is also the decimal mark", sep)
+	case !strings.ContainsRune(".,' _", sep):
+		p.add("format.thousands_separator", "%q is not one of . , ' _ or space", sep)
+	}
+	if f.Whitespace && f.Delimiter != 0 {
+		p.add("format", "whitespace and delimiter are exclusive")
+	}
+	if f.Whitespace && f.ThousandsSeparator == ' ' {
+		p.add("format.thousands_separator", "a space cannot group digits when fields are split on spaces")
+	}
 }
 
 // RowError reports a malformed row: its line, and when known the column and
 // the offending text. It wraps ErrInvalid.
 type RowError struct {
-	Line   int    // 1-based line in the input
-	Column string // header name or "#position"; empty when the whole row is bad
-	Value  string
-	Err    error
+	// Line is the 1-based line in the input.
+	Line int
+	// Column is the column's header name as written in the file (no quote
+	// marks), or empty when the file has no header or the whole row is bad.
+	Column string
+	// Index is the column's 1-based position, as in ColumnAt; 0 when the
+	// whole row is bad.
+	Index int
+	// Value is the offending text, when there is one.
+	Value string
+	// Err says what is wrong.
+	Err error
 }
 
 func (e *RowError) Error() string {
 	s := "crm: line " + strconv.Itoa(e.Line)
-	if e.Column != "" {
-		s += ", column " + e.Column
+	switch {
+	case e.Column != "":
+		s += ", column " + strconv.Quote(e.Column)
+	case e.Index > 0:
+		s += ", column " + strconv.Itoa(e.Index)
 	}
 	if e.Value != "" {
 		s += fmt.Sprintf(" (%q)", truncate(e.Value, 40))
@@ -219,18 +268,21 @@ func (rs *rows) resolve(field string, c Column) (int, error) {
 	return c.Index - 1, nil
 }
 
-func (rs *rows) columnName(i int) string {
-	if i < len(rs.header) && rs.header[i] != "" {
-		return strconv.Quote(rs.header[i])
+// cellError reports a bad value in the 0-based column i of the current row.
+// Names are looked up only here, when something is wrong.
+func (rs *rows) cellError(i int, value string, err error) *RowError {
+	e := &RowError{Line: rs.line, Index: i + 1, Value: value, Err: err}
+	if i < len(rs.header) {
+		e.Column = rs.header[i]
 	}
-	return "#" + strconv.Itoa(i+1)
+	return e
 }
 
 // field returns record[i] trimmed, or a *RowError naming the column when the
 // record is too short to have it.
 func (rs *rows) field(rec []string, i int) (string, error) {
 	if i >= len(rec) {
-		return "", &RowError{Line: rs.line, Column: rs.columnName(i), Err: fmt.Errorf("row has %d fields", len(rec))}
+		return "", rs.cellError(i, "", fmt.Errorf("row has %d fields", len(rec)))
 	}
 	return strings.TrimSpace(rec[i]), nil
 }
@@ -256,8 +308,26 @@ func (rs *rows) parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("not a time in layout %s", strings.Join(quoted, " or "))
 }
 
-func (rs *rows) parseDecimal(s string) (decimal.Decimal, error) {
-	if rs.format.DecimalComma {
+// parseDecimal reads a number in the format's convention. places is the
+// number of decimal places of its currency, or -1 when it has none; a
+// number that reads differently under the other convention is refused
+// unless it has exactly that many (see CSVFormat.ThousandsSeparator).
+func (rs *rows) parseDecimal(s string, places int32) (decimal.Decimal, error) {
+	f := rs.format
+	mark := f.decimalMark()
+	if sep := f.ThousandsSeparator; sep != 0 {
+		var err error
+		if s, err = ungroup(s, sep, mark); err != nil {
+			return decimal.Decimal{}, err
+		}
+	} else if looksGrouped(s, mark) && places != 3 {
+		other := ","
+		if mark == ',' {
+			other = "."
+		}
+		return decimal.Decimal{}, fmt.Errorf("ambiguous number: three decimal places after %q, or %q grouping thousands (set CSVFormat.ThousandsSeparator to say which)", string(mark), other)
+	}
+	if mark == ',' {
 		if strings.Contains(s, ".") {
 			return decimal.Decimal{}, errors.New("not a number (decimal comma expected)")
 		}
@@ -271,6 +341,49 @@ func (rs *rows) parseDecimal(s string) (decimal.Decimal, error) {
 		return decimal.Decimal{}, errors.New("not a number")
 	}
 	return d, nil
+}
+
+// looksGrouped reports whether s is one to three digits (not starting with
+// 0), the decimal mark and exactly three digits: "12,345" or "1.234", which
+// the other convention reads as a whole number.
+func looksGrouped(s string, mark byte) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	i := strings.IndexByte(s, mark)
+	if i < 1 || i > 3 || len(s)-i-1 != 3 || s[0] == '0' {
+		return false
+	}
+	for j := 0; j < len(s); j++ {
+		if j != i && (s[j] < '0' || s[j] > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ungroup removes the thousands separator sep from s, checking that the
+// integer part is grouped in threes and the fraction is not grouped.
+func ungroup(s string, sep rune, mark byte) (string, error) {
+	if !strings.ContainsRune(s, sep) {
+		return s, nil
+	}
+	sign := ""
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		sign, s = s[:1], s[1:]
+	}
+	whole, frac := s, ""
+	if i := strings.IndexByte(s, mark); i >= 0 {
+		whole, frac = s[:i], s[i:]
+	}
+	if strings.ContainsRune(frac, sep) {
+		return "", fmt.Errorf("thousands separator %q after the decimal mark", sep)
+	}
+	groups := strings.Split(whole, string(sep))
+	for i, g := range groups {
+		if (i == 0 && (len(g) < 1 || len(g) > 3)) || (i > 0 && len(g) != 3) {
+			return "", fmt.Errorf("thousands separator %q not between groups of three digits", sep)
+		}
+	}
+	return sign + strings.Join(groups, "") + frac, nil
 }
 
 // isPlainExponent accepts scientific notation with a small exponent, so that
@@ -298,6 +411,12 @@ type TransactionCSV struct {
 	// again yields the same IDs, so a repeated import is a no-op; give each
 	// file its own prefix.
 	IDPrefix string
+	// NegativeRefunds reads a negative amount ("-5,00") as a refund of its
+	// absolute value, for files that write returns that way and have no
+	// Kind column. Without it a negative amount is an error naming the
+	// row; with a Kind column it is always one (the column says what is a
+	// refund).
+	NegativeRefunds bool
 }
 
 func (m TransactionCSV) validate() error {
@@ -314,9 +433,7 @@ func (m TransactionCSV) validate() error {
 	if !m.Columns.Currency.mapped() && !ValidCurrency(m.Currency) {
 		p.add("currency", "%q is not an ISO 4217 code and no currency column is mapped", m.Currency)
 	}
-	if m.Format.Whitespace && m.Format.Delimiter != 0 {
-		p.add("format", "whitespace and delimiter are exclusive")
-	}
+	m.Format.validate(&p)
 	return p.err("transaction CSV mapping")
 }
 
@@ -398,82 +515,86 @@ func (tr *TransactionReader) All() iter.Seq2[Transaction, error] {
 
 func (tr *TransactionReader) parse(rec []string) (Transaction, error) {
 	rs := tr.rows
-	get := func(k int) (string, string, error) {
+	var errs []error
+	// get returns the trimmed cell of field k, ok false when the field is
+	// unmapped or the row too short (the error is recorded).
+	get := func(k int) (string, bool) {
 		if tr.idx[k] < 0 {
-			return "", "", nil
+			return "", false
 		}
 		v, err := rs.field(rec, tr.idx[k])
-		return v, rs.columnName(tr.idx[k]), err
+		if err != nil {
+			errs = append(errs, err)
+			return "", false
+		}
+		return v, true
 	}
-	var errs []error
-	bad := func(col, val string, err error) {
-		errs = append(errs, &RowError{Line: rs.line, Column: col, Value: val, Err: err})
+	bad := func(k int, val string, err error) {
+		errs = append(errs, rs.cellError(tr.idx[k], val, err))
 	}
 	t := Transaction{Kind: Purchase, Currency: tr.m.Currency}
-	if v, col, err := get(0); err != nil {
-		errs = append(errs, err)
-	} else if tr.idx[0] >= 0 {
+	if v, ok := get(0); ok {
 		if v == "" {
-			bad(col, v, errors.New("empty ID"))
+			bad(0, v, errors.New("empty ID"))
 		}
 		t.ID = v
-	} else {
+	} else if tr.idx[0] < 0 {
 		t.ID = tr.m.IDPrefix + strconv.Itoa(rs.line)
 	}
-	if v, col, err := get(1); err != nil {
-		errs = append(errs, err)
-	} else if v == "" {
-		bad(col, v, errors.New("empty customer ID"))
-	} else {
+	if v, ok := get(1); ok {
+		if v == "" {
+			bad(1, v, errors.New("empty customer ID"))
+		}
 		t.CustomerID = v
 	}
-	if v, col, err := get(2); err != nil {
-		errs = append(errs, err)
-	} else if ts, err := rs.parseTime(v); err != nil {
-		bad(col, v, err)
-	} else {
-		t.Time = ts
+	if v, ok := get(2); ok {
+		if ts, err := rs.parseTime(v); err != nil {
+			bad(2, v, err)
+		} else {
+			t.Time = ts
+		}
 	}
-	if v, col, err := get(5); err != nil {
-		errs = append(errs, err)
-	} else if tr.idx[5] >= 0 {
+	if v, ok := get(5); ok {
 		switch strings.ToLower(v) {
 		case "purchase", "sale", "":
 			t.Kind = Purchase
 		case "refund", "return":
 			t.Kind = Refund
 		default:
-			bad(col, v, errors.New("unknown kind (want purchase or refund)"))
+			bad(5, v, errors.New("unknown kind (want purchase or refund)"))
 		}
 	}
-	if v, col, err := get(3); err != nil {
-		errs = append(errs, err)
-	} else if d, err := rs.parseDecimal(v); err != nil {
-		bad(col, v, err)
-	} else {
-		if d.IsNegative() {
-			if tr.idx[5] >= 0 {
-				bad(col, v, errors.New("negative amount (the kind column says whether it is a refund)"))
-			}
-			t.Kind, d = Refund, d.Neg()
-		}
-		t.Amount = d
-	}
-	if v, col, err := get(4); err != nil {
-		errs = append(errs, err)
-	} else if tr.idx[4] >= 0 {
+	if v, ok := get(4); ok {
 		if v = strings.ToUpper(v); !ValidCurrency(v) {
-			bad(col, v, errors.New("not an ISO 4217 currency code"))
+			bad(4, v, errors.New("not an ISO 4217 currency code"))
 		}
 		t.Currency = v
 	}
-	if v, col, err := get(6); err != nil {
-		errs = append(errs, err)
-	} else if v != "" {
+	if v, ok := get(3); ok {
+		places, known := MinorUnits(t.Currency)
+		if !known {
+			places = -1
+		}
+		if d, err := rs.parseDecimal(v, places); err != nil {
+			bad(3, v, err)
+		} else {
+			if d.IsNegative() {
+				switch {
+				case tr.idx[5] >= 0:
+					bad(3, v, errors.New("negative amount (the kind column says whether it is a refund)"))
+				case !tr.m.NegativeRefunds:
+					bad(3, v, errors.New("negative amount (set NegativeRefunds to read it as a refund)"))
+				}
+				t.Kind, d = Refund, d.Neg()
+			}
+			t.Amount = d
+		}
+	}
+	if v, ok := get(6); ok && v != "" {
 		if ch := Channel(strings.ToLower(v)); ch.Valid() {
 			t.Channel = ch
 		} else {
-			bad(col, v, errors.New("not a channel name"))
+			bad(6, v, errors.New("not a channel name"))
 		}
 	}
 	if len(errs) == 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/datasets"
 )
 
 // cdnowSample is the mapping for CDNOW_sample.txt: master_id sample_id
@@ -36,7 +35,7 @@ func countCustomers(t *testing.T, s *crm.MemoryStore) (txs, customers int) {
 }
 
 func TestImportCDNOWSample(t *testing.T) {
-	f, err := os.Open(crmtest.ReferenceData(t, "cdnow", "CDNOW_sample.txt"))
+	f, err := datasets.FS().Open("cdnow/CDNOW_sample.txt")
 	require.NoError(t, err)
 	defer f.Close()
 	s := crm.NewMemoryStore()
@@ -53,16 +52,17 @@ func TestImportCDNOWSample(t *testing.T) {
 	require.Equal(t, "29.33", first.Amount.String())
 
 	// Importing the same file again is a no-op: IDs come from line numbers.
-	_, err = f.Seek(0, io.SeekStart)
+	again, err := datasets.FS().Open("cdnow/CDNOW_sample.txt")
 	require.NoError(t, err)
-	_, err = crm.ImportTransactions(context.Background(), s, f, cdnowSample, crm.ImportOptions{BatchSize: 1000})
+	defer again.Close()
+	_, err = crm.ImportTransactions(context.Background(), s, again, cdnowSample, crm.ImportOptions{BatchSize: 1000})
 	require.NoError(t, err)
 	txs, _ = countCustomers(t, s)
 	require.Equal(t, 6919, txs)
 }
 
 func TestImportCDNOWMaster(t *testing.T) {
-	f, err := os.Open(crmtest.ReferenceData(t, "cdnow", "CDNOW_master.txt"))
+	f, err := datasets.FS().Open("cdnow/CDNOW_master.txt")
 	require.NoError(t, err)
 	defer f.Close()
 	m := crm.TransactionCSV{
@@ -113,7 +113,15 @@ func TestImportTabAndNegativeAmountIsRefund(t *testing.T) {
 	m := crm.TransactionCSV{Format: crm.CSVFormat{Delimiter: '\t'}, Currency: "GBP", IDPrefix: "jan-",
 		Columns: crm.TransactionColumns{CustomerID: crm.ColumnAt(1), Time: crm.ColumnAt(2), Amount: crm.ColumnAt(3)}}
 	s := crm.NewMemoryStore()
+	// Not silently: without NegativeRefunds the row is refused.
 	_, err := crm.ImportTransactions(context.Background(), s, strings.NewReader(in), m, crm.ImportOptions{})
+	var re *crm.RowError
+	require.ErrorAs(t, err, &re)
+	require.Equal(t, 1, re.Line)
+	require.Equal(t, 3, re.Index)
+	require.ErrorContains(t, err, "set NegativeRefunds")
+	m.NegativeRefunds = true
+	_, err = crm.ImportTransactions(context.Background(), s, strings.NewReader(in), m, crm.ImportOptions{})
 	require.NoError(t, err)
 	r, err := s.Transaction(context.Background(), "jan-1")
 	require.NoError(t, err)
@@ -130,7 +138,8 @@ func TestImportMalformedRowStoresNothing(t *testing.T) {
 		var re *crm.RowError
 		require.True(t, errors.As(err, &re))
 		require.Equal(t, 5, re.Line)
-		require.Equal(t, `"when"`, re.Column)
+		require.Equal(t, "when", re.Column, "the header name as written, without quote marks")
+		require.Equal(t, 3, re.Index)
 		require.Contains(t, err.Error(), `line 5, column "when" ("2025-13-45")`)
 		if collectAll {
 			require.Contains(t, err.Error(), `line 6, column "amount" ("abc"): not a number`)
@@ -229,7 +238,7 @@ func TestImportCustomers(t *testing.T) {
 	_, err = crm.ImportCustomers(ctx, s, strings.NewReader(in2), m, crm.ImportOptions{CollectErrors: true})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorIs(t, err, crm.ErrExists)
-	for _, want := range []string{"line 3, column id", "already stored", "line 4", "duplicate of line 2", "line 5, column \"member\""} {
+	for _, want := range []string{"line 3, column \"id\" (\"c1\")", "already stored", "line 4", "duplicate of line 2", "line 5, column \"member\""} {
 		require.Contains(t, err.Error(), want)
 	}
 	_, err = s.Customer(ctx, "c3")
@@ -262,4 +271,68 @@ func FuzzTransactionReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Numbers with a declared thousands separator, and the ambiguity of
+// "12,345" in a decimal-comma file (12.345 or 12345?) refused unless the
+// format says which convention it uses.
+func TestImportDecimalCommaAndThousands(t *testing.T) {
+	m := func(f crm.CSVFormat, currency string) crm.TransactionCSV {
+		f.Delimiter, f.Header = ';', true
+		return crm.TransactionCSV{Format: f, Currency: currency,
+			Columns: crm.TransactionColumns{CustomerID: crm.ColumnNamed("kunde"), Time: crm.ColumnNamed("datum"), Amount: crm.ColumnNamed("betrag")}}
+	}
+	read := func(t *testing.T, mapping crm.TransactionCSV, amount string) (crm.Transaction, error) {
+		t.Helper()
+		in := "kunde;datum;betrag\nk1;2025-03-01;" + amount + "\n"
+		tr := crm.NewTransactionReader(strings.NewReader(in), mapping)
+		return tr.Read()
+	}
+	comma := crm.CSVFormat{DecimalComma: true}
+	commaDots := crm.CSVFormat{DecimalComma: true, ThousandsSeparator: '.'}
+	point := crm.CSVFormat{}
+	pointCommas := crm.CSVFormat{ThousandsSeparator: ','}
+	for _, c := range []struct {
+		name     string
+		format   crm.CSVFormat
+		currency string
+		in       string
+		want     string // "" = refused
+		problem  string
+	}{
+		{"decimal comma", comma, "EUR", "12,50", "12.5", ""},
+		{"grouped with dots", commaDots, "EUR", "1.234,50", "1234.5", ""},
+		{"grouped, several groups", commaDots, "EUR", "1.234.567,5", "1234567.5", ""},
+		{"grouped without decimals", commaDots, "EUR", "1.234", "1234", ""},
+		{"dot refused without separator", comma, "EUR", "1.234,50", "", "decimal comma expected"},
+		{"bad grouping", commaDots, "EUR", "12.34,5", "", "groups of three"},
+		{"separator in fraction", commaDots, "EUR", "1,234.5", "", "after the decimal mark"},
+		{"ambiguous decimal comma", comma, "EUR", "12,345", "", "ambiguous number"},
+		{"ambiguous decimal point", point, "USD", "1.234", "", "ambiguous number"},
+		{"declared: comma is decimal", commaDots, "EUR", "12,345", "12.345", ""},
+		{"declared: point is decimal", pointCommas, "USD", "1.234", "1.234", ""},
+		{"grouped with commas", pointCommas, "USD", "12,345.67", "12345.67", ""},
+		{"three-decimal currency", comma, "KWD", "12,345", "12.345", ""},
+		{"leading zero is not a group", comma, "EUR", "0,125", "0.125", ""},
+		{"four decimals are not a group", comma, "EUR", "12,3450", "12.345", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tx, err := read(t, m(c.format, c.currency), c.in)
+			if c.want == "" {
+				var re *crm.RowError
+				require.ErrorAs(t, err, &re, "%q should be refused", c.in)
+				require.ErrorIs(t, err, crm.ErrInvalid)
+				require.Equal(t, "betrag", re.Column)
+				require.Equal(t, c.in, re.Value)
+				require.ErrorContains(t, err, c.problem)
+				return
+			}
+			require.NoError(t, err)
+			require.True(t, decimal.RequireFromString(c.want).Abs().Equal(tx.Amount), "%q: got %v, want %v", c.in, tx.Amount, c.want)
+		})
+	}
+	// A separator that is also the decimal mark is a mapping error.
+	_, err := read(t, m(crm.CSVFormat{DecimalComma: true, ThousandsSeparator: ','}, "EUR"), "1")
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "format.thousands_separator")
 }

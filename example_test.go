@@ -68,7 +68,7 @@ func ExampleImportTransactions() {
 	res, err := crm.ImportTransactions(context.Background(), s, strings.NewReader(good), mapping, crm.ImportOptions{})
 	fmt.Println(res.Stored, err)
 	// Output:
-	// crm: import: 1 bad row(s), failing batch not stored: crm: line 3, column #3 ("1997010x"): not a time in layout "20060102"
+	// crm: import: 1 bad row(s), failing batch not stored: crm: line 3, column 3 ("1997010x"): not a time in layout "20060102"
 	// stored: 0
 	// 2 <nil>
 }

@@ -3,28 +3,19 @@ package scoring_test
 import (
 	"context"
 	"math"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/combin"
 
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/scoring"
 )
 
 func donationRows(t testing.TB) []scoring.Row {
-	var rows []scoring.Row
-	for _, rec := range readCSV(t, crmtest.ReferenceData(t, "donations.csv")) {
-		var v [4]float64
-		for i := range v {
-			f, err := strconv.ParseFloat(rec[i], 64)
-			require.NoError(t, err, "%v", rec)
-			v[i] = f
-		}
-		rows = append(rows, scoring.Row{Frequency: v[0], Recency: v[1], T: v[2], Weight: v[3]})
-	}
+	rows, err := datasets.Donations()
+	require.NoError(t, err)
 	return rows
 }
 

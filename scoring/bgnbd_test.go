@@ -3,29 +3,19 @@ package scoring_test
 import (
 	"context"
 	"math"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/scoring"
 )
 
-// cdnowRows reads cdnow_customers_summary.csv (the rounded file the
-// published parameters were fitted on) into compressed rows.
+// cdnowRows compresses the published CDNOW summary (the rounded file the
+// published parameters were fitted on).
 func cdnowRows(t *testing.T) []scoring.Row { return cdnowRowsB(t) }
 
 func cdnowRowsB(t testing.TB) []scoring.Row {
-	var sums []scoring.Summary
-	for _, row := range readCSV(t, crmtest.ReferenceData(t, "cdnow", "cdnow_customers_summary.csv")) {
-		x, _ := strconv.Atoi(row[1])
-		tx, _ := strconv.ParseFloat(row[2], 64)
-		T, _ := strconv.ParseFloat(row[3], 64)
-		sums = append(sums, scoring.Summary{Frequency: x, Recency: tx, T: T})
-	}
-	require.Len(t, sums, 2357)
-	return scoring.Compress(sums)
+	return scoring.Compress(cdnowSpend(t))
 }
 
 func TestFitBGNBDOnCDNOW(t *testing.T) {

@@ -3,13 +3,11 @@ package scoring_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"time"
 
-	"github.com/crmkit/crm"
-
 	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -43,21 +41,8 @@ func ExampleFitBGNBD() {
 // the purchase and spend models, and value each customer's next year.
 func ExampleCustomerValues() {
 	ctx := context.Background()
-	f, err := os.Open("../../shared/data/cdnow/CDNOW_sample.txt") // the shared reference data
-	if err != nil {
-		panic(err)
-	}
-	defer f.Close()
-	store := crm.NewMemoryStore()
-	if _, err := crm.ImportTransactions(ctx, store, f, crm.TransactionCSV{
-		Format:   crm.CSVFormat{Whitespace: true, TimeLayouts: []string{"20060102"}},
-		Columns:  crm.TransactionColumns{CustomerID: crm.ColumnAt(2), Time: crm.ColumnAt(3), Amount: crm.ColumnAt(5)},
-		Currency: "USD",
-	}, crm.ImportOptions{}); err != nil {
-		panic(err)
-	}
 	asOf := time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)
-	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), asOf, scoring.SummaryOptions{Scale: 7})
+	sums, err := scoring.Summarize(ctx, datasets.CDNOWSample(), asOf, scoring.SummaryOptions{Scale: 7})
 	if err != nil {
 		panic(err)
 	}

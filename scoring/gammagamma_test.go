@@ -2,27 +2,18 @@ package scoring_test
 
 import (
 	"context"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/scoring"
 )
 
-// cdnowSpend reads the CDNOW summary with mean repeat spend (x, zbar).
+// cdnowSpend returns the published CDNOW summary with mean repeat spend.
 func cdnowSpend(t testing.TB) []scoring.Summary {
-	var sums []scoring.Summary
-	for _, row := range readCSV(t, crmtest.ReferenceData(t, "cdnow", "cdnow_customers_summary_with_transactions.csv")) {
-		x, err := strconv.Atoi(row[1])
-		require.NoError(t, err)
-		tx, _ := strconv.ParseFloat(row[2], 64)
-		T, _ := strconv.ParseFloat(row[3], 64)
-		z, err := strconv.ParseFloat(row[4], 64)
-		require.NoError(t, err)
-		sums = append(sums, scoring.Summary{CustomerID: row[0], Frequency: x, Recency: tx, T: T, Monetary: z})
-	}
+	sums, err := datasets.CDNOWSummary()
+	require.NoError(t, err)
 	require.Len(t, sums, 2357)
 	return sums
 }

@@ -18,7 +18,7 @@ func requireRel(t *testing.T, want, got, rel float64, name string) {
 	require.InDelta(t, want, got, math.Abs(want)*rel, "%s: want %v, got %v", name, want, got)
 }
 
-// published is a fit from ../shared/data/README.md.
+// published is a fit from the literature (see package datasets).
 type published struct {
 	names  []string
 	params []float64

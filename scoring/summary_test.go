@@ -1,12 +1,9 @@
 package scoring_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -47,7 +45,7 @@ func seq(txs ...crm.Transaction) func(func(crm.Transaction, error) bool) {
 	}
 }
 
-// The worked example of ../shared/data/README.md.
+// The worked example of the CLV literature's summary conventions.
 func TestSummarizeReadmeExample(t *testing.T) {
 	got, err := scoring.Summarize(context.Background(), seq(
 		tx("a", "1", "2015-02-01", "10"), tx("b", "1", "2015-02-06", "20"),
@@ -147,55 +145,26 @@ func TestSummarizeExactTotals(t *testing.T) {
 	require.Equal(t, "8999999999.749999999", got[1].Total.String())
 }
 
-func readCSV(t testing.TB, path string) [][]string {
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	var rows [][]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		rows = append(rows, strings.Split(strings.TrimRight(sc.Text(), "\r"), ","))
-	}
-	require.NoError(t, sc.Err())
-	return rows[1:]
-}
-
 // Summarising CDNOW_sample.txt by sample_id to 1997-09-30, daily periods in
-// weeks, reproduces cdnow_customers_summary.csv to 2 dp.
+// weeks, reproduces the published summary to 2 dp.
 func TestSummarizeReproducesCDNOW(t *testing.T) {
-	f, err := os.Open(crmtest.ReferenceData(t, "cdnow", "CDNOW_sample.txt"))
+	got, err := scoring.Summarize(context.Background(), datasets.CDNOWSample(), day("1997-09-30"), scoring.SummaryOptions{Scale: 7})
 	require.NoError(t, err)
-	defer f.Close()
-	store := crm.NewMemoryStore()
-	_, err = crm.ImportTransactions(context.Background(), store, f, crm.TransactionCSV{
-		Format:   crm.CSVFormat{Whitespace: true, TimeLayouts: []string{"20060102"}},
-		Columns:  crm.TransactionColumns{CustomerID: crm.ColumnAt(2), Time: crm.ColumnAt(3), Amount: crm.ColumnAt(5)},
-		Currency: "USD",
-	}, crm.ImportOptions{})
-	require.NoError(t, err)
-	got, err := scoring.Summarize(context.Background(), store.Transactions(context.Background()), day("1997-09-30"), scoring.SummaryOptions{Scale: 7})
-	require.NoError(t, err)
-	byID := map[int]scoring.Summary{}
+	byID := map[string]scoring.Summary{}
 	for _, s := range got {
-		id, err := strconv.Atoi(s.CustomerID)
-		require.NoError(t, err)
-		byID[id] = s
+		byID[s.CustomerID] = s
 	}
-	want := readCSV(t, crmtest.ReferenceData(t, "cdnow", "cdnow_customers_summary.csv"))
+	want, err := datasets.CDNOWSummary()
+	require.NoError(t, err)
 	require.Len(t, want, 2357)
 	require.Len(t, got, 2357)
-	withTx := readCSV(t, crmtest.ReferenceData(t, "cdnow", "cdnow_customers_summary_with_transactions.csv"))
-	for i, row := range want {
-		id, _ := strconv.Atoi(row[0])
-		s, ok := byID[id]
-		require.True(t, ok, "customer %d missing", id)
-		require.Equal(t, row[1], strconv.Itoa(s.Frequency), "customer %d frequency", id)
-		for k, v := range []float64{s.Recency, s.T} {
-			wantV, _ := strconv.ParseFloat(row[2+k], 64)
-			require.InDelta(t, wantV, v, 0.005+1e-9, "customer %d column %d", id, 2+k)
-		}
-		zbar, _ := strconv.ParseFloat(withTx[i][4], 64)
-		require.InDelta(t, zbar, s.Monetary, 0.005+1e-9, "customer %d mean repeat spend", id)
+	for _, w := range want {
+		s, ok := byID[w.CustomerID]
+		require.True(t, ok, "customer %s missing", w.CustomerID)
+		require.Equal(t, w.Frequency, s.Frequency, "customer %s frequency", w.CustomerID)
+		require.InDelta(t, w.Recency, s.Recency, 0.005+1e-9, "customer %s recency", w.CustomerID)
+		require.InDelta(t, w.T, s.T, 0.005+1e-9, "customer %s T", w.CustomerID)
+		require.InDelta(t, w.Monetary, s.Monetary, 0.005+1e-9, "customer %s mean repeat spend", w.CustomerID)
 	}
 	require.True(t, slices.IsSortedFunc(got, func(a, b scoring.Summary) int { return strings.Compare(a.CustomerID, b.CustomerID) }))
 }

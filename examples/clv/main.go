@@ -8,13 +8,24 @@
 //
 //	go run ./examples/clv
 //
-// Or it reads your own transactions. For the CDNOW sample (whitespace
-// separated, no header; customer in column 2, date in 3, amount in 5),
-// calibrated to 1997-09-30 with times in weeks:
+// Or it reads a reference data set that ships with the module (package
+// datasets): the CDNOW sample, calibrated on its first 39 weeks (to
+// 1997-09-30) with times in weeks, reproduces the published fits:
 //
-//	go run ./examples/clv -transactions ../shared/data/cdnow/CDNOW_sample.txt \
+//	go run ./examples/clv -dataset cdnow          # or cdnow-master, the whole cohort
+//
+// Or it reads your own transactions, from any delimited file. The CDNOW
+// sample as a file of its own (whitespace separated, no header; customer in
+// column 2, date in 3, amount in 5):
+//
+//	go run ./examples/clv -transactions CDNOW_sample.txt \
 //	    -whitespace -customer 2 -date 3 -amount 5 -layout 20060102 \
 //	    -as-of 1997-09-30 -scale 7
+//
+// A German export with a header, semicolons and decimal commas:
+//
+//	go run ./examples/clv -transactions umsatz.csv -header -delimiter ';' \
+//	    -decimal-comma -thousands . -customer kunde -date datum -amount betrag -layout 02.01.2006
 package main
 
 import (
@@ -24,6 +35,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"slices"
 	"strconv"
@@ -31,6 +43,7 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -45,7 +58,12 @@ type options struct {
 	customers    int
 	seed         uint64
 	transactions string
+	dataset      string
 	whitespace   bool
+	delimiter    string
+	decimalComma bool
+	thousands    string
+	negRefunds   bool
 	header       bool
 	customer     string
 	date         string
@@ -67,8 +85,13 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 	fs.IntVar(&o.customers, "customers", 10_000, "customers of the generated sample business")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the generated sample business")
 	fs.StringVar(&o.transactions, "transactions", "", "read transactions from this CSV file instead of generating them")
+	fs.StringVar(&o.dataset, "dataset", "", "use a reference data set shipped with the module: cdnow (the 1/10 sample) or cdnow-master (the whole cohort); observed to 1997-09-30 in weeks unless -as-of or -scale say otherwise")
 	fs.BoolVar(&o.whitespace, "whitespace", false, "fields are separated by runs of spaces or tabs")
 	fs.BoolVar(&o.header, "header", false, "the file's first line names the columns")
+	fs.StringVar(&o.delimiter, "delimiter", ",", "field separator: one character, or tab")
+	fs.BoolVar(&o.decimalComma, "decimal-comma", false, "amounts use a decimal comma (12,50)")
+	fs.StringVar(&o.thousands, "thousands", "", "thousands separator of the amounts (. , ' _ or space), if they have one")
+	fs.BoolVar(&o.negRefunds, "negative-refunds", false, "read negative amounts as refunds")
 	fs.StringVar(&o.customer, "customer", "customer_id", "customer ID column: a 1-based number or a header name")
 	fs.StringVar(&o.date, "date", "date", "date column: a 1-based number or a header name")
 	fs.StringVar(&o.amount, "amount", "amount", "amount column: a 1-based number or a header name")
@@ -86,6 +109,20 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
+	if o.dataset != "" {
+		if o.transactions != "" {
+			return errors.New("-dataset and -transactions are exclusive")
+		}
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		// The published calibration: the first 39 weeks, times in weeks.
+		if !set["as-of"] {
+			o.asOf = "1997-09-30"
+		}
+		if !set["scale"] {
+			o.scale = 7
+		}
+	}
 	store := crm.NewMemoryStore()
 	asOf, source, err := load(ctx, store, o, progress)
 	if err != nil {
@@ -102,6 +139,29 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 // load fills the store with the generated business or the user's file and
 // returns the default observation time and a description of the data.
 func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Writer) (time.Time, string, error) {
+	if o.dataset != "" {
+		var txs iter.Seq2[crm.Transaction, error]
+		var source string
+		switch o.dataset {
+		case "cdnow":
+			txs, source = datasets.CDNOWSample(), "CDNOW 1/10 sample (2,357 customers of the 1997 cohort)"
+		case "cdnow-master":
+			txs, source = datasets.CDNOWMaster(), "CDNOW master (23,570 customers of the 1997 cohort)"
+		default:
+			return time.Time{}, "", fmt.Errorf("-dataset %q: want cdnow or cdnow-master", o.dataset)
+		}
+		var batch []crm.Transaction
+		for tx, err := range txs {
+			if err != nil {
+				return time.Time{}, "", err
+			}
+			batch = append(batch, tx)
+		}
+		if err := store.AppendTransactions(ctx, batch...); err != nil {
+			return time.Time{}, "", err
+		}
+		return time.Time{}, source, nil
+	}
 	if o.transactions == "" {
 		cfg := crmtest.DefaultConfig()
 		cfg.Customers, cfg.Seed = o.customers, o.seed
@@ -116,15 +176,20 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 		p := cfg.Purchase
 		return cfg.End, fmt.Sprintf("generated sample business, seed %d (true r = %g, α = %g, a = %g, b = %g in days)", cfg.Seed, p.R, p.Alpha, p.A, p.B), nil
 	}
+	format, err := csvFormat(o)
+	if err != nil {
+		return time.Time{}, "", err
+	}
 	f, err := os.Open(o.transactions)
 	if err != nil {
 		return time.Time{}, "", err
 	}
 	defer f.Close()
 	res, err := crm.ImportTransactions(ctx, store, f, crm.TransactionCSV{
-		Format:   crm.CSVFormat{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}},
-		Columns:  crm.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
-		Currency: o.currency,
+		Format:          format,
+		Columns:         crm.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
+		Currency:        o.currency,
+		NegativeRefunds: o.negRefunds,
 	}, crm.ImportOptions{})
 	if err != nil {
 		return time.Time{}, "", err
@@ -140,6 +205,32 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 		}
 	}
 	return last, o.transactions, nil
+}
+
+// csvFormat is the file format the flags describe.
+func csvFormat(o options) (crm.CSVFormat, error) {
+	f := crm.CSVFormat{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}, DecimalComma: o.decimalComma}
+	var err error
+	if !o.whitespace {
+		if f.Delimiter, err = flagRune("-delimiter", o.delimiter); err != nil {
+			return f, err
+		}
+	}
+	if o.thousands != "" {
+		f.ThousandsSeparator, err = flagRune("-thousands", o.thousands)
+	}
+	return f, err
+}
+
+// flagRune reads a one-character flag value; "tab" and "\\t" mean a tab.
+func flagRune(name, v string) (rune, error) {
+	if v == "tab" || v == `\t` {
+		return '\t', nil
+	}
+	if r := []rune(v); len(r) == 1 {
+		return r[0], nil
+	}
+	return 0, fmt.Errorf("%s %q: want one character", name, v)
 }
 
 func column(spec string) crm.Column {

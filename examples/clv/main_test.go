@@ -3,14 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/crmkit/crm/datasets"
+	"github.com/crmkit/crm/scoring"
 	"github.com/stretchr/testify/require"
-
-	"github.com/crmkit/crm/crmtest"
 )
 
 // params reads "  name  value  (± se)" lines.
@@ -60,8 +66,25 @@ func TestCLVOnGeneratedBusiness(t *testing.T) {
 	}
 }
 
+// The published fits from the data set that ships with the module.
+func TestCLVOnCDNOWDataset(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, io.Discard, []string{"-dataset", "cdnow", "-top", "3"}))
+	text := out.String()
+	require.Contains(t, text, "observed to 1997-09-30, times in weeks: 2357 customers, 1016 distinct histories")
+	p := params(t, text)
+	for name, want := range map[string]float64{"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4258, "p": 6.25, "q": 3.74, "gamma": 15.44} {
+		require.InEpsilon(t, want, p[name][0], 0.005, "%s", name)
+	}
+	require.ErrorContains(t, run(context.Background(), io.Discard, io.Discard, []string{"-dataset", "nope"}), `-dataset "nope"`)
+}
+
+// The same file read from disk, as a user's own file would be.
 func TestCLVOnCDNOWFile(t *testing.T) {
-	path := crmtest.ReferenceData(t, "cdnow", "CDNOW_sample.txt")
+	data, err := fs.ReadFile(datasets.FS(), "cdnow/CDNOW_sample.txt")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "CDNOW_sample.txt")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out, io.Discard, []string{
 		"-transactions", path, "-whitespace", "-customer", "2", "-date", "3", "-amount", "5",
@@ -70,11 +93,36 @@ func TestCLVOnCDNOWFile(t *testing.T) {
 	text := out.String()
 	require.Contains(t, text, "2357 customers, 1016 distinct histories")
 	p := params(t, text)
-	// Published BG/NBD and Gamma-Gamma fits (../shared/data/README.md).
+	// Published BG/NBD and Gamma-Gamma fits (Fader, Hardie & Lee 2005; Fader & Hardie 2013).
 	for name, want := range map[string]float64{"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4258, "p": 6.25, "q": 3.74, "gamma": 15.44} {
 		require.InEpsilon(t, want, p[name][0], 0.005, "%s", name)
 	}
 	require.Len(t, topCLVs(t, text), 5)
+}
+
+// A semicolon-separated file with decimal commas and grouped thousands, as
+// a German shop system exports it.
+func TestCLVOnSemicolonFile(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("bestellnr;kunde;datum;betrag\n")
+	for i := range 300 {
+		c := i % 60
+		fmt.Fprintf(&b, "%d;k%02d;%02d.%02d.2025;%d.%03d,%02d\n", i, c, 1+i%28, 1+(i/28)%10, 1+c%3, 100+i, i%100)
+	}
+	path := filepath.Join(t.TempDir(), "umsatz.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	args := []string{"-transactions", path, "-header", "-delimiter", ";", "-decimal-comma", "-thousands", ".",
+		"-customer", "kunde", "-date", "datum", "-amount", "betrag", "-layout", "02.01.2006", "-currency", "EUR", "-top", "3"}
+	var progress bytes.Buffer
+	err := run(context.Background(), io.Discard, &progress, args)
+	require.Contains(t, progress.String(), "imported 300 transactions")
+	// 60 regular customers who never stop show no drop-out: the fit says so.
+	var fe *scoring.FitError
+	require.ErrorAs(t, err, &fe)
+	// Without the delimiter the header is one column, and the error says so.
+	err = run(context.Background(), io.Discard, io.Discard, slices.Delete(slices.Clone(args), 3, 5))
+	require.ErrorContains(t, err, `no column "kunde"`)
+	require.ErrorContains(t, run(context.Background(), io.Discard, io.Discard, []string{"-transactions", path, "-delimiter", ";;"}), "one character")
 }
 
 func TestCLVRefusesBadFlags(t *testing.T) {
