@@ -85,6 +85,9 @@ func (cr *CustomerReader) setup() error {
 	if err := p.err("customer CSV mapping"); err != nil {
 		return err
 	}
+	if cr.rows.r == nil {
+		return fmt.Errorf("crm: customer reader: nil io.Reader: %w", ErrInvalid)
+	}
 	if err := cr.rows.readHeader(); err != nil {
 		return err
 	}
@@ -209,6 +212,9 @@ func (cr *CustomerReader) Read() (Customer, error) {
 // stops with the error and reports in ImportResult.Stored how many were
 // created.
 func ImportCustomers(ctx context.Context, store CustomerStore, r io.Reader, m CustomerCSV, opt ImportOptions) (ImportResult, error) {
+	if store == nil {
+		return ImportResult{}, fmt.Errorf("crm: import customers: nil store: %w", ErrInvalid)
+	}
 	cr := NewCustomerReader(r, m)
 	opt.BatchSize = 0
 	seen := map[string]int{} // ID -> line

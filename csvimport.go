@@ -145,6 +145,7 @@ func truncate(s string, n int) string {
 
 // rows splits input into records with their line numbers.
 type rows struct {
+	r      io.Reader
 	format CSVFormat
 	csv    *csv.Reader
 	lines  *bufio.Scanner
@@ -155,7 +156,10 @@ type rows struct {
 }
 
 func newRows(r io.Reader, f CSVFormat) *rows {
-	rs := &rows{format: f}
+	rs := &rows{format: f, r: r}
+	if r == nil {
+		return rs // refused by the reader's setup
+	}
 	if f.Whitespace {
 		rs.lines = bufio.NewScanner(r)
 		rs.lines.Buffer(make([]byte, 64*1024), 1<<20)
@@ -461,6 +465,9 @@ func (tr *TransactionReader) setup() error {
 	if err := tr.m.validate(); err != nil {
 		return err
 	}
+	if tr.rows.r == nil {
+		return fmt.Errorf("crm: transaction reader: nil io.Reader: %w", ErrInvalid)
+	}
 	if err := tr.rows.readHeader(); err != nil {
 		return err
 	}
@@ -638,6 +645,9 @@ type ImportResult struct {
 // the failing batch is stored (see ImportOptions.BatchSize); the error lists
 // each bad row as a *RowError.
 func ImportTransactions(ctx context.Context, store TransactionStore, r io.Reader, m TransactionCSV, opt ImportOptions) (ImportResult, error) {
+	if store == nil {
+		return ImportResult{}, fmt.Errorf("crm: import transactions: nil store: %w", ErrInvalid)
+	}
 	tr := NewTransactionReader(r, m)
 	return importAll(ctx, opt, tr.Read, func(batch []Transaction) error {
 		return store.AppendTransactions(ctx, batch...)

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"fmt"
 	"context"
 	"iter"
 )
@@ -10,6 +11,11 @@ import (
 // off the profile of a long stream.
 func WithContext[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
+		if seq == nil {
+			var zero T
+			yield(zero, fmt.Errorf("crm: stream: nil sequence: %w", ErrInvalid))
+			return
+		}
 		n := 0
 		for v, err := range seq {
 			if n++; n%8192 == 0 {

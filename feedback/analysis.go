@@ -21,8 +21,15 @@ type ParetoRow struct {
 // of each cause, cause(item) — largest first (ties by name), with shares,
 // cumulative shares and the vital few: every cause up to and including the
 // one whose cumulative share reaches 80%. Use an impact of 1 to count, or
-// the severity weight or the customer's value.
+// the severity weight or the customer's value. A nil cause means
+// ByCategory, a nil impact Count.
 func Pareto(items []Item, cause func(Item) string, impact func(Item) float64) []ParetoRow {
+	if cause == nil {
+		cause = ByCategory
+	}
+	if impact == nil {
+		impact = Count
+	}
 	index := map[string]int{}
 	var rows []ParetoRow
 	total := 0.0
@@ -92,8 +99,12 @@ type Report struct {
 	Backlog [5]int
 }
 
-// Analyze reports on items at now, with business times on cal.
+// Analyze reports on items at now, with business times on cal; a nil cal
+// counts every hour, as a desk made with no Calendar does.
 func Analyze(items []Item, cal *Calendar, now time.Time) Report {
+	if cal == nil {
+		cal = allHours()
+	}
 	var r Report
 	var first, resolve []time.Duration
 	clean, closed, reopened := 0, 0, 0
@@ -149,7 +160,7 @@ type PeriodCount struct {
 }
 
 // Trend counts items received per period (monthly when monthly is set,
-// else weekly from Monday), in loc, oldest first.
+// else weekly from Monday), in loc (nil: UTC), oldest first.
 func Trend(items []Item, monthly bool, loc *time.Location) []PeriodCount {
 	if loc == nil {
 		loc = time.UTC

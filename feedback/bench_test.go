@@ -32,9 +32,13 @@ func loadOpen(b *testing.B, n int, t0 time.Time) *feedback.MemoryStore {
 func BenchmarkSweep(b *testing.B) {
 	t0 := time.Date(2025, 3, 31, 12, 0, 0, 0, time.UTC)
 	s := loadOpen(b, 1_000_000, t0)
-	d := feedback.NewDesk(s, &feedback.Options{Calendar: feedback.WeekdayCalendar(time.UTC, 9*60, 17*60),
+	d, err := feedback.NewDesk(s, &feedback.Options{Calendar: feedback.WeekdayCalendar(time.UTC, 9*60, 17*60),
+		Agents: []feedback.Agent{{Name: "ann"}},
 		SLA:    []feedback.SLAPolicy{{FirstResponse: 4 * time.Hour, Resolution: 40 * time.Hour}},
 		Ladder: []feedback.Level{{After: 16 * time.Hour, To: "lead"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
 	first, err := d.Sweep(context.Background(), t0)
 	if err != nil {
 		b.Fatal(err)
@@ -54,7 +58,10 @@ func BenchmarkSweep(b *testing.B) {
 func BenchmarkTransitions(b *testing.B) {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
-	d := feedback.NewDesk(feedback.NewMemoryStore(), &feedback.Options{Clock: func() time.Time { return now }, Agents: []feedback.Agent{{Name: "ann"}}})
+	d, err := feedback.NewDesk(feedback.NewMemoryStore(), &feedback.Options{Clock: func() time.Time { return now }, Agents: []feedback.Agent{{Name: "ann"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
 	const n = 50_000
 	items := make([]feedback.Item, n)
 	for i := range items {

@@ -70,6 +70,15 @@ func (c *Calendar) Validate() error {
 	return nil
 }
 
+// allHours is the 24/7 UTC calendar: every hour is business time.
+func allHours() *Calendar {
+	c := &Calendar{}
+	for wd := range c.Week {
+		c.Week[wd] = []Shift{{0, 0}} // 24 hours, midnight to midnight
+	}
+	return c
+}
+
 // WeekdayCalendar is Monday to Friday, from → to each day (minutes after
 // midnight), in loc, with holidays.
 func WeekdayCalendar(loc *time.Location, from, to int, holidays ...Date) *Calendar {

@@ -42,11 +42,14 @@ type Level struct {
 	To    string        `json:"to"`
 }
 
-// Options configure a Desk. The zero value works: a 24/7 UTC calendar, no
-// SLA, no ladder, round-robin assignment among Agents.
+// Options configure a Desk. Agents must name at least one agent; the rest
+// may stay zero: a 24/7 UTC calendar, no SLA, no ladder, round-robin
+// assignment, the four tiers of the value pyramid.
 type Options struct {
-	Clock       func() time.Time
-	NewID       func() string
+	Clock func() time.Time
+	NewID func() string
+	// Agents are who may own items; at least one, since every open item
+	// has an owner.
 	Agents      []Agent
 	LeastLoaded bool // assign to the eligible agent with the fewest open items (else round-robin)
 	Calendar    *Calendar
@@ -55,7 +58,16 @@ type Options struct {
 	// ReopenWindow is how long after closing an item may be reopened
 	// (default 30 days).
 	ReopenWindow time.Duration
+	// Tiers are the tier names items and SLA policies may carry, as the
+	// host's tiering names them; default [DefaultTiers]. An SLA policy or an
+	// intake naming another tier is refused, so that a misspelt tier
+	// ("platinum" for "Platinum") never silently means no SLA.
+	Tiers []string
 }
+
+// DefaultTiers returns the tier names of the value pyramid, as
+// scoring.DefaultTiers names them: Platinum, Gold, Iron, Lead.
+func DefaultTiers() []string { return []string{"Platinum", "Gold", "Iron", "Lead"} }
 
 // Desk runs the feedback workflow over a store.
 type Desk struct {
@@ -66,11 +78,58 @@ type Desk struct {
 	mu    sync.Mutex
 }
 
-// NewDesk returns a desk; nil options mean the defaults.
-func NewDesk(store Store, opt *Options) *Desk {
+// NewDesk returns a desk over store. It refuses, with an error matching
+// crm.ErrInvalid that lists every problem, a configuration the desk could
+// not work with: a nil store, no agents (every Submit would fail), an SLA
+// policy naming an unknown tier or with a negative target, a ladder level
+// with no one to escalate to, an invalid calendar. nil options are
+// refused too, for want of agents.
+func NewDesk(store Store, opt *Options) (*Desk, error) {
 	d := &Desk{store: store}
 	if opt != nil {
 		d.opt = *opt
+	}
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if store == nil {
+		bad("store", "nil")
+	}
+	if len(d.opt.Agents) == 0 {
+		bad("agents", "none: every open item needs an owner, so the desk needs at least one agent")
+	}
+	for i, a := range d.opt.Agents {
+		if strings.TrimSpace(a.Name) == "" {
+			bad(fmt.Sprintf("agents[%d].name", i), "empty")
+		}
+	}
+	if len(d.opt.Tiers) == 0 {
+		d.opt.Tiers = DefaultTiers()
+	}
+	for i, p := range d.opt.SLA {
+		if p.Tier != "" && !slices.Contains(d.opt.Tiers, p.Tier) {
+			bad(fmt.Sprintf("sla[%d].tier", i), "%q is not one of the tiers %q", p.Tier, d.opt.Tiers)
+		}
+		if p.Severity != "" && p.Severity.Weight() == 0 {
+			bad(fmt.Sprintf("sla[%d].severity", i), "%q is not low, medium, high or critical", p.Severity)
+		}
+		if p.FirstResponse < 0 || p.Resolution < 0 || p.NextResponse < 0 {
+			bad(fmt.Sprintf("sla[%d]", i), "negative target")
+		}
+	}
+	for i, l := range d.opt.Ladder {
+		if l.To == "" {
+			bad(fmt.Sprintf("ladder[%d].to", i), "empty")
+		}
+	}
+	if d.opt.Calendar != nil {
+		if err := d.opt.Calendar.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("feedback: new desk: %w", errors.Join(append(errs, crm.ErrInvalid)...))
 	}
 	if d.opt.Clock == nil {
 		d.opt.Clock = time.Now
@@ -79,16 +138,14 @@ func NewDesk(store Store, opt *Options) *Desk {
 		d.opt.NewID = func() string { return fmt.Sprintf("F%08d", d.seq.Add(1)) }
 	}
 	if d.opt.Calendar == nil {
-		d.opt.Calendar = &Calendar{}
-		for wd := range d.opt.Calendar.Week {
-			d.opt.Calendar.Week[wd] = []Shift{{0, 0}} // 24 hours, midnight to midnight
-		}
+		d.opt.Calendar = allHours()
 	}
 	if d.opt.ReopenWindow == 0 {
 		d.opt.ReopenWindow = 30 * 24 * time.Hour
 	}
+	d.opt.Ladder = slices.Clone(d.opt.Ladder)
 	slices.SortFunc(d.opt.Ladder, func(a, b Level) int { return cmp.Compare(a.After, b.After) })
-	return d
+	return d, nil
 }
 
 // Intake is a new piece of feedback.
@@ -137,6 +194,9 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 	}
 	if strings.TrimSpace(in.Text) == "" {
 		bad("text", "empty")
+	}
+	if in.Tier != "" && !slices.Contains(d.opt.Tiers, in.Tier) {
+		bad("tier", "%q is not one of the tiers %q", in.Tier, d.opt.Tiers)
 	}
 	if len(errs) > 0 {
 		return Item{}, false, fmt.Errorf("feedback: intake: %w", errors.Join(errs...))
@@ -238,6 +298,9 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 		return Item{}, &StepError{ItemID: it.ID, State: it.State, Action: action, Missing: missing, Allowed: Allowed(it.Kind, it.State)}
 	}
 	now := d.opt.Clock()
+	// A target this step finds missed is recorded with it, so attainment
+	// is right whether or not a sweep ran in between.
+	events := d.missed(it, now, actor)
 	e := Event{Type: StepEvent, At: now, Actor: actor, Action: action, From: string(it.State), To: string(r.to), Content: content}
 	switch action {
 	case Resume:
@@ -248,7 +311,35 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 			return Item{}, fmt.Errorf("feedback: item %q closed %s ago, beyond the %s reopen window: %w", it.ID, now.Sub(it.ClosedAt).Round(time.Minute), d.opt.ReopenWindow, crm.ErrInvalid)
 		}
 	}
-	return d.store.Append(ctx, it.ID, it.Version, e)
+	return d.store.Append(ctx, it.ID, it.Version, append(events, e)...)
+}
+
+// missed returns a breach event, by actor at now, for each SLA target of
+// the item missed by now and not yet recorded: the first response and the
+// resolution once each, the next response once per answer of the
+// customer's.
+func (d *Desk) missed(it Item, now time.Time, actor string) []Event {
+	p, ok := d.targets(it)
+	if !ok {
+		return nil
+	}
+	cal := d.opt.Calendar
+	nowPos := cal.position(now)
+	elapsed := nowPos - cal.position(it.Received) - d.paused(it, now)
+	has := func(target string, since time.Time) bool {
+		return slices.ContainsFunc(it.Breaches, func(b Breach) bool { return b.Target == target && !b.At.Before(since) })
+	}
+	var events []Event
+	if it.FirstResponse.IsZero() && p.FirstResponse > 0 && elapsed > p.FirstResponse && !has("first_response", time.Time{}) {
+		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, To: "first_response"})
+	}
+	if it.ResolvedAt.IsZero() && p.Resolution > 0 && elapsed > p.Resolution && !has("resolution", time.Time{}) {
+		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, To: "resolution"})
+	}
+	if since := it.ReplyDueSince; !since.IsZero() && p.NextResponse > 0 && nowPos-cal.position(since) > p.NextResponse && !has("next_response", since) {
+		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, To: "next_response"})
+	}
+	return events
 }
 
 // targets returns the SLA targets of an item.
@@ -302,7 +393,8 @@ type SweepResult struct {
 
 // Sweep checks every open item at now: it records each SLA target missed
 // (once: a breach stays recorded) and each escalation level reached, as
-// events. Running it again at the same or an earlier time records nothing
+// events. Steps record the targets they find missed themselves, so a sweep
+// is needed only for items nobody touches. Running it again at the same or an earlier time records nothing
 // new.
 func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	var res SweepResult
@@ -313,22 +405,7 @@ func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 			return res, err
 		}
 		elapsed := nowPos - cal.position(it.Received) - d.paused(it, now)
-		var events []Event
-		if p, ok := d.targets(it); ok {
-			has := func(target string) bool {
-				return slices.ContainsFunc(it.Breaches, func(b Breach) bool { return b.Target == target })
-			}
-			if it.FirstResponse.IsZero() && p.FirstResponse > 0 && elapsed > p.FirstResponse && !has("first_response") {
-				events = append(events, Event{Type: BreachEvent, At: now, Actor: "sweep", To: "first_response"})
-			}
-			if it.ResolvedAt.IsZero() && p.Resolution > 0 && elapsed > p.Resolution && !has("resolution") {
-				events = append(events, Event{Type: BreachEvent, At: now, Actor: "sweep", To: "resolution"})
-			}
-			if since := it.ReplyDueSince; !since.IsZero() && p.NextResponse > 0 && nowPos-cal.position(since) > p.NextResponse &&
-				!slices.ContainsFunc(it.Breaches, func(b Breach) bool { return b.Target == "next_response" && !b.At.Before(since) }) {
-				events = append(events, Event{Type: BreachEvent, At: now, Actor: "sweep", To: "next_response"})
-			}
-		}
+		events := d.missed(it, now, "sweep")
 		level := 0
 		for _, l := range d.opt.Ladder {
 			if elapsed >= l.After {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/feedback"
+	"github.com/crmkit/crm/scoring"
 )
 
 // clock is a settable clock.
@@ -17,13 +18,16 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time          { return c.t }
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
-func newDesk(c *clock, opt feedback.Options) (*feedback.Desk, *feedback.MemoryStore) {
+func newDesk(t testing.TB, c *clock, opt feedback.Options) (*feedback.Desk, *feedback.MemoryStore) {
+	t.Helper()
 	s := feedback.NewMemoryStore()
 	opt.Clock = c.now
 	if opt.Agents == nil {
 		opt.Agents = []feedback.Agent{{Name: "ann"}, {Name: "bob"}}
 	}
-	return feedback.NewDesk(s, &opt), s
+	d, err := feedback.NewDesk(s, &opt)
+	require.NoError(t, err)
+	return d, s
 }
 
 func complaint(key string) feedback.Intake {
@@ -33,7 +37,7 @@ func complaint(key string) feedback.Intake {
 func TestComplaintPathAndEveryIllegalStep(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
-	d, s := newDesk(c, feedback.Options{})
+	d, s := newDesk(t, c, feedback.Options{})
 	it, created, err := d.Submit(ctx, complaint("req-1"), "hotline")
 	require.NoError(t, err)
 	require.True(t, created)
@@ -134,7 +138,7 @@ func contains(as []feedback.Action, a feedback.Action) bool {
 func TestIntakeRefusalsAndAssignment(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
-	d, _ := newDesk(c, feedback.Options{Agents: []feedback.Agent{{Name: "ann", Categories: []string{"billing"}}, {Name: "bob", Categories: []string{"delivery"}}, {Name: "cy", Categories: []string{"delivery"}}}})
+	d, _ := newDesk(t, c, feedback.Options{Agents: []feedback.Agent{{Name: "ann", Categories: []string{"billing"}}, {Name: "bob", Categories: []string{"delivery"}}, {Name: "cy", Categories: []string{"delivery"}}}})
 	_, _, err := d.Submit(ctx, feedback.Intake{Kind: "rant", Channel: "Carrier Pigeon", Severity: "awful"}, "x")
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	for _, want := range []string{"customer_id: empty", `kind: "rant"`, `channel: "Carrier Pigeon"`, `severity: "awful"`, "text: empty"} {
@@ -156,7 +160,7 @@ func TestIntakeRefusalsAndAssignment(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "dee", it.Owner)
 	// Least loaded.
-	ll, _ := newDesk(c, feedback.Options{LeastLoaded: true, Agents: []feedback.Agent{{Name: "ann"}, {Name: "bob"}}})
+	ll, _ := newDesk(t, c, feedback.Options{LeastLoaded: true, Agents: []feedback.Agent{{Name: "ann"}, {Name: "bob"}}})
 	var got []string
 	for range 4 {
 		it, _, err := ll.Submit(ctx, complaint(""), "x")
@@ -170,7 +174,7 @@ func TestSweepBreachesAndEscalatesOnce(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)} // a Monday
 	cal := feedback.WeekdayCalendar(time.UTC, 9*60, 17*60)
-	d, s := newDesk(c, feedback.Options{Calendar: cal,
+	d, s := newDesk(t, c, feedback.Options{Calendar: cal,
 		SLA:    []feedback.SLAPolicy{{FirstResponse: 4 * time.Hour, Resolution: 16 * time.Hour}, {Severity: feedback.Critical, FirstResponse: time.Hour, Resolution: 4 * time.Hour}},
 		Ladder: []feedback.Level{{After: 8 * time.Hour, To: "team lead"}, {After: 24 * time.Hour, To: "head of service"}}})
 	it, _, err := d.Submit(ctx, complaint("a"), "x")
@@ -223,12 +227,13 @@ func TestSweepBreachesAndEscalatesOnce(t *testing.T) {
 func TestSecondDeskOnAStoreSkipsTakenIDs(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
-	d1, s := newDesk(c, feedback.Options{})
+	d1, s := newDesk(t, c, feedback.Options{})
 	for range 3 {
 		_, _, err := d1.Submit(ctx, complaint(""), "x")
 		require.NoError(t, err)
 	}
-	d2 := feedback.NewDesk(s, &feedback.Options{Clock: c.now, Agents: []feedback.Agent{{Name: "ann"}}})
+	d2, err := feedback.NewDesk(s, &feedback.Options{Clock: c.now, Agents: []feedback.Agent{{Name: "ann"}}})
+	require.NoError(t, err)
 	it, created, err := d2.Submit(ctx, complaint(""), "x")
 	require.NoError(t, err)
 	require.True(t, created)
@@ -238,7 +243,7 @@ func TestSecondDeskOnAStoreSkipsTakenIDs(t *testing.T) {
 func TestSurveysFollowClosingAndMermaid(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
-	d, s := newDesk(c, feedback.Options{})
+	d, s := newDesk(t, c, feedback.Options{})
 	it, _, err := d.Submit(ctx, feedback.Intake{CustomerID: "C9", Kind: feedback.Inquiry, Channel: crm.ChannelSMS, Text: "opening hours?"}, "sms")
 	require.NoError(t, err)
 	require.ErrorContains(t, d.RecordSurvey(ctx, it.ID, feedback.CSAT, 5), "surveys follow closing")
@@ -268,7 +273,7 @@ func TestSurveysFollowClosingAndMermaid(t *testing.T) {
 func TestNextResponseAfterTheCustomerAnswers(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
-	d, _ := newDesk(c, feedback.Options{SLA: []feedback.SLAPolicy{{FirstResponse: 100 * time.Hour, Resolution: 500 * time.Hour, NextResponse: 2 * time.Hour}}})
+	d, _ := newDesk(t, c, feedback.Options{SLA: []feedback.SLAPolicy{{FirstResponse: 100 * time.Hour, Resolution: 500 * time.Hour, NextResponse: 2 * time.Hour}}})
 	it, _, err := d.Submit(ctx, complaint(""), "x")
 	require.NoError(t, err)
 	for _, st := range []struct {
@@ -298,4 +303,108 @@ func TestNextResponseAfterTheCustomerAnswers(t *testing.T) {
 	res, err = d.Sweep(ctx, c.t.Add(10*time.Hour))
 	require.NoError(t, err)
 	require.Empty(t, res.Breaches)
+}
+
+// A complaint answered three hours late (target one hour) and resolved
+// thirteen hours late (target four), with no sweep in between, records both
+// breaches when the late steps happen; one handled on time records none.
+// Attainment is then 0.5, whether or not a sweep ever ran.
+func TestLateStepsRecordTheirBreaches(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	d, s := newDesk(t, c, feedback.Options{SLA: []feedback.SLAPolicy{{FirstResponse: time.Hour, Resolution: 4 * time.Hour}}})
+	late, _, err := d.Submit(ctx, complaint("late"), "x")
+	require.NoError(t, err)
+	onTime, _, err := d.Submit(ctx, complaint("on-time"), "x")
+	require.NoError(t, err)
+	walk := func(id string, gaps ...time.Duration) feedback.Item {
+		steps := []struct {
+			a feedback.Action
+			c feedback.Content
+		}{
+			{feedback.Acknowledge, feedback.Content{Apology: "sorry"}},
+			{feedback.Investigate, feedback.Content{}},
+			{feedback.ProposeFix, feedback.Content{Facts: "broken in transit", Remedy: "a new one"}},
+			{feedback.Accept, feedback.Content{Decision: "yes"}},
+			{feedback.Resolve, feedback.Content{Done: "delivered"}},
+			{feedback.CloseItem, feedback.Content{}},
+		}
+		start := c.t
+		var it feedback.Item
+		for i, st := range steps {
+			c.t = start.Add(gaps[i])
+			var err error
+			it, err = d.Step(ctx, id, st.a, st.c, "ann")
+			require.NoError(t, err, "%s", st.a)
+		}
+		c.t = start
+		return it
+	}
+	got := walk(late.ID, 3*time.Hour, 4*time.Hour, 5*time.Hour, 6*time.Hour, 13*time.Hour, 14*time.Hour)
+	require.Len(t, got.Breaches, 2)
+	require.Equal(t, "first_response", got.Breaches[0].Target)
+	require.Equal(t, c.t.Add(3*time.Hour), got.Breaches[0].At, "recorded when the late acknowledgement happened")
+	require.Equal(t, "resolution", got.Breaches[1].Target)
+	require.Equal(t, c.t.Add(5*time.Hour), got.Breaches[1].At, "the next step after the resolution deadline records it")
+	fine := walk(onTime.ID, 30*time.Minute, 45*time.Minute, time.Hour, 2*time.Hour, 3*time.Hour, 4*time.Hour)
+	require.Empty(t, fine.Breaches)
+
+	var items []feedback.Item
+	for it, err := range s.Items(ctx, false) {
+		require.NoError(t, err)
+		items = append(items, it)
+	}
+	r := feedback.Analyze(items, feedback.WeekdayCalendar(time.UTC, 0, 24*60), c.t.Add(24*time.Hour))
+	require.Equal(t, 0.5, r.SLAAttainment)
+	// A sweep afterwards finds nothing new: the breaches stay recorded once.
+	res, err := d.Sweep(ctx, c.t.Add(48*time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, res.Breaches)
+}
+
+// A desk that could not work is refused when it is made, naming each
+// problem: nobody to own items, a misspelt tier in an SLA policy.
+func TestNewDeskRefusesWhatCannotWork(t *testing.T) {
+	s := feedback.NewMemoryStore()
+	_, err := feedback.NewDesk(s, nil)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "agents: none")
+	_, err = feedback.NewDesk(s, &feedback.Options{})
+	require.ErrorContains(t, err, "agents: none")
+	_, err = feedback.NewDesk(nil, &feedback.Options{Agents: []feedback.Agent{{Name: "ann"}}})
+	require.ErrorContains(t, err, "store: nil")
+	_, err = feedback.NewDesk(s, &feedback.Options{
+		Agents:   []feedback.Agent{{Name: "ann"}, {}},
+		SLA:      []feedback.SLAPolicy{{Tier: "platinum", FirstResponse: time.Hour}, {Severity: "urgent"}, {Resolution: -time.Hour}},
+		Ladder:   []feedback.Level{{After: time.Hour}},
+		Calendar: &feedback.Calendar{},
+	})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	var fe *crm.FieldError
+	require.ErrorAs(t, err, &fe)
+	for _, want := range []string{`sla[0].tier: "platinum" is not one of the tiers`, "agents[1].name: empty", `sla[1].severity: "urgent"`,
+		"sla[2]: negative target", "ladder[0].to: empty", "no working time"} {
+		require.ErrorContains(t, err, want)
+	}
+	// The right spelling works; a host with tiers of its own names them.
+	_, err = feedback.NewDesk(s, &feedback.Options{Agents: []feedback.Agent{{Name: "ann"}}, SLA: []feedback.SLAPolicy{{Tier: "Platinum", FirstResponse: time.Hour}}})
+	require.NoError(t, err)
+	d, err := feedback.NewDesk(s, &feedback.Options{Agents: []feedback.Agent{{Name: "ann"}}, Tiers: []string{"vip", "standard"},
+		SLA: []feedback.SLAPolicy{{Tier: "vip", FirstResponse: time.Hour}}})
+	require.NoError(t, err)
+	// An intake with a tier the desk does not know is refused too.
+	in := complaint("k")
+	in.Tier = "Platinum"
+	_, _, err = d.Submit(context.Background(), in, "x")
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, `tier: "Platinum" is not one of the tiers`)
+}
+
+// The desk's default tiers are the value pyramid's, as scoring names them.
+func TestDefaultTiersAreScoringTiers(t *testing.T) {
+	var names []string
+	for _, tier := range scoring.DefaultTiers().Tiers {
+		names = append(names, tier.Name)
+	}
+	require.Equal(t, names, feedback.DefaultTiers())
 }

@@ -14,10 +14,13 @@ import (
 func Example() {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
-	desk := feedback.NewDesk(feedback.NewMemoryStore(), &feedback.Options{
+	desk, err := feedback.NewDesk(feedback.NewMemoryStore(), &feedback.Options{
 		Clock:  func() time.Time { now = now.Add(time.Hour); return now },
 		Agents: []feedback.Agent{{Name: "ann"}},
 	})
+	if err != nil {
+		panic(err)
+	}
 	it, _, err := desk.Submit(ctx, feedback.Intake{Key: "call-81", CustomerID: "C1", Kind: feedback.Complaint,
 		Channel: crm.ChannelPhone, Category: "delivery", Severity: feedback.High, Text: "the sofa came broken"}, "hotline")
 	if err != nil {

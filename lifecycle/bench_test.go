@@ -76,7 +76,10 @@ func BenchmarkTrackerApply(b *testing.B) {
 	}
 	ctx := context.Background()
 	for b.Loop() {
-		tr := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+		tr, err := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
 		for _, cs := range [][]lifecycle.Classification{first, second} {
 			if _, illegal, err := tr.ApplyAll(ctx, cs); err != nil || len(illegal) > 0 {
 				b.Fatal(err, illegal)

@@ -300,6 +300,12 @@ type Classifier struct {
 // NewClassifier compiles the policy's rules against the schema, reporting
 // every problem.
 func NewClassifier(policy *Policy, schema *segment.Schema) (*Classifier, error) {
+	if policy == nil {
+		policy = DefaultPolicy()
+	}
+	if schema == nil {
+		return nil, fmt.Errorf("lifecycle: new classifier: nil schema (lifecycle.Schema() describes the profiles of lifecycle.Profiles): %w", crm.ErrInvalid)
+	}
 	if err := policy.Validate(); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,10 @@ func ExampleClassifier() {
 // Track stages over time; the policy refuses regressions that skip at risk.
 func ExampleTracker() {
 	ctx := context.Background()
-	tr := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+	tr, err := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+	if err != nil {
+		panic(err)
+	}
 	day := func(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
 	for _, c := range []lifecycle.Classification{
 		{CustomerID: "C1", Stage: lifecycle.FirstTimeBuyer, AsOf: day(1)},

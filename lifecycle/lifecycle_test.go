@@ -182,7 +182,8 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 func TestTrackerTransitions(t *testing.T) {
 	ctx := context.Background()
 	store := lifecycle.NewMemoryStore()
-	tr := lifecycle.NewTracker(store, nil)
+	tr, err := lifecycle.NewTracker(store, nil)
+	require.NoError(t, err)
 	at := func(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
 	apply := func(stage string, d int) (bool, error) {
 		return tr.Apply(ctx, lifecycle.Classification{CustomerID: "c", Stage: stage, Reason: "test", AsOf: at(d)})
@@ -207,7 +208,7 @@ func TestTrackerTransitions(t *testing.T) {
 		require.Equal(t, step.moved, moved, "%+v", step)
 	}
 	// Illegal moves name the allowed ones and change nothing.
-	_, err := apply(lifecycle.RepeatBuyer, 26)
+	_, err = apply(lifecycle.RepeatBuyer, 26)
 	var ie *lifecycle.IllegalTransitionError
 	require.True(t, errors.As(err, &ie))
 	require.ErrorIs(t, err, crm.ErrInvalid)
@@ -220,7 +221,8 @@ func TestTrackerTransitions(t *testing.T) {
 	_, err = tr.Apply(ctx, lifecycle.Classification{CustomerID: "c", Stage: "vip", AsOf: at(30)})
 	require.ErrorContains(t, err, `unknown stage "vip"`)
 	// From lapsed only reactivation.
-	tr2 := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+	tr2, err := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+	require.NoError(t, err)
 	_, err = tr2.Apply(ctx, lifecycle.Classification{CustomerID: "d", Stage: lifecycle.Lapsed, AsOf: at(1)})
 	require.NoError(t, err)
 	_, err = tr2.Apply(ctx, lifecycle.Classification{CustomerID: "d", Stage: lifecycle.Loyal, AsOf: at(2)})

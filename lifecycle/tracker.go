@@ -70,12 +70,20 @@ type Tracker struct {
 	policy *Policy
 }
 
-// NewTracker returns a tracker; a nil policy means DefaultPolicy.
-func NewTracker(store Store, policy *Policy) *Tracker {
+// NewTracker returns a tracker over store; a nil policy means
+// DefaultPolicy. A nil store or an invalid policy is refused with an error
+// matching crm.ErrInvalid.
+func NewTracker(store Store, policy *Policy) (*Tracker, error) {
+	if store == nil {
+		return nil, fmt.Errorf("lifecycle: new tracker: nil store: %w", crm.ErrInvalid)
+	}
 	if policy == nil {
 		policy = DefaultPolicy()
 	}
-	return &Tracker{store: store, policy: policy}
+	if err := policy.Validate(); err != nil {
+		return nil, err
+	}
+	return &Tracker{store: store, policy: policy}, nil
 }
 
 // Apply records a classification: nothing when the customer is already in
@@ -154,6 +162,9 @@ type Flow struct {
 // Flows counts the transitions with from ≤ At < to by (from, to), largest
 // first: the links of a Sankey chart. First stages have From "".
 func Flows(ctx context.Context, store Store, from, to time.Time) ([]Flow, error) {
+	if store == nil {
+		return nil, fmt.Errorf("lifecycle: flows: nil store: %w", crm.ErrInvalid)
+	}
 	counts := map[[2]string]int{}
 	for tr, err := range store.Transitions(ctx, from, to) {
 		if err != nil {

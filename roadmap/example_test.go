@@ -23,7 +23,10 @@ func ExampleRoadmap_Validate() {
 
 func ExamplePlanner_SignOff() {
 	ctx := context.Background()
-	p := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC) })
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC) })
+	if err != nil {
+		panic(err)
+	}
 	r, _ := p.Create(ctx, "acme", goodPlan())
 	_, _ = p.Submit(ctx, "acme")
 	for _, d := range r.Content.Departments() {
@@ -34,7 +37,7 @@ func ExamplePlanner_SignOff() {
 	c.Vision = "A sharper vision"
 	r, _ = p.Edit(ctx, "acme", r.Version, c)
 	fmt.Println("after a change, missing:", r.MissingSignOffs())
-	_, err := p.Approve(ctx, "acme")
+	_, err = p.Approve(ctx, "acme")
 	fmt.Println(err)
 	// Output:
 	// missing: []

@@ -149,12 +149,16 @@ type Planner struct {
 	clock func() time.Time
 }
 
-// NewPlanner returns a planner; a nil clock means time.Now.
-func NewPlanner(store Store, clock func() time.Time) *Planner {
+// NewPlanner returns a planner over store; a nil clock means time.Now. A
+// nil store is refused with an error matching crm.ErrInvalid.
+func NewPlanner(store Store, clock func() time.Time) (*Planner, error) {
+	if store == nil {
+		return nil, fmt.Errorf("roadmap: new planner: nil store: %w", crm.ErrInvalid)
+	}
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Planner{store: store, clock: clock}
+	return &Planner{store: store, clock: clock}, nil
 }
 
 // Get returns a roadmap.

@@ -96,7 +96,8 @@ func TestEveryValidationFinding(t *testing.T) {
 func TestSignOffAndActivation(t *testing.T) {
 	ctx := context.Background()
 	now := planned
-	p := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return now })
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return now })
+	require.NoError(t, err)
 	r, err := p.Create(ctx, "acme", goodPlan())
 	require.NoError(t, err)
 	require.Equal(t, []string{"it", "sales", "service"}, r.Content.Departments())
@@ -202,8 +203,9 @@ func TestGapsAndPhases(t *testing.T) {
 
 func TestHealthFromMeasurements(t *testing.T) {
 	ctx := context.Background()
-	p := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return planned })
-	_, err := p.Create(ctx, "acme", goodPlan())
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return planned })
+	require.NoError(t, err)
+	_, err = p.Create(ctx, "acme", goodPlan())
 	require.NoError(t, err)
 	// E1 (weight 2): 20 → 90; I1 (weight 3): 30 → 45.
 	r, err := p.Record(ctx, "acme",
@@ -303,4 +305,17 @@ func TestJSONRoundTrip(t *testing.T) {
 
 func TestMemoryStore(t *testing.T) {
 	roadmaptest.TestStore(t, func(t *testing.T) roadmap.Store { return roadmap.NewMemoryStore() })
+}
+
+// A planner needs a store: a nil one is refused when the planner is made,
+// not by a panic at the first call.
+func TestNewPlannerRefusesNilStore(t *testing.T) {
+	var err error
+	require.NotPanics(t, func() { _, err = roadmap.NewPlanner(nil, nil) })
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "nil store")
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), nil)
+	require.NoError(t, err, "a nil clock is time.Now")
+	_, err = p.Get(context.Background(), "none")
+	require.ErrorIs(t, err, crm.ErrNotFound)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -82,7 +83,7 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
 	}
-	if purchases == nil {
+	if isNil(purchases) {
 		bad("purchases", "no purchase model")
 	}
 	if spend == nil {
@@ -180,16 +181,42 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 	return out, nil
 }
 
+// isNil reports whether m is nil or holds a nil pointer (a model returned
+// with its fitting error, say).
+func isNil(m PurchaseModel) bool {
+	if m == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(m); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
+
 // parallel calls fn on contiguous chunks of [0, n), one per processor, and
-// returns ctx.Err() if the context ends first.
+// returns ctx.Err() if the context ends first. A panic in fn (a host's
+// model, say) stops the work and comes back as an error: on a worker
+// goroutine the caller could not recover it.
 func parallel(ctx context.Context, n int, fn func(lo, hi int)) error {
 	const chunk = 4096
 	var wg sync.WaitGroup
 	next := make(chan int)
+	stop := make(chan struct{})
+	var once sync.Once
+	var panicked error
 	for range max(1, min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					once.Do(func() {
+						panicked = fmt.Errorf("scoring: a worker panicked: %v", r)
+						close(stop)
+					})
+				}
+			}()
 			for lo := range next {
 				fn(lo, min(lo+chunk, n))
 			}
@@ -200,6 +227,8 @@ feed:
 	for lo := 0; lo < n; lo += chunk {
 		select {
 		case next <- lo:
+		case <-stop:
+			break feed
 		case <-ctx.Done():
 			err = ctx.Err()
 			break feed
@@ -207,6 +236,9 @@ feed:
 	}
 	close(next)
 	wg.Wait()
+	if panicked != nil {
+		return panicked
+	}
 	if err == nil {
 		err = ctx.Err()
 	}

@@ -136,6 +136,9 @@ func (c customerTotals) fill(s *Summary) {
 // using periods as scratch space; idOf returns a record's customer.
 func summarizeStream[T any](ctx context.Context, txs iter.Seq2[crm.Transaction, error], split, end time.Time, currency string, p periodizer,
 	build func(c customerTotals, group []entry, periods []periodSpend) (T, []periodSpend, bool), idOf func(T) string) ([]T, error) {
+	if txs == nil {
+		return nil, fmt.Errorf("scoring: summarize: nil transaction stream: %w", crm.ErrInvalid)
+	}
 	// Records collect in fixed-size chunks, copied once at the end:
 	// growing one slice would copy every record about twice more.
 	var chunks [][]T

@@ -105,9 +105,12 @@ func (e *CompileError) Unwrap() error { return crm.ErrInvalid }
 // takes any field.
 func Compile(rule Rule, schema *Schema) (*Matcher, error) {
 	c := &compiler{m: &Matcher{rule: rule, schema: schema}}
-	if rule == nil {
+	switch {
+	case schema == nil:
+		c.problem("schema", "no schema (DefaultSchema() describes the profiles of Profiles)")
+	case rule == nil:
 		c.problem("rule", "no rule")
-	} else {
+	default:
 		c.m.root = c.compile(rule)
 	}
 	if len(c.problems) > 0 {

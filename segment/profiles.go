@@ -103,6 +103,10 @@ type Scores struct {
 // have the field's type (number, string, bool or time).
 func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], scores Scores, schema *Schema, asOf time.Time) iter.Seq2[*Profile, error] {
 	return func(yield func(*Profile, error) bool) {
+		if schema == nil {
+			yield(nil, fmt.Errorf("segment: profiles: nil schema: %w", crm.ErrInvalid))
+			return
+		}
 		if err := checkTiering(scores); err != nil {
 			yield(nil, err)
 			return

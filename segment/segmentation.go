@@ -64,9 +64,14 @@ type Assigner struct {
 // Compile parses and type-checks every segment's rule against the schema
 // and reports every problem at once, naming the segment.
 func (s *Segmentation) Compile(schema *Schema) (*Assigner, error) {
+	if schema == nil {
+		return nil, fmt.Errorf("segment: segmentation %q: nil schema: %w", s.Name, crm.ErrInvalid)
+	}
 	return s.compile(schema)
 }
 
+// compile checks the segmentation and, with a schema, compiles it; with a
+// nil schema it only checks (the Assigner is then nil).
 func (s *Segmentation) compile(schema *Schema) (*Assigner, error) {
 	var errs []error
 	bad := func(field, format string, args ...any) {
@@ -268,8 +273,15 @@ type Change struct {
 
 // Diff compares two memberships of a segmentation and returns, for each
 // customer whose segments changed, the segments entered and exited, by
-// customer ID. A customer absent from one side is in no segment there.
+// customer ID. A customer absent from one side is in no segment there; a
+// nil membership has no customers.
 func Diff(before, after *Membership) []Change {
+	if before == nil {
+		before = &Membership{}
+	}
+	if after == nil {
+		after = &Membership{}
+	}
 	var out []Change
 	for id, now := range after.Members {
 		entered, exited := setDiff(before.Members[id], now)

@@ -86,7 +86,10 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 	m := &deskMonth{to: now.asOf, from: now.asOf.AddDate(0, -1, 0)}
 	var clock time.Time
 	opt := deskOptions(&clock)
-	desk := feedback.NewDesk(src.feedback, opt)
+	desk, err := feedback.NewDesk(src.feedback, opt)
+	if err != nil {
+		return nil, err
+	}
 	cal := opt.Calendar
 	// Touchpoints and values both come in customer order: the lookup
 	// walks along, no map of a million customers needed.

@@ -280,7 +280,10 @@ func signedUpBy(cs iter.Seq2[crm.Customer, error], asOf time.Time) iter.Seq2[crm
 // tracker has nothing to add — and derives the quarter's stage flows from
 // the recorded transitions.
 func track(ctx context.Context, src *source, res *result) error {
-	tracker := lifecycle.NewTracker(src.lifecycle, nil)
+	tracker, err := lifecycle.NewTracker(src.lifecycle, nil)
+	if err != nil {
+		return err
+	}
 	then, now := res.then.asOf, res.now.asOf
 	fresh := true
 	if len(res.now.stages) > 0 {

@@ -90,7 +90,10 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 	now := date(2025, 1, 31)
-	p := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return now })
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return now })
+	if err != nil {
+		return err
+	}
 	r, err := p.Create(ctx, "nordwind", firstDraft())
 	if err != nil {
 		return err

@@ -8,8 +8,8 @@
 //	…
 //	defer st.Close()
 //	st.CreateCustomer(ctx, c)                  // crm.CustomerStore, TransactionStore, TouchpointStore
-//	tracker := lifecycle.NewTracker(st.Lifecycle(), nil)
-//	desk := feedback.NewDesk(st.Feedback(), &feedback.Options{…})
+//	tracker, err := lifecycle.NewTracker(st.Lifecycle(), nil)
+//	desk, err := feedback.NewDesk(st.Feedback(), &feedback.Options{…})
 //
 // How it works:
 //
