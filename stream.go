@@ -1,8 +1,8 @@
 package crm
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"iter"
 )
 
