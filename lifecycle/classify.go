@@ -2,9 +2,9 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
-	"math"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -220,15 +220,24 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 
 // Advocacy is what a host knows of a customer's advocacy.
 type Advocacy struct {
+	// Referrals counts the customers this one referred.
 	Referrals int
-	NPS       float64 // 0–10; negative for "not asked"
+	// NPSAnswered says the customer answered the likelihood-to-recommend
+	// question; NPS is the answer, 0–10, and is read only then. A customer
+	// never asked has no nps in the profile (not a 0, which would make
+	// them a detractor).
+	NPSAnswered bool
+	NPS         float64
 }
 
 // Inputs are everything a lifecycle profile is built from.
 type Inputs struct {
-	Scores   segment.Scores
-	Churn    []ChurnSignal
-	Previous map[string]string // customer → stage last recorded (Tracker.Stages)
+	Scores segment.Scores
+	Churn  []ChurnSignal
+	// Previous maps each customer to the stage recorded before this
+	// classification: Tracker.Stages(ctx, asOf) reads it from the tracker's
+	// store. Without it "reactivated" never fires.
+	Previous map[string]string
 	Advocacy map[string]Advocacy
 }
 
@@ -245,7 +254,14 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], in 
 			}
 			id := p.CustomerID
 			var errs []error
-			set := func(err error) { errs = append(errs, err) }
+			set := func(err error) {
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%w (the schema must extend lifecycle.Schema)", err))
+				}
+			}
+			bad := func(format string, args ...any) {
+				errs = append(errs, fmt.Errorf(format+": %w", append(args, crm.ErrInvalid)...))
+			}
 			var c *ChurnSignal
 			if k := churn.Find(id); k >= 0 {
 				c = &in.Churn[k]
@@ -260,19 +276,23 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], in 
 				}
 			}
 			if a, ok := in.Advocacy[id]; ok {
+				if a.Referrals < 0 {
+					bad("referrals %d is negative", a.Referrals)
+				}
 				set(p.SetNumber("referrals", float64(a.Referrals)))
-				if a.NPS >= 0 && !math.IsNaN(a.NPS) {
+				if a.NPSAnswered {
+					if !(a.NPS >= 0 && a.NPS <= 10) {
+						bad("nps %v is not an answer from 0 to 10", a.NPS)
+					}
 					set(p.SetNumber("nps", a.NPS))
 				}
 			}
 			if s, ok := in.Previous[id]; ok {
 				set(p.SetString("previous_stage", s))
 			}
-			for _, err := range errs {
-				if err != nil {
-					yield(nil, fmt.Errorf("lifecycle: profile of %q (the schema must extend lifecycle.Schema): %w", id, err))
-					return
-				}
+			if len(errs) > 0 {
+				yield(nil, fmt.Errorf("lifecycle: profile of %q: %w", id, errors.Join(errs...)))
+				return
 			}
 			if !yield(p, nil) {
 				return

@@ -11,8 +11,9 @@
 // read lifecycle profiles (Schema: segment.DefaultSchema plus churned,
 // at_risk, gap_ratio, typical_gap_days, spend_change, referrals, nps,
 // previous_stage), built by Profiles from customers, a scoring run, Churn
-// signals, previous stages and advocacy. A Classifier picks the first
-// stage whose rule matches.
+// signals, previous stages (Tracker.Stages reads them from the tracker's
+// store) and advocacy. A Classifier picks the first stage whose rule
+// matches.
 //
 // # Churn
 //
@@ -27,8 +28,8 @@
 // A Tracker applies classifications through a Store: it enforces the
 // policy's transition graph (an *IllegalTransitionError names the allowed
 // stages), records every move with its reason, and adds nothing when run
-// again at the same time. Flows counts moves between stages over a period
-// for a Sankey chart; Policy.Mermaid draws the graph. MemoryStore is the
+// again at the same time. Flows counts the moves after one time up to and
+// including another, for a Sankey chart; Policy.Mermaid draws the graph. MemoryStore is the
 // in-memory store and lifecycletest.TestStore the conformance suite.
 //
 // # Cohorts, moments and plays

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -86,7 +88,7 @@ func classifyAll(t *testing.T, previous map[string]string) map[string]lifecycle.
 	churn, err := lifecycle.Churn(ctx, seq(txs...), scores, asOf, lifecycle.ChurnPolicy{})
 	require.NoError(t, err)
 	in := lifecycle.Inputs{Scores: scores, Churn: churn, Previous: previous,
-		Advocacy: map[string]lifecycle.Advocacy{"advocate": {Referrals: 2, NPS: 10}, "loyal": {NPS: 7}}}
+		Advocacy: map[string]lifecycle.Advocacy{"advocate": {Referrals: 2, NPS: 10, NPSAnswered: true}, "loyal": {NPS: 7, NPSAnswered: true}}}
 	c, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), lifecycle.Schema())
 	require.NoError(t, err)
 	got, err := c.ClassifyAll(ctx, lifecycle.Profiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf))
@@ -237,10 +239,24 @@ func TestTrackerTransitions(t *testing.T) {
 	in, err := tr.TimeInStage(ctx, "c", at(30))
 	require.NoError(t, err)
 	require.Equal(t, 5*24*time.Hour, in)
-	flows, err := lifecycle.Flows(ctx, store, at(1), at(31))
+	flows, err := lifecycle.Flows(ctx, store, time.Time{}, at(31))
 	require.NoError(t, err)
 	require.Len(t, flows, 6)
 	require.Equal(t, lifecycle.Flow{From: "", To: lifecycle.Prospect, Count: 1}, flows[0])
+	// The natural call gives the natural answer: the moves after the first
+	// date up to and including the second, whose moves were recorded at
+	// exactly that time.
+	flows, err = lifecycle.Flows(ctx, store, at(1), at(25))
+	require.NoError(t, err)
+	require.Len(t, flows, 5, "the first stage at day 1 is not a move since day 1")
+	require.NotContains(t, flows, lifecycle.Flow{From: "", To: lifecycle.Prospect, Count: 1})
+	require.Contains(t, flows, lifecycle.Flow{From: lifecycle.Reactivated, To: lifecycle.Loyal, Count: 1}, "the move recorded at day 25 counts")
+	flows, err = lifecycle.Flows(ctx, store, at(20), at(25))
+	require.NoError(t, err)
+	require.Equal(t, []lifecycle.Flow{{From: lifecycle.Reactivated, To: lifecycle.Loyal, Count: 1}}, flows)
+	flows, err = lifecycle.Flows(ctx, store, at(25), at(31))
+	require.NoError(t, err)
+	require.Empty(t, flows)
 
 	moved, illegal, err := tr.ApplyAll(ctx, []lifecycle.Classification{
 		{CustomerID: "e", Stage: lifecycle.Prospect, AsOf: at(1)},
@@ -292,4 +308,80 @@ func TestDefinitionsRoundTripJSON(t *testing.T) {
 	var pl2 lifecycle.Play
 	roundTrip(pl, &pl2)
 	require.Equal(t, pl, pl2)
+}
+
+// The documented way to previous stages: the tracker reads them from its
+// store in one stream. A customer recorded as lapsed who buys again is
+// reactivated; classifying again at the same time sees the same previous
+// stages and records nothing new.
+func TestTrackerStagesFeedReactivation(t *testing.T) {
+	ctx := context.Background()
+	tr, err := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+	require.NoError(t, err)
+	earlier := asOf.AddDate(0, -3, 0)
+	_, illegal, err := tr.ApplyAll(ctx, []lifecycle.Classification{
+		{CustomerID: "back", Stage: lifecycle.Lapsed, AsOf: earlier},
+		{CustomerID: "loyal", Stage: lifecycle.RepeatBuyer, AsOf: earlier.AddDate(0, 0, -30)},
+		{CustomerID: "loyal", Stage: lifecycle.Loyal, AsOf: earlier},
+	})
+	require.NoError(t, err)
+	require.Empty(t, illegal)
+	previous, err := tr.Stages(ctx, asOf)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"back": lifecycle.Lapsed, "loyal": lifecycle.Loyal}, previous)
+
+	got := classifyAll(t, previous)
+	require.Equal(t, lifecycle.Reactivated, got["back"].Stage)
+	var now []lifecycle.Classification
+	for _, c := range got {
+		now = append(now, c)
+	}
+	moved, illegal, err := tr.ApplyAll(ctx, now)
+	require.NoError(t, err)
+	require.Empty(t, illegal)
+	require.Positive(t, moved)
+	again, err := tr.Stages(ctx, asOf)
+	require.NoError(t, err)
+	require.Equal(t, previous, again, "moves recorded at asOf are not previous to asOf")
+	moved, _, err = tr.ApplyAll(ctx, slices.Collect(maps.Values(classifyAll(t, again))))
+	require.NoError(t, err)
+	require.Zero(t, moved, "idempotent at the same time")
+	after, err := tr.Stages(ctx, asOf.Add(time.Second))
+	require.NoError(t, err)
+	require.Equal(t, lifecycle.Reactivated, after["back"])
+}
+
+// A customer never asked the NPS question has no nps in the profile — not
+// a 0, which would make them a detractor; an answer out of range is an
+// error naming the customer.
+func TestAdvocacyNotAskedIsNotADetractor(t *testing.T) {
+	ctx := context.Background()
+	cs := []crm.Customer{{ID: "asked", CreatedAt: daysAgo(10)}, {ID: "not-asked", CreatedAt: daysAgo(10)}}
+	in := lifecycle.Inputs{Advocacy: map[string]lifecycle.Advocacy{
+		"asked": {NPS: 0, NPSAnswered: true}, "not-asked": {Referrals: 2},
+	}}
+	nps := map[string]any{}
+	for p, err := range lifecycle.Profiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf) {
+		require.NoError(t, err)
+		v, ok := p.Get("nps")
+		if ok {
+			nps[p.CustomerID] = v
+		}
+		r, ok := p.Get("referrals")
+		require.True(t, ok)
+		require.Equal(t, map[string]float64{"asked": 0, "not-asked": 2}[p.CustomerID], r)
+	}
+	require.Equal(t, map[string]any{"asked": 0.0}, nps)
+	for _, bad := range []lifecycle.Advocacy{{NPS: 11, NPSAnswered: true}, {NPS: math.NaN(), NPSAnswered: true}, {Referrals: -1}} {
+		in.Advocacy["asked"] = bad
+		var err error
+		for _, e := range lifecycle.Profiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf) {
+			if e != nil {
+				err = e
+				break
+			}
+		}
+		require.ErrorIs(t, err, crm.ErrInvalid, "%+v", bad)
+		require.ErrorContains(t, err, `profile of "asked"`)
+	}
 }

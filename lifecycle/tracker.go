@@ -142,6 +142,24 @@ func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int,
 	return moved, illegal, nil
 }
 
+// Stages returns the stage each customer was in just before before: the
+// last move the store recorded earlier than that time. Pass the AsOf of the
+// classification about to be made, as Inputs.Previous, so that a customer
+// who had lapsed and buys again is reactivated; moves recorded at before
+// itself are left out, so classifying again at the same time sees the same
+// previous stages. It reads the store's transitions once, in one stream,
+// and holds one entry per customer.
+func (t *Tracker) Stages(ctx context.Context, before time.Time) (map[string]string, error) {
+	stages := map[string]string{}
+	for tr, err := range t.store.Transitions(ctx, time.Time{}, before) {
+		if err != nil {
+			return nil, err
+		}
+		stages[tr.CustomerID] = tr.To // by time: the last move wins
+	}
+	return stages, nil
+}
+
 // TimeInStage is how long the customer has been in their current stage at
 // asOf.
 func (t *Tracker) TimeInStage(ctx context.Context, customerID string, asOf time.Time) (time.Duration, error) {
@@ -159,14 +177,22 @@ type Flow struct {
 	Count int    `json:"count"`
 }
 
-// Flows counts the transitions with from ≤ At < to by (from, to), largest
-// first: the links of a Sankey chart. First stages have From "".
+// Flows counts the moves after from up to and including to — what changed
+// between the stages customers had at from and the stages they have at to
+// — by (from stage, to stage), largest first: the links of a Sankey chart.
+// A tracker records the moves of a classification at its AsOf, so
+// Flows(ctx, store, lastQuarter, today) holds the moves recorded today and
+// none of those recorded last quarter. First stages have From "", and
+// Flows from the zero time to t gives every move up to t: adding each
+// flow's Count to its To stage and taking it from its From stage gives the
+// number of customers in each stage at t.
 func Flows(ctx context.Context, store Store, from, to time.Time) ([]Flow, error) {
 	if store == nil {
 		return nil, fmt.Errorf("lifecycle: flows: nil store: %w", crm.ErrInvalid)
 	}
 	counts := map[[2]string]int{}
-	for tr, err := range store.Transitions(ctx, from, to) {
+	// The store's window is half-open the other way: [from, to).
+	for tr, err := range store.Transitions(ctx, from.Add(time.Nanosecond), to.Add(time.Nanosecond)) {
 		if err != nil {
 			return nil, err
 		}

@@ -304,17 +304,21 @@ func track(ctx context.Context, src *source, res *result) error {
 			res.illegal += len(illegal)
 		}
 	}
-	initial, err := lifecycle.Flows(ctx, src.lifecycle, then, then.Add(time.Nanosecond))
+	// Every move up to then gives the stages customers were in then.
+	upToThen, err := lifecycle.Flows(ctx, src.lifecycle, time.Time{}, then)
 	if err != nil {
 		return err
 	}
-	moves, err := lifecycle.Flows(ctx, src.lifecycle, then.Add(time.Nanosecond), now.Add(time.Nanosecond))
+	moves, err := lifecycle.Flows(ctx, src.lifecycle, then, now)
 	if err != nil {
 		return err
 	}
 	stay := map[string]int{}
-	for _, f := range initial {
+	for _, f := range upToThen {
 		stay[f.To] += f.Count
+		if f.From != "" {
+			stay[f.From] -= f.Count
+		}
 	}
 	for _, f := range moves {
 		from := f.From
