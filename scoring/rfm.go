@@ -150,24 +150,48 @@ type RFMSegment struct {
 	FMax int    `json:"f_max"`
 	MMin int    `json:"m_min"`
 	MMax int    `json:"m_max"`
+	// Description says who the customers are and what to do for them.
+	Description string `json:"description,omitempty"`
 }
 
-// DefaultRFMSegments is the segment table of the R rfm package (0.2.x
-// documentation), for 1–5 scores; the first matching row wins. As
-// published, several rows shadow later ones and "Lost" repeats
-// "Hibernating"'s ranges, so it is never reached; it is kept as published.
-var DefaultRFMSegments = []RFMSegment{
-	{"Champions", 4, 5, 4, 5, 4, 5},
-	{"Loyal Customers", 2, 5, 3, 5, 3, 5},
-	{"Potential Loyalist", 3, 5, 1, 3, 1, 3},
-	{"New Customers", 4, 5, 1, 1, 1, 1},
-	{"Promising", 3, 4, 1, 1, 1, 1},
-	{"Need Attention", 2, 3, 2, 3, 2, 3},
-	{"About To Sleep", 2, 3, 1, 2, 1, 2},
-	{"At Risk", 1, 2, 2, 5, 2, 5},
-	{"Can't Lose Them", 1, 1, 4, 5, 4, 5},
-	{"Hibernating", 1, 2, 1, 2, 1, 2},
-	{"Lost", 1, 2, 1, 2, 1, 2},
+// RFMSegments returns the one table of named RFM segments of crmkit, for
+// 1–5 scores, in priority order: the first matching row wins, every row is
+// reachable and each of the 125 score cells falls in exactly one row.
+// segment.RFMSegments is the same table as segment rules, so a score's
+// Segment and a profile's segment always agree.
+//
+// It starts from the table of the R rfm package (0.2.x documentation) and
+// reorders and narrows it, since as published "Lost" repeats
+// "Hibernating"'s ranges and is never reached, "At Risk" hides "Can't Lose
+// Them", "Potential Loyalist" hides "New Customers" and some cells fall in
+// no row at all:
+//
+//	priority  segment             R     F     M
+//	1         Champions           4–5   4–5   4–5
+//	2         Loyal Customers     3–5   3–5   3–5
+//	3         Can't Lose Them     1–2   4–5   4–5
+//	4         At Risk             1–2   3–5   any
+//	5         Potential Loyalist  3–5   2–5   any
+//	6         New Customers       5     1     any
+//	7         Promising           4     1     any
+//	8         About To Sleep      2–3   1     any
+//	9         Need Attention      2     2     any
+//	10        Hibernating         1     2     any
+//	11        Lost                1     1     any
+func RFMSegments() []RFMSegment {
+	return []RFMSegment{
+		{"Champions", 4, 5, 4, 5, 4, 5, "bought recently, buy often and spend the most: reward them"},
+		{"Loyal Customers", 3, 5, 3, 5, 3, 5, "spend good money often: upsell, ask for reviews"},
+		{"Can't Lose Them", 1, 2, 4, 5, 4, 5, "were among the best, gone quiet: win them back personally"},
+		{"At Risk", 1, 2, 3, 5, 1, 5, "bought often, long ago: reconnect before they leave"},
+		{"Potential Loyalist", 3, 5, 2, 5, 1, 5, "recent, more than once: offer membership or loyalty"},
+		{"New Customers", 5, 5, 1, 1, 1, 5, "bought for the first time very recently: onboard them"},
+		{"Promising", 4, 4, 1, 1, 1, 5, "recent first-time buyers: build the habit"},
+		{"About To Sleep", 2, 3, 1, 1, 1, 5, "one purchase, fading: a timely offer"},
+		{"Need Attention", 2, 2, 2, 2, 1, 5, "drifting: limited-time offers, recommendations"},
+		{"Hibernating", 1, 1, 2, 2, 1, 5, "long gone, few purchases: low-cost reactivation"},
+		{"Lost", 1, 1, 1, 1, 1, 5, "lowest on every count: ignore or one last try"},
+	}
 }
 
 // Segment returns the name of the first segment whose ranges contain the

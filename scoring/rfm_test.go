@@ -37,8 +37,8 @@ func TestRFMQuantilesByHand(t *testing.T) {
 	}
 	// The biggest spenders bought most recently: R rises with them.
 	require.Equal(t, []string{"111", "111", "222", "222", "333", "333", "444", "444", "555", "555"}, cells)
-	require.Equal(t, "Champions", scores[9].Segment(scoring.DefaultRFMSegments))
-	require.Equal(t, "Hibernating", scores[0].Segment(scoring.DefaultRFMSegments))
+	require.Equal(t, "Champions", scores[9].Segment(scoring.RFMSegments()))
+	require.Equal(t, "Lost", scores[0].Segment(scoring.RFMSegments()))
 }
 
 func TestRFMTiesShareAScore(t *testing.T) {
@@ -106,23 +106,30 @@ func TestRFMFixedThresholds(t *testing.T) {
 	require.ErrorContains(t, err, "bins: 12 is outside 2..9")
 }
 
-func TestRFMSegmentsAsPublished(t *testing.T) {
-	seg := func(r, f, m int) string {
-		return scoring.RFMScore{R: r, F: f, M: m}.Segment(scoring.DefaultRFMSegments)
-	}
+// The one table: every cell in exactly one reachable row, and the rows
+// the published table shadowed now reached.
+func TestRFMSegmentsTileEveryCell(t *testing.T) {
+	table := scoring.RFMSegments()
+	seg := func(r, f, m int) string { return scoring.RFMScore{R: r, F: f, M: m}.Segment(table) }
 	require.Equal(t, "Champions", seg(5, 5, 5))
-	require.Equal(t, "Loyal Customers", seg(2, 5, 5))
-	require.Equal(t, "Potential Loyalist", seg(5, 1, 1), "shadows New Customers, as published")
+	require.Equal(t, "Loyal Customers", seg(3, 5, 5))
+	require.Equal(t, "New Customers", seg(5, 1, 1), "shadowed by Potential Loyalist as published")
+	require.Equal(t, "Can't Lose Them", seg(1, 5, 5), "shadowed by At Risk as published")
 	require.Equal(t, "Need Attention", seg(2, 2, 2))
-	require.Equal(t, "At Risk", seg(1, 5, 5), "shadows Can't Lose Them, as published")
-	require.Equal(t, "Hibernating", seg(1, 1, 1))
-	require.Equal(t, "Others", seg(1, 1, 5))
-	// Lost is never reached.
+	require.Equal(t, "Lost", seg(1, 1, 1), "unreachable as published")
+	require.Equal(t, "About To Sleep", seg(3, 1, 2))
+	hits := map[string]int{}
 	for r := 1; r <= 5; r++ {
 		for f := 1; f <= 5; f++ {
 			for m := 1; m <= 5; m++ {
-				require.NotEqual(t, "Lost", seg(r, f, m))
+				name := seg(r, f, m)
+				require.NotEqual(t, "Others", name, "cell %d%d%d falls in no row", r, f, m)
+				hits[name]++
 			}
 		}
 	}
+	require.Len(t, hits, len(table), "every row is reachable")
+	// A copy each time: changing one does not change the next.
+	table[0].Name = "changed"
+	require.Equal(t, "Champions", scoring.RFMSegments()[0].Name)
 }

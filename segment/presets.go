@@ -1,51 +1,47 @@
 package segment
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/crmkit/crm/scoring"
 )
 
 // RFMSegments is the named RFM segmentation, exclusive, first match wins,
-// on the 1–5 scores r_score, f_score and m_score. It starts from the R rfm
-// package's table but reorders and narrows it so that every segment is
-// reachable and every one of the 125 score cells lands in exactly one
-// segment (as published, Lost repeats Hibernating and can never be reached,
-// and At Risk hides Can't Lose Them):
-//
-//	priority  segment             rule
-//	1         Champions           R ≥ 4, F ≥ 4, M ≥ 4
-//	2         Loyal Customers     R ≥ 3, F ≥ 3, M ≥ 3
-//	3         Can't Lose Them     R ≤ 2, F ≥ 4, M ≥ 4
-//	4         At Risk             R ≤ 2, F ≥ 3
-//	5         Potential Loyalist  R ≥ 3, F ≥ 2
-//	6         New Customers       R = 5, F = 1
-//	7         Promising           R = 4, F = 1
-//	8         About To Sleep      R 2–3, F = 1
-//	9         Need Attention      R = 2, F = 2
-//	10        Hibernating         R = 1, F = 2
-//	11        Lost                R = 1, F = 1
-//
+// on the 1–5 scores r_score, f_score and m_score: the rows of
+// scoring.RFMSegments as rules, in the same order, so that a profile's
+// segment is always its score's RFMScore.Segment. Every segment is
+// reachable and every one of the 125 score cells lands in exactly one.
 // Customers without scores (prospects) are in no segment.
 func RFMSegments() *Segmentation {
-	return &Segmentation{
+	s := &Segmentation{
 		Name:        "rfm",
 		Description: "RFM segments: who to reward, develop, win back or let go",
 		Mode:        Exclusive,
-		Segments: []Segment{
-			{Name: "Champions", Priority: 1, Rule: "r_score >= 4 and f_score >= 4 and m_score >= 4", Description: "bought recently, buy often and spend the most: reward them"},
-			{Name: "Loyal Customers", Priority: 2, Rule: "r_score >= 3 and f_score >= 3 and m_score >= 3", Description: "spend good money often: upsell, ask for reviews"},
-			{Name: "Can't Lose Them", Priority: 3, Rule: "r_score <= 2 and f_score >= 4 and m_score >= 4", Description: "were among the best, gone quiet: win them back personally"},
-			{Name: "At Risk", Priority: 4, Rule: "r_score <= 2 and f_score >= 3", Description: "bought often, long ago: reconnect before they leave"},
-			{Name: "Potential Loyalist", Priority: 5, Rule: "r_score >= 3 and f_score >= 2", Description: "recent, more than once: offer membership or loyalty"},
-			{Name: "New Customers", Priority: 6, Rule: "r_score = 5 and f_score = 1", Description: "bought for the first time very recently: onboard them"},
-			{Name: "Promising", Priority: 7, Rule: "r_score = 4 and f_score = 1", Description: "recent first-time buyers: build the habit"},
-			{Name: "About To Sleep", Priority: 8, Rule: "r_score between 2 and 3 and f_score = 1", Description: "one purchase, fading: a timely offer"},
-			{Name: "Need Attention", Priority: 9, Rule: "r_score = 2 and f_score = 2", Description: "drifting: limited-time offers, recommendations"},
-			{Name: "Hibernating", Priority: 10, Rule: "r_score = 1 and f_score = 2", Description: "long gone, few purchases: low-cost reactivation"},
-			{Name: "Lost", Priority: 11, Rule: "r_score = 1 and f_score = 1", Description: "lowest on every count: ignore or one last try"},
-		},
 	}
+	for i, row := range scoring.RFMSegments() {
+		var conds []string
+		for _, c := range []struct {
+			field    string
+			min, max int
+		}{{"r_score", row.RMin, row.RMax}, {"f_score", row.FMin, row.FMax}, {"m_score", row.MMin, row.MMax}} {
+			switch {
+			case c.min <= 1 && c.max >= 5:
+				continue // any score
+			case c.min == c.max:
+				conds = append(conds, fmt.Sprintf("%s = %d", c.field, c.min))
+			case c.min <= 1:
+				conds = append(conds, fmt.Sprintf("%s <= %d", c.field, c.max))
+			case c.max >= 5:
+				conds = append(conds, fmt.Sprintf("%s >= %d", c.field, c.min))
+			default:
+				conds = append(conds, fmt.Sprintf("%s between %d and %d", c.field, c.min, c.max))
+			}
+		}
+		s.Segments = append(s.Segments, Segment{Name: row.Name, Priority: i + 1, Rule: strings.Join(conds, " and "), Description: row.Description})
+	}
+	return s
 }
 
 // TierSegments is the exclusive segmentation by value tier (the profile's

@@ -75,6 +75,9 @@ func TestRFMPresetByHand(t *testing.T) {
 	require.Equal(t, 125, sum)
 	for id, segs := range mem.Members {
 		require.Len(t, segs, 1, id)
+		// One table: the profile's segment is the score's.
+		score := scoring.RFMScore{R: int(id[0] - '0'), F: int(id[1] - '0'), M: int(id[2] - '0')}
+		require.Equal(t, score.Segment(scoring.RFMSegments()), segs[0], "cell %s", id)
 	}
 	// Prospects have no scores: no segment.
 	mem, err = a.Assign(context.Background(), profiles(s.NewProfile("prospect", asOf)), asOf)
