@@ -1,7 +1,8 @@
 // Package crm is the domain model of crmkit, a Go SDK for customer
 // relationship management: customers, their transactions and their
 // touchpoints on every channel, the small store interfaces a host implements
-// to keep them, an in-memory store, and CSV import.
+// to keep them, an in-memory store, and CSV import. Package datasets ships
+// the public reference data sets inside the module.
 //
 // crmkit turns the closed loop of CRM practice into code. Each of its six
 // processes has a package:
@@ -13,9 +14,12 @@
 //   - Information accumulation — customer records, transactions and
 //     touchpoints turned into knowledge (summaries, RFM, product affinity).
 //     This package and scoring.
-//   - Value design and value delivery — differentiated service per segment,
-//     and time- or usage-triggered moments (a service call at 12,000 miles or
-//     12 months). Package lifecycle.
+//   - Value design — differentiated, personalised service per segment:
+//     what each stage and tier is offered, and how. Package lifecycle
+//     (stage objectives, plays), with segment for the groups.
+//   - Value delivery — contact made at the customer's own moments, time- or
+//     usage-triggered (a service call at 12,000 miles or 12 months, a
+//     warranty about to end). Package lifecycle (moments).
 //   - Lifecycle management — prospects, first-time, repeat and loyal
 //     customers, advocates; absolute and relative churn; win-back. Packages
 //     lifecycle and scoring.

@@ -129,6 +129,38 @@ func TestMoney(t *testing.T) {
 	require.False(t, crm.ValidCurrency("ABC"))
 }
 
+// Money prints its currency's minor units, and the zero Money starts a sum
+// in any currency.
+func TestMoneyStringAndZeroSum(t *testing.T) {
+	m := func(s, c string) crm.Money { return crm.NewMoney(decimal.RequireFromString(s), c) }
+	for _, c := range []struct {
+		money crm.Money
+		want  string
+	}{
+		{m("4509.6", "EUR"), "4509.60 EUR"},
+		{m("4509.600000", "EUR"), "4509.60 EUR"},
+		{m("12", "USD"), "12.00 USD"},
+		{m("-0.5", "USD"), "-0.50 USD"},
+		{m("1200", "JPY"), "1200 JPY"},
+		{m("1.2", "KWD"), "1.200 KWD"},
+		{m("0.125", "USD"), "0.125 USD"},
+		{m("1.5", "XYZ"), "1.5 XYZ"},
+	} {
+		require.Equal(t, c.want, c.money.String())
+	}
+	var total crm.Money
+	for _, x := range []crm.Money{m("10.10", "EUR"), m("0.9", "EUR"), {}} {
+		var err error
+		total, err = total.Add(x)
+		require.NoError(t, err)
+	}
+	require.Equal(t, "11.00 EUR", total.String())
+	_, err := total.Add(m("1", "USD"))
+	require.ErrorIs(t, err, crm.ErrInvalid, "a started sum still refuses another currency")
+	_, err = crm.Money{Amount: decimal.NewFromInt(5)}.Add(m("1", "USD"))
+	require.ErrorIs(t, err, crm.ErrInvalid, "an amount without a currency is not the zero Money")
+}
+
 func TestParseQuietHours(t *testing.T) {
 	s, e, err := crm.ParseQuietHours("22:00-07:30")
 	require.NoError(t, err)

@@ -58,8 +58,15 @@ func NewMoney(amount decimal.Decimal, currency string) Money {
 }
 
 // Add returns m + o. Adding different currencies is an error wrapping
-// ErrInvalid: crmkit never converts silently.
+// ErrInvalid: crmkit never converts silently. The zero Money (no amount,
+// no currency) adds to anything, so a sum can start from it.
 func (m Money) Add(o Money) (Money, error) {
+	switch {
+	case m.isZeroValue():
+		return o, nil
+	case o.isZeroValue():
+		return m, nil
+	}
 	if m.Currency != o.Currency {
 		return Money{}, fmt.Errorf("crm: add %s to %s: currencies differ: %w", o.Currency, m.Currency, ErrInvalid)
 	}
@@ -82,8 +89,21 @@ func (m Money) Equal(o Money) bool {
 	return m.Currency == o.Currency && m.Amount.Equal(o.Amount)
 }
 
+func (m Money) isZeroValue() bool { return m.Currency == "" && m.Amount.IsZero() }
+
+// String returns the amount with at least its currency's minor units and
+// the currency code: "4509.60 EUR", "1200 JPY", "0.125 USD" (digits beyond
+// the minor unit are shown, not rounded away).
 func (m Money) String() string {
-	return m.Amount.String() + " " + m.Currency
+	s := m.Amount.String() // trailing zeros trimmed
+	places, ok := MinorUnits(m.Currency)
+	if !ok {
+		return s + " " + m.Currency
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 && int32(len(s)-i-1) > places {
+		return s + " " + m.Currency
+	}
+	return m.Amount.StringFixed(places) + " " + m.Currency
 }
 
 // MoneyFromFloat converts a model's float64 result to money rounded to the

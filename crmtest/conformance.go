@@ -1,5 +1,3 @@
-// Conformance suites for host implementations of the crm store interfaces.
-
 package crmtest
 
 import (
@@ -38,6 +36,42 @@ func sampleCustomer(id string) crm.Customer {
 			Interests: []string{"golf"}, AccountManager: "am-1", QuietHours: "21:00-08:00",
 			ImportantDates: []crm.ImportantDate{{Label: "birthday", Month: time.February, Day: 29, Year: 1980}}},
 	}
+}
+
+// scribble changes every slice and map element of c in place, as a careless
+// caller might.
+func scribble(c *crm.Customer) {
+	for i := range c.Tags {
+		c.Tags[i] = "scribbled"
+	}
+	for k := range c.Attributes {
+		c.Attributes[k] = crm.StringValue("scribbled")
+	}
+	c.Attributes["scribbled"] = crm.BoolValue(true)
+	for i := range c.Preferences.Channels {
+		c.Preferences.Channels[i] = crm.ChannelSocial
+	}
+	for i := range c.Preferences.Interests {
+		c.Preferences.Interests[i] = "scribbled"
+	}
+	for i := range c.Preferences.ImportantDates {
+		c.Preferences.ImportantDates[i].Label = "scribbled"
+	}
+}
+
+// requireUnchanged fails, naming what aliased the stored record, when the
+// stored c1 is no longer the sample customer.
+func requireUnchanged(t *testing.T, s crm.CustomerStore, id, what string) {
+	t.Helper()
+	got, err := s.Customer(context.Background(), id)
+	require.NoError(t, err)
+	want := sampleCustomer(id)
+	msg := "changing %s changed the stored record: the store shares its %s with the caller; copy slices and maps on the way in and out"
+	require.Equal(t, want.Tags, got.Tags, msg, what, "Tags slice")
+	require.Equal(t, want.Attributes, got.Attributes, msg, what, "Attributes map")
+	require.Equal(t, want.Preferences.Channels, got.Preferences.Channels, msg, what, "Preferences.Channels slice")
+	require.Equal(t, want.Preferences.Interests, got.Preferences.Interests, msg, what, "Preferences.Interests slice")
+	require.Equal(t, want.Preferences.ImportantDates, got.Preferences.ImportantDates, msg, what, "Preferences.ImportantDates slice")
 }
 
 // requireSameCustomer compares field by field, times with Equal, so that a
@@ -146,16 +180,36 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		require.EqualValues(t, 1, got.Version)
 	})
 	t.Run("ReturnedRecordsAreCopies", func(t *testing.T) {
+		// A record handed in or out shares no slice or map with the stored
+		// one: a caller changing it must not change what is stored (nor
+		// race with other readers).
 		s := newStore(t)
-		c, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
+		in := sampleCustomer("c1")
+		created, err := s.CreateCustomer(ctx, in)
 		require.NoError(t, err)
-		c.Tags[0] = "changed"
-		c.Attributes["member"] = crm.BoolValue(false)
+		scribble(&in)
+		requireUnchanged(t, s, "c1", "the customer passed to CreateCustomer")
+		scribble(&created)
+		requireUnchanged(t, s, "c1", "the customer CreateCustomer returned")
 		got, err := s.Customer(ctx, "c1")
 		require.NoError(t, err)
-		require.Equal(t, "vip", got.Tags[0])
-		member, _ := got.Attributes["member"].Bool()
-		require.True(t, member)
+		scribble(&got)
+		requireUnchanged(t, s, "c1", "the customer Customer returned")
+		got, err = s.Customer(ctx, "c1")
+		require.NoError(t, err)
+		update := got
+		update.Tags = append([]string(nil), got.Tags...)
+		updated, err := s.UpdateCustomer(ctx, update)
+		require.NoError(t, err)
+		scribble(&update)
+		requireUnchanged(t, s, "c1", "the customer passed to UpdateCustomer")
+		scribble(&updated)
+		requireUnchanged(t, s, "c1", "the customer UpdateCustomer returned")
+		for c, err := range s.Customers(ctx) {
+			require.NoError(t, err)
+			scribble(&c)
+		}
+		requireUnchanged(t, s, "c1", "a customer Customers streamed")
 	})
 	t.Run("StreamOrderedAndComplete", func(t *testing.T) {
 		s := newStore(t)
@@ -244,7 +298,7 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 			c, err := s.Customer(ctx, "cas-"+strconv.Itoa(i))
 			require.NoError(t, err)
 			n, _ := c.Attributes["counter"].Number()
-			require.EqualValues(t, n+1, c.Version, "version must count the successful updates")
+			require.EqualValues(t, int64(n)+1, c.Version, "customer %s: %v successful updates must leave version %v (1 + updates), not %v", c.ID, n, int64(n)+1, c.Version)
 			total += n
 		}
 		require.EqualValues(t, workers*increments, total, "lost updates")

@@ -82,8 +82,8 @@ func transactions(name string, m crm.TransactionCSV) iter.Seq2[crm.Transaction, 
 
 // CDNOWSummary returns the published calibration summary of the CDNOW
 // sample, one [scoring.Summary] per customer in file order: Frequency,
-// Recency and T in weeks (rounded to 2 decimals as published) up to
-// 1997-09-30, and Monetary, the mean spend of the repeat purchases (0 for a
+// Recency and T in weeks (rounded to 2 decimals as published; UnitDays 7)
+// up to 1997-09-30, and Monetary, the mean spend of the repeat purchases (0 for a
 // customer with none). The published file numbers customers 1 to 2,357;
 // CustomerID is written as sample_id is in [CDNOWSample] ("0001"), so the
 // two join. The other fields are zero: the file does not have them.
@@ -106,7 +106,7 @@ func CDNOWSummary() ([]scoring.Summary, error) {
 		}
 		out = append(out, scoring.Summary{
 			CustomerID: fmt.Sprintf("%04d", id),
-			Frequency:  x, Recency: v[0], T: v[1], Monetary: v[2],
+			Frequency:  x, Recency: v[0], T: v[1], Monetary: v[2], UnitDays: 7,
 		})
 	}
 	return out, nil

@@ -136,7 +136,7 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 	require.InDelta(t, 20, lapsed.TypicalGapDays, 1e-9)
 	require.InDelta(t, 18, lapsed.GapRatio, 1e-9)
 	require.Contains(t, lapsed.Reasons[0], "no purchase for 360 days, 18.0 times the usual 20")
-	require.Equal(t, "12.5 USD", lapsed.AtStake.String())
+	require.Equal(t, "12.50 USD", lapsed.AtStake.String())
 
 	// Window spends do not depend on the order of the transactions: as
 	// histories makes them (one customer's split in two runs) and reversed.

@@ -43,7 +43,10 @@ type CLVOptions struct {
 	// value is divided by (1+MonthlyDiscount)^i.
 	MonthlyDiscount float64
 	// UnitsPerMonth converts months to the purchase model's time unit:
-	// DaysPerMonth for summaries in days, WeeksPerMonth for weeks. Required.
+	// DaysPerMonth for summaries in days, WeeksPerMonth for weeks. When 0
+	// it is taken from the summaries' UnitDays (as Summarize sets it); it
+	// is required only for summaries that do not carry their unit, and
+	// refused when it disagrees with the unit they carry.
 	UnitsPerMonth float64
 	// Margin is the share of spend that is profit (default 1: revenue).
 	Margin float64
@@ -100,8 +103,27 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 	if !(opt.MonthlyDiscount >= 0) || math.IsInf(opt.MonthlyDiscount, 0) {
 		bad("monthly_discount", "%v must be ≥ 0 and finite", opt.MonthlyDiscount)
 	}
-	if !(opt.UnitsPerMonth > 0) || math.IsInf(opt.UnitsPerMonth, 0) {
-		bad("units_per_month", "%v must be positive: DaysPerMonth for summaries in days, WeeksPerMonth for weeks", opt.UnitsPerMonth)
+	unitDays := 0.0
+	for i, s := range summaries {
+		if s.UnitDays == 0 {
+			continue
+		}
+		if unitDays == 0 {
+			unitDays = s.UnitDays
+		}
+		if s.UnitDays != unitDays || !(s.UnitDays > 0) || math.IsInf(s.UnitDays, 0) {
+			bad(fmt.Sprintf("summaries[%d].unit_days", i), "%v, expected %v: every summary must be in one time unit", s.UnitDays, unitDays)
+			break
+		}
+	}
+	switch {
+	case opt.UnitsPerMonth == 0 && unitDays > 0:
+		opt.UnitsPerMonth = DaysPerMonth / unitDays
+	case !(opt.UnitsPerMonth > 0) || math.IsInf(opt.UnitsPerMonth, 0):
+		bad("units_per_month", "%v must be positive: DaysPerMonth for summaries in days, WeeksPerMonth for weeks (or 0 with summaries that carry their unit)", opt.UnitsPerMonth)
+	case unitDays > 0 && math.Abs(opt.UnitsPerMonth*unitDays/DaysPerMonth-1) > 1e-9:
+		bad("units_per_month", "%v units a month means units of %.4g days, but the summaries are in units of %v days; leave it 0 to take the summaries' unit",
+			opt.UnitsPerMonth, DaysPerMonth/opt.UnitsPerMonth, unitDays)
 	}
 	if opt.Margin == 0 {
 		opt.Margin = 1

@@ -3,11 +3,15 @@ package scoring_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -104,4 +108,44 @@ func TestCustomerValuesCancelled(t *testing.T) {
 	sums := make([]scoring.Summary, 10_000)
 	_, err := scoring.CustomerValues(ctx, steady{}, &scoring.GammaGamma{P: 1, Q: 2, Gamma: 1}, sums, scoring.CLVOptions{UnitsPerMonth: 1, Currency: "USD"})
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// Summaries know their time unit: weekly summaries valued with a
+// days-per-month constant are refused, not silently valued 4.3 times too
+// far ahead; with UnitsPerMonth left 0 the unit comes from the summaries.
+func TestCLVUnitsCannotBeMixed(t *testing.T) {
+	ctx := context.Background()
+	weekly, err := scoring.Summarize(ctx, datasets.CDNOWSample(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), scoring.SummaryOptions{Scale: 7})
+	require.NoError(t, err)
+	require.Equal(t, 7.0, weekly[0].UnitDays)
+	model := &scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258}
+	spend := &scoring.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
+	_, err = scoring.CustomerValues(ctx, model, spend, weekly, scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.DaysPerMonth})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "the summaries are in units of 7 days")
+	derived, err := scoring.CustomerValues(ctx, model, spend, weekly, scoring.CLVOptions{Months: 12})
+	require.NoError(t, err)
+	explicit, err := scoring.CustomerValues(ctx, model, spend, weekly, scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.WeeksPerMonth})
+	require.NoError(t, err)
+	require.Equal(t, explicit, derived)
+	// Summaries in days, months of 4-week periods, and the mixed case.
+	for _, c := range []struct {
+		opt  scoring.SummaryOptions
+		days float64
+	}{
+		{scoring.SummaryOptions{}, 1},
+		{scoring.SummaryOptions{Unit: scoring.Week, Length: 4}, 28},
+		{scoring.SummaryOptions{Unit: scoring.Month}, scoring.DaysPerMonth},
+	} {
+		s, err := scoring.Summarize(ctx, datasets.CDNOWSample(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), c.opt)
+		require.NoError(t, err)
+		require.InDelta(t, c.days, s[0].UnitDays, 1e-12)
+	}
+	mixed := append(slices.Clone(weekly[:2]), weekly[2])
+	mixed[1].UnitDays = 1
+	_, err = scoring.CustomerValues(ctx, model, spend, mixed, scoring.CLVOptions{Months: 12})
+	require.ErrorContains(t, err, "summaries[1].unit_days: 1, expected 7")
+	// Hand-made summaries carry no unit: then UnitsPerMonth is required.
+	_, err = scoring.CustomerValues(ctx, model, spend, []scoring.Summary{{CustomerID: "a", Currency: "USD"}}, scoring.CLVOptions{})
+	require.ErrorContains(t, err, "units_per_month")
 }

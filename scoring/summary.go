@@ -80,6 +80,12 @@ type Summary struct {
 	Currency   string          `json:"currency"`
 	First      time.Time       `json:"first"`
 	Last       time.Time       `json:"last"` // last purchase
+	// UnitDays is the length in days of the unit Recency and T are in: 1
+	// for days, 7 for weeks (a month counts 365.25/12 days). Summarize sets
+	// it from its options; 0 means unknown, as in summaries made by hand.
+	// CustomerValues reads it, so a month is never counted in the wrong
+	// unit.
+	UnitDays float64 `json:"unit_days,omitempty"`
 }
 
 // SummaryError reports a transaction Summarize cannot use.
@@ -114,6 +120,7 @@ func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf 
 		func(c customerTotals, group []entry, periods []periodSpend) (Summary, []periodSpend, bool) {
 			s, periods, ok := summarizeOne(group, p, asOfPeriod, periods)
 			c.fill(&s)
+			s.UnitDays = p.unitDays()
 			return s, periods, ok
 		},
 		func(s Summary) string { return s.CustomerID })
@@ -277,6 +284,7 @@ func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error]
 				return h, periods, false
 			}
 			c.fill(&h.Summary)
+			h.UnitDays = p.unitDays()
 			lastCal := periods[len(periods)-1].index
 			hold := periods[:0]
 			for _, e := range group[cut:] {
@@ -467,6 +475,18 @@ func newPeriodizer(opt SummaryOptions) (periodizer, error) {
 		return p, fmt.Errorf("scoring: summary options: %w", errors.Join(errs...))
 	}
 	return p, nil
+}
+
+// unitDays is the length in days of the unit recency and T are in.
+func (p periodizer) unitDays() float64 {
+	days := 1.0
+	switch p.unit {
+	case Week:
+		days = 7
+	case Month:
+		days = DaysPerMonth
+	}
+	return days * float64(p.length) * p.scale
 }
 
 // index returns the number of the period t falls in: consecutive periods

@@ -34,9 +34,9 @@
 // Rules use SQL's three-valued logic in memory and in SQL alike: a
 // condition on a missing field is Unknown (NULL), not Unknown is Unknown,
 // "and" is False if any part is False, "or" True if any part is True, and
-// a profile matches only when the rule is True. So "not (email = x)" does
-// not match a profile without an email; "email exists" (IS NOT NULL) is
-// never Unknown, and "in ()" is False and "not in ()" True whatever the
+// a profile matches only when the rule is True. So
+// "not (account_manager = x)" does not match a profile without an account
+// manager; "account_manager exists" (IS NOT NULL) is never Unknown, and "in ()" is False and "not in ()" True whatever the
 // field holds. ToSQL writes each dialect's SQL so that the database
 // reaches the same answer.
 //

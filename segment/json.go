@@ -19,8 +19,8 @@ import (
 //	{"field": "monetary", "op": "between", "values": [100, 500]}
 //	{"field": "country", "op": "in", "values": ["CN", "US"]}     ("not_in" too)
 //	{"field": "tags", "op": "contains", "value": "vip"}
-//	{"field": "email", "op": "starts_with", "value": "info@"}
-//	{"field": "phone", "op": "exists"}
+//	{"field": "region", "op": "starts_with", "value": "North"}
+//	{"field": "account_manager", "op": "exists"}
 //	{"field": "last_purchase", "op": "within", "value": {"duration": "30d"}}
 //
 // Values are JSON numbers, strings and booleans; times are

@@ -2,6 +2,10 @@ package segment_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -53,4 +57,40 @@ func TestSegmentationJSONRoundTrip(t *testing.T) {
 		require.NoError(t, json.Unmarshal(b, &back))
 		require.Equal(t, *s, back)
 	}
+}
+
+// Every rule the package documentation shows compiles against the default
+// schema: a reader who copies one gets a rule that works.
+func TestDocumentedRulesCompile(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	jsonLine := regexp.MustCompile(`^//\t(\{"(?:field|and|or|not)".*\})\s*(?:\(.*\))?$`)
+	textLine := regexp.MustCompile(`^//\t([a-z_]+ (?:<=|>=|=|!=|<|>|in|contains|exists|starts_with|within|between)\b.*)$`)
+	quoted := regexp.MustCompile(`"([a-z_]+ (?:exists|= x))"`)
+	schema := segment.DefaultSchema()
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for i, line := range strings.Split(string(data), "\n") {
+			var r segment.Rule
+			if m := jsonLine.FindStringSubmatch(line); m != nil && strings.Contains(m[1], `"field"`) {
+				r, err = segment.UnmarshalRule([]byte(m[1]))
+			} else if m := textLine.FindStringSubmatch(line); m != nil {
+				r, err = segment.Parse(m[1])
+			} else if m := quoted.FindStringSubmatch(line); m != nil {
+				r, err = segment.Parse(strings.Replace(m[1], "= x", `= "x"`, 1))
+			} else {
+				continue
+			}
+			require.NoError(t, err, "%s:%d: %s", f, i+1, line)
+			_, err = segment.Compile(r, schema)
+			require.NoError(t, err, "%s:%d: %s", f, i+1, line)
+			n++
+		}
+	}
+	require.GreaterOrEqual(t, n, 8, "the documentation's examples were found")
 }
