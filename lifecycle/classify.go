@@ -344,7 +344,8 @@ func NewClassifier(policy *Policy, schema *segment.Schema) (*Classifier, error) 
 }
 
 // Classify returns the profile's stage: the first stage whose rule
-// matches, or false when none does.
+// matches, or false when none does (as for a profile whose schema lacks a
+// field the rules read: ClassifyAll reports that as an error).
 func (c *Classifier) Classify(p *segment.Profile) (Classification, bool) {
 	set := c.assigner.Match(p)
 	if set == 0 {
@@ -362,9 +363,16 @@ func (c *Classifier) Classify(p *segment.Profile) (Classification, bool) {
 // are left out.
 func (c *Classifier) ClassifyAll(ctx context.Context, profiles iter.Seq2[*segment.Profile, error]) ([]Classification, error) {
 	var out []Classification
+	var last *segment.Schema
 	for p, err := range crm.WithContext(ctx, profiles) {
 		if err != nil {
 			return nil, err
+		}
+		if p == nil || p.Schema() != last {
+			if err := c.assigner.Check(p); err != nil {
+				return nil, fmt.Errorf("lifecycle: classify: %w", err)
+			}
+			last = p.Schema()
 		}
 		if cl, ok := c.Classify(p); ok {
 			out = append(out, cl)

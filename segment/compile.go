@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -68,6 +69,74 @@ type Matcher struct {
 	nodes  []node
 	root   int32
 	leaves []Clause
+	// bound holds the rule compiled for other schemas whose profiles it
+	// has met, at most maxBound of them (copy on write).
+	bound atomic.Pointer[[]binding]
+}
+
+// binding is the matcher for profiles of another schema, or why there is
+// none.
+type binding struct {
+	schema *Schema
+	m      *Matcher
+	err    error
+}
+
+// maxBound is how many other schemas a matcher remembers; beyond it, each
+// profile of yet another schema is bound afresh.
+const maxBound = 16
+
+// Bind returns the matcher of the same rule for profiles of schema s: m
+// itself when s has the same fields in the same order, otherwise the rule
+// compiled against s, where fields are found by name. It fails with a
+// *CompileError when s lacks a field the rule reads or has it with
+// another type. Match, Eval and Explain bind by themselves the first time
+// they meet a profile of another schema; Bind says up front whether that
+// will work.
+func (m *Matcher) Bind(s *Schema) (*Matcher, error) {
+	if s == nil {
+		return nil, fmt.Errorf("segment: bind: nil schema: %w", crm.ErrInvalid)
+	}
+	if sameLayout(m.schema, s) {
+		return m, nil
+	}
+	b, err := Compile(m.rule, s)
+	if err != nil {
+		return nil, fmt.Errorf("segment: rule %q on profiles of another schema: %w", m.rule, err)
+	}
+	return b, nil
+}
+
+// forSchema returns the matcher for profiles of s, nil with the reason when
+// the rule cannot read them.
+func (m *Matcher) forSchema(s *Schema) (*Matcher, error) {
+	if s == m.schema {
+		return m, nil
+	}
+	cur := m.bound.Load()
+	if cur != nil {
+		for _, b := range *cur {
+			if b.schema == s {
+				return b.m, b.err
+			}
+		}
+	}
+	bm, err := m.Bind(s)
+	for cur != nil && len(*cur) < maxBound || cur == nil {
+		next := append(slices.Clone(deref(cur)), binding{schema: s, m: bm, err: err})
+		if m.bound.CompareAndSwap(cur, &next) {
+			break
+		}
+		cur = m.bound.Load()
+	}
+	return bm, err
+}
+
+func deref[T any](p *[]T) []T {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // Clause describes one condition of a compiled rule, in source order.
@@ -347,21 +416,40 @@ func (m *Matcher) Clauses() []Clause { return slices.Clone(m.leaves) }
 // evaluates to True under three-valued logic, where a condition on a
 // missing field is Unknown (except exists, and in / not in with an empty
 // list), "not Unknown" is Unknown, "and" is False if any part is False and
-// "or" True if any part is True. A profile whose schema has other fields
-// than the matcher's never matches.
+// "or" True if any part is True. A profile of another schema is read by
+// field name (see Bind); one whose schema lacks a field the rule reads, or
+// has it with another type, never matches — Bind and Check say why.
 func (m *Matcher) Match(p *Profile) bool {
-	if p.schema.id != m.schema.id {
-		return false
+	if p != nil && p.schema == m.schema {
+		return m.eval(m.root, p) == True
 	}
-	return m.eval(m.root, p) == True
+	return m.Eval(p) == True
 }
 
-// Eval returns the rule's three-valued result for the profile.
+// Eval returns the rule's three-valued result for the profile: Unknown
+// for a profile whose schema the rule cannot read (see Check).
 func (m *Matcher) Eval(p *Profile) Truth {
-	if p.schema.id != m.schema.id {
+	switch {
+	case p == nil:
+		return Unknown
+	case p.schema == m.schema:
+		return m.eval(m.root, p)
+	}
+	mm, err := m.forSchema(p.schema)
+	if err != nil {
 		return Unknown
 	}
-	return m.eval(m.root, p)
+	return mm.eval(mm.root, p)
+}
+
+// Check returns nil when the rule can read profiles like p, and otherwise
+// the *CompileError that says which field is missing or of another type.
+func (m *Matcher) Check(p *Profile) error {
+	if p == nil {
+		return fmt.Errorf("segment: check: nil profile: %w", crm.ErrInvalid)
+	}
+	_, err := m.forSchema(p.schema)
+	return err
 }
 
 func (m *Matcher) eval(i int32, p *Profile) Truth {
@@ -504,16 +592,26 @@ type Explanation struct {
 }
 
 // Explain fills out with the explanation for p, reusing its slice: explaining
-// many profiles into one Explanation allocates nothing.
+// many profiles into one Explanation allocates nothing. For a profile the
+// rule cannot read (see Check) every clause is Unknown.
 func (m *Matcher) Explain(p *Profile, out *Explanation) {
+	if out == nil {
+		return
+	}
 	out.Clauses = slices.Grow(out.Clauses[:0], len(m.leaves))[:len(m.leaves)]
-	if p.schema.id != m.schema.id {
+	var mm *Matcher
+	err := crm.ErrInvalid
+	if p != nil {
+		mm, err = m.forSchema(p.schema)
+	}
+	if err != nil {
 		out.Result, out.Matched = Unknown, false
 		for i := range out.Clauses {
 			out.Clauses[i] = ClauseResult{Clause: m.leaves[i], Result: Unknown, Value: Value{Missing: true}}
 		}
 		return
 	}
+	m = mm
 	for i := range m.nodes {
 		n := &m.nodes[i]
 		if n.op < opCmp {
@@ -535,12 +633,4 @@ func (m *Matcher) Explain(p *Profile, out *Explanation) {
 }
 
 // Fields lists the fields the rule reads, without repeats, in source order.
-func (m *Matcher) Fields() []string {
-	var out []string
-	for _, c := range m.leaves {
-		if !slices.Contains(out, c.Field) {
-			out = append(out, c.Field)
-		}
-	}
-	return out
-}
+func (m *Matcher) Fields() []string { return RuleFields(m.rule) }

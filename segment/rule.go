@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +79,49 @@ type StartsWith struct {
 type Within struct {
 	Field string
 	Last  time.Duration
+}
+
+// RuleFields lists the fields r reads, each once, in the order they first
+// appear: what a host must put in the profiles (or the table) the rule
+// runs on, known before compiling it against any schema.
+func RuleFields(r Rule) []string {
+	var out []string
+	var walk func(Rule)
+	add := func(f string) {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	walk = func(r Rule) {
+		switch r := r.(type) {
+		case And:
+			for _, k := range r.Rules {
+				walk(k)
+			}
+		case Or:
+			for _, k := range r.Rules {
+				walk(k)
+			}
+		case Not:
+			walk(r.Rule)
+		case Compare:
+			add(r.Field)
+		case Between:
+			add(r.Field)
+		case In:
+			add(r.Field)
+		case Contains:
+			add(r.Field)
+		case Exists:
+			add(r.Field)
+		case StartsWith:
+			add(r.Field)
+		case Within:
+			add(r.Field)
+		}
+	}
+	walk(r)
+	return out
 }
 
 func (And) isRule()        {}

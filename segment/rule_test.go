@@ -1,8 +1,10 @@
 package segment_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,14 +192,15 @@ func TestMatchEveryOperator(t *testing.T) {
 		require.Equal(t, c.absent, m.Eval(empty), "missing: %s", c.rule)
 		require.Equal(t, c.alice == segment.True, m.Match(a), c.rule)
 	}
-	// A profile of an equal schema matches; of another, never.
+	// A profile of an equal schema matches; of another, by field name.
 	m := segment.MustCompile(`country = "CN"`, s)
 	require.True(t, m.Match(alice(t, testSchema(t))))
-	other, err := s.With(segment.Field{Name: "extra", Type: segment.Number})
+	other, err := segment.NewSchema(append([]segment.Field{{Name: "extra", Type: segment.Number}}, s.Fields()...)...)
 	require.NoError(t, err)
 	op := other.NewProfile("x", asOf)
 	require.NoError(t, op.SetString("country", "CN"))
-	require.False(t, m.Match(op))
+	require.True(t, m.Match(op))
+	require.NoError(t, m.Check(op))
 }
 
 func TestExplain(t *testing.T) {
@@ -275,4 +278,81 @@ func TestCompactSchemasAndBlocks(t *testing.T) {
 	v, ok := block[1].Get("tags")
 	require.True(t, ok)
 	require.Equal(t, []string{"basic"}, v)
+}
+
+// A matcher compiled against the default schema reads profiles of a
+// narrower schema, or of the same fields in another order, by field name
+// and gives the same answers; profiles it cannot read (a field missing, or
+// of another type) are an error from Check, Bind and Assign, never a
+// silent "no match".
+func TestMatcherOnProfilesOfAnotherSchema(t *testing.T) {
+	full := segment.DefaultSchema()
+	m := segment.MustCompile(`recency_days <= 30 and frequency >= 3 and country in ("CN", "US")`, full)
+	narrow, err := full.Only("country", "frequency", "recency_days")
+	require.NoError(t, err)
+	fields := full.Fields()
+	slices.Reverse(fields)
+	reversed, err := segment.NewSchema(fields...)
+	require.NoError(t, err)
+	fill := func(s *segment.Schema, id string, recency, freq float64, country string) *segment.Profile {
+		p := s.NewProfile(id, asOf)
+		require.NoError(t, p.SetNumber("recency_days", recency))
+		require.NoError(t, p.SetNumber("frequency", freq))
+		require.NoError(t, p.SetString("country", country))
+		return p
+	}
+	cases := []struct {
+		recency, freq float64
+		country       string
+		want          bool
+	}{{10, 5, "CN", true}, {40, 5, "CN", false}, {10, 1, "US", false}, {3, 3, "US", true}, {3, 3, "DE", false}}
+	for _, s := range []*segment.Schema{full, narrow, reversed} {
+		matched := 0
+		for i, c := range cases {
+			p := fill(s, fmt.Sprint(i), c.recency, c.freq, c.country)
+			require.Equal(t, c.want, m.Match(p), "%+v on %d fields", c, len(s.Fields()))
+			require.NoError(t, m.Check(p))
+			if m.Match(p) {
+				matched++
+			}
+			var e segment.Explanation
+			m.Explain(p, &e)
+			require.Equal(t, c.want, e.Matched)
+		}
+		require.Equal(t, 2, matched)
+	}
+	// Another schema without frequency, and one where country is a set.
+	lacking, err := full.Only("country", "recency_days")
+	require.NoError(t, err)
+	p := lacking.NewProfile("x", asOf)
+	require.False(t, m.Match(p))
+	require.Equal(t, segment.Unknown, m.Eval(p))
+	var ce *segment.CompileError
+	require.ErrorAs(t, m.Check(p), &ce)
+	require.ErrorContains(t, m.Check(p), "frequency")
+	_, err = m.Bind(lacking)
+	require.ErrorAs(t, err, &ce)
+	retyped, err := segment.NewSchema(segment.Field{Name: "country", Type: segment.StringSet}, segment.Field{Name: "frequency", Type: segment.Number}, segment.Field{Name: "recency_days", Type: segment.Number})
+	require.NoError(t, err)
+	_, err = m.Bind(retyped)
+	require.ErrorContains(t, err, "country")
+	// Assign reports it on the first such profile instead of counting
+	// nobody.
+	seg := &segment.Segmentation{Name: "s", Mode: segment.Exclusive, Segments: []segment.Segment{{Name: "hot", Priority: 1, Rule: m.Rule().String()}}}
+	a, err := seg.Compile(full)
+	require.NoError(t, err)
+	_, err = a.Assign(context.Background(), func(yield func(*segment.Profile, error) bool) { yield(p, nil) }, asOf)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "frequency")
+	mem, err := a.Assign(context.Background(), func(yield func(*segment.Profile, error) bool) { yield(fill(narrow, "n", 1, 9, "US"), nil) }, asOf)
+	require.NoError(t, err)
+	require.Equal(t, 1, mem.Counts["hot"])
+}
+
+// A rule's fields can be listed without a schema.
+func TestRuleFields(t *testing.T) {
+	r, err := segment.Parse(`recency_days <= 30 and not (country in ("CN") or tags contains "vip") and recency_days > 1 and email exists`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"recency_days", "country", "tags", "email"}, segment.RuleFields(r))
+	require.Empty(t, segment.RuleFields(nil))
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -41,34 +39,17 @@ type Field struct {
 	Description string `json:"description,omitempty"`
 }
 
-// Schema is the set of fields profiles carry and rules may read.
+// Schema is the set of fields profiles carry and rules may read. A schema
+// never changes once made.
 type Schema struct {
 	fields []Field
 	index  map[string]int
-	id     int64 // equal for schemas with equal fields; see schemaID
 }
 
-// schemaIDs interns schema layouts: two schemas with the same fields in the
-// same order get the same id, so a matcher compiled against one accepts
-// profiles of the other.
-var (
-	schemaMu  sync.Mutex
-	schemaIDs = map[string]int64{}
-)
-
-func schemaID(fields []Field) int64 {
-	var b strings.Builder
-	for _, f := range fields {
-		fmt.Fprintf(&b, "%s:%d;", f.Name, f.Type)
-	}
-	schemaMu.Lock()
-	defer schemaMu.Unlock()
-	id, ok := schemaIDs[b.String()]
-	if !ok {
-		id = int64(len(schemaIDs) + 1)
-		schemaIDs[b.String()] = id
-	}
-	return id
+// sameLayout reports whether profiles of a and b put the same fields, of
+// the same types, in the same slots.
+func sameLayout(a, b *Schema) bool {
+	return a == b || slices.EqualFunc(a.fields, b.fields, func(x, y Field) bool { return x.Name == y.Name && x.Type == y.Type })
 }
 
 // NewSchema makes a schema, refusing names that are not identifiers
@@ -95,7 +76,6 @@ func NewSchema(fields ...Field) (*Schema, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("segment: schema: %w", errors.Join(errs...))
 	}
-	s.id = schemaID(s.fields)
 	return s, nil
 }
 

@@ -55,6 +55,7 @@ func (s *Segmentation) Validate() error {
 // Assigner is a compiled segmentation.
 type Assigner struct {
 	seg      *Segmentation
+	schema   *Schema
 	order    []int // segment indexes by priority
 	matchers []*Matcher
 	names    []string // by priority
@@ -120,6 +121,7 @@ func (s *Segmentation) compile(schema *Schema) (*Assigner, error) {
 	if schema == nil {
 		return nil, nil
 	}
+	a.schema = schema
 	a.order = make([]int, len(s.Segments))
 	for i := range a.order {
 		a.order[i] = i
@@ -137,6 +139,24 @@ func (s *Segmentation) compile(schema *Schema) (*Assigner, error) {
 
 // Segmentation returns the definition the assigner was compiled from.
 func (a *Assigner) Segmentation() *Segmentation { return a.seg }
+
+// Check returns nil when every segment's rule can read profiles like p
+// (see Matcher.Check), and otherwise the error naming the segment and the
+// field.
+func (a *Assigner) Check(p *Profile) error {
+	if p == nil {
+		return fmt.Errorf("segment: segmentation %q: nil profile: %w", a.seg.Name, crm.ErrInvalid)
+	}
+	if p.schema == a.schema {
+		return nil
+	}
+	for k, m := range a.matchers {
+		if err := m.Check(p); err != nil {
+			return fmt.Errorf("segment: segmentation %q, segment %q: %w", a.seg.Name, a.names[k], err)
+		}
+	}
+	return nil
+}
 
 // Match returns the segments the profile belongs to as a bit set over the
 // segments in priority order (bit k: the k-th segment by priority), without
@@ -196,9 +216,16 @@ func (a *Assigner) Assign(ctx context.Context, profiles iter.Seq2[*Profile, erro
 	// memberships share one slice.
 	combos := map[uint64][]string{}
 	counts := make([]int, len(a.names))
+	var last *Schema
 	for p, err := range crm.WithContext(ctx, profiles) {
 		if err != nil {
 			return nil, err
+		}
+		if p == nil || p.schema != last {
+			if err := a.Check(p); err != nil {
+				return nil, err
+			}
+			last = p.schema
 		}
 		m.Total++
 		set := a.Match(p)
@@ -237,19 +264,24 @@ func (a *Assigner) NewMembership(asOf time.Time, expected int) *Membership {
 // Add assigns one profile into m, a membership from NewMembership: the
 // streaming form of Assign, for running several segmentations (and a
 // lifecycle classifier) over one pass of profiles that are costly to
-// build. Adding the same stream gives what Assign gives.
-func (a *Assigner) Add(m *Membership, p *Profile) {
+// build. Adding the same stream gives what Assign gives. A profile the
+// rules cannot read is refused (see Check) and m is unchanged.
+func (a *Assigner) Add(m *Membership, p *Profile) error {
+	if err := a.Check(p); err != nil {
+		return err
+	}
 	m.Total++
 	set := a.Match(p)
 	if set == 0 {
 		m.Unassigned++
-		return
+		return nil
 	}
 	names := a.Names(set)
 	m.Members[p.CustomerID] = names
 	for _, n := range names {
 		m.Counts[n]++
 	}
+	return nil
 }
 
 // Preview lists every segment's size, in the assigner's priority order.

@@ -230,7 +230,9 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 		}
 		s.customers++
 		for _, a := range assigners {
-			a.Add(s.segments[a.Segmentation().Name], p)
+			if err := a.Add(s.segments[a.Segmentation().Name], p); err != nil {
+				return nil, err
+			}
 		}
 		if cl, ok := classifier.Classify(p); ok {
 			s.stages = append(s.stages, cl)
