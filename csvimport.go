@@ -333,7 +333,7 @@ func (rs *rows) parseDecimal(s string, places int32) (decimal.Decimal, error) {
 	}
 	if mark == ',' {
 		if strings.Contains(s, ".") {
-			return decimal.Decimal{}, errors.New("not a number (decimal comma expected)")
+			return decimal.Decimal{}, errors.New(`not a number: "." in a decimal-comma number (set CSVFormat.ThousandsSeparator to '.' if it groups thousands)`)
 		}
 		s = strings.Replace(s, ",", ".", 1)
 	}

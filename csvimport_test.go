@@ -304,7 +304,7 @@ func TestImportDecimalCommaAndThousands(t *testing.T) {
 		{"grouped with dots", commaDots, "EUR", "1.234,50", "1234.5", ""},
 		{"grouped, several groups", commaDots, "EUR", "1.234.567,5", "1234567.5", ""},
 		{"grouped without decimals", commaDots, "EUR", "1.234", "1234", ""},
-		{"dot refused without separator", comma, "EUR", "1.234,50", "", "decimal comma expected"},
+		{"dot refused without separator", comma, "EUR", "1.234,50", "", "set CSVFormat.ThousandsSeparator to '.'"},
 		{"bad grouping", commaDots, "EUR", "12.34,5", "", "groups of three"},
 		{"separator in fraction", commaDots, "EUR", "1,234.5", "", "after the decimal mark"},
 		{"ambiguous decimal comma", comma, "EUR", "12,345", "", "ambiguous number"},

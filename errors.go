@@ -68,12 +68,19 @@ func (p problems) err(what string) error {
 // ErrInvalid and each problem (usually *FieldError), so errors.As reaches the
 // individual fields.
 type ValidationError struct {
-	What     string // "customer \"c1\"", "transaction \"t9\"", ...
+	// Package is the package that speaks, as the message's prefix; "" is
+	// "crm".
+	Package  string
+	What     string // "customer \"c1\"", "transaction \"t9\"", "desk options", ...
 	Problems []error
 }
 
 func (e *ValidationError) Error() string {
-	s := "crm: invalid " + e.What + ": "
+	pkg := e.Package
+	if pkg == "" {
+		pkg = "crm"
+	}
+	s := pkg + ": invalid " + e.What + ": "
 	for i, p := range e.Problems {
 		if i > 0 {
 			s += "; "

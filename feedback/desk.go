@@ -129,7 +129,7 @@ func NewDesk(store Store, opt *Options) (*Desk, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("feedback: new desk: %w", errors.Join(append(errs, crm.ErrInvalid)...))
+		return nil, &crm.ValidationError{Package: "feedback", What: "desk options", Problems: errs}
 	}
 	if d.opt.Clock == nil {
 		d.opt.Clock = time.Now
