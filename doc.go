@@ -50,7 +50,7 @@
 // transactions and touchpoints are append-only and idempotent by ID. Streams
 // are iter.Seq2[T, error]; WithContext ends one when its context is done.
 // Stores stream customers and their transactions in customer-ID order, and
-// the analyses keep that order, so Lookup joins per-customer results to a
+// the analyses keep that order, so per-customer results join to a
 // customer stream by walking both — over millions of customers, no map.
 //
 // # Errors
@@ -62,5 +62,5 @@
 // # Concurrency
 //
 // MemoryStore is safe for concurrent use. Readers (TransactionReader,
-// CustomerReader) and Lookup are not.
+// CustomerReader) are not.
 package crm

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/join"
 	"github.com/crmkit/crm/scoring"
 	"github.com/crmkit/crm/segment"
 )
@@ -139,7 +140,7 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 	// Per customer, by summary: recent spend, baseline spend, recent and
 	// baseline purchases. Transactions come grouped by customer, so the
 	// summary is found once per group.
-	sums := crm.NewLookup(scores.Summaries, func(s *scoring.Summary) string { return s.CustomerID })
+	sums := join.New(scores.Summaries, func(s *scoring.Summary) string { return s.CustomerID })
 	windows := make([][4]float64, len(scores.Summaries))
 	current, at, started := "", -1, false
 	for tx, err := range crm.WithContext(ctx, txs) {
@@ -163,7 +164,7 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 			w[2+k]++
 		}
 	}
-	values := crm.NewLookup(scores.Values, func(v *scoring.CustomerValue) string { return v.CustomerID })
+	values := join.New(scores.Values, func(v *scoring.CustomerValue) string { return v.CustomerID })
 	out := make([]ChurnSignal, 0, len(scores.Summaries))
 	for i, s := range scores.Summaries {
 		c := ChurnSignal{CustomerID: s.CustomerID, PAlive: -1}
@@ -246,7 +247,7 @@ type Inputs struct {
 // previous stages and advocacy.
 func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], in Inputs, schema *segment.Schema, asOf time.Time) iter.Seq2[*segment.Profile, error] {
 	return func(yield func(*segment.Profile, error) bool) {
-		churn := crm.NewLookup(in.Churn, func(c *ChurnSignal) string { return c.CustomerID })
+		churn := join.New(in.Churn, func(c *ChurnSignal) string { return c.CustomerID })
 		for p, err := range segment.Profiles(ctx, customers, in.Scores, schema, asOf) {
 			if err != nil {
 				yield(nil, err)

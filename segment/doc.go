@@ -13,8 +13,8 @@
 // rfm_cell and tier; Schema.With adds the host's custom attributes.
 // Profiles builds them from a customer stream and a scoring run in one
 // call, joining the results to the customers by walking both in customer
-// order (crm.Lookup), so a million customers need no map of a million
-// entries. A field never set is missing.
+// order, so a million customers need no map of a million entries. A field
+// never set is missing.
 //
 // # Rules
 //

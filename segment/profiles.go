@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/join"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -82,9 +83,9 @@ func DefaultSchema() *Schema {
 }
 
 // Scores is a scoring run's results, matched to customers by ID. Any part
-// may be empty; the fields it would fill stay missing. The slices are
-// joined to the customer stream by crm.Lookup: in the stream's order (as a
-// store's streams and the analyses over them give) the join costs no index.
+// may be empty; the fields it would fill stay missing. In the customer
+// stream's order (as a store's streams and the analyses over them give)
+// the join costs no index; in any other order it still works.
 type Scores struct {
 	Summaries []scoring.Summary
 	RFM       []scoring.RFMScore
@@ -155,17 +156,17 @@ type profileBuilder struct {
 	asOf      time.Time
 	pos       [numBuiltin]int // schema position of each built-in field, -1 if absent
 	custom    []int           // schema positions of fields read from attributes
-	sums      *crm.Lookup[scoring.Summary]
-	rfm       *crm.Lookup[scoring.RFMScore]
-	values    *crm.Lookup[scoring.CustomerValue]
+	sums      *join.Index[scoring.Summary]
+	rfm       *join.Index[scoring.RFMScore]
+	values    *join.Index[scoring.CustomerValue]
 	tierNames []string // tier names of scores.Tiering, by tier
 }
 
 func newProfileBuilder(scores Scores, schema *Schema, asOf time.Time) *profileBuilder {
 	b := &profileBuilder{scores: scores, schema: schema, asOf: asOf,
-		sums:   crm.NewLookup(scores.Summaries, func(s *scoring.Summary) string { return s.CustomerID }),
-		rfm:    crm.NewLookup(scores.RFM, func(s *scoring.RFMScore) string { return s.CustomerID }),
-		values: crm.NewLookup(scores.Values, func(v *scoring.CustomerValue) string { return v.CustomerID }),
+		sums:   join.New(scores.Summaries, func(s *scoring.Summary) string { return s.CustomerID }),
+		rfm:    join.New(scores.RFM, func(s *scoring.RFMScore) string { return s.CustomerID }),
+		values: join.New(scores.Values, func(v *scoring.CustomerValue) string { return v.CustomerID }),
 	}
 	builtin := map[string]bool{}
 	for k, f := range builtinFields {

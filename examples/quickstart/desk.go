@@ -11,6 +11,7 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/feedback"
+	"github.com/crmkit/crm/internal/join"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/scoring"
 )
@@ -93,7 +94,7 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 	cal := opt.Calendar
 	// Touchpoints and values both come in customer order: the lookup
 	// walks along, no map of a million customers needed.
-	byCustomer := crm.NewLookup(now.values, func(v *scoring.CustomerValue) string { return v.CustomerID })
+	byCustomer := join.New(now.values, func(v *scoring.CustomerValue) string { return v.CustomerID })
 	valueOf := func(customer string) (tier string, value float64, ok bool) {
 		k := byCustomer.Find(customer)
 		if k < 0 {

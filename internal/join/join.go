@@ -1,11 +1,15 @@
-package crm
+// Package join joins per-customer results to a customer stream by
+// customer ID, walking both in customer order so that no index is built
+// in the common case. It is internal: the analyses use it behind their own
+// APIs.
+package join
 
 import (
 	"slices"
 	"strings"
 )
 
-// Lookup finds per-customer records — summaries, scores, signals — by
+// Index finds per-customer records — summaries, scores, signals — by
 // customer ID, to join them to a customer stream. It is built for the
 // common case where both come in the same order (stores stream customers
 // by ID, and analyses keep the order of the transaction stream, which is
@@ -15,9 +19,9 @@ import (
 // map. Any order of calls gives the same answers.
 //
 // Over a million customers this is the difference between building and
-// probing a million-entry map and a sequential walk. A Lookup is not safe
+// probing a million-entry map and a sequential walk. An Index is not safe
 // for concurrent use; make one per goroutine.
-type Lookup[T any] struct {
+type Index[T any] struct {
 	items  []T
 	id     func(*T) string
 	sorted bool // items strictly increasing by ID
@@ -25,10 +29,10 @@ type Lookup[T any] struct {
 	index  map[string]int
 }
 
-// NewLookup returns a Lookup over items, read through id. It keeps items
-// (no copy) and checks once whether they are sorted by ID.
-func NewLookup[T any](items []T, id func(*T) string) *Lookup[T] {
-	l := &Lookup[T]{items: items, id: id, sorted: true}
+// New returns an Index over items, read through id. It keeps items (no
+// copy) and checks once whether they are sorted by ID.
+func New[T any](items []T, id func(*T) string) *Index[T] {
+	l := &Index[T]{items: items, id: id, sorted: true}
 	for i := 1; i < len(items) && l.sorted; i++ {
 		l.sorted = id(&items[i-1]) < id(&items[i])
 	}
@@ -38,7 +42,7 @@ func NewLookup[T any](items []T, id func(*T) string) *Lookup[T] {
 // Find returns the index of the record with the customer ID, or -1 when
 // there is none. IDs should be unique; with duplicates (possible only in
 // unsorted records) Find returns one of them.
-func (l *Lookup[T]) Find(customerID string) int {
+func (l *Index[T]) Find(customerID string) int {
 	n := len(l.items)
 	if l.next < n && l.id(&l.items[l.next]) == customerID {
 		l.next++

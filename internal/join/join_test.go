@@ -1,4 +1,4 @@
-package crm_test
+package join_test
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/join"
 )
 
 type scored struct {
@@ -47,7 +47,7 @@ func TestLookup(t *testing.T) {
 			orders["random"] = append(orders["random"], fmt.Sprintf("C%04d", r.IntN(len(all)+5)))
 		}
 		for name, queries := range orders {
-			l := crm.NewLookup(items, scoredID)
+			l := join.New(items, scoredID)
 			for _, q := range queries {
 				i, ok := want[q]
 				if !ok {
@@ -60,16 +60,16 @@ func TestLookup(t *testing.T) {
 }
 
 func TestLookupEmpty(t *testing.T) {
-	l := crm.NewLookup[scored](nil, scoredID)
+	l := join.New[scored](nil, scoredID)
 	require.Equal(t, -1, l.Find("C1"))
 	require.Equal(t, -1, l.Find(""))
 }
 
-func ExampleLookup() {
+func ExampleNew() {
 	// Scores in customer order, joined to customers in the same order:
 	// each Find is a comparison, no index is built.
 	scores := []scored{{"C1", 80}, {"C3", 55}, {"C4", 91}}
-	byID := crm.NewLookup(scores, func(s *scored) string { return s.id })
+	byID := join.New(scores, func(s *scored) string { return s.id })
 	for _, id := range []string{"C1", "C2", "C3", "C4"} {
 		if i := byID.Find(id); i >= 0 {
 			fmt.Println(id, scores[i].score)
