@@ -101,6 +101,9 @@ func collect[T any](t *testing.T, seq iter.Seq2[T, error]) []T {
 // TestCustomerStore runs the CustomerStore conformance suite. newStore must
 // return an empty store each time it is called.
 func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerStore) {
+	if newStore == nil {
+		t.Fatal("crmtest: TestCustomerStore: newStore is nil; pass a function that returns an empty store")
+	}
 	ctx := context.Background()
 	t.Run("CreateAndGet", func(t *testing.T) {
 		s := newStore(t)
@@ -342,6 +345,9 @@ type logHarness[T any] struct {
 // TestTransactionStore runs the TransactionStore conformance suite.
 // newStore must return an empty store each time it is called.
 func TestTransactionStore(t *testing.T, newStore func(t *testing.T) crm.TransactionStore) {
+	if newStore == nil {
+		t.Fatal("crmtest: TestTransactionStore: newStore is nil; pass a function that returns an empty store")
+	}
 	runLogSuite(t, func(t *testing.T) logHarness[crm.Transaction] {
 		s := newStore(t)
 		return logHarness[crm.Transaction]{
@@ -378,6 +384,9 @@ func TestTransactionStore(t *testing.T, newStore func(t *testing.T) crm.Transact
 // TestTouchpointStore runs the TouchpointStore conformance suite.
 // newStore must return an empty store each time it is called.
 func TestTouchpointStore(t *testing.T, newStore func(t *testing.T) crm.TouchpointStore) {
+	if newStore == nil {
+		t.Fatal("crmtest: TestTouchpointStore: newStore is nil; pass a function that returns an empty store")
+	}
 	runLogSuite(t, func(t *testing.T) logHarness[crm.Touchpoint] {
 		s := newStore(t)
 		return logHarness[crm.Touchpoint]{

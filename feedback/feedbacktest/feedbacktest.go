@@ -23,6 +23,9 @@ import (
 // same items concurrently without losing an update or an event.
 // newStore must return an empty store.
 func TestStore(t *testing.T, newStore func(t *testing.T) feedback.Store) {
+	if newStore == nil {
+		t.Fatal("feedbacktest: TestStore: newStore is nil; pass a function that returns an empty store")
+	}
 	ctx := context.Background()
 	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 	intake := func(id, key string) feedback.Event {

@@ -20,6 +20,9 @@ import (
 // guard every move, history and transition streams come in order, and
 // concurrent movers never both win. newStore must return an empty store.
 func TestStore(t *testing.T, newStore func(t *testing.T) lifecycle.Store) {
+	if newStore == nil {
+		t.Fatal("lifecycletest: TestStore: newStore is nil; pass a function that returns an empty store")
+	}
 	ctx := context.Background()
 	day := func(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
 	t.Run("MoveAndHistory", func(t *testing.T) {

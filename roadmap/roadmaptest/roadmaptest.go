@@ -19,6 +19,9 @@ import (
 // of which exactly one wins per version. newStore must return an empty
 // store.
 func TestStore(t *testing.T, newStore func(t *testing.T) roadmap.Store) {
+	if newStore == nil {
+		t.Fatal("roadmaptest: TestStore: newStore is nil; pass a function that returns an empty store")
+	}
 	ctx := context.Background()
 	plan := func(id string) roadmap.Roadmap {
 		return roadmap.Roadmap{ID: id, Status: roadmap.Draft, Content: roadmap.Content{Account: "ACME", Owner: "Ada",

@@ -20,6 +20,9 @@ import (
 // compare-and-swap race in which exactly one writer wins per version.
 // newStore must return an empty store each time.
 func TestStore(t *testing.T, newStore func(t *testing.T) segment.Store) {
+	if newStore == nil {
+		t.Fatal("segmenttest: TestStore: newStore is nil; pass a function that returns an empty store")
+	}
 	ctx := context.Background()
 	def := func(name string) segment.Segmentation {
 		return segment.Segmentation{Name: name, Mode: segment.Exclusive, Segments: []segment.Segment{
