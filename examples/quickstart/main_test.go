@@ -88,6 +88,18 @@ func TestQuickstartOnAFile(t *testing.T) {
 	require.Equal(t, 60, number(t, text, `customers\s+(\d+)`))
 	require.Contains(t, text, "no complaints in the month")
 	require.Contains(t, text, "EUR")
+
+	// The same sales as a German export: semicolons, decimal commas, dates
+	// day first (and the thousands flag, which amounts under 1,000 leave
+	// alone). Same report.
+	german := strings.NewReplacer(",", ";", ".50", ",50").Replace(b.String())
+	german = regexp.MustCompile(`(\d{4})-(\d\d)-(\d\d)`).ReplaceAllString(german, "$3.$2.$1")
+	dePath := filepath.Join(t.TempDir(), "umsatz.csv")
+	require.NoError(t, os.WriteFile(dePath, []byte(german), 0o644))
+	de := quickstart(t, "-transactions", dePath, "-header", "-delimiter", ";", "-decimal-comma", "-thousands", ".",
+		"-layout", "02.01.2006", "-customer", "who", "-date", "when", "-amount", "paid", "-currency", "EUR")
+	cut := func(s string) string { return s[strings.Index(s, "== 1 Portfolio"):] }
+	require.Equal(t, cut(text), cut(strings.ReplaceAll(de, dePath, path)))
 }
 
 func twoDigits(n int) string { return strconv.Itoa(n/10) + strconv.Itoa(n%10) }
