@@ -7,16 +7,16 @@ import (
 	"testing"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 )
 
 // BenchmarkImportTransactions measures CSV import throughput (rows/s) of
 // 100,000 generated rows into a MemoryStore, in one atomic batch and in
 // batches of 10,000.
 func BenchmarkImportTransactions(b *testing.B) {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 10_000
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -145,9 +145,9 @@ func TestAssociationsMatchBruteForce(t *testing.T) {
 // The generator plants SKU-00040 ⇒ SKU-00041 (0.6), SKU-00075 ⇒ SKU-00120
 // (0.5) and SKU-00200 ⇒ SKU-00033 (0.45) among 2,000 products.
 func TestAssociationsFindPlantedRules(t *testing.T) {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 20_000
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	baskets, err := scoring.TransactionBaskets(context.Background(), g.Transactions())
 	require.NoError(t, err)
@@ -169,8 +169,8 @@ func TestAssociationsFindPlantedRules(t *testing.T) {
 		slices.Sort(pair)
 		require.True(t, top[pair[0]+"+"+pair[1]] || top[pair[1]+"+"+pair[0]], "%v among the top rules", pair)
 	}
-	rec := a.Recommend([]string{crmtest.SKU(40), crmtest.SKU(7)}, 3)
-	require.Equal(t, crmtest.SKU(41), rec[0].Item)
+	rec := a.Recommend([]string{sampledata.SKU(40), sampledata.SKU(7)}, 3)
+	require.Equal(t, sampledata.SKU(41), rec[0].Item)
 
 	// Customer baskets find them too.
 	cb, ids, err := scoring.CustomerBaskets(context.Background(), g.Transactions())
@@ -178,7 +178,7 @@ func TestAssociationsFindPlantedRules(t *testing.T) {
 	require.Len(t, ids, len(cb))
 	ca, err := scoring.MineAssociations(context.Background(), cb, scoring.AffinityOptions{MinSupport: 0.002, MaxSize: 2})
 	require.NoError(t, err)
-	r := findRule(ca, crmtest.SKU(40), crmtest.SKU(41))
+	r := findRule(ca, sampledata.SKU(40), sampledata.SKU(41))
 	require.NotNil(t, r)
 	require.Greater(t, r.Lift, 2.0)
 }

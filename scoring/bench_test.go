@@ -9,15 +9,15 @@ import (
 	"testing"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 )
 
 func generated(b *testing.B, customers int) []crm.Transaction {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = customers
 	cfg.ProspectShare = 0
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func generated(b *testing.B, customers int) []crm.Transaction {
 // BenchmarkSummarize: about 1.1M transactions of 100k customers.
 func BenchmarkSummarize(b *testing.B) {
 	txs := generated(b, 100_000)
-	asOf := crmtest.DefaultConfig().End
+	asOf := sampledata.DefaultConfig().End
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := scoring.Summarize(context.Background(), seq(txs...), asOf, scoring.SummaryOptions{}); err != nil {
@@ -191,7 +191,7 @@ func BenchmarkTiers(b *testing.B) {
 // (about a million purchases of ~3 items from 2,000 products) at 0.1%
 // minimum support, itemsets up to 3.
 func BenchmarkAssociations(b *testing.B) {
-	g, err := crmtest.NewGenerator(func() crmtest.Config { c := crmtest.DefaultConfig(); c.Customers = 100_000; return c }())
+	g, err := sampledata.NewGenerator(func() sampledata.Config { c := sampledata.DefaultConfig(); c.Customers = 100_000; return c }())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,15 +6,15 @@ import (
 	"slices"
 	"time"
 
-	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/datasets"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 )
 
 func ExampleFitBGNBD() {
-	cfg := crmtest.DefaultConfig() // true r = 1, α = 30 days, a = 0.6, b = 6
+	cfg := sampledata.DefaultConfig() // true r = 1, α = 30 days, a = 0.6, b = 6
 	cfg.Customers = 5000
-	g, _ := crmtest.NewGenerator(cfg)
+	g, _ := sampledata.NewGenerator(cfg)
 	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, scoring.SummaryOptions{})
 	if err != nil {
 		panic(err)

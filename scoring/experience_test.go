@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -64,9 +64,9 @@ func TestExperienceIndexByHand(t *testing.T) {
 // The generator plants the phone hotline as the weakest channel and the
 // store as the best.
 func TestExperienceFindsTheWeakChannel(t *testing.T) {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 5000
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	customers, channels, err := scoring.ExperienceIndex(context.Background(), g.Touchpoints(), cfg.End, scoring.ExperienceOptions{})
 	require.NoError(t, err)

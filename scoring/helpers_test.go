@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -49,11 +49,11 @@ func requireJSONRoundTrip[T any](t *testing.T, m *T) {
 
 // generatedSummaries summarises generated customers (no prospects) with
 // daily periods at the generator's end, and lets the transactions go.
-func generatedSummaries(tb testing.TB, customers int) ([]scoring.Summary, crmtest.Config) {
-	cfg := crmtest.DefaultConfig()
+func generatedSummaries(tb testing.TB, customers int) ([]scoring.Summary, sampledata.Config) {
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = customers
 	cfg.ProspectShare = 0
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(tb, err)
 	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, scoring.SummaryOptions{})
 	require.NoError(tb, err)

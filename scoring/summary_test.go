@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/datasets"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -213,10 +213,10 @@ func TestSummarizeHoldoutByHand(t *testing.T) {
 // A fitted model's forecasts for the holdout match what the generated
 // customers did there, in total: the check a user runs before trusting it.
 func TestHoldoutForecastOnGeneratedData(t *testing.T) {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 20_000
 	cfg.ProspectShare = 0
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	split := cfg.End.AddDate(0, -6, 0)
 	hs, err := scoring.SummarizeHoldout(context.Background(), g.Transactions(), split, cfg.End, scoring.SummaryOptions{})

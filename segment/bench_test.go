@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 	"github.com/crmkit/crm/segment"
 )
@@ -151,9 +151,9 @@ func BenchmarkAssignRFM(b *testing.B) {
 // as a map by customer instead of the Tiering.
 func BenchmarkProfiles(b *testing.B) {
 	ctx := context.Background()
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 200_000
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 	"github.com/crmkit/crm/segment"
 )
@@ -143,9 +143,9 @@ func TestOverlappingSegmentationAndDiff(t *testing.T) {
 // Profiles from the stores and a scoring run, then the presets.
 func TestProfilesFromStoresAndPresets(t *testing.T) {
 	ctx := context.Background()
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 3000
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	store := crm.NewMemoryStore()
 	require.NoError(t, g.Load(ctx, store))
@@ -222,7 +222,7 @@ func TestProfilesFromStoresAndPresets(t *testing.T) {
 	require.Positive(t, got)
 
 	// A custom attribute of the wrong type is refused with the customer.
-	c, err := store.Customer(ctx, crmtest.CustomerID(0))
+	c, err := store.Customer(ctx, sampledata.CustomerID(0))
 	require.NoError(t, err)
 	c.Attributes = map[string]crm.Value{"plan": crm.NumberValue(3)}
 	one := func(yield func(crm.Customer, error) bool) { yield(c, nil) }
@@ -235,9 +235,9 @@ func TestProfilesFromStoresAndPresets(t *testing.T) {
 // either, and tiers given as a Tiering read the same as tiers by customer.
 func TestProfilesJoinInAnyOrder(t *testing.T) {
 	ctx := context.Background()
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 1500
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	var customers []crm.Customer
 	for c, err := range g.Customers() {

@@ -3,7 +3,7 @@
 // the spend model's, the share of customers probably still active, and the
 // customers with the highest expected value.
 //
-// By default it generates the sample business of crmtest (true purchase
+// By default it generates the sample business of sampledata (true purchase
 // parameters known) and observes it in days:
 //
 //	go run ./examples/clv
@@ -42,8 +42,8 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/datasets"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -163,9 +163,9 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 		return time.Time{}, source, nil
 	}
 	if o.transactions == "" {
-		cfg := crmtest.DefaultConfig()
+		cfg := sampledata.DefaultConfig()
 		cfg.Customers, cfg.Seed = o.customers, o.seed
-		gen, err := crmtest.NewGenerator(cfg)
+		gen, err := sampledata.NewGenerator(cfg)
 		if err != nil {
 			return time.Time{}, "", err
 		}

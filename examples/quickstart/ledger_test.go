@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 )
 
 func stream(txs []crm.Transaction) func(func(crm.Transaction, error) bool) {
@@ -27,9 +27,9 @@ func stream(txs []crm.Transaction) func(func(crm.Transaction, error) bool) {
 // aside, amounts exactly (scale and all), without allocating.
 func TestLedgerRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 300
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	var want []crm.Transaction
 	for tx, err := range g.Transactions() {

@@ -40,10 +40,10 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/roadmap"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/segment"
 )
 
@@ -134,7 +134,7 @@ func memoryBudget(o options) int64 {
 
 // database is a store that keeps everything in one file (-db).
 type database struct {
-	store     crmtest.Store
+	store     sampledata.Store
 	lifecycle lifecycle.Store
 	feedback  feedback.Store
 	segments  segment.Store
@@ -217,9 +217,9 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 // open sets up the data source: the generator or the user's file, in
 // memory or in SQLite.
 func open(ctx context.Context, o options, p *progress) (*source, error) {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers, cfg.Seed = o.customers, o.seed
-	gen, err := crmtest.NewGenerator(cfg)
+	gen, err := sampledata.NewGenerator(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func open(ctx context.Context, o options, p *progress) (*source, error) {
 		src.segments, src.roadmaps = segment.NewMemoryStore(), roadmap.NewMemoryStore()
 		return src, nil
 	}
-	var store crmtest.Store
+	var store sampledata.Store
 	if o.db != "" {
 		db, err := openDB(o.db)
 		if err != nil {
@@ -323,7 +323,7 @@ func writeHeapProfile(path string) error {
 
 // importFile reads the user's transactions and gives every customer in
 // them a customer record, created at their first purchase.
-func importFile(ctx context.Context, store crmtest.Store, o options) error {
+func importFile(ctx context.Context, store sampledata.Store, o options) error {
 	format, err := csvFormat(o)
 	if err != nil {
 		return err

@@ -1,17 +1,17 @@
-package crmtest_test
+package sampledata_test
 
 import (
 	"testing"
 
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 )
 
 // BenchmarkGenerate measures generation throughput in transactions per
 // second for 100,000 customers (about a million transactions).
 func BenchmarkGenerate(b *testing.B) {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 100_000
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

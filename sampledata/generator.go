@@ -1,4 +1,4 @@
-package crmtest
+package sampledata
 
 import (
 	"context"

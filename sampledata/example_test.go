@@ -1,17 +1,17 @@
-package crmtest_test
+package sampledata_test
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 )
 
 func ExampleGenerator() {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 1000
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	if err != nil {
 		panic(err)
 	}
@@ -19,7 +19,7 @@ func ExampleGenerator() {
 	if err := g.Load(context.Background(), s); err != nil {
 		panic(err)
 	}
-	c, _ := s.Customer(context.Background(), crmtest.CustomerID(0))
+	c, _ := s.Customer(context.Background(), sampledata.CustomerID(0))
 	fmt.Println(c.ID, c.Demographics.Country, c.Preferences.Style)
 	fmt.Printf("true BG/NBD parameters (days): %+v\n", g.Config().Purchase)
 	// Output:

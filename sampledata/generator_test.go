@@ -1,4 +1,4 @@
-package crmtest_test
+package sampledata_test
 
 import (
 	"context"
@@ -13,16 +13,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/sampledata"
 )
 
-func smallConfig(n int) crmtest.Config {
-	cfg := crmtest.DefaultConfig()
+func smallConfig(n int) sampledata.Config {
+	cfg := sampledata.DefaultConfig()
 	cfg.Customers = n
 	return cfg
 }
 
-func digest(t *testing.T, g *crmtest.Generator) [32]byte {
+func digest(t *testing.T, g *sampledata.Generator) [32]byte {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
 	for a := range g.Accounts() {
@@ -34,14 +34,14 @@ func digest(t *testing.T, g *crmtest.Generator) [32]byte {
 }
 
 func TestGeneratorIsDeterministic(t *testing.T) {
-	g1, err := crmtest.NewGenerator(smallConfig(500))
+	g1, err := sampledata.NewGenerator(smallConfig(500))
 	require.NoError(t, err)
-	g2, err := crmtest.NewGenerator(smallConfig(500))
+	g2, err := sampledata.NewGenerator(smallConfig(500))
 	require.NoError(t, err)
 	require.Equal(t, digest(t, g1), digest(t, g2), "same seed, same bytes")
 	cfg := smallConfig(500)
 	cfg.Seed = 2
-	g3, err := crmtest.NewGenerator(cfg)
+	g3, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	require.NotEqual(t, digest(t, g1), digest(t, g3), "another seed, another business")
 }
@@ -50,7 +50,7 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 // order are the same as made one at a time, and a caller who stops early
 // leaves nothing running.
 func TestGeneratorStreamsInParallel(t *testing.T) {
-	g, err := crmtest.NewGenerator(smallConfig(2000))
+	g, err := sampledata.NewGenerator(smallConfig(2000))
 	require.NoError(t, err)
 	prev := runtime.GOMAXPROCS(1)
 	serial := digest(t, g)
@@ -64,7 +64,7 @@ func TestGeneratorStreamsInParallel(t *testing.T) {
 		n := 0
 		for c, err := range g.Customers() {
 			require.NoError(t, err)
-			require.Equal(t, crmtest.CustomerID(n), c.ID)
+			require.Equal(t, sampledata.CustomerID(n), c.ID)
 			if n == stopAt {
 				break
 			}
@@ -81,7 +81,7 @@ func TestGeneratorStreamsInParallel(t *testing.T) {
 }
 
 func TestGeneratorStreamsAgreeWithAccounts(t *testing.T) {
-	g, err := crmtest.NewGenerator(smallConfig(300))
+	g, err := sampledata.NewGenerator(smallConfig(300))
 	require.NoError(t, err)
 	var txs []crm.Transaction
 	var tps []crm.Touchpoint
@@ -115,7 +115,7 @@ func TestGeneratorStreamsAgreeWithAccounts(t *testing.T) {
 
 func TestGeneratedRecordsValidateAndLoad(t *testing.T) {
 	cfg := smallConfig(2000)
-	g, err := crmtest.NewGenerator(cfg)
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	s := crm.NewMemoryStore()
 	require.NoError(t, g.Load(context.Background(), s))
@@ -155,8 +155,8 @@ func TestGeneratedRecordsValidateAndLoad(t *testing.T) {
 // Lomax: P(gap > s) = (α/(α+s))^r. A wrong rate distribution breaks this.
 func TestGeneratorFirstGapFollowsGammaRates(t *testing.T) {
 	cfg := smallConfig(20000)
-	cfg.Purchase = crmtest.PurchaseProcess{R: 3, Alpha: 60, A: 1, B: 3}
-	g, err := crmtest.NewGenerator(cfg)
+	cfg.Purchase = sampledata.PurchaseProcess{R: 3, Alpha: 60, A: 1, B: 3}
+	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	// Count only customers whose window is long enough to see a 20-day gap.
 	const s = 20.0
@@ -179,12 +179,12 @@ func TestGeneratorFirstGapFollowsGammaRates(t *testing.T) {
 }
 
 func TestGeneratorConfigRefused(t *testing.T) {
-	cfg := crmtest.DefaultConfig()
+	cfg := sampledata.DefaultConfig()
 	cfg.Purchase.R = 0
 	cfg.Spend.Gamma = math.Inf(1)
 	cfg.Currency = "usd"
-	cfg.Associations = []crmtest.Association{{If: "SKU-00001", Then: "nope", Probability: 2}}
-	_, err := crmtest.NewGenerator(cfg)
+	cfg.Associations = []sampledata.Association{{If: "SKU-00001", Then: "nope", Probability: 2}}
+	_, err := sampledata.NewGenerator(cfg)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	for _, f := range []string{"purchase.r", "spend.gamma", "currency", "associations[0]", "associations[0].probability"} {
 		require.Contains(t, err.Error(), f)
@@ -192,9 +192,9 @@ func TestGeneratorConfigRefused(t *testing.T) {
 }
 
 func TestPlantedAssociationsShowInBaskets(t *testing.T) {
-	g, err := crmtest.NewGenerator(smallConfig(5000))
+	g, err := sampledata.NewGenerator(smallConfig(5000))
 	require.NoError(t, err)
-	for _, a := range crmtest.DefaultAssociations() {
+	for _, a := range sampledata.DefaultAssociations() {
 		withIf, both, baskets, withThen := 0, 0, 0, 0
 		for tx, err := range g.Transactions() {
 			require.NoError(t, err)
