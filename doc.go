@@ -1,8 +1,9 @@
 // Package crm is the domain model of crmkit, a Go SDK for customer
 // relationship management: customers, their transactions and their
 // touchpoints on every channel, the small store interfaces a host implements
-// to keep them, an in-memory store, and CSV import. Package datasets ships
-// the public reference data sets inside the module.
+// to keep them, and an in-memory store. Package csvimport reads them from
+// delimited files; package datasets ships the public reference data sets
+// inside the module, and package sampledata makes a synthetic business.
 //
 // crmkit turns the closed loop of CRM practice into code. Each of its six
 // processes has a package:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -42,33 +41,4 @@ func ExampleMemoryStore() {
 	// true crm: update customer "c1": version conflict: write based on version 1, stored version is 2
 	// <nil> <nil>
 	// t1 19.99 EUR
-}
-
-func ExampleImportTransactions() {
-	const file = ` 00004 0001 19970101  2   29.33
- 00004 0001 19970118  2   29.73
- 00018 0002 1997010x  1   14.96
-`
-	mapping := crm.TransactionCSV{
-		Format:   crm.CSVFormat{Whitespace: true, TimeLayouts: []string{"20060102"}},
-		Columns:  crm.TransactionColumns{CustomerID: crm.ColumnAt(2), Time: crm.ColumnAt(3), Amount: crm.ColumnAt(5)},
-		Currency: "USD",
-	}
-	s := crm.NewMemoryStore()
-	_, err := crm.ImportTransactions(context.Background(), s, strings.NewReader(file), mapping, crm.ImportOptions{})
-	fmt.Println(err)
-	n := 0
-	for range s.Transactions(context.Background()) {
-		n++
-	}
-	fmt.Println("stored:", n)
-
-	// Without the bad line the import goes through.
-	good := strings.Join(strings.Split(file, "\n")[:2], "\n")
-	res, err := crm.ImportTransactions(context.Background(), s, strings.NewReader(good), mapping, crm.ImportOptions{})
-	fmt.Println(res.Stored, err)
-	// Output:
-	// crm: import: 1 bad row(s), failing batch not stored: crm: line 3, column 3 ("1997010x"): not a time in layout "20060102"
-	// stored: 0
-	// 2 <nil>
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/csvimport"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -24,13 +25,13 @@ var files embed.FS
 func FS() fs.FS { return files }
 
 // CDNOWSampleCSV returns the mapping that reads cdnow/CDNOW_sample.txt with
-// [crm.NewTransactionReader]: customers by sample_id (column 2, "0001" to
+// [csvimport.NewTransactionReader]: customers by sample_id (column 2, "0001" to
 // "2357"), dates in column 3, dollars in column 5, transaction IDs
 // "cdnow-sample-" and the line number.
-func CDNOWSampleCSV() crm.TransactionCSV {
-	return crm.TransactionCSV{
-		Format:   crm.CSVFormat{Whitespace: true, TimeLayouts: []string{"20060102"}},
-		Columns:  crm.TransactionColumns{CustomerID: crm.ColumnAt(2), Time: crm.ColumnAt(3), Amount: crm.ColumnAt(5)},
+func CDNOWSampleCSV() csvimport.TransactionMapping {
+	return csvimport.TransactionMapping{
+		Format:   csvimport.Format{Whitespace: true, TimeLayouts: []string{"20060102"}},
+		Columns:  csvimport.TransactionColumns{CustomerID: csvimport.ColumnAt(2), Time: csvimport.ColumnAt(3), Amount: csvimport.ColumnAt(5)},
 		Currency: "USD",
 		IDPrefix: "cdnow-sample-",
 	}
@@ -39,10 +40,10 @@ func CDNOWSampleCSV() crm.TransactionCSV {
 // CDNOWMasterCSV returns the mapping that reads cdnow/CDNOW_master.txt:
 // customers by customer_id ("00001" to "23570"), transaction IDs
 // "cdnow-master-" and the line number.
-func CDNOWMasterCSV() crm.TransactionCSV {
-	return crm.TransactionCSV{
-		Format:   crm.CSVFormat{Whitespace: true, Header: true, TimeLayouts: []string{"20060102"}},
-		Columns:  crm.TransactionColumns{CustomerID: crm.ColumnNamed("customer_id"), Time: crm.ColumnNamed("date"), Amount: crm.ColumnNamed("dollar_value")},
+func CDNOWMasterCSV() csvimport.TransactionMapping {
+	return csvimport.TransactionMapping{
+		Format:   csvimport.Format{Whitespace: true, Header: true, TimeLayouts: []string{"20060102"}},
+		Columns:  csvimport.TransactionColumns{CustomerID: csvimport.ColumnNamed("customer_id"), Time: csvimport.ColumnNamed("date"), Amount: csvimport.ColumnNamed("dollar_value")},
 		Currency: "USD",
 		IDPrefix: "cdnow-master-",
 	}
@@ -61,7 +62,7 @@ func CDNOWMaster() iter.Seq2[crm.Transaction, error] {
 	return transactions("cdnow/CDNOW_master.txt", CDNOWMasterCSV())
 }
 
-func transactions(name string, m crm.TransactionCSV) iter.Seq2[crm.Transaction, error] {
+func transactions(name string, m csvimport.TransactionMapping) iter.Seq2[crm.Transaction, error] {
 	return func(yield func(crm.Transaction, error) bool) {
 		f, err := files.Open(name)
 		if err != nil {
@@ -69,7 +70,7 @@ func transactions(name string, m crm.TransactionCSV) iter.Seq2[crm.Transaction, 
 			return
 		}
 		defer f.Close()
-		for t, err := range crm.NewTransactionReader(f, m).All() {
+		for t, err := range csvimport.NewTransactionReader(f, m).All() {
 			if err != nil {
 				err = fmt.Errorf("datasets: %s: %w", name, err)
 			}

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/csvimport"
 	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
@@ -185,12 +186,12 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 		return time.Time{}, "", err
 	}
 	defer f.Close()
-	res, err := crm.ImportTransactions(ctx, store, f, crm.TransactionCSV{
+	res, err := csvimport.Transactions(ctx, store, f, csvimport.TransactionMapping{
 		Format:          format,
-		Columns:         crm.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
+		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
 		Currency:        o.currency,
 		NegativeRefunds: o.negRefunds,
-	}, crm.ImportOptions{})
+	}, csvimport.Options{})
 	if err != nil {
 		return time.Time{}, "", err
 	}
@@ -208,8 +209,8 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 }
 
 // csvFormat is the file format the flags describe.
-func csvFormat(o options) (crm.CSVFormat, error) {
-	f := crm.CSVFormat{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}, DecimalComma: o.decimalComma}
+func csvFormat(o options) (csvimport.Format, error) {
+	f := csvimport.Format{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}, DecimalComma: o.decimalComma}
 	var err error
 	if !o.whitespace {
 		if f.Delimiter, err = flagRune("-delimiter", o.delimiter); err != nil {
@@ -233,11 +234,11 @@ func flagRune(name, v string) (rune, error) {
 	return 0, fmt.Errorf("%s %q: want one character", name, v)
 }
 
-func column(spec string) crm.Column {
+func column(spec string) csvimport.Column {
 	if i, err := strconv.Atoi(spec); err == nil {
-		return crm.ColumnAt(i)
+		return csvimport.ColumnAt(i)
 	}
-	return crm.ColumnNamed(spec)
+	return csvimport.ColumnNamed(spec)
 }
 
 func report(ctx context.Context, w io.Writer, store *crm.MemoryStore, o options, asOf time.Time, source string) error {

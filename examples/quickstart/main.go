@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/csvimport"
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/roadmap"
@@ -333,12 +334,12 @@ func importFile(ctx context.Context, store sampledata.Store, o options) error {
 		return err
 	}
 	defer f.Close()
-	if _, err := crm.ImportTransactions(ctx, store, f, crm.TransactionCSV{
+	if _, err := csvimport.Transactions(ctx, store, f, csvimport.TransactionMapping{
 		Format:          format,
-		Columns:         crm.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
+		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
 		Currency:        o.currency,
 		NegativeRefunds: o.negRefunds,
-	}, crm.ImportOptions{}); err != nil {
+	}, csvimport.Options{}); err != nil {
 		return err
 	}
 	var cur crm.Customer
@@ -380,8 +381,8 @@ func lastPurchase(ctx context.Context, store crm.TransactionStore) (time.Time, e
 }
 
 // csvFormat is the file format the flags describe.
-func csvFormat(o options) (crm.CSVFormat, error) {
-	f := crm.CSVFormat{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}, DecimalComma: o.decimalComma}
+func csvFormat(o options) (csvimport.Format, error) {
+	f := csvimport.Format{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}, DecimalComma: o.decimalComma}
 	var err error
 	if !o.whitespace {
 		if f.Delimiter, err = flagRune("-delimiter", o.delimiter); err != nil {
@@ -405,11 +406,11 @@ func flagRune(name, v string) (rune, error) {
 	return 0, fmt.Errorf("%s %q: want one character", name, v)
 }
 
-func column(spec string) crm.Column {
+func column(spec string) csvimport.Column {
 	if i, err := strconv.Atoi(spec); err == nil {
-		return crm.ColumnAt(i)
+		return csvimport.ColumnAt(i)
 	}
-	return crm.ColumnNamed(spec)
+	return csvimport.ColumnNamed(spec)
 }
 
 // progress reports long steps on stderr.

@@ -1,6 +1,7 @@
-package crm
+package csvimport
 
 import (
+	"github.com/crmkit/crm"
 	"context"
 	"errors"
 	"fmt"
@@ -19,13 +20,13 @@ type CustomerColumns struct {
 // times with the format's layouts. An empty cell leaves the attribute unset.
 type AttributeColumn struct {
 	Attribute string
-	Kind      Kind
+	Kind      crm.Kind
 	Column    Column
 }
 
-// CustomerCSV describes how to read customers from a file.
-type CustomerCSV struct {
-	Format     CSVFormat
+// CustomerMapping describes how to read customers from a file.
+type CustomerMapping struct {
+	Format     Format
 	Columns    CustomerColumns
 	Attributes []AttributeColumn
 	// TagSeparator splits the tags cell; default "|".
@@ -35,7 +36,7 @@ type CustomerCSV struct {
 // CustomerReader reads customers from delimited text, one per row. It is not
 // safe for concurrent use.
 type CustomerReader struct {
-	m     CustomerCSV
+	m     CustomerMapping
 	rows  *rows
 	idx   []int // CustomerColumns fields in declaration order, then attributes
 	err   error
@@ -44,7 +45,7 @@ type CustomerReader struct {
 
 // NewCustomerReader returns a reader of r with mapping m; mapping problems are
 // returned by the first Read.
-func NewCustomerReader(r io.Reader, m CustomerCSV) *CustomerReader {
+func NewCustomerReader(r io.Reader, m CustomerMapping) *CustomerReader {
 	if m.TagSeparator == "" {
 		m.TagSeparator = "|"
 	}
@@ -71,10 +72,10 @@ func (cr *CustomerReader) setup() error {
 		p.add("columns.created_at", "must be mapped (customers need a creation time)")
 	}
 	for _, a := range cr.m.Attributes {
-		if !IsIdentifier(a.Attribute) {
+		if !crm.IsIdentifier(a.Attribute) {
 			p.add("attributes."+a.Attribute, "not an attribute name")
 		}
-		if a.Kind < KindString || a.Kind > KindTime {
+		if a.Kind < crm.KindString || a.Kind > crm.KindTime {
 			p.add("attributes."+a.Attribute, "kind must be string, number, bool or time")
 		}
 		if !a.Column.mapped() {
@@ -86,7 +87,7 @@ func (cr *CustomerReader) setup() error {
 		return err
 	}
 	if cr.rows.r == nil {
-		return fmt.Errorf("crm: customer reader: nil io.Reader: %w", ErrInvalid)
+		return fmt.Errorf("csvimport: customer reader: nil io.Reader: %w", crm.ErrInvalid)
 	}
 	if err := cr.rows.readHeader(); err != nil {
 		return err
@@ -108,17 +109,17 @@ func (cr *CustomerReader) Line() int { return cr.rows.line }
 
 // Read returns the next customer, io.EOF after the last, a *RowError for a
 // bad row (reading may go on), or a final error.
-func (cr *CustomerReader) Read() (Customer, error) {
+func (cr *CustomerReader) Read() (crm.Customer, error) {
 	if !cr.ready {
 		cr.ready = true
 		cr.err = cr.setup()
 	}
 	if cr.err != nil {
-		return Customer{}, cr.err
+		return crm.Customer{}, cr.err
 	}
 	rec, err := cr.rows.next()
 	if err != nil {
-		return Customer{}, err
+		return crm.Customer{}, err
 	}
 	rs := cr.rows
 	var errs []error
@@ -134,12 +135,12 @@ func (cr *CustomerReader) Read() (Customer, error) {
 		vals[i] = v
 	}
 	if len(errs) > 0 {
-		return Customer{}, errors.Join(errs...)
+		return crm.Customer{}, errors.Join(errs...)
 	}
 	bad := func(i int, err error) {
 		errs = append(errs, rs.cellError(cr.idx[i], vals[i], err))
 	}
-	c := Customer{ID: vals[0], Name: vals[1], Email: vals[2], Phone: vals[3], TimeZone: vals[4]}
+	c := crm.Customer{ID: vals[0], Name: vals[1], Email: vals[2], Phone: vals[3], TimeZone: vals[4]}
 	if t, err := rs.parseTime(vals[5]); err != nil {
 		bad(5, err)
 	} else {
@@ -152,44 +153,44 @@ func (cr *CustomerReader) Read() (Customer, error) {
 			}
 		}
 	}
-	c.Demographics = Demographics{Country: strings.ToUpper(vals[7]), Region: vals[8], AgeBand: vals[9], SignupChannel: Channel(strings.ToLower(vals[10]))}
+	c.Demographics = crm.Demographics{Country: strings.ToUpper(vals[7]), Region: vals[8], AgeBand: vals[9], SignupChannel: crm.Channel(strings.ToLower(vals[10]))}
 	for k, a := range cr.m.Attributes {
 		i := 11 + k
 		s := vals[i]
 		if s == "" {
 			continue
 		}
-		var v Value
+		var v crm.Value
 		switch a.Kind {
-		case KindString:
-			v = StringValue(s)
-		case KindNumber:
+		case crm.KindString:
+			v = crm.StringValue(s)
+		case crm.KindNumber:
 			d, err := rs.parseDecimal(s, -1)
 			if err != nil {
 				bad(i, err)
 				continue
 			}
-			v = NumberValue(d.InexactFloat64())
-		case KindBool:
+			v = crm.NumberValue(d.InexactFloat64())
+		case crm.KindBool:
 			switch strings.ToLower(s) {
 			case "true", "yes", "y", "1":
-				v = BoolValue(true)
+				v = crm.BoolValue(true)
 			case "false", "no", "n", "0":
-				v = BoolValue(false)
+				v = crm.BoolValue(false)
 			default:
 				bad(i, errors.New("not a bool (true/false, yes/no, 1/0)"))
 				continue
 			}
-		case KindTime:
+		case crm.KindTime:
 			t, err := rs.parseTime(s)
 			if err != nil {
 				bad(i, err)
 				continue
 			}
-			v = TimeValue(t)
+			v = crm.TimeValue(t)
 		}
 		if c.Attributes == nil {
-			c.Attributes = map[string]Value{}
+			c.Attributes = map[string]crm.Value{}
 		}
 		c.Attributes[a.Attribute] = v
 	}
@@ -199,43 +200,43 @@ func (cr *CustomerReader) Read() (Customer, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return Customer{}, errors.Join(errs...)
+		return crm.Customer{}, errors.Join(errs...)
 	}
 	return c, nil
 }
 
-// ImportCustomers reads every row of r, checks that each is valid, appears
+// Customers reads every row of r, checks that each is valid, appears
 // once and is not already in store, and only then creates the customers. A
 // bad row, a duplicate or an existing ID means nothing is created.
 // BatchSize is ignored: CustomerStore has no batch write. Should another
 // writer create one of the IDs between the check and the write, the import
-// stops with the error and reports in ImportResult.Stored how many were
+// stops with the error and reports in Result.Stored how many were
 // created.
-func ImportCustomers(ctx context.Context, store CustomerStore, r io.Reader, m CustomerCSV, opt ImportOptions) (ImportResult, error) {
+func Customers(ctx context.Context, store crm.CustomerStore, r io.Reader, m CustomerMapping, opt Options) (Result, error) {
 	if store == nil {
-		return ImportResult{}, fmt.Errorf("crm: import customers: nil store: %w", ErrInvalid)
+		return Result{}, fmt.Errorf("csvimport: import customers: nil store: %w", crm.ErrInvalid)
 	}
 	cr := NewCustomerReader(r, m)
 	opt.BatchSize = 0
 	seen := map[string]int{} // ID -> line
-	var all []Customer
-	read := func() (Customer, error) {
+	var all []crm.Customer
+	read := func() (crm.Customer, error) {
 		c, err := cr.Read()
 		if err != nil {
 			return c, err
 		}
 		if line, dup := seen[c.ID]; dup {
-			return Customer{}, cr.rows.cellError(cr.idx[0], c.ID, fmt.Errorf("duplicate of line %d: %w", line, ErrExists))
+			return crm.Customer{}, cr.rows.cellError(cr.idx[0], c.ID, fmt.Errorf("duplicate of line %d: %w", line, crm.ErrExists))
 		}
 		seen[c.ID] = cr.Line()
 		if _, err := store.Customer(ctx, c.ID); err == nil {
-			return Customer{}, cr.rows.cellError(cr.idx[0], c.ID, fmt.Errorf("customer already stored: %w", ErrExists))
-		} else if !errors.Is(err, ErrNotFound) {
-			return Customer{}, err
+			return crm.Customer{}, cr.rows.cellError(cr.idx[0], c.ID, fmt.Errorf("customer already stored: %w", crm.ErrExists))
+		} else if !errors.Is(err, crm.ErrNotFound) {
+			return crm.Customer{}, err
 		}
 		return c, nil
 	}
-	res, err := importAll(ctx, opt, read, func(batch []Customer) error {
+	res, err := importAll(ctx, opt, read, func(batch []crm.Customer) error {
 		all = batch
 		return nil
 	})
@@ -245,7 +246,7 @@ func ImportCustomers(ctx context.Context, store CustomerStore, r io.Reader, m Cu
 	res.Stored = 0
 	for _, c := range all {
 		if _, err := store.CreateCustomer(ctx, c); err != nil {
-			return res, fmt.Errorf("crm: import customers: after %d created: %w", res.Stored, err)
+			return res, fmt.Errorf("csvimport: import customers: after %d created: %w", res.Stored, err)
 		}
 		res.Stored++
 	}

@@ -1,6 +1,7 @@
-package crm
+package csvimport
 
 import (
+	"github.com/crmkit/crm"
 	"bufio"
 	"context"
 	"encoding/csv"
@@ -20,7 +21,7 @@ import (
 // Column picks a CSV column by header name or by 1-based position. The zero
 // Column means "not mapped".
 type Column struct {
-	Name  string // header name; needs CSVFormat.Header
+	Name  string // header name; needs Format.Header
 	Index int    // 1-based position; used when Name is empty
 }
 
@@ -39,8 +40,8 @@ func (c Column) String() string {
 	return "#" + strconv.Itoa(c.Index)
 }
 
-// CSVFormat describes the shape of a delimited text file.
-type CSVFormat struct {
+// Format describes the shape of a delimited text file.
+type Format struct {
 	// Delimiter separates fields: ',' (the default when 0), ';', '\t' or any
 	// other rune. Fields may be quoted as in RFC 4180.
 	Delimiter rune
@@ -76,14 +77,14 @@ type CSVFormat struct {
 }
 
 // decimalMark returns the format's decimal separator.
-func (f CSVFormat) decimalMark() byte {
+func (f Format) decimalMark() byte {
 	if f.DecimalComma {
 		return ','
 	}
 	return '.'
 }
 
-func (f CSVFormat) validate(p *problems) {
+func (f Format) validate(p *problems) {
 	switch sep := f.ThousandsSeparator; {
 	case sep == 0:
 	case sep == rune(f.decimalMark()):
@@ -117,7 +118,7 @@ type RowError struct {
 }
 
 func (e *RowError) Error() string {
-	s := "crm: line " + strconv.Itoa(e.Line)
+	s := "csvimport: line " + strconv.Itoa(e.Line)
 	switch {
 	case e.Column != "":
 		s += ", column " + strconv.Quote(e.Column)
@@ -131,7 +132,7 @@ func (e *RowError) Error() string {
 }
 
 // Unwrap returns the cause and ErrInvalid.
-func (e *RowError) Unwrap() []error { return []error{e.Err, ErrInvalid} }
+func (e *RowError) Unwrap() []error { return []error{e.Err, crm.ErrInvalid} }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
@@ -146,7 +147,7 @@ func truncate(s string, n int) string {
 // rows splits input into records with their line numbers.
 type rows struct {
 	r      io.Reader
-	format CSVFormat
+	format Format
 	csv    *csv.Reader
 	lines  *bufio.Scanner
 	line   int
@@ -155,7 +156,7 @@ type rows struct {
 	done   bool
 }
 
-func newRows(r io.Reader, f CSVFormat) *rows {
+func newRows(r io.Reader, f Format) *rows {
 	rs := &rows{format: f, r: r}
 	if r == nil {
 		return rs // refused by the reader's setup
@@ -258,16 +259,16 @@ func (rs *rows) resolve(field string, c Column) (int, error) {
 		return -1, nil
 	case c.Name != "":
 		if rs.header == nil {
-			return 0, &FieldError{Field: field, Problem: fmt.Sprintf("column %s is named but the format has no header", c)}
+			return 0, &crm.FieldError{Field: field, Problem: fmt.Sprintf("column %s is named but the format has no header", c)}
 		}
 		for i, h := range rs.header {
 			if h == c.Name {
 				return i, nil
 			}
 		}
-		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("no column %s in header %q", c, rs.header)}
+		return 0, &crm.FieldError{Field: field, Problem: fmt.Sprintf("no column %s in header %q", c, rs.header)}
 	case c.Index < 1:
-		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("column position %d is not 1 or more", c.Index)}
+		return 0, &crm.FieldError{Field: field, Problem: fmt.Sprintf("column position %d is not 1 or more", c.Index)}
 	}
 	return c.Index - 1, nil
 }
@@ -315,7 +316,7 @@ func (rs *rows) parseTime(s string) (time.Time, error) {
 // parseDecimal reads a number in the format's convention. places is the
 // number of decimal places of its currency, or -1 when it has none; a
 // number that reads differently under the other convention is refused
-// unless it has exactly that many (see CSVFormat.ThousandsSeparator).
+// unless it has exactly that many (see Format.ThousandsSeparator).
 func (rs *rows) parseDecimal(s string, places int32) (decimal.Decimal, error) {
 	f := rs.format
 	mark := f.decimalMark()
@@ -329,11 +330,11 @@ func (rs *rows) parseDecimal(s string, places int32) (decimal.Decimal, error) {
 		if mark == ',' {
 			other = "."
 		}
-		return decimal.Decimal{}, fmt.Errorf("ambiguous number: three decimal places after %q, or %q grouping thousands (set CSVFormat.ThousandsSeparator to say which)", string(mark), other)
+		return decimal.Decimal{}, fmt.Errorf("ambiguous number: three decimal places after %q, or %q grouping thousands (set Format.ThousandsSeparator to say which)", string(mark), other)
 	}
 	if mark == ',' {
 		if strings.Contains(s, ".") {
-			return decimal.Decimal{}, errors.New(`not a number: "." in a decimal-comma number (set CSVFormat.ThousandsSeparator to '.' if it groups thousands)`)
+			return decimal.Decimal{}, errors.New(`not a number: "." in a decimal-comma number (set Format.ThousandsSeparator to '.' if it groups thousands)`)
 		}
 		s = strings.Replace(s, ",", ".", 1)
 	}
@@ -404,9 +405,9 @@ type TransactionColumns struct {
 	ID, CustomerID, Time, Amount, Currency, Kind, Channel Column
 }
 
-// TransactionCSV describes how to read transactions from a file.
-type TransactionCSV struct {
-	Format  CSVFormat
+// TransactionMapping describes how to read transactions from a file.
+type TransactionMapping struct {
+	Format  Format
 	Columns TransactionColumns
 	// Currency is used when no Currency column is mapped.
 	Currency string
@@ -423,7 +424,7 @@ type TransactionCSV struct {
 	NegativeRefunds bool
 }
 
-func (m TransactionCSV) validate() error {
+func (m TransactionMapping) validate() error {
 	var p problems
 	if !m.Columns.CustomerID.mapped() {
 		p.add("columns.customer_id", "must be mapped")
@@ -434,7 +435,7 @@ func (m TransactionCSV) validate() error {
 	if !m.Columns.Amount.mapped() {
 		p.add("columns.amount", "must be mapped")
 	}
-	if !m.Columns.Currency.mapped() && !ValidCurrency(m.Currency) {
+	if !m.Columns.Currency.mapped() && !crm.ValidCurrency(m.Currency) {
 		p.add("currency", "%q is not an ISO 4217 code and no currency column is mapped", m.Currency)
 	}
 	m.Format.validate(&p)
@@ -444,7 +445,7 @@ func (m TransactionCSV) validate() error {
 // TransactionReader reads transactions from delimited text, one per row. It
 // is not safe for concurrent use.
 type TransactionReader struct {
-	m    TransactionCSV
+	m    TransactionMapping
 	rows *rows
 	idx  [7]int // id, customer, time, amount, currency, kind, channel
 	err  error  // a setup error, returned by every Read
@@ -454,7 +455,7 @@ type TransactionReader struct {
 // NewTransactionReader returns a reader of r with mapping m. Mapping
 // problems (a missing required column, a header name not in the file) are
 // returned by the first Read.
-func NewTransactionReader(r io.Reader, m TransactionCSV) *TransactionReader {
+func NewTransactionReader(r io.Reader, m TransactionMapping) *TransactionReader {
 	if m.IDPrefix == "" {
 		m.IDPrefix = "line-"
 	}
@@ -466,7 +467,7 @@ func (tr *TransactionReader) setup() error {
 		return err
 	}
 	if tr.rows.r == nil {
-		return fmt.Errorf("crm: transaction reader: nil io.Reader: %w", ErrInvalid)
+		return fmt.Errorf("csvimport: transaction reader: nil io.Reader: %w", crm.ErrInvalid)
 	}
 	if err := tr.rows.readHeader(); err != nil {
 		return err
@@ -490,24 +491,24 @@ func (tr *TransactionReader) Line() int { return tr.rows.line }
 // Read returns the next transaction, io.EOF after the last, or an error. A
 // *RowError (matching ErrInvalid) reports one bad row and reading may go on
 // with the next; any other error is final.
-func (tr *TransactionReader) Read() (Transaction, error) {
+func (tr *TransactionReader) Read() (crm.Transaction, error) {
 	if !tr.init {
 		tr.init = true
 		tr.err = tr.setup()
 	}
 	if tr.err != nil {
-		return Transaction{}, tr.err
+		return crm.Transaction{}, tr.err
 	}
 	rec, err := tr.rows.next()
 	if err != nil {
-		return Transaction{}, err
+		return crm.Transaction{}, err
 	}
 	return tr.parse(rec)
 }
 
 // All streams the transactions and stops at the first error.
-func (tr *TransactionReader) All() iter.Seq2[Transaction, error] {
-	return func(yield func(Transaction, error) bool) {
+func (tr *TransactionReader) All() iter.Seq2[crm.Transaction, error] {
+	return func(yield func(crm.Transaction, error) bool) {
 		for {
 			t, err := tr.Read()
 			if err == io.EOF {
@@ -520,7 +521,7 @@ func (tr *TransactionReader) All() iter.Seq2[Transaction, error] {
 	}
 }
 
-func (tr *TransactionReader) parse(rec []string) (Transaction, error) {
+func (tr *TransactionReader) parse(rec []string) (crm.Transaction, error) {
 	rs := tr.rows
 	var errs []error
 	// get returns the trimmed cell of field k, ok false when the field is
@@ -539,7 +540,7 @@ func (tr *TransactionReader) parse(rec []string) (Transaction, error) {
 	bad := func(k int, val string, err error) {
 		errs = append(errs, rs.cellError(tr.idx[k], val, err))
 	}
-	t := Transaction{Kind: Purchase, Currency: tr.m.Currency}
+	t := crm.Transaction{Kind: crm.Purchase, Currency: tr.m.Currency}
 	if v, ok := get(0); ok {
 		if v == "" {
 			bad(0, v, errors.New("empty ID"))
@@ -564,21 +565,21 @@ func (tr *TransactionReader) parse(rec []string) (Transaction, error) {
 	if v, ok := get(5); ok {
 		switch strings.ToLower(v) {
 		case "purchase", "sale", "":
-			t.Kind = Purchase
+			t.Kind = crm.Purchase
 		case "refund", "return":
-			t.Kind = Refund
+			t.Kind = crm.Refund
 		default:
 			bad(5, v, errors.New("unknown kind (want purchase or refund)"))
 		}
 	}
 	if v, ok := get(4); ok {
-		if v = strings.ToUpper(v); !ValidCurrency(v) {
+		if v = strings.ToUpper(v); !crm.ValidCurrency(v) {
 			bad(4, v, errors.New("not an ISO 4217 currency code"))
 		}
 		t.Currency = v
 	}
 	if v, ok := get(3); ok {
-		places, known := MinorUnits(t.Currency)
+		places, known := crm.MinorUnits(t.Currency)
 		if !known {
 			places = -1
 		}
@@ -592,13 +593,13 @@ func (tr *TransactionReader) parse(rec []string) (Transaction, error) {
 				case !tr.m.NegativeRefunds:
 					bad(3, v, errors.New("negative amount (set NegativeRefunds to read it as a refund)"))
 				}
-				t.Kind, d = Refund, d.Neg()
+				t.Kind, d = crm.Refund, d.Neg()
 			}
 			t.Amount = d
 		}
 	}
 	if v, ok := get(6); ok && v != "" {
-		if ch := Channel(strings.ToLower(v)); ch.Valid() {
+		if ch := crm.Channel(strings.ToLower(v)); ch.Valid() {
 			t.Channel = ch
 		} else {
 			bad(6, v, errors.New("not a channel name"))
@@ -611,15 +612,15 @@ func (tr *TransactionReader) parse(rec []string) (Transaction, error) {
 	}
 	if len(errs) > 0 {
 		if len(errs) == 1 {
-			return Transaction{}, errs[0]
+			return crm.Transaction{}, errs[0]
 		}
-		return Transaction{}, errors.Join(errs...)
+		return crm.Transaction{}, errors.Join(errs...)
 	}
 	return t, nil
 }
 
-// ImportOptions control ImportTransactions and ImportCustomers.
-type ImportOptions struct {
+// Options control Transactions and Customers.
+type Options struct {
 	// CollectErrors reads the whole input and reports every bad row (up to
 	// MaxErrors) instead of stopping at the first.
 	CollectErrors bool
@@ -635,31 +636,31 @@ type ImportOptions struct {
 	BatchSize int
 }
 
-// ImportResult reports what an import read and stored.
-type ImportResult struct {
+// Result reports what an import read and stored.
+type Result struct {
 	Rows   int // data rows read
 	Stored int // records handed to the store in batches that succeeded
 }
 
-// ImportTransactions reads r with mapping m into store. On error nothing of
-// the failing batch is stored (see ImportOptions.BatchSize); the error lists
+// Transactions reads r with mapping m into store. On error nothing of
+// the failing batch is stored (see Options.BatchSize); the error lists
 // each bad row as a *RowError.
-func ImportTransactions(ctx context.Context, store TransactionStore, r io.Reader, m TransactionCSV, opt ImportOptions) (ImportResult, error) {
+func Transactions(ctx context.Context, store crm.TransactionStore, r io.Reader, m TransactionMapping, opt Options) (Result, error) {
 	if store == nil {
-		return ImportResult{}, fmt.Errorf("crm: import transactions: nil store: %w", ErrInvalid)
+		return Result{}, fmt.Errorf("csvimport: import transactions: nil store: %w", crm.ErrInvalid)
 	}
 	tr := NewTransactionReader(r, m)
-	return importAll(ctx, opt, tr.Read, func(batch []Transaction) error {
+	return importAll(ctx, opt, tr.Read, func(batch []crm.Transaction) error {
 		return store.AppendTransactions(ctx, batch...)
 	})
 }
 
-func importAll[T any](ctx context.Context, opt ImportOptions, read func() (T, error), store func([]T) error) (ImportResult, error) {
+func importAll[T any](ctx context.Context, opt Options, read func() (T, error), store func([]T) error) (Result, error) {
 	maxErrs := opt.MaxErrors
 	if maxErrs <= 0 {
 		maxErrs = 100
 	}
-	var res ImportResult
+	var res Result
 	var batch []T
 	var errs []error
 	flush := func() error {
@@ -684,7 +685,7 @@ func importAll[T any](ctx context.Context, opt ImportOptions, read func() (T, er
 			break
 		}
 		if err != nil {
-			if !errors.Is(err, ErrInvalid) {
+			if !errors.Is(err, crm.ErrInvalid) {
 				return res, err // I/O or mapping failure
 			}
 			var re *RowError
@@ -710,7 +711,21 @@ func importAll[T any](ctx context.Context, opt ImportOptions, read func() (T, er
 		}
 	}
 	if len(errs) > 0 {
-		return res, fmt.Errorf("crm: import: %d bad row(s), failing batch not stored: %w", len(errs), errors.Join(errs...))
+		return res, fmt.Errorf("csvimport: %d bad row(s), failing batch not stored: %w", len(errs), errors.Join(errs...))
 	}
 	return res, flush()
+}
+
+// problems collects every problem with a mapping, reported at once.
+type problems []error
+
+func (p *problems) add(field, format string, args ...any) {
+	*p = append(*p, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (p problems) err(what string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &crm.ValidationError{Package: "csvimport", What: what, Problems: p}
 }

@@ -1,4 +1,4 @@
-package crm_test
+package csvimport_test
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/csvimport"
 	"github.com/crmkit/crm/datasets"
 )
 
 // cdnowSample is the mapping for CDNOW_sample.txt: master_id sample_id
 // YYYYMMDD n_cds dollars, whitespace-separated, no header.
-var cdnowSample = crm.TransactionCSV{
-	Format:   crm.CSVFormat{Whitespace: true, TimeLayouts: []string{"20060102"}},
-	Columns:  crm.TransactionColumns{CustomerID: crm.ColumnAt(2), Time: crm.ColumnAt(3), Amount: crm.ColumnAt(5)},
+var cdnowSample = csvimport.TransactionMapping{
+	Format:   csvimport.Format{Whitespace: true, TimeLayouts: []string{"20060102"}},
+	Columns:  csvimport.TransactionColumns{CustomerID: csvimport.ColumnAt(2), Time: csvimport.ColumnAt(3), Amount: csvimport.ColumnAt(5)},
 	Currency: "USD",
 }
 
@@ -39,7 +40,7 @@ func TestImportCDNOWSample(t *testing.T) {
 	require.NoError(t, err)
 	defer f.Close()
 	s := crm.NewMemoryStore()
-	res, err := crm.ImportTransactions(context.Background(), s, f, cdnowSample, crm.ImportOptions{})
+	res, err := csvimport.Transactions(context.Background(), s, f, cdnowSample, csvimport.Options{})
 	require.NoError(t, err)
 	require.Equal(t, 6919, res.Rows)
 	txs, customers := countCustomers(t, s)
@@ -55,7 +56,7 @@ func TestImportCDNOWSample(t *testing.T) {
 	again, err := datasets.FS().Open("cdnow/CDNOW_sample.txt")
 	require.NoError(t, err)
 	defer again.Close()
-	_, err = crm.ImportTransactions(context.Background(), s, again, cdnowSample, crm.ImportOptions{BatchSize: 1000})
+	_, err = csvimport.Transactions(context.Background(), s, again, cdnowSample, csvimport.Options{BatchSize: 1000})
 	require.NoError(t, err)
 	txs, _ = countCustomers(t, s)
 	require.Equal(t, 6919, txs)
@@ -65,14 +66,14 @@ func TestImportCDNOWMaster(t *testing.T) {
 	f, err := datasets.FS().Open("cdnow/CDNOW_master.txt")
 	require.NoError(t, err)
 	defer f.Close()
-	m := crm.TransactionCSV{
-		Format: crm.CSVFormat{Whitespace: true, Header: true, TimeLayouts: []string{"20060102"}},
-		Columns: crm.TransactionColumns{CustomerID: crm.ColumnNamed("customer_id"), Time: crm.ColumnNamed("date"),
-			Amount: crm.ColumnNamed("dollar_value")},
+	m := csvimport.TransactionMapping{
+		Format: csvimport.Format{Whitespace: true, Header: true, TimeLayouts: []string{"20060102"}},
+		Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnNamed("customer_id"), Time: csvimport.ColumnNamed("date"),
+			Amount: csvimport.ColumnNamed("dollar_value")},
 		Currency: "USD",
 	}
 	s := crm.NewMemoryStore()
-	_, err = crm.ImportTransactions(context.Background(), s, f, m, crm.ImportOptions{BatchSize: 10_000})
+	_, err = csvimport.Transactions(context.Background(), s, f, m, csvimport.Options{BatchSize: 10_000})
 	require.NoError(t, err)
 	txs, customers := countCustomers(t, s)
 	require.Equal(t, 69659, txs)
@@ -84,17 +85,17 @@ const shopCSV = "id;customer;when;amount;currency;kind;channel\n" +
 	"t2;c1;2025-03-02 11:00:00;3,00;EUR;refund;store\n" +
 	"t3;c2;2025-03-02;100;EUR;;app\n"
 
-var shopMapping = crm.TransactionCSV{
-	Format: crm.CSVFormat{Delimiter: ';', Header: true, DecimalComma: true, Location: time.FixedZone("CET", 3600)},
-	Columns: crm.TransactionColumns{ID: crm.ColumnNamed("id"), CustomerID: crm.ColumnNamed("customer"), Time: crm.ColumnNamed("when"),
-		Amount: crm.ColumnNamed("amount"), Currency: crm.ColumnNamed("currency"), Kind: crm.ColumnNamed("kind"), Channel: crm.ColumnNamed("channel")},
+var shopMapping = csvimport.TransactionMapping{
+	Format: csvimport.Format{Delimiter: ';', Header: true, DecimalComma: true, Location: time.FixedZone("CET", 3600)},
+	Columns: csvimport.TransactionColumns{ID: csvimport.ColumnNamed("id"), CustomerID: csvimport.ColumnNamed("customer"), Time: csvimport.ColumnNamed("when"),
+		Amount: csvimport.ColumnNamed("amount"), Currency: csvimport.ColumnNamed("currency"), Kind: csvimport.ColumnNamed("kind"), Channel: csvimport.ColumnNamed("channel")},
 }
 
 func TestImportSemicolonDecimalCommaHeader(t *testing.T) {
 	s := crm.NewMemoryStore()
-	res, err := crm.ImportTransactions(context.Background(), s, strings.NewReader(shopCSV), shopMapping, crm.ImportOptions{})
+	res, err := csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), shopMapping, csvimport.Options{})
 	require.NoError(t, err)
-	require.Equal(t, crm.ImportResult{Rows: 3, Stored: 3}, res)
+	require.Equal(t, csvimport.Result{Rows: 3, Stored: 3}, res)
 	t1, err := s.Transaction(context.Background(), "t1")
 	require.NoError(t, err)
 	require.True(t, t1.Amount.Equal(decimal.RequireFromString("12.5")))
@@ -110,18 +111,18 @@ func TestImportSemicolonDecimalCommaHeader(t *testing.T) {
 
 func TestImportTabAndNegativeAmountIsRefund(t *testing.T) {
 	in := "c1\t2025-01-05\t-20.00\nc1\t2025-01-04\t50\n"
-	m := crm.TransactionCSV{Format: crm.CSVFormat{Delimiter: '\t'}, Currency: "GBP", IDPrefix: "jan-",
-		Columns: crm.TransactionColumns{CustomerID: crm.ColumnAt(1), Time: crm.ColumnAt(2), Amount: crm.ColumnAt(3)}}
+	m := csvimport.TransactionMapping{Format: csvimport.Format{Delimiter: '\t'}, Currency: "GBP", IDPrefix: "jan-",
+		Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnAt(1), Time: csvimport.ColumnAt(2), Amount: csvimport.ColumnAt(3)}}
 	s := crm.NewMemoryStore()
 	// Not silently: without NegativeRefunds the row is refused.
-	_, err := crm.ImportTransactions(context.Background(), s, strings.NewReader(in), m, crm.ImportOptions{})
-	var re *crm.RowError
+	_, err := csvimport.Transactions(context.Background(), s, strings.NewReader(in), m, csvimport.Options{})
+	var re *csvimport.RowError
 	require.ErrorAs(t, err, &re)
 	require.Equal(t, 1, re.Line)
 	require.Equal(t, 3, re.Index)
 	require.ErrorContains(t, err, "set NegativeRefunds")
 	m.NegativeRefunds = true
-	_, err = crm.ImportTransactions(context.Background(), s, strings.NewReader(in), m, crm.ImportOptions{})
+	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(in), m, csvimport.Options{})
 	require.NoError(t, err)
 	r, err := s.Transaction(context.Background(), "jan-1")
 	require.NoError(t, err)
@@ -133,9 +134,9 @@ func TestImportMalformedRowStoresNothing(t *testing.T) {
 	in := shopCSV + "t4;c3;2025-13-45;9,99;EUR;purchase;web\n" + "t5;c3;2025-03-03;abc;EUR;purchase;web\n" + "t6;c3;2025-03-03;1,00;EUR;purchase\n"
 	for _, collectAll := range []bool{false, true} {
 		s := crm.NewMemoryStore()
-		_, err := crm.ImportTransactions(context.Background(), s, strings.NewReader(in), shopMapping, crm.ImportOptions{CollectErrors: collectAll})
+		_, err := csvimport.Transactions(context.Background(), s, strings.NewReader(in), shopMapping, csvimport.Options{CollectErrors: collectAll})
 		require.ErrorIs(t, err, crm.ErrInvalid)
-		var re *crm.RowError
+		var re *csvimport.RowError
 		require.True(t, errors.As(err, &re))
 		require.Equal(t, 5, re.Line)
 		require.Equal(t, "when", re.Column, "the header name as written, without quote marks")
@@ -162,9 +163,9 @@ func TestImportBatchedStopsAtFailingBatch(t *testing.T) {
 		}
 		b.WriteString("c1," + date + ",1.00\n")
 	}
-	m := crm.TransactionCSV{Currency: "USD", Columns: crm.TransactionColumns{CustomerID: crm.ColumnAt(1), Time: crm.ColumnAt(2), Amount: crm.ColumnAt(3)}}
+	m := csvimport.TransactionMapping{Currency: "USD", Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnAt(1), Time: csvimport.ColumnAt(2), Amount: csvimport.ColumnAt(3)}}
 	s := crm.NewMemoryStore()
-	res, err := crm.ImportTransactions(context.Background(), s, strings.NewReader(b.String()), m, crm.ImportOptions{BatchSize: 10})
+	res, err := csvimport.Transactions(context.Background(), s, strings.NewReader(b.String()), m, csvimport.Options{BatchSize: 10})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.Contains(t, err.Error(), "line 18")
 	require.Equal(t, 10, res.Stored, "the complete first batch is stored, the failing second is not")
@@ -174,32 +175,32 @@ func TestImportBatchedStopsAtFailingBatch(t *testing.T) {
 
 func TestImportMappingErrors(t *testing.T) {
 	s := crm.NewMemoryStore()
-	_, err := crm.ImportTransactions(context.Background(), s, strings.NewReader("a,b\n"), crm.TransactionCSV{}, crm.ImportOptions{})
+	_, err := csvimport.Transactions(context.Background(), s, strings.NewReader("a,b\n"), csvimport.TransactionMapping{}, csvimport.Options{})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	for _, f := range []string{"columns.customer_id", "columns.time", "columns.amount", "currency"} {
 		require.Contains(t, err.Error(), f)
 	}
 	m := shopMapping
-	m.Columns.Channel = crm.ColumnNamed("medium")
-	_, err = crm.ImportTransactions(context.Background(), s, strings.NewReader(shopCSV), m, crm.ImportOptions{})
+	m.Columns.Channel = csvimport.ColumnNamed("medium")
+	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), m, csvimport.Options{})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.Contains(t, err.Error(), `no column "medium"`)
 	m = shopMapping
 	m.Format.Header = false
-	_, err = crm.ImportTransactions(context.Background(), s, strings.NewReader(shopCSV), m, crm.ImportOptions{})
+	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), m, csvimport.Options{})
 	require.Contains(t, err.Error(), "no header")
 }
 
 func TestImportQuotedFieldsAndParseErrors(t *testing.T) {
 	in := "id,customer,when,amount\n" + `t1,"Smith, J",2025-01-01,5` + "\n" + `t2,"broken,2025-01-01,5` + "\n"
-	m := crm.TransactionCSV{Format: crm.CSVFormat{Header: true}, Currency: "USD",
-		Columns: crm.TransactionColumns{ID: crm.ColumnNamed("id"), CustomerID: crm.ColumnNamed("customer"), Time: crm.ColumnNamed("when"), Amount: crm.ColumnNamed("amount")}}
-	r := crm.NewTransactionReader(strings.NewReader(in), m)
+	m := csvimport.TransactionMapping{Format: csvimport.Format{Header: true}, Currency: "USD",
+		Columns: csvimport.TransactionColumns{ID: csvimport.ColumnNamed("id"), CustomerID: csvimport.ColumnNamed("customer"), Time: csvimport.ColumnNamed("when"), Amount: csvimport.ColumnNamed("amount")}}
+	r := csvimport.NewTransactionReader(strings.NewReader(in), m)
 	tx, err := r.Read()
 	require.NoError(t, err)
 	require.Equal(t, "Smith, J", tx.CustomerID)
 	_, err = r.Read()
-	var re *crm.RowError
+	var re *csvimport.RowError
 	require.True(t, errors.As(err, &re), "got %v", err)
 	require.Equal(t, 3, re.Line)
 }
@@ -208,15 +209,15 @@ func TestImportCustomers(t *testing.T) {
 	in := "id,name,email,since,tags,country,score,member,renewal\n" +
 		"c1,Ada,ada@example.com,2024-01-02,vip|golf,gb,712.5,yes,2026-05-31\n" +
 		"c2,Bo,,2024-02-03,,,,,\n"
-	m := crm.CustomerCSV{Format: crm.CSVFormat{Header: true},
-		Columns: crm.CustomerColumns{ID: crm.ColumnNamed("id"), Name: crm.ColumnNamed("name"), Email: crm.ColumnNamed("email"),
-			CreatedAt: crm.ColumnNamed("since"), Tags: crm.ColumnNamed("tags"), Country: crm.ColumnNamed("country")},
-		Attributes: []crm.AttributeColumn{{Attribute: "credit_score", Kind: crm.KindNumber, Column: crm.ColumnNamed("score")},
-			{Attribute: "member", Kind: crm.KindBool, Column: crm.ColumnNamed("member")},
-			{Attribute: "renewal", Kind: crm.KindTime, Column: crm.ColumnNamed("renewal")}}}
+	m := csvimport.CustomerMapping{Format: csvimport.Format{Header: true},
+		Columns: csvimport.CustomerColumns{ID: csvimport.ColumnNamed("id"), Name: csvimport.ColumnNamed("name"), Email: csvimport.ColumnNamed("email"),
+			CreatedAt: csvimport.ColumnNamed("since"), Tags: csvimport.ColumnNamed("tags"), Country: csvimport.ColumnNamed("country")},
+		Attributes: []csvimport.AttributeColumn{{Attribute: "credit_score", Kind: crm.KindNumber, Column: csvimport.ColumnNamed("score")},
+			{Attribute: "member", Kind: crm.KindBool, Column: csvimport.ColumnNamed("member")},
+			{Attribute: "renewal", Kind: crm.KindTime, Column: csvimport.ColumnNamed("renewal")}}}
 	s := crm.NewMemoryStore()
 	ctx := context.Background()
-	res, err := crm.ImportCustomers(ctx, s, strings.NewReader(in), m, crm.ImportOptions{})
+	res, err := csvimport.Customers(ctx, s, strings.NewReader(in), m, csvimport.Options{})
 	require.NoError(t, err)
 	require.Equal(t, 2, res.Stored)
 	c1, err := s.Customer(ctx, "c1")
@@ -235,7 +236,7 @@ func TestImportCustomers(t *testing.T) {
 	// creates nothing.
 	in2 := "id,name,email,since,tags,country,score,member,renewal\n" +
 		"c3,Cy,,2024-01-02,,,,,\n" + "c1,Ada again,,2024-01-02,,,,,\n" + "c3,Cy twice,,2024-01-02,,,,,\n" + "c4,Di,,2024-01-02,,,,maybe,\n"
-	_, err = crm.ImportCustomers(ctx, s, strings.NewReader(in2), m, crm.ImportOptions{CollectErrors: true})
+	_, err = csvimport.Customers(ctx, s, strings.NewReader(in2), m, csvimport.Options{CollectErrors: true})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorIs(t, err, crm.ErrExists)
 	for _, want := range []string{"line 3, column \"id\" (\"c1\")", "already stored", "line 4", "duplicate of line 2", "line 5, column \"member\""} {
@@ -251,16 +252,16 @@ func FuzzTransactionReader(f *testing.F) {
 		f.Add(seed, true)
 	}
 	f.Fuzz(func(t *testing.T, in string, whitespace bool) {
-		m := crm.TransactionCSV{Format: crm.CSVFormat{Whitespace: whitespace}, Currency: "USD",
-			Columns: crm.TransactionColumns{CustomerID: crm.ColumnAt(1), Time: crm.ColumnAt(2), Amount: crm.ColumnAt(3)}}
-		r := crm.NewTransactionReader(strings.NewReader(in), m)
+		m := csvimport.TransactionMapping{Format: csvimport.Format{Whitespace: whitespace}, Currency: "USD",
+			Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnAt(1), Time: csvimport.ColumnAt(2), Amount: csvimport.ColumnAt(3)}}
+		r := csvimport.NewTransactionReader(strings.NewReader(in), m)
 		for range 1000 {
 			tx, err := r.Read()
 			if err == io.EOF {
 				return
 			}
 			if err != nil {
-				var re *crm.RowError
+				var re *csvimport.RowError
 				if !errors.As(err, &re) || re.Line < 1 {
 					t.Fatalf("error without a line: %v", err)
 				}
@@ -277,24 +278,24 @@ func FuzzTransactionReader(f *testing.F) {
 // "12,345" in a decimal-comma file (12.345 or 12345?) refused unless the
 // format says which convention it uses.
 func TestImportDecimalCommaAndThousands(t *testing.T) {
-	m := func(f crm.CSVFormat, currency string) crm.TransactionCSV {
+	m := func(f csvimport.Format, currency string) csvimport.TransactionMapping {
 		f.Delimiter, f.Header = ';', true
-		return crm.TransactionCSV{Format: f, Currency: currency,
-			Columns: crm.TransactionColumns{CustomerID: crm.ColumnNamed("kunde"), Time: crm.ColumnNamed("datum"), Amount: crm.ColumnNamed("betrag")}}
+		return csvimport.TransactionMapping{Format: f, Currency: currency,
+			Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnNamed("kunde"), Time: csvimport.ColumnNamed("datum"), Amount: csvimport.ColumnNamed("betrag")}}
 	}
-	read := func(t *testing.T, mapping crm.TransactionCSV, amount string) (crm.Transaction, error) {
+	read := func(t *testing.T, mapping csvimport.TransactionMapping, amount string) (crm.Transaction, error) {
 		t.Helper()
 		in := "kunde;datum;betrag\nk1;2025-03-01;" + amount + "\n"
-		tr := crm.NewTransactionReader(strings.NewReader(in), mapping)
+		tr := csvimport.NewTransactionReader(strings.NewReader(in), mapping)
 		return tr.Read()
 	}
-	comma := crm.CSVFormat{DecimalComma: true}
-	commaDots := crm.CSVFormat{DecimalComma: true, ThousandsSeparator: '.'}
-	point := crm.CSVFormat{}
-	pointCommas := crm.CSVFormat{ThousandsSeparator: ','}
+	comma := csvimport.Format{DecimalComma: true}
+	commaDots := csvimport.Format{DecimalComma: true, ThousandsSeparator: '.'}
+	point := csvimport.Format{}
+	pointCommas := csvimport.Format{ThousandsSeparator: ','}
 	for _, c := range []struct {
 		name     string
-		format   crm.CSVFormat
+		format   csvimport.Format
 		currency string
 		in       string
 		want     string // "" = refused
@@ -304,7 +305,7 @@ func TestImportDecimalCommaAndThousands(t *testing.T) {
 		{"grouped with dots", commaDots, "EUR", "1.234,50", "1234.5", ""},
 		{"grouped, several groups", commaDots, "EUR", "1.234.567,5", "1234567.5", ""},
 		{"grouped without decimals", commaDots, "EUR", "1.234", "1234", ""},
-		{"dot refused without separator", comma, "EUR", "1.234,50", "", "set CSVFormat.ThousandsSeparator to '.'"},
+		{"dot refused without separator", comma, "EUR", "1.234,50", "", "set Format.ThousandsSeparator to '.'"},
 		{"bad grouping", commaDots, "EUR", "12.34,5", "", "groups of three"},
 		{"separator in fraction", commaDots, "EUR", "1,234.5", "", "after the decimal mark"},
 		{"ambiguous decimal comma", comma, "EUR", "12,345", "", "ambiguous number"},
@@ -319,7 +320,7 @@ func TestImportDecimalCommaAndThousands(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tx, err := read(t, m(c.format, c.currency), c.in)
 			if c.want == "" {
-				var re *crm.RowError
+				var re *csvimport.RowError
 				require.ErrorAs(t, err, &re, "%q should be refused", c.in)
 				require.ErrorIs(t, err, crm.ErrInvalid)
 				require.Equal(t, "betrag", re.Column)
@@ -332,7 +333,7 @@ func TestImportDecimalCommaAndThousands(t *testing.T) {
 		})
 	}
 	// A separator that is also the decimal mark is a mapping error.
-	_, err := read(t, m(crm.CSVFormat{DecimalComma: true, ThousandsSeparator: ','}, "EUR"), "1")
+	_, err := read(t, m(csvimport.Format{DecimalComma: true, ThousandsSeparator: ','}, "EUR"), "1")
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorContains(t, err, "format.thousands_separator")
 }

@@ -1,4 +1,4 @@
-package crm_test
+package csvimport_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/csvimport"
 	"github.com/crmkit/crm/sampledata"
 )
 
@@ -27,15 +28,15 @@ func BenchmarkImportTransactions(b *testing.B) {
 		fmt.Fprintf(&buf, "%s,%s,%s,%s,%s,%s\n", tx.ID, tx.CustomerID, tx.Time.Format("2006-01-02T15:04:05Z07:00"), tx.Amount, tx.Currency, tx.Channel)
 		rows++
 	}
-	m := crm.TransactionCSV{Format: crm.CSVFormat{Header: true},
-		Columns: crm.TransactionColumns{ID: crm.ColumnNamed("id"), CustomerID: crm.ColumnNamed("customer"), Time: crm.ColumnNamed("time"),
-			Amount: crm.ColumnNamed("amount"), Currency: crm.ColumnNamed("currency"), Channel: crm.ColumnNamed("channel")}}
+	m := csvimport.TransactionMapping{Format: csvimport.Format{Header: true},
+		Columns: csvimport.TransactionColumns{ID: csvimport.ColumnNamed("id"), CustomerID: csvimport.ColumnNamed("customer"), Time: csvimport.ColumnNamed("time"),
+			Amount: csvimport.ColumnNamed("amount"), Currency: csvimport.ColumnNamed("currency"), Channel: csvimport.ColumnNamed("channel")}}
 	for _, batch := range []int{0, 10_000} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				s := crm.NewMemoryStore()
-				if _, err := crm.ImportTransactions(context.Background(), s, bytes.NewReader(buf.Bytes()), m, crm.ImportOptions{BatchSize: batch}); err != nil {
+				if _, err := csvimport.Transactions(context.Background(), s, bytes.NewReader(buf.Bytes()), m, csvimport.Options{BatchSize: batch}); err != nil {
 					b.Fatal(err)
 				}
 			}
