@@ -3,6 +3,7 @@ package crm
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Every error returned by crmkit that falls in one of these
@@ -37,18 +38,54 @@ func (e *FieldError) Unwrap() error { return ErrInvalid }
 // ConflictError reports a stale write: the caller held version Have but the
 // store holds version Current. It wraps ErrConflict.
 type ConflictError struct {
-	Kind    string // "customer", ...
-	ID      string
-	Have    int64
-	Current int64
+	// Package is the package (or adapter) that speaks, as the message's
+	// prefix; "" is "crm".
+	Package string
+	// Kind names the record: "customer", "item", "roadmap", …
+	Kind string
+	// ID is the record's key.
+	ID string
+	// Have is the version the write was based on; Current the stored one
+	// (0 when there is none).
+	Have, Current int64
 }
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("%s %q: version conflict: write based on version %d, stored version is %d", e.Kind, e.ID, e.Have, e.Current)
+	pkg := e.Package
+	if pkg == "" {
+		pkg = "crm"
+	}
+	return fmt.Sprintf("%s: %s %q: version conflict: write based on version %d, stored version is %d", pkg, e.Kind, e.ID, e.Have, e.Current)
 }
 
 // Unwrap returns ErrConflict.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// TransitionError is a workflow step the subject's state does not allow: a
+// lifecycle move, a desk action, a roadmap status change. Lifecycle,
+// feedback and roadmap all refuse with it, so one errors.As reaches any of
+// them. It wraps ErrInvalid.
+type TransitionError struct {
+	// Package is the package that speaks, as the message's prefix.
+	Package string
+	// Subject is what would move: `customer "c1"`, `item "F1"`.
+	Subject string
+	// From is the subject's state; To the state or action refused.
+	From, To string
+	// Allowed lists what From allows, in order; empty when nothing does.
+	Allowed []string
+}
+
+func (e *TransitionError) Error() string {
+	allowed := "nothing is allowed from " + e.From
+	if len(e.Allowed) > 0 {
+		allowed = "from " + e.From + " the allowed are " + strings.Join(e.Allowed, ", ")
+	}
+	return fmt.Sprintf("%s: %s: %s → %s is not allowed; %s", e.Package, e.Subject, e.From, e.To, allowed)
+}
+
+// Unwrap returns ErrInvalid.
+func (e *TransitionError) Unwrap() error { return ErrInvalid }
 
 // problems accumulates validation findings; its err method joins them.
 type problems []error

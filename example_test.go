@@ -38,7 +38,7 @@ func ExampleMemoryStore() {
 	}
 	// Output:
 	// version after create: 1
-	// true crm: update customer "c1": version conflict: write based on version 1, stored version is 2
+	// true crm: customer "c1": version conflict: write based on version 1, stored version is 2
 	// <nil> <nil>
 	// t1 19.99 EUR
 }

@@ -104,7 +104,7 @@ func (s *MemoryStore) UpdateCustomer(ctx context.Context, c Customer) (Customer,
 		return Customer{}, fmt.Errorf("crm: update customer %q: %w", c.ID, ErrNotFound)
 	}
 	if old.Version != c.Version {
-		return Customer{}, fmt.Errorf("crm: update %w", &ConflictError{Kind: "customer", ID: c.ID, Have: c.Version, Current: old.Version})
+		return Customer{}, &ConflictError{Kind: "customer", ID: c.ID, Have: c.Version, Current: old.Version}
 	}
 	c.Version++
 	m.byID[c.ID] = &c
@@ -124,7 +124,7 @@ func (s *MemoryStore) DeleteCustomer(ctx context.Context, id string, version int
 		return fmt.Errorf("crm: delete customer %q: %w", id, ErrNotFound)
 	}
 	if old.Version != version {
-		return fmt.Errorf("crm: delete %w", &ConflictError{Kind: "customer", ID: id, Have: version, Current: old.Version})
+		return &ConflictError{Kind: "customer", ID: id, Have: version, Current: old.Version}
 	}
 	delete(m.byID, id)
 	m.sorted = nil

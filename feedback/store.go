@@ -144,7 +144,7 @@ func (m *MemoryStore) Append(ctx context.Context, id string, version int64, even
 		return Item{}, err
 	}
 	if rec.item.Version != version {
-		return Item{}, &crm.ConflictError{Kind: "feedback item", ID: id, Have: version, Current: rec.item.Version}
+		return Item{}, &crm.ConflictError{Package: "feedback", Kind: "item", ID: id, Have: version, Current: rec.item.Version}
 	}
 	it := cloneItem(rec.item)
 	for i := range events {

@@ -275,7 +275,7 @@ func (m *MemoryStore) Move(ctx context.Context, version int64, t Transition) (St
 	defer m.mu.Unlock()
 	cur, ok := m.states[t.CustomerID]
 	if cur.Version != version {
-		return State{}, &crm.ConflictError{Kind: "lifecycle state", ID: t.CustomerID, Have: version, Current: cur.Version}
+		return State{}, &crm.ConflictError{Package: "lifecycle", Kind: "state", ID: t.CustomerID, Have: version, Current: cur.Version}
 	}
 	prev := int32(-1)
 	if ok {

@@ -100,7 +100,7 @@ func (s *MemoryStore) Update(ctx context.Context, r Roadmap) (Roadmap, error) {
 		return Roadmap{}, fmt.Errorf("roadmap %q: %w", r.ID, crm.ErrNotFound)
 	}
 	if cur := decode(b).Version; cur != r.Version {
-		return Roadmap{}, &crm.ConflictError{Kind: "roadmap", ID: r.ID, Have: r.Version, Current: cur}
+		return Roadmap{}, &crm.ConflictError{Package: "roadmap", Kind: "roadmap", ID: r.ID, Have: r.Version, Current: cur}
 	}
 	r.Version++
 	s.m[r.ID] = encode(r)
@@ -179,7 +179,7 @@ func (p *Planner) Edit(ctx context.Context, id string, version int64, c Content)
 		return Roadmap{}, err
 	}
 	if r.Version != version {
-		return Roadmap{}, &crm.ConflictError{Kind: "roadmap", ID: id, Have: version, Current: r.Version}
+		return Roadmap{}, &crm.ConflictError{Package: "roadmap", Kind: "roadmap", ID: id, Have: version, Current: r.Version}
 	}
 	if r.Status == Completed || r.Status == Cancelled {
 		return Roadmap{}, &StatusError{ID: id, From: r.Status, To: r.Status, Reason: "a finished roadmap cannot change"}

@@ -174,7 +174,7 @@ func (s *MemoryStore) UpdateSegmentation(ctx context.Context, def Segmentation) 
 		return Segmentation{}, fmt.Errorf("segment: segmentation %q: %w", def.Name, crm.ErrNotFound)
 	}
 	if cur.Version != def.Version {
-		return Segmentation{}, &crm.ConflictError{Kind: "segmentation", ID: def.Name, Have: def.Version, Current: cur.Version}
+		return Segmentation{}, &crm.ConflictError{Package: "segment", Kind: "segmentation", ID: def.Name, Have: def.Version, Current: cur.Version}
 	}
 	def.Version++
 	s.defs[def.Name] = cloneSegmentation(def)
@@ -193,7 +193,7 @@ func (s *MemoryStore) DeleteSegmentation(ctx context.Context, name string, versi
 		return fmt.Errorf("segment: segmentation %q: %w", name, crm.ErrNotFound)
 	}
 	if cur.Version != version {
-		return &crm.ConflictError{Kind: "segmentation", ID: name, Have: version, Current: cur.Version}
+		return &crm.ConflictError{Package: "segment", Kind: "segmentation", ID: name, Have: version, Current: cur.Version}
 	}
 	delete(s.defs, name)
 	delete(s.snapshots, name)

@@ -91,7 +91,7 @@ func casVersion(ctx context.Context, tx *sql.Tx, kind, table, keyCol, key string
 	if err != nil {
 		return err
 	}
-	return &crm.ConflictError{Kind: kind, ID: key, Have: have, Current: current}
+	return &crm.ConflictError{Package: "sqlitestore", Kind: kind, ID: key, Have: have, Current: current}
 }
 
 var limit = fmt.Sprint(pageSize)

@@ -146,7 +146,7 @@ func (f *FeedbackStore) Append(ctx context.Context, id string, version int64, ev
 			return err
 		}
 		if it.Version != version {
-			return &crm.ConflictError{Kind: "feedback item", ID: id, Have: version, Current: it.Version}
+			return &crm.ConflictError{Package: "sqlitestore", Kind: "feedback item", ID: id, Have: version, Current: it.Version}
 		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO feedback_events (item_id, seq, body) VALUES (?, ?, ?)`)
 		if err != nil {

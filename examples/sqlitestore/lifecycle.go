@@ -60,7 +60,7 @@ func (l *LifecycleStore) Move(ctx context.Context, version int64, t lifecycle.Tr
 			return err
 		}
 		if current != version {
-			return &crm.ConflictError{Kind: "lifecycle state", ID: t.CustomerID, Have: version, Current: current}
+			return &crm.ConflictError{Package: "sqlitestore", Kind: "lifecycle state", ID: t.CustomerID, Have: version, Current: current}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO lifecycle_states (customer_id, stage, since, version) VALUES (?, ?, ?, ?)
 			ON CONFLICT (customer_id) DO UPDATE SET stage = excluded.stage, since = excluded.since, version = excluded.version`,
