@@ -79,7 +79,7 @@ type TransitionError struct {
 func (e *TransitionError) Error() string {
 	allowed := "nothing is allowed from " + e.From
 	if len(e.Allowed) > 0 {
-		allowed = "from " + e.From + " the allowed are " + strings.Join(e.Allowed, ", ")
+		allowed = "allowed from " + e.From + ": " + strings.Join(e.Allowed, ", ")
 	}
 	return fmt.Sprintf("%s: %s: %s → %s is not allowed; %s", e.Package, e.Subject, e.From, e.To, allowed)
 }

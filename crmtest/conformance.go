@@ -254,7 +254,7 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		require.ErrorIs(t, err, context.Canceled)
 		_, err = s.Customer(ctx, "c2")
 		require.ErrorIs(t, err, crm.ErrNotFound)
-		requireStreamCancelled(t, s.Customers(cancelled))
+		RequireCancelled(t, "Customers", s.Customers(cancelled))
 	})
 	t.Run("ConcurrentCompareAndSwap", func(t *testing.T) {
 		s := newStore(t)
@@ -312,20 +312,6 @@ func collectSeq[T any](t *testing.T, seq iter.Seq2[T, error]) iter.Seq[T] {
 	return slices.Values(collect(t, seq))
 }
 
-func requireStreamCancelled[T any](t *testing.T, seq iter.Seq2[T, error]) {
-	t.Helper()
-	var last error
-	n := 0
-	for _, err := range seq {
-		n++
-		if err != nil {
-			last = err
-			break
-		}
-	}
-	require.ErrorIs(t, last, context.Canceled, "a stream over a cancelled context must end with its error")
-	require.Equal(t, 1, n, "a cancelled stream must yield its error and nothing else")
-}
 
 // logHarness adapts the transaction and touchpoint stores, which share one
 // contract, to one suite.
@@ -518,9 +504,9 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		require.ErrorIs(t, h.append(cancelled, h.make("r2", "c1", t0)), context.Canceled)
 		_, err := h.get(cancelled, "r1")
 		require.ErrorIs(t, err, context.Canceled)
-		requireStreamCancelled(t, h.all(cancelled))
-		requireStreamCancelled(t, h.ofCustomer(cancelled, "c1"))
-		requireStreamCancelled(t, h.between(cancelled, t0, t0.Add(time.Hour)))
+		RequireCancelled(t, "the stream of all", h.all(cancelled))
+		RequireCancelled(t, "the stream of a customer", h.ofCustomer(cancelled, "c1"))
+		RequireCancelled(t, "the stream between times", h.between(cancelled, t0, t0.Add(time.Hour)))
 		_, err = h.get(ctx, "r2")
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})

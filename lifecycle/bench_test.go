@@ -41,7 +41,7 @@ func benchProfiles(b *testing.B, n int) []segment.Profile {
 // BenchmarkClassify classifies 1M customers with the default policy.
 func BenchmarkClassify(b *testing.B) {
 	ps := benchProfiles(b, 1_000_000)
-	c, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), ps[0].Schema())
+	c, err := lifecycle.NewClassifier(ps[0].Schema(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

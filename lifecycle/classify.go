@@ -242,10 +242,10 @@ type Inputs struct {
 	Advocacy map[string]Advocacy
 }
 
-// Profiles streams lifecycle profiles (of Schema, or any schema that
+// StageProfiles streams lifecycle profiles (of Schema, or any schema that
 // extends it) built from the customers, the scoring run, churn signals,
 // previous stages and advocacy.
-func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], in Inputs, schema *segment.Schema, asOf time.Time) iter.Seq2[*segment.Profile, error] {
+func StageProfiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], in Inputs, schema *segment.Schema, asOf time.Time) iter.Seq2[*segment.Profile, error] {
 	return func(yield func(*segment.Profile, error) bool) {
 		churn := join.New(in.Churn, func(c *ChurnSignal) string { return c.CustomerID })
 		for p, err := range segment.Profiles(ctx, customers, in.Scores, schema, asOf) {
@@ -318,16 +318,15 @@ type Classifier struct {
 	rules    []string // by stage order
 }
 
-// NewClassifier compiles the policy's rules against the schema, reporting
-// every problem.
-func NewClassifier(policy *Policy, schema *segment.Schema) (*Classifier, error) {
-	if policy == nil {
-		policy = DefaultPolicy()
-	}
+// NewClassifier compiles the options' policy's rules against the schema
+// of the profiles it will classify (Schema, or one that extends it),
+// reporting every problem.
+func NewClassifier(schema *segment.Schema, opt *Options) (*Classifier, error) {
 	if schema == nil {
-		return nil, fmt.Errorf("lifecycle: new classifier: nil schema (lifecycle.Schema() describes the profiles of lifecycle.Profiles): %w", crm.ErrInvalid)
+		return nil, fmt.Errorf("lifecycle: new classifier: nil schema (lifecycle.Schema() describes the profiles of StageProfiles): %w", crm.ErrInvalid)
 	}
-	if err := policy.Validate(); err != nil {
+	policy, err := opt.policy()
+	if err != nil {
 		return nil, err
 	}
 	seg := &segment.Segmentation{Name: "lifecycle", Mode: segment.Exclusive}

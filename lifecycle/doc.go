@@ -10,7 +10,7 @@
 // repeat buyer, loyal, advocate, at risk, lapsed and reactivated. Rules
 // read lifecycle profiles (Schema: segment.DefaultSchema plus churned,
 // at_risk, gap_ratio, typical_gap_days, spend_change, referrals, nps,
-// previous_stage), built by Profiles from customers, a scoring run, Churn
+// previous_stage), built by StageProfiles from customers, a scoring run, Churn
 // signals, previous stages (Tracker.Stages reads them from the tracker's
 // store) and advocacy. A Classifier picks the first stage whose rule
 // matches.
@@ -26,7 +26,7 @@
 // # Tracking
 //
 // A Tracker applies classifications through a Store: it enforces the
-// policy's transition graph (an *IllegalTransitionError names the allowed
+// policy's transition graph (a *crm.TransitionError names the allowed
 // stages), records every move with its reason, and adds nothing when run
 // again at the same time. Flows counts the moves after one time up to and
 // including another, for a Sankey chart; Policy.Mermaid draws the graph. MemoryStore is the

@@ -12,7 +12,7 @@ import (
 // Classify customers from a lifecycle profile.
 func ExampleClassifier() {
 	schema := lifecycle.Schema()
-	c, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), schema)
+	c, err := lifecycle.NewClassifier(schema, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -53,7 +53,7 @@ func ExampleTracker() {
 	// first_time_buyer true <nil>
 	// loyal true <nil>
 	// loyal false <nil>
-	// repeat_buyer false lifecycle: customer "C1": loyal → repeat_buyer is not allowed; from loyal the allowed stages are advocate, at_risk, lapsed
+	// repeat_buyer false lifecycle: customer "C1": loyal → repeat_buyer is not allowed; allowed from loyal: advocate, at_risk, lapsed
 }
 
 // A monthly retention table.

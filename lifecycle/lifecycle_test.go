@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/lifecycle/lifecycletest"
 	"github.com/crmkit/crm/scoring"
@@ -89,9 +90,9 @@ func classifyAll(t *testing.T, previous map[string]string) map[string]lifecycle.
 	require.NoError(t, err)
 	in := lifecycle.Inputs{Scores: scores, Churn: churn, Previous: previous,
 		Advocacy: map[string]lifecycle.Advocacy{"advocate": {Referrals: 2, NPS: 10, NPSAnswered: true}, "loyal": {NPS: 7, NPSAnswered: true}}}
-	c, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), lifecycle.Schema())
+	c, err := lifecycle.NewClassifier(lifecycle.Schema(), nil)
 	require.NoError(t, err)
-	got, err := c.ClassifyAll(ctx, lifecycle.Profiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf))
+	got, err := c.ClassifyAll(ctx, lifecycle.StageProfiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf))
 	require.NoError(t, err)
 	out := map[string]lifecycle.Classification{}
 	for _, cl := range got {
@@ -211,10 +212,10 @@ func TestTrackerTransitions(t *testing.T) {
 	}
 	// Illegal moves name the allowed ones and change nothing.
 	_, err = apply(lifecycle.RepeatBuyer, 26)
-	var ie *lifecycle.IllegalTransitionError
+	var ie *crm.TransitionError
 	require.True(t, errors.As(err, &ie))
 	require.ErrorIs(t, err, crm.ErrInvalid)
-	require.Equal(t, "lifecycle: customer \"c\": loyal → repeat_buyer is not allowed; from loyal the allowed stages are advocate, at_risk, lapsed", err.Error())
+	require.Equal(t, "lifecycle: customer \"c\": loyal → repeat_buyer is not allowed; allowed from loyal: advocate, at_risk, lapsed", err.Error())
 	state, err := store.State(ctx, "c")
 	require.NoError(t, err)
 	require.Equal(t, lifecycle.Loyal, state.Stage)
@@ -228,10 +229,10 @@ func TestTrackerTransitions(t *testing.T) {
 	_, err = tr2.Apply(ctx, lifecycle.Classification{CustomerID: "d", Stage: lifecycle.Lapsed, AsOf: at(1)})
 	require.NoError(t, err)
 	_, err = tr2.Apply(ctx, lifecycle.Classification{CustomerID: "d", Stage: lifecycle.Loyal, AsOf: at(2)})
-	require.ErrorContains(t, err, "from lapsed the allowed stages are reactivated")
+	require.ErrorContains(t, err, "allowed from lapsed: reactivated")
 
 	var hist []string
-	for h, err := range store.History(ctx, "c") {
+	for h, err := range store.CustomerTransitions(ctx, "c") {
 		require.NoError(t, err)
 		hist = append(hist, h.From+"→"+h.To)
 	}
@@ -283,12 +284,12 @@ func TestPolicyValidationAndMermaid(t *testing.T) {
 	for _, want := range []string{`stages[0] "a": segment: line 1, column 4`, `stages[1] "a": duplicate name`, `"a" → unknown stage "b"`, `unknown stage "z"`} {
 		require.ErrorContains(t, err, want)
 	}
-	_, err = lifecycle.NewClassifier(&lifecycle.Policy{Stages: []lifecycle.Stage{{Name: "a", Rule: "nope = 1"}}}, lifecycle.Schema())
+	_, err = lifecycle.NewClassifier(lifecycle.Schema(), &lifecycle.Options{Policy: &lifecycle.Policy{Stages: []lifecycle.Stage{{Name: "a", Rule: "nope = 1"}}}})
 	require.ErrorContains(t, err, `unknown field in "nope = 1"`)
 }
 
 func TestMemoryStoreConformance(t *testing.T) {
-	lifecycletest.TestStore(t, func(t *testing.T) lifecycle.Store { return lifecycle.NewMemoryStore() })
+	lifecycletest.TestStore(t, crmtest.Harness[lifecycle.Store]{New: func(t *testing.T) lifecycle.Store { return lifecycle.NewMemoryStore() }})
 }
 
 func TestDefinitionsRoundTripJSON(t *testing.T) {
@@ -361,7 +362,7 @@ func TestAdvocacyNotAskedIsNotADetractor(t *testing.T) {
 		"asked": {NPS: 0, NPSAnswered: true}, "not-asked": {Referrals: 2},
 	}}
 	nps := map[string]any{}
-	for p, err := range lifecycle.Profiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf) {
+	for p, err := range lifecycle.StageProfiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf) {
 		require.NoError(t, err)
 		v, ok := p.Get("nps")
 		if ok {
@@ -375,7 +376,7 @@ func TestAdvocacyNotAskedIsNotADetractor(t *testing.T) {
 	for _, bad := range []lifecycle.Advocacy{{NPS: 11, NPSAnswered: true}, {NPS: math.NaN(), NPSAnswered: true}, {Referrals: -1}} {
 		in.Advocacy["asked"] = bad
 		var err error
-		for _, e := range lifecycle.Profiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf) {
+		for _, e := range lifecycle.StageProfiles(ctx, seq(cs...), in, lifecycle.Schema(), asOf) {
 			if e != nil {
 				err = e
 				break

@@ -18,8 +18,7 @@ func TestMissingArgumentsAreErrors(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for name, call := range map[string]func() error{
-		"NewClassifier(policy, nil schema)": func() error { _, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), nil); return err },
-		"NewClassifier(nil, nil)":           func() error { _, err := lifecycle.NewClassifier(nil, nil); return err },
+		"NewClassifier(nil schema)": func() error { _, err := lifecycle.NewClassifier(nil, nil); return err },
 		"NewTracker(nil store)":             func() error { _, err := lifecycle.NewTracker(nil, nil); return err },
 		"Flows(nil store)":                  func() error { _, err := lifecycle.Flows(ctx, nil, now, now); return err },
 		"Churn(nil)": func() error {
@@ -29,7 +28,7 @@ func TestMissingArgumentsAreErrors(t *testing.T) {
 		"Cohorts(nil)": func() error { _, err := lifecycle.Cohorts(ctx, nil, now, lifecycle.Monthly, nil); return err },
 		"Due(nil)":     func() error { _, err := lifecycle.Due(ctx, nil, nil, now, now.AddDate(0, 1, 0)); return err },
 		"Profiles(nil schema)": func() error {
-			for _, err := range lifecycle.Profiles(ctx, nil, lifecycle.Inputs{}, nil, now) {
+			for _, err := range lifecycle.StageProfiles(ctx, nil, lifecycle.Inputs{}, nil, now) {
 				return err
 			}
 			return nil
@@ -42,9 +41,9 @@ func TestMissingArgumentsAreErrors(t *testing.T) {
 			require.Regexp(t, `nil|no `, err.Error())
 		})
 	}
-	c, err := lifecycle.NewClassifier(nil, lifecycle.Schema())
-	require.NoError(t, err, "nil policy is the default policy")
+	c, err := lifecycle.NewClassifier(lifecycle.Schema(), nil)
+	require.NoError(t, err, "nil options mean the default policy")
 	require.NotNil(t, c)
-	_, err = lifecycle.NewTracker(lifecycle.NewMemoryStore(), &lifecycle.Policy{})
+	_, err = lifecycle.NewTracker(lifecycle.NewMemoryStore(), &lifecycle.Options{Policy: &lifecycle.Policy{}})
 	require.ErrorIs(t, err, crm.ErrInvalid, "an invalid policy is refused when the tracker is made")
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,36 +31,46 @@ type Transition struct {
 }
 
 // Store keeps lifecycle states and their history. A host implements it on
-// its own database and checks it with lifecycletest.TestStore.
+// its own database and proves it with lifecycletest.TestStore. It persists
+// and decides nothing: the Tracker checks classifications against the
+// policy and computes each new state. Implementations must be safe for
+// concurrent use.
 type Store interface {
-	// State returns a customer's state or crm.ErrNotFound.
+	// State returns a customer's current state, or an error matching
+	// crm.ErrNotFound when the customer has none.
 	State(ctx context.Context, customerID string) (State, error)
-	// Move records t and sets the customer's state to t.To since t.At, if
-	// the stored version equals version (0: no state yet); otherwise
-	// crm.ErrConflict and nothing changes. State and history change
-	// together or not at all. It returns the new state.
-	Move(ctx context.Context, version int64, t Transition) (State, error)
-	// History streams a customer's transitions, oldest first.
-	History(ctx context.Context, customerID string) iter.Seq2[Transition, error]
-	// Transitions streams every transition with from ≤ At < to, by time then
-	// customer.
-	Transitions(ctx context.Context, from, to time.Time) iter.Seq2[Transition, error]
+	// Move appends t to the customer's history and stores s as the
+	// customer's state, both or neither, if the stored state's version
+	// equals s.Version (0: the customer has no state yet). It returns s
+	// with Version incremented. A stale version is a *crm.ConflictError
+	// and changes nothing.
+	Move(ctx context.Context, s State, t Transition) (State, error)
+	// CustomerTransitions streams one customer's transitions in the order
+	// they were moved, oldest first; none for an unknown customer.
+	CustomerTransitions(ctx context.Context, customerID string) iter.Seq2[Transition, error]
+	// TransitionsBetween streams every transition with from ≤ At < to, by
+	// At, then customer ID, then the order moved.
+	TransitionsBetween(ctx context.Context, from, to time.Time) iter.Seq2[Transition, error]
 }
 
-// IllegalTransitionError is a move the policy does not allow.
-type IllegalTransitionError struct {
-	CustomerID string
-	From, To   string
-	Allowed    []string
+// Options configure a Tracker or a Classifier. nil options, or zero
+// fields, mean the defaults.
+type Options struct {
+	// Policy is the lifecycle: stages, their rules and the moves allowed
+	// between them. nil means DefaultPolicy().
+	Policy *Policy
 }
 
-func (e *IllegalTransitionError) Error() string {
-	return fmt.Sprintf("lifecycle: customer %q: %s → %s is not allowed; from %s the allowed stages are %s",
-		e.CustomerID, e.From, e.To, e.From, strings.Join(e.Allowed, ", "))
+func (o *Options) policy() (*Policy, error) {
+	p := DefaultPolicy()
+	if o != nil && o.Policy != nil {
+		p = o.Policy
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
-
-// Unwrap returns crm.ErrInvalid.
-func (e *IllegalTransitionError) Unwrap() error { return crm.ErrInvalid }
 
 // Tracker applies classifications through a store under a policy's
 // transition graph.
@@ -70,17 +79,15 @@ type Tracker struct {
 	policy *Policy
 }
 
-// NewTracker returns a tracker over store; a nil policy means
-// DefaultPolicy. A nil store or an invalid policy is refused with an error
-// matching crm.ErrInvalid.
-func NewTracker(store Store, policy *Policy) (*Tracker, error) {
+// NewTracker returns a tracker over store under the options' policy. A nil
+// store or an invalid policy is refused with an error matching
+// crm.ErrInvalid.
+func NewTracker(store Store, opt *Options) (*Tracker, error) {
 	if store == nil {
 		return nil, fmt.Errorf("lifecycle: new tracker: nil store: %w", crm.ErrInvalid)
 	}
-	if policy == nil {
-		policy = DefaultPolicy()
-	}
-	if err := policy.Validate(); err != nil {
+	policy, err := opt.policy()
+	if err != nil {
 		return nil, err
 	}
 	return &Tracker{store: store, policy: policy}, nil
@@ -89,18 +96,20 @@ func NewTracker(store Store, policy *Policy) (*Tracker, error) {
 // Apply records a classification: nothing when the customer is already in
 // that stage, or when the state is as recent as the classification (so
 // re-running at the same asOf adds nothing); a transition when the policy
-// allows the move; an *IllegalTransitionError naming the allowed stages
-// otherwise. A classification older than the state is refused. It returns
-// whether a transition was recorded.
+// allows the move; a *crm.TransitionError naming the allowed stages
+// otherwise. A classification without a customer or a time, with an
+// unknown stage, or older than the state is refused. It returns whether a
+// transition was recorded.
 func (t *Tracker) Apply(ctx context.Context, c Classification) (bool, error) {
+	if c.CustomerID == "" || c.AsOf.IsZero() {
+		return false, fmt.Errorf("lifecycle: classification %+v: needs a customer and a time: %w", c, crm.ErrInvalid)
+	}
 	if _, ok := t.policy.Stage(c.Stage); !ok {
 		return false, fmt.Errorf("lifecycle: customer %q: unknown stage %q: %w", c.CustomerID, c.Stage, crm.ErrInvalid)
 	}
 	cur, err := t.store.State(ctx, c.CustomerID)
-	var version int64
 	switch {
 	case err == nil:
-		version = cur.Version
 		if cur.Stage == c.Stage || c.AsOf.Equal(cur.Since) {
 			return false, nil
 		}
@@ -109,19 +118,21 @@ func (t *Tracker) Apply(ctx context.Context, c Classification) (bool, error) {
 				c.CustomerID, c.AsOf.Format(time.RFC3339), cur.Since.Format(time.RFC3339), crm.ErrInvalid)
 		}
 		if !t.policy.Allows(cur.Stage, c.Stage) {
-			return false, &IllegalTransitionError{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, Allowed: slices.Clone(t.policy.Allowed[cur.Stage])}
+			return false, &crm.TransitionError{Package: "lifecycle", Subject: fmt.Sprintf("customer %q", c.CustomerID), From: cur.Stage, To: c.Stage, Allowed: slices.Clone(t.policy.Allowed[cur.Stage])}
 		}
 	case errors.Is(err, crm.ErrNotFound):
+		cur = State{}
 	default:
 		return false, err
 	}
-	_, err = t.store.Move(ctx, version, Transition{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, At: c.AsOf, Reason: c.Reason})
+	next := State{CustomerID: c.CustomerID, Stage: c.Stage, Since: c.AsOf, Version: cur.Version}
+	_, err = t.store.Move(ctx, next, Transition{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, At: c.AsOf, Reason: c.Reason})
 	return err == nil, err
 }
 
-// ApplyAll applies classifications in order, collecting illegal
-// transitions instead of stopping at them; other errors stop it.
-func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int, illegal []*IllegalTransitionError, err error) {
+// ApplyAll applies classifications in order, collecting refused moves
+// instead of stopping at them; other errors stop it.
+func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int, illegal []*crm.TransitionError, err error) {
 	for i, c := range cs {
 		if i%8192 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -129,7 +140,7 @@ func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int,
 			}
 		}
 		ok, err := t.Apply(ctx, c)
-		var ie *IllegalTransitionError
+		var ie *crm.TransitionError
 		switch {
 		case errors.As(err, &ie):
 			illegal = append(illegal, ie)
@@ -151,7 +162,7 @@ func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int,
 // and holds one entry per customer.
 func (t *Tracker) Stages(ctx context.Context, before time.Time) (map[string]string, error) {
 	stages := map[string]string{}
-	for tr, err := range t.store.Transitions(ctx, time.Time{}, before) {
+	for tr, err := range t.store.TransitionsBetween(ctx, time.Time{}, before) {
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +203,7 @@ func Flows(ctx context.Context, store Store, from, to time.Time) ([]Flow, error)
 	}
 	counts := map[[2]string]int{}
 	// The store's window is half-open the other way: [from, to).
-	for tr, err := range store.Transitions(ctx, from.Add(time.Nanosecond), to.Add(time.Nanosecond)) {
+	for tr, err := range store.TransitionsBetween(ctx, from.Add(time.Nanosecond), to.Add(time.Nanosecond)) {
 		if err != nil {
 			return nil, err
 		}
@@ -208,9 +219,8 @@ func Flows(ctx context.Context, store Store, from, to time.Time) ([]Flow, error)
 	return out, nil
 }
 
-// MemoryStore is a concurrency-safe in-memory Store. Transitions live in
-// fixed-size chunks, each linked to the customer's previous one, so a move
-// allocates nothing per customer beyond its map entry.
+// MemoryStore is the in-memory Store, safe for concurrent use: the
+// reference implementation of the Store contract.
 type MemoryStore struct {
 	mu     sync.RWMutex
 	states map[string]memState
@@ -264,18 +274,15 @@ func (e notFound) Error() string {
 func (e notFound) Unwrap() error { return crm.ErrNotFound }
 
 // Move implements Store.
-func (m *MemoryStore) Move(ctx context.Context, version int64, t Transition) (State, error) {
+func (m *MemoryStore) Move(ctx context.Context, s State, t Transition) (State, error) {
 	if err := ctx.Err(); err != nil {
 		return State{}, err
 	}
-	if t.CustomerID == "" || t.To == "" || t.At.IsZero() {
-		return State{}, fmt.Errorf("lifecycle: move needs a customer, a stage and a time: %w", crm.ErrInvalid)
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, ok := m.states[t.CustomerID]
-	if cur.Version != version {
-		return State{}, &crm.ConflictError{Package: "lifecycle", Kind: "state", ID: t.CustomerID, Have: version, Current: cur.Version}
+	cur, ok := m.states[s.CustomerID]
+	if cur.Version != s.Version {
+		return State{}, &crm.ConflictError{Package: "lifecycle", Kind: "state", ID: s.CustomerID, Have: s.Version, Current: cur.Version}
 	}
 	prev := int32(-1)
 	if ok {
@@ -287,13 +294,13 @@ func (m *MemoryStore) Move(ctx context.Context, version int64, t Transition) (St
 	i := m.n
 	*m.at(i) = memTransition{Transition: t, prev: prev}
 	m.n++
-	s := State{CustomerID: t.CustomerID, Stage: t.To, Since: t.At, Version: cur.Version + 1}
-	m.states[t.CustomerID] = memState{State: s, last: i}
+	s.Version++
+	m.states[s.CustomerID] = memState{State: s, last: i}
 	return s, nil
 }
 
-// History implements Store.
-func (m *MemoryStore) History(ctx context.Context, id string) iter.Seq2[Transition, error] {
+// CustomerTransitions implements Store.
+func (m *MemoryStore) CustomerTransitions(ctx context.Context, id string) iter.Seq2[Transition, error] {
 	return func(yield func(Transition, error) bool) {
 		m.mu.RLock()
 		var h []Transition
@@ -316,8 +323,8 @@ func (m *MemoryStore) History(ctx context.Context, id string) iter.Seq2[Transiti
 	}
 }
 
-// Transitions implements Store.
-func (m *MemoryStore) Transitions(ctx context.Context, from, to time.Time) iter.Seq2[Transition, error] {
+// TransitionsBetween implements Store.
+func (m *MemoryStore) TransitionsBetween(ctx context.Context, from, to time.Time) iter.Seq2[Transition, error] {
 	return func(yield func(Transition, error) bool) {
 		m.mu.RLock()
 		var sel []Transition

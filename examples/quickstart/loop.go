@@ -209,7 +209,7 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 	s.churn = tallyChurn(churn)
 
 	schema := lifecycle.Schema()
-	classifier, err := lifecycle.NewClassifier(lifecycle.DefaultPolicy(), schema)
+	classifier, err := lifecycle.NewClassifier(schema, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 	}
 	s.stages = make([]lifecycle.Classification, 0, len(sums)+len(sums)/4)
 	customers := signedUpBy(src.customers(ctx), asOf)
-	for p, err := range lifecycle.Profiles(ctx, customers, lifecycle.Inputs{Scores: scores, Churn: churn}, schema, asOf) {
+	for p, err := range lifecycle.StageProfiles(ctx, customers, lifecycle.Inputs{Scores: scores, Churn: churn}, schema, asOf) {
 		if err != nil {
 			return nil, err
 		}

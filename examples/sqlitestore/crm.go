@@ -41,7 +41,7 @@ func validCustomer(c crm.Customer) error {
 		return err
 	}
 	if err := checkTime("created_at", c.CreatedAt); err != nil {
-		return fmt.Errorf("crm: customer %q: %s: %w", c.ID, err, crm.ErrInvalid)
+		return fmt.Errorf("sqlitestore: customer %q: %w", c.ID, err)
 	}
 	return nil
 }
@@ -127,16 +127,14 @@ func (l *logTable[T]) append(ctx context.Context, db *sql.DB, batch []T) error {
 		err := l.validate(batch[i])
 		if err == nil {
 			_, _, at := l.key(&batch[i])
-			if terr := checkTime("time", at); terr != nil {
-				err = fmt.Errorf("%s: %w", terr, crm.ErrInvalid)
-			}
+			err = checkTime("time", at)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("record %d: %w", i, err))
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("crm: append %ss: %w", l.kind, errors.Join(errs...))
+		return fmt.Errorf("sqlitestore: append %ss: %w", l.kind, errors.Join(errs...))
 	}
 	// Records repeated inside the batch are resolved here; the rest go in
 	// multi-row INSERTs whose RETURNING lists the IDs that were new. Any

@@ -32,7 +32,7 @@ func (l *LifecycleStore) State(ctx context.Context, customerID string) (lifecycl
 	err := l.s.r.QueryRowContext(ctx, `SELECT stage, since, version FROM lifecycle_states WHERE customer_id = ?`, customerID).
 		Scan(&st.Stage, &since, &st.Version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return lifecycle.State{}, fmt.Errorf("lifecycle: customer %q: %w", customerID, crm.ErrNotFound)
+		return lifecycle.State{}, fmt.Errorf("sqlitestore: lifecycle state of %q: %w", customerID, crm.ErrNotFound)
 	}
 	if err != nil {
 		return lifecycle.State{}, err
@@ -42,39 +42,36 @@ func (l *LifecycleStore) State(ctx context.Context, customerID string) (lifecycl
 }
 
 // Move implements lifecycle.Store.
-func (l *LifecycleStore) Move(ctx context.Context, version int64, t lifecycle.Transition) (lifecycle.State, error) {
+func (l *LifecycleStore) Move(ctx context.Context, s lifecycle.State, t lifecycle.Transition) (lifecycle.State, error) {
 	if err := ctx.Err(); err != nil {
 		return lifecycle.State{}, err
 	}
-	if t.CustomerID == "" || t.To == "" || t.At.IsZero() {
-		return lifecycle.State{}, fmt.Errorf("lifecycle: move needs a customer, a stage and a time: %w", crm.ErrInvalid)
+	if err := errors.Join(checkTime("since", s.Since), checkTime("at", t.At)); err != nil {
+		return lifecycle.State{}, fmt.Errorf("sqlitestore: lifecycle move of %q: %w", s.CustomerID, err)
 	}
-	if err := checkTime("at", t.At); err != nil {
-		return lifecycle.State{}, fmt.Errorf("lifecycle: move of %q: %s: %w", t.CustomerID, err, crm.ErrInvalid)
-	}
-	at := nanos(t.At)
 	err := inTx(ctx, l.s.w, func(tx *sql.Tx) error {
 		var current int64
-		err := tx.QueryRowContext(ctx, `SELECT version FROM lifecycle_states WHERE customer_id = ?`, t.CustomerID).Scan(&current)
+		err := tx.QueryRowContext(ctx, `SELECT version FROM lifecycle_states WHERE customer_id = ?`, s.CustomerID).Scan(&current)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if current != version {
-			return &crm.ConflictError{Package: "sqlitestore", Kind: "lifecycle state", ID: t.CustomerID, Have: version, Current: current}
+		if current != s.Version {
+			return &crm.ConflictError{Package: "sqlitestore", Kind: "lifecycle state", ID: s.CustomerID, Have: s.Version, Current: current}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO lifecycle_states (customer_id, stage, since, version) VALUES (?, ?, ?, ?)
 			ON CONFLICT (customer_id) DO UPDATE SET stage = excluded.stage, since = excluded.since, version = excluded.version`,
-			t.CustomerID, t.To, at, version+1); err != nil {
+			s.CustomerID, s.Stage, nanos(s.Since), s.Version+1); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO lifecycle_transitions (customer_id, seq, from_stage, to_stage, at, reason) VALUES (?, ?, ?, ?, ?, ?)`,
-			t.CustomerID, version+1, t.From, t.To, at, t.Reason)
+			t.CustomerID, s.Version+1, t.From, t.To, nanos(t.At), t.Reason)
 		return err
 	})
 	if err != nil {
 		return lifecycle.State{}, err
 	}
-	return lifecycle.State{CustomerID: t.CustomerID, Stage: t.To, Since: fromNanos(at), Version: version + 1}, nil
+	s.Version++
+	return s, nil
 }
 
 type transitionKey struct {
@@ -95,8 +92,8 @@ func scanTransition(rows *sql.Rows) (lifecycle.Transition, transitionKey, error)
 
 const transitionCols = `SELECT customer_id, seq, from_stage, to_stage, at, reason FROM lifecycle_transitions`
 
-// History implements lifecycle.Store.
-func (l *LifecycleStore) History(ctx context.Context, customerID string) iter.Seq2[lifecycle.Transition, error] {
+// CustomerTransitions implements lifecycle.Store.
+func (l *LifecycleStore) CustomerTransitions(ctx context.Context, customerID string) iter.Seq2[lifecycle.Transition, error] {
 	return paged(ctx, l.s.r, func(after *transitionKey) (string, []any) {
 		if after == nil {
 			return transitionCols + ` WHERE customer_id = ? ORDER BY seq LIMIT ` + limit, []any{customerID}
@@ -105,8 +102,8 @@ func (l *LifecycleStore) History(ctx context.Context, customerID string) iter.Se
 	}, scanTransition)
 }
 
-// Transitions implements lifecycle.Store.
-func (l *LifecycleStore) Transitions(ctx context.Context, from, to time.Time) iter.Seq2[lifecycle.Transition, error] {
+// TransitionsBetween implements lifecycle.Store.
+func (l *LifecycleStore) TransitionsBetween(ctx context.Context, from, to time.Time) iter.Seq2[lifecycle.Transition, error] {
 	lo, hi := clampNanos(from), clampNanos(to)
 	return paged(ctx, l.s.r, func(after *transitionKey) (string, []any) {
 		if after == nil {

@@ -74,7 +74,7 @@ func (g *SegmentStore) SaveSnapshot(ctx context.Context, m *segment.Membership) 
 		return fmt.Errorf("segment: snapshot: needs a membership with AsOf: %w", crm.ErrInvalid)
 	}
 	if err := checkTime("as_of", m.AsOf); err != nil {
-		return fmt.Errorf("segment: snapshot: %s: %w", err, crm.ErrInvalid)
+		return fmt.Errorf("sqlitestore: snapshot: %w", err)
 	}
 	counts, err := json.Marshal(m.Counts)
 	if err != nil {

@@ -49,6 +49,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/crmkit/crm"
 )
 
 //go:embed migrations/*.sql
@@ -274,10 +276,11 @@ func nanos(t time.Time) int64 { return t.UnixNano() }
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
-// checkTime refuses times outside what int64 nanoseconds hold.
+// checkTime refuses a time this store cannot keep (it stores Unix
+// nanoseconds), with an error matching crm.ErrInvalid.
 func checkTime(field string, t time.Time) error {
 	if t.Year() < 1678 || t.Year() > 2261 {
-		return fmt.Errorf("%s %s is outside the years 1678–2261 this store keeps", field, t.Format(time.RFC3339))
+		return fmt.Errorf("%s %s is outside the years 1678–2261 this store keeps: %w", field, t.Format(time.RFC3339), crm.ErrInvalid)
 	}
 	return nil
 }

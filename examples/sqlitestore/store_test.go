@@ -2,6 +2,7 @@ package sqlitestore_test
 
 import (
 	"context"
+	"sync"
 	"errors"
 	"path/filepath"
 	"strconv"
@@ -26,10 +27,40 @@ import (
 
 func open(t *testing.T) *sqlitestore.Store {
 	t.Helper()
-	s, err := sqlitestore.Open(filepath.Join(t.TempDir(), "crm.db"))
+	return openAt(t, filepath.Join(t.TempDir(), "crm.db"))
+}
+
+func openAt(t *testing.T, path string) *sqlitestore.Store {
+	t.Helper()
+	s, err := sqlitestore.Open(path)
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	t.Cleanup(func() { s.Close() }) // a reopen may have closed it already
 	return s
+}
+
+// harness gives a suite stores of one kind from new databases, and the
+// reopen that closes the database behind one and opens its file again.
+func harness[S any](part func(*sqlitestore.Store) S) crmtest.Harness[S] {
+	var mu sync.Mutex
+	parents := map[any]*sqlitestore.Store{}
+	remember := func(db *sqlitestore.Store) S {
+		s := part(db)
+		mu.Lock()
+		parents[any(s)] = db
+		mu.Unlock()
+		return s
+	}
+	return crmtest.Harness[S]{
+		New: func(t *testing.T) S { return remember(open(t)) },
+		Reopen: func(t *testing.T, s S) S {
+			mu.Lock()
+			db := parents[any(s)]
+			mu.Unlock()
+			require.NotNil(t, db, "reopen of a store the harness did not make")
+			require.NoError(t, db.Close())
+			return remember(openAt(t, db.Path()))
+		},
+	}
 }
 
 func TestCustomerStore(t *testing.T) {
@@ -54,7 +85,7 @@ func TestSegmentStore(t *testing.T) {
 
 func TestLifecycleStore(t *testing.T) {
 	t.Parallel()
-	lifecycletest.TestStore(t, func(t *testing.T) lifecycle.Store { return open(t).Lifecycle() })
+	lifecycletest.TestStore(t, harness(func(db *sqlitestore.Store) lifecycle.Store { return db.Lifecycle() }))
 }
 
 func TestFeedbackStore(t *testing.T) {
@@ -78,7 +109,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.AppendTransactions(ctx, crm.Transaction{ID: "t1", CustomerID: "c1", Time: at,
 		Amount: decimal.RequireFromString("10.50"), Currency: "EUR", Kind: crm.Purchase}))
-	_, err = s.Lifecycle().Move(ctx, 0, lifecycle.Transition{CustomerID: "c1", To: "first_time_buyer", At: at})
+	_, err = s.Lifecycle().Move(ctx, lifecycle.State{CustomerID: "c1", Stage: "first_time_buyer", Since: at}, lifecycle.Transition{CustomerID: "c1", To: "first_time_buyer", At: at})
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 

@@ -1,5 +1,13 @@
-// Package lifecycletest is the conformance suite for lifecycle.Store
-// implementations: a host runs TestStore against its own store.
+// Package lifecycletest is the conformance suite for lifecycle.Store: a
+// host that keeps lifecycle states on its own database proves its
+// implementation with one call from a test.
+//
+//	func TestMyLifecycleStore(t *testing.T) {
+//		lifecycletest.TestStore(t, crmtest.Harness[lifecycle.Store]{
+//			New:    func(t *testing.T) lifecycle.Store { return openEmpty(t) },
+//			Reopen: func(t *testing.T, s lifecycle.Store) lifecycle.Store { return reopen(t, s) }, // nil in memory
+//		})
+//	}
 package lifecycletest
 
 import (
@@ -13,73 +21,103 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/lifecycle"
 )
 
-// TestStore checks a Store: states and history move together, versions
-// guard every move, history and transition streams come in order, and
-// concurrent movers never both win. newStore must return an empty store.
-func TestStore(t *testing.T, newStore func(t *testing.T) lifecycle.Store) {
-	if newStore == nil {
-		t.Fatal("lifecycletest: TestStore: newStore is nil; pass a function that returns an empty store")
-	}
-	ctx := context.Background()
-	day := func(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
-	t.Run("MoveAndHistory", func(t *testing.T) {
-		s := newStore(t)
-		_, err := s.State(ctx, "c1")
-		require.ErrorIs(t, err, crm.ErrNotFound)
-		st, err := s.Move(ctx, 0, lifecycle.Transition{CustomerID: "c1", To: "prospect", At: day(1), Reason: "signed up"})
+func day(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
+
+// move records a customer's move to stage at day d on the state last read.
+func move(t *testing.T, s lifecycle.Store, cur lifecycle.State, customer, stage string, d int) lifecycle.State {
+	t.Helper()
+	next := lifecycle.State{CustomerID: customer, Stage: stage, Since: day(d), Version: cur.Version}
+	got, err := s.Move(context.Background(), next, lifecycle.Transition{CustomerID: customer, From: cur.Stage, To: stage, At: day(d), Reason: "to " + stage})
+	require.NoError(t, err, "move %s to %s", customer, stage)
+	return got
+}
+
+func history(t *testing.T, seq func(func(lifecycle.Transition, error) bool)) []string {
+	t.Helper()
+	var out []string
+	for tr, err := range seq {
 		require.NoError(t, err)
+		out = append(out, fmt.Sprintf("%s %s→%s %d %s", tr.CustomerID, tr.From, tr.To, tr.At.Day(), tr.Reason))
+	}
+	return out
+}
+
+// TestStore checks a lifecycle.Store: a state and its history move
+// together, versions guard every move, streams come in their documented
+// order, concurrent movers never both win, a cancelled context stops every
+// method, and (with h.Reopen) what was written survives a reopen.
+func TestStore(t *testing.T, h crmtest.Harness[lifecycle.Store]) {
+	h.Check(t, "lifecycletest.TestStore")
+	ctx := context.Background()
+	t.Run("RoundTrip", func(t *testing.T) {
+		s := h.New(t)
+		st := move(t, s, lifecycle.State{}, "c1", "prospect", 1)
 		require.Equal(t, lifecycle.State{CustomerID: "c1", Stage: "prospect", Since: day(1), Version: 1}, st)
-		_, err = s.Move(ctx, 0, lifecycle.Transition{CustomerID: "c1", From: "prospect", To: "first_time_buyer", At: day(2)})
-		require.ErrorIs(t, err, crm.ErrConflict, "a stale version")
-		var ce *crm.ConflictError
-		require.True(t, errors.As(err, &ce))
 		got, err := s.State(ctx, "c1")
 		require.NoError(t, err)
-		require.Equal(t, st, got, "a refused move changes nothing")
-		st, err = s.Move(ctx, 1, lifecycle.Transition{CustomerID: "c1", From: "prospect", To: "first_time_buyer", At: day(2), Reason: "bought"})
-		require.NoError(t, err)
-		require.EqualValues(t, 2, st.Version)
-		var hist []lifecycle.Transition
-		for tr, err := range s.History(ctx, "c1") {
-			require.NoError(t, err)
-			hist = append(hist, tr)
-		}
-		require.Len(t, hist, 2)
-		require.Equal(t, "first_time_buyer", hist[1].To)
-		require.Equal(t, "bought", hist[1].Reason)
-		require.True(t, hist[0].At.Equal(day(1)))
-		_, err = s.Move(ctx, 2, lifecycle.Transition{CustomerID: "c1", To: ""})
-		require.ErrorIs(t, err, crm.ErrInvalid)
+		require.Equal(t, "prospect", got.Stage)
+		require.True(t, got.Since.Equal(day(1)))
+		require.EqualValues(t, 1, got.Version)
+		move(t, s, got, "c1", "first_time_buyer", 2)
+		require.Equal(t, []string{"c1 →prospect 1 to prospect", "c1 prospect→first_time_buyer 2 to first_time_buyer"}, history(t, s.CustomerTransitions(ctx, "c1")))
 	})
-	t.Run("TransitionsInOrder", func(t *testing.T) {
-		s := newStore(t)
+	t.Run("NotFound", func(t *testing.T) {
+		s := h.New(t)
+		_, err := s.State(ctx, "nobody")
+		require.ErrorIs(t, err, crm.ErrNotFound)
+		require.Empty(t, history(t, s.CustomerTransitions(ctx, "nobody")))
+	})
+	t.Run("StaleVersion", func(t *testing.T) {
+		s := h.New(t)
+		st := move(t, s, lifecycle.State{}, "c1", "prospect", 1)
+		for _, version := range []int64{0, 2} {
+			_, err := s.Move(ctx, lifecycle.State{CustomerID: "c1", Stage: "first_time_buyer", Since: day(2), Version: version},
+				lifecycle.Transition{CustomerID: "c1", From: "prospect", To: "first_time_buyer", At: day(2)})
+			require.ErrorIs(t, err, crm.ErrConflict, "version %d", version)
+			var ce *crm.ConflictError
+			require.ErrorAs(t, err, &ce)
+			require.EqualValues(t, 1, ce.Current)
+		}
+		got, err := s.State(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, st.Version, got.Version, "a refused move changes nothing")
+		require.Len(t, history(t, s.CustomerTransitions(ctx, "c1")), 1, "a refused move appends nothing")
+	})
+	t.Run("Order", func(t *testing.T) {
+		s := h.New(t)
+		states := map[string]lifecycle.State{}
 		for i, c := range []string{"b", "a", "c"} {
-			_, err := s.Move(ctx, 0, lifecycle.Transition{CustomerID: c, To: "prospect", At: day(3 - i)})
-			require.NoError(t, err)
+			states[c] = move(t, s, lifecycle.State{}, c, "prospect", 3-i)
 		}
-		_, err := s.Move(ctx, 1, lifecycle.Transition{CustomerID: "a", From: "prospect", To: "first_time_buyer", At: day(2)})
-		require.NoError(t, err)
-		var got []string
-		for tr, err := range s.Transitions(ctx, day(2), day(4)) {
-			require.NoError(t, err)
-			got = append(got, fmt.Sprintf("%s %s→%s %d", tr.CustomerID, tr.From, tr.To, tr.At.Day()))
+		move(t, s, states["a"], "a", "first_time_buyer", 2)
+		want := []string{"a →prospect 2 to prospect", "a prospect→first_time_buyer 2 to first_time_buyer", "b →prospect 3 to prospect"}
+		for range 2 { // a stream can be ranged again
+			require.Equal(t, want, history(t, s.TransitionsBetween(ctx, day(2), day(4))), "by time, then customer, then order moved")
 		}
-		require.Equal(t, []string{"a →prospect 2", "a prospect→first_time_buyer 2", "b →prospect 3"}, got)
+		require.Empty(t, history(t, s.TransitionsBetween(ctx, day(4), day(9))), "to is exclusive")
+		n := 0
+		for _, err := range s.TransitionsBetween(ctx, day(1), day(9)) {
+			require.NoError(t, err)
+			if n++; n == 2 {
+				break // stopping early is allowed
+			}
+		}
 	})
-	t.Run("ConcurrentMovesNeverBothWin", func(t *testing.T) {
-		s := newStore(t)
-		_, err := s.Move(ctx, 0, lifecycle.Transition{CustomerID: "r", To: "prospect", At: day(1)})
-		require.NoError(t, err)
+	t.Run("ConcurrentWritesLoseNothing", func(t *testing.T) {
+		s := h.New(t)
+		first := move(t, s, lifecycle.State{}, "r", "prospect", 1)
 		var wg sync.WaitGroup
 		wins := make(chan struct{}, 8)
 		for w := range 8 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := s.Move(ctx, 1, lifecycle.Transition{CustomerID: "r", From: "prospect", To: "first_time_buyer", At: day(2 + w)})
+				next := lifecycle.State{CustomerID: "r", Stage: "first_time_buyer", Since: day(2 + w), Version: first.Version}
+				_, err := s.Move(ctx, next, lifecycle.Transition{CustomerID: "r", From: "prospect", To: "first_time_buyer", At: day(2 + w)})
 				if err == nil {
 					wins <- struct{}{}
 				} else if !errors.Is(err, crm.ErrConflict) {
@@ -89,19 +127,35 @@ func TestStore(t *testing.T, newStore func(t *testing.T) lifecycle.Store) {
 		}
 		wg.Wait()
 		close(wins)
-		require.Len(t, wins, 1)
-		n := 0
-		for _, err := range s.History(ctx, "r") {
-			require.NoError(t, err)
-			n++
-		}
-		require.Equal(t, 2, n, "exactly one move recorded")
+		require.Len(t, wins, 1, "movers from the same version: exactly one wins")
+		require.Len(t, history(t, s.CustomerTransitions(ctx, "r")), 2, "exactly one move recorded")
 	})
 	t.Run("Cancelled", func(t *testing.T) {
-		s := newStore(t)
+		s := h.New(t)
+		move(t, s, lifecycle.State{}, "c1", "prospect", 1)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		_, err := s.State(cctx, "x")
-		require.ErrorIs(t, err, context.Canceled)
+		_, err := s.State(cctx, "c1")
+		require.ErrorIs(t, err, context.Canceled, "State")
+		_, err = s.Move(cctx, lifecycle.State{CustomerID: "c2", Stage: "prospect", Since: day(1)}, lifecycle.Transition{CustomerID: "c2", To: "prospect", At: day(1)})
+		require.ErrorIs(t, err, context.Canceled, "Move")
+		_, err = s.State(ctx, "c2")
+		require.ErrorIs(t, err, crm.ErrNotFound, "a cancelled move stores nothing")
+		crmtest.RequireCancelled(t, "CustomerTransitions", s.CustomerTransitions(cctx, "c1"))
+		crmtest.RequireCancelled(t, "TransitionsBetween", s.TransitionsBetween(cctx, day(1), day(9)))
+	})
+	if h.Reopen == nil {
+		return // a store in memory has nothing to reopen
+	}
+	t.Run("Reopen", func(t *testing.T) {
+		s := h.New(t)
+		st := move(t, s, lifecycle.State{}, "c1", "prospect", 1)
+		move(t, s, st, "c1", "repeat_buyer", 3)
+		s = h.Reopen(t, s)
+		got, err := s.State(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, "repeat_buyer", got.Stage)
+		require.EqualValues(t, 2, got.Version)
+		require.Equal(t, []string{"c1 →prospect 1 to prospect", "c1 prospect→repeat_buyer 3 to repeat_buyer"}, history(t, s.CustomerTransitions(ctx, "c1")))
 	})
 }
