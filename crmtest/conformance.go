@@ -312,7 +312,6 @@ func collectSeq[T any](t *testing.T, seq iter.Seq2[T, error]) iter.Seq[T] {
 	return slices.Values(collect(t, seq))
 }
 
-
 // logHarness adapts the transaction and touchpoint stores, which share one
 // contract, to one suite.
 type logHarness[T any] struct {

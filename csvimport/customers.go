@@ -1,12 +1,13 @@
 package csvimport
 
 import (
-	"github.com/crmkit/crm"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/crmkit/crm"
 )
 
 // CustomerColumns maps customer fields to columns. ID is required.

@@ -1,7 +1,6 @@
 package csvimport
 
 import (
-	"github.com/crmkit/crm"
 	"bufio"
 	"context"
 	"encoding/csv"
@@ -14,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/crmkit/crm"
 
 	"github.com/shopspring/decimal"
 )

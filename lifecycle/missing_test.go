@@ -19,8 +19,8 @@ func TestMissingArgumentsAreErrors(t *testing.T) {
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for name, call := range map[string]func() error{
 		"NewClassifier(nil schema)": func() error { _, err := lifecycle.NewClassifier(nil, nil); return err },
-		"NewTracker(nil store)":             func() error { _, err := lifecycle.NewTracker(nil, nil); return err },
-		"Flows(nil store)":                  func() error { _, err := lifecycle.Flows(ctx, nil, now, now); return err },
+		"NewTracker(nil store)":     func() error { _, err := lifecycle.NewTracker(nil, nil); return err },
+		"Flows(nil store)":          func() error { _, err := lifecycle.Flows(ctx, nil, now, now); return err },
 		"Churn(nil)": func() error {
 			_, err := lifecycle.Churn(ctx, nil, segment.Scores{}, now, lifecycle.ChurnPolicy{})
 			return err

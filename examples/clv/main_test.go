@@ -14,9 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/scoring"
-	"github.com/stretchr/testify/require"
 )
 
 // params reads "  name  value  (± se)" lines.

@@ -2,10 +2,10 @@ package sqlitestore_test
 
 import (
 	"context"
-	"sync"
 	"errors"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
