@@ -20,7 +20,10 @@ func loadOpen(b *testing.B, n int, t0 time.Time) *feedback.MemoryStore {
 	for i := range n {
 		it := feedback.Item{ID: fmt.Sprintf("F%08d", i), CustomerID: "C", Kind: feedback.Complaint, Channel: crm.ChannelEmail, Category: "delivery",
 			Severity: sev[rng.IntN(4)], Text: "x", Received: t0.Add(-time.Duration(rng.Int64N(int64(30 * 24 * time.Hour))))}
-		if _, err := s.Create(context.Background(), feedback.Event{Type: feedback.IntakeEvent, At: it.Received, To: "ann", Intake: &it}); err != nil {
+		e := feedback.Event{ItemID: it.ID, Seq: 1, Type: feedback.IntakeEvent, At: it.Received, Owner: "ann", Intake: &it}
+		var created feedback.Item
+		created.Apply(e)
+		if _, err := s.CreateItem(context.Background(), created, e); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -32,8 +35,7 @@ func loadOpen(b *testing.B, n int, t0 time.Time) *feedback.MemoryStore {
 func BenchmarkSweep(b *testing.B) {
 	t0 := time.Date(2025, 3, 31, 12, 0, 0, 0, time.UTC)
 	s := loadOpen(b, 1_000_000, t0)
-	d, err := feedback.NewDesk(s, &feedback.Options{Calendar: feedback.WeekdayCalendar(time.UTC, 9*60, 17*60),
-		Agents: []feedback.Agent{{Name: "ann"}},
+	d, err := feedback.NewDesk(s, []feedback.Agent{{Name: "ann"}}, &feedback.Options{Calendar: feedback.WeekdayCalendar(time.UTC, 9*60, 17*60),
 		SLA:    []feedback.SLAPolicy{{FirstResponse: 4 * time.Hour, Resolution: 40 * time.Hour}},
 		Ladder: []feedback.Level{{After: 16 * time.Hour, To: "lead"}}})
 	if err != nil {
@@ -58,7 +60,7 @@ func BenchmarkSweep(b *testing.B) {
 func BenchmarkTransitions(b *testing.B) {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
-	d, err := feedback.NewDesk(feedback.NewMemoryStore(), &feedback.Options{Clock: func() time.Time { return now }, Agents: []feedback.Agent{{Name: "ann"}}})
+	d, err := feedback.NewDesk(feedback.NewMemoryStore(), []feedback.Agent{{Name: "ann"}}, &feedback.Options{Clock: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -42,19 +42,26 @@ type Level struct {
 	To    string        `json:"to"`
 }
 
-// Options configure a Desk. Agents must name at least one agent; the rest
-// may stay zero: a 24/7 UTC calendar, no SLA, no ladder, round-robin
+// Options configure a Desk. nil options, or zero fields, mean the
+// defaults: a 24/7 UTC calendar, no SLA, no ladder, round-robin
 // assignment, the four tiers of the value pyramid.
 type Options struct {
+	// Clock gives the time of every step; nil means time.Now.
 	Clock func() time.Time
+	// NewID makes item IDs; nil means "F" and eight digits counting up,
+	// skipping IDs already taken in the store.
 	NewID func() string
-	// Agents are who may own items; at least one, since every open item
-	// has an owner.
-	Agents      []Agent
-	LeastLoaded bool // assign to the eligible agent with the fewest open items (else round-robin)
-	Calendar    *Calendar
-	SLA         []SLAPolicy
-	Ladder      []Level
+	// LeastLoaded assigns each item to the eligible agent with the fewest
+	// open items; otherwise agents take turns.
+	LeastLoaded bool
+	// Calendar is the business calendar SLA targets count in; nil means
+	// every hour of every day, UTC.
+	Calendar *Calendar
+	// SLA sets the targets by tier and severity (the most specific policy
+	// applies); none means no targets.
+	SLA []SLAPolicy
+	// Ladder escalates items open too long, level by level.
+	Ladder []Level
 	// ReopenWindow is how long after closing an item may be reopened
 	// (default 30 days).
 	ReopenWindow time.Duration
@@ -71,21 +78,22 @@ func DefaultTiers() []string { return []string{"Platinum", "Gold", "Iron", "Lead
 
 // Desk runs the feedback workflow over a store.
 type Desk struct {
-	store Store
-	opt   Options
+	store  Store
+	agents []Agent
+	opt    Options
 	seq   atomic.Int64
 	rr    atomic.Int64
 	mu    sync.Mutex
 }
 
-// NewDesk returns a desk over store. It refuses, with an error matching
-// crm.ErrInvalid that lists every problem, a configuration the desk could
-// not work with: a nil store, no agents (every Submit would fail), an SLA
-// policy naming an unknown tier or with a negative target, a ladder level
-// with no one to escalate to, an invalid calendar. nil options are
-// refused too, for want of agents.
-func NewDesk(store Store, opt *Options) (*Desk, error) {
-	d := &Desk{store: store}
+// NewDesk returns a desk over store whose items are owned by agents (at
+// least one: every open item has an owner). It refuses, with one
+// *crm.ValidationError listing every problem, a configuration the desk
+// could not work with: a nil store, no agents or an agent without a name,
+// an SLA policy naming an unknown tier or severity or with a negative
+// target, a ladder level with no one to escalate to, an invalid calendar.
+func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
+	d := &Desk{store: store, agents: slices.Clone(agents)}
 	if opt != nil {
 		d.opt = *opt
 	}
@@ -96,10 +104,10 @@ func NewDesk(store Store, opt *Options) (*Desk, error) {
 	if store == nil {
 		bad("store", "nil")
 	}
-	if len(d.opt.Agents) == 0 {
+	if len(d.agents) == 0 {
 		bad("agents", "none: every open item needs an owner, so the desk needs at least one agent")
 	}
-	for i, a := range d.opt.Agents {
+	for i, a := range d.agents {
 		if strings.TrimSpace(a.Name) == "" {
 			bad(fmt.Sprintf("agents[%d].name", i), "empty")
 		}
@@ -137,6 +145,8 @@ func NewDesk(store Store, opt *Options) (*Desk, error) {
 	if d.opt.NewID == nil {
 		d.opt.NewID = func() string { return fmt.Sprintf("F%08d", d.seq.Add(1)) }
 	}
+	d.opt.SLA = slices.Clone(d.opt.SLA)
+	d.opt.Tiers = slices.Clone(d.opt.Tiers)
 	if d.opt.Calendar == nil {
 		d.opt.Calendar = allHours()
 	}
@@ -199,7 +209,7 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 		bad("tier", "%q is not one of the tiers %q", in.Tier, d.opt.Tiers)
 	}
 	if len(errs) > 0 {
-		return Item{}, false, fmt.Errorf("feedback: intake: %w", errors.Join(errs...))
+		return Item{}, false, &crm.ValidationError{Package: "feedback", What: "intake", Problems: errs}
 	}
 	it := Item{Key: in.Key, CustomerID: in.CustomerID, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
 		Severity: in.Severity, Tier: in.Tier, Value: in.Value, Text: in.Text, Received: d.opt.Clock()}
@@ -212,7 +222,11 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 	// won, and its item is the answer.
 	for attempt := 0; ; attempt++ {
 		it.ID = d.opt.NewID()
-		created, err := d.store.Create(ctx, Event{Type: IntakeEvent, At: it.Received, Actor: actor, To: owner, Intake: &it})
+		intake := it
+		e := Event{ItemID: it.ID, Seq: 1, Type: IntakeEvent, At: it.Received, Actor: actor, Owner: owner, Intake: &intake}
+		var fresh Item
+		fresh.Apply(e)
+		created, err := d.store.CreateItem(ctx, fresh, e)
 		if err == nil {
 			return created, true, nil
 		}
@@ -233,7 +247,7 @@ func (a Agent) eligible(it Item) bool {
 
 func (d *Desk) pickOwner(ctx context.Context, it Item) (string, error) {
 	var names []string
-	for _, a := range d.opt.Agents {
+	for _, a := range d.agents {
 		if a.eligible(it) {
 			names = append(names, a.Name)
 		}
@@ -245,7 +259,7 @@ func (d *Desk) pickOwner(ctx context.Context, it Item) (string, error) {
 		return names[int(d.rr.Add(1)-1)%len(names)], nil
 	}
 	load := map[string]int{}
-	for o, err := range d.store.Items(ctx, true) {
+	for o, err := range openItems(ctx, d.store) {
 		if err != nil {
 			return "", err
 		}
@@ -266,13 +280,25 @@ func (d *Desk) Assign(ctx context.Context, id, owner, actor string) (Item, error
 	if owner == "" {
 		return Item{}, fmt.Errorf("feedback: item %q: an open item needs an owner: %w", id, crm.ErrInvalid)
 	}
-	return d.store.Append(ctx, id, it.Version, Event{Type: AssignEvent, At: d.opt.Clock(), Actor: actor, From: it.Owner, To: owner})
+	return d.write(ctx, it, Event{Type: AssignEvent, At: d.opt.Clock(), Actor: actor, PreviousOwner: it.Owner, Owner: owner})
+}
+
+// write applies events to it, numbering them after its last, and stores
+// the result if it has not changed meanwhile (crm.ErrConflict otherwise).
+func (d *Desk) write(ctx context.Context, it Item, events ...Event) (Item, error) {
+	next := cloneItem(it)
+	for i := range events {
+		events[i].ItemID, events[i].Seq = it.ID, next.Events+1
+		next.Apply(events[i])
+	}
+	return d.store.UpdateItem(ctx, next, events...)
 }
 
 // Step takes a workflow action with its content. An action the state or
-// kind does not allow, or missing content, is a *StepError naming the
-// state and the allowed actions (or the missing content), and nothing is
-// recorded. A concurrent change is crm.ErrConflict: load and try again.
+// kind does not allow is a *crm.TransitionError naming the state and the
+// allowed actions; missing content is a *crm.ValidationError naming each
+// missing field; either way nothing is recorded. A concurrent change is
+// crm.ErrConflict: load and try again.
 func (d *Desk) Step(ctx context.Context, id string, action Action, content Content, actor string) (Item, error) {
 	it, err := d.store.Item(ctx, id)
 	if err != nil {
@@ -286,32 +312,37 @@ func (d *Desk) Step(ctx context.Context, id string, action Action, content Conte
 func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Content, actor string) (Item, error) {
 	r, ok := workflow[action]
 	if !ok || !slices.Contains(r.from, it.State) || (len(r.kinds) > 0 && !slices.Contains(r.kinds, it.Kind)) {
-		return Item{}, &StepError{ItemID: it.ID, State: it.State, Action: action, Allowed: Allowed(it.Kind, it.State)}
+		allowed := Allowed(it.Kind, it.State)
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			names[i] = string(a)
+		}
+		return Item{}, &crm.TransitionError{Package: "feedback", Subject: fmt.Sprintf("item %q", it.ID), From: string(it.State), To: string(action), Allowed: names}
 	}
-	var missing []string
+	var missing []error
 	for _, f := range r.requires {
 		if strings.TrimSpace(content.field(f)) == "" {
-			missing = append(missing, f)
+			missing = append(missing, &crm.FieldError{Field: "content." + f, Problem: "required to " + string(action)})
 		}
 	}
 	if len(missing) > 0 {
-		return Item{}, &StepError{ItemID: it.ID, State: it.State, Action: action, Missing: missing, Allowed: Allowed(it.Kind, it.State)}
+		return Item{}, &crm.ValidationError{Package: "feedback", What: fmt.Sprintf("step %s of item %q", action, it.ID), Problems: missing}
 	}
 	now := d.opt.Clock()
 	// A target this step finds missed is recorded with it, so attainment
 	// is right whether or not a sweep ran in between.
 	events := d.missed(it, now, actor)
-	e := Event{Type: StepEvent, At: now, Actor: actor, Action: action, From: string(it.State), To: string(r.to), Content: content}
+	e := Event{Type: StepEvent, At: now, Actor: actor, Action: action, From: it.State, To: r.to, Content: content}
 	switch action {
 	case Resume:
-		e.To = string(it.Resume)
+		e.To = it.Resume
 		e.PausedFor = d.opt.Calendar.Between(it.PausedSince, now)
 	case Reopen:
 		if now.Sub(it.ClosedAt) > d.opt.ReopenWindow {
 			return Item{}, fmt.Errorf("feedback: item %q closed %s ago, beyond the %s reopen window: %w", it.ID, now.Sub(it.ClosedAt).Round(time.Minute), d.opt.ReopenWindow, crm.ErrInvalid)
 		}
 	}
-	return d.store.Append(ctx, it.ID, it.Version, append(events, e)...)
+	return d.write(ctx, it, append(events, e)...)
 }
 
 // missed returns a breach event, by actor at now, for each SLA target of
@@ -331,13 +362,13 @@ func (d *Desk) missed(it Item, now time.Time, actor string) []Event {
 	}
 	var events []Event
 	if it.FirstResponse.IsZero() && p.FirstResponse > 0 && elapsed > p.FirstResponse && !has("first_response", time.Time{}) {
-		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, To: "first_response"})
+		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, Target: "first_response"})
 	}
 	if it.ResolvedAt.IsZero() && p.Resolution > 0 && elapsed > p.Resolution && !has("resolution", time.Time{}) {
-		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, To: "resolution"})
+		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, Target: "resolution"})
 	}
 	if since := it.ReplyDueSince; !since.IsZero() && p.NextResponse > 0 && nowPos-cal.position(since) > p.NextResponse && !has("next_response", since) {
-		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, To: "next_response"})
+		events = append(events, Event{Type: BreachEvent, At: now, Actor: actor, Target: "next_response"})
 	}
 	return events
 }
@@ -400,7 +431,7 @@ func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	var res SweepResult
 	cal := d.opt.Calendar
 	nowPos := cal.position(now)
-	for it, err := range d.store.Items(ctx, true) {
+	for it, err := range openItems(ctx, d.store) {
 		if err != nil {
 			return res, err
 		}
@@ -413,13 +444,13 @@ func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 			}
 		}
 		if level > it.Escalation {
-			events = append(events, Event{Type: EscalateEvent, At: now, Actor: "sweep", Level: level, To: d.opt.Ladder[level-1].To,
+			events = append(events, Event{Type: EscalateEvent, At: now, Actor: "sweep", Level: level, EscalateTo: d.opt.Ladder[level-1].To,
 				Note: fmt.Sprintf("open %s of business time", elapsed.Round(time.Minute))})
 		}
 		if len(events) == 0 {
 			continue
 		}
-		if _, err := d.store.Append(ctx, it.ID, it.Version, events...); err != nil {
+		if _, err := d.write(ctx, it, events...); err != nil {
 			if errors.Is(err, crm.ErrConflict) {
 				continue // changed meanwhile; the next sweep sees it
 			}
@@ -437,7 +468,10 @@ func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	return res, nil
 }
 
-// RecordSurvey links a survey answer to a closed item.
+// RecordSurvey records a customer's answer to a survey of type t about a
+// closed item, once: the answer's ID is the item's and the type
+// ("F00000012/nps"), so recording the same score again is a no-op and a
+// different one is crm.ErrExists.
 func (d *Desk) RecordSurvey(ctx context.Context, itemID string, t SurveyType, score int) error {
 	it, err := d.store.Item(ctx, itemID)
 	if err != nil {
@@ -449,5 +483,13 @@ func (d *Desk) RecordSurvey(ctx context.Context, itemID string, t SurveyType, sc
 	if lo, hi := t.scale(); score < lo || score > hi {
 		return fmt.Errorf("feedback: %s score %d is outside %d..%d: %w", t, score, lo, hi, crm.ErrInvalid)
 	}
-	return d.store.AddSurvey(ctx, Survey{ItemID: itemID, CustomerID: it.CustomerID, Type: t, Score: score, At: d.opt.Clock()})
+	s := Survey{ID: itemID + "/" + string(t), ItemID: itemID, CustomerID: it.CustomerID, Type: t, Score: score, At: d.opt.Clock()}
+	err = d.store.AppendSurveys(ctx, s)
+	if errors.Is(err, crm.ErrExists) {
+		// A retry at a later time: the same answer is already recorded.
+		if old, gerr := d.store.Survey(ctx, s.ID); gerr == nil && old.Score == score && old.CustomerID == s.CustomerID && old.Type == t {
+			return nil
+		}
+	}
+	return err
 }

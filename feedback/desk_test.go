@@ -18,14 +18,14 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time          { return c.t }
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
-func newDesk(t testing.TB, c *clock, opt feedback.Options) (*feedback.Desk, *feedback.MemoryStore) {
+func newDesk(t testing.TB, c *clock, opt feedback.Options, agents ...feedback.Agent) (*feedback.Desk, *feedback.MemoryStore) {
 	t.Helper()
 	s := feedback.NewMemoryStore()
 	opt.Clock = c.now
-	if opt.Agents == nil {
-		opt.Agents = []feedback.Agent{{Name: "ann"}, {Name: "bob"}}
+	if agents == nil {
+		agents = []feedback.Agent{{Name: "ann"}, {Name: "bob"}}
 	}
-	d, err := feedback.NewDesk(s, &opt)
+	d, err := feedback.NewDesk(s, agents, &opt)
 	require.NoError(t, err)
 	return d, s
 }
@@ -74,15 +74,18 @@ func TestComplaintPathAndEveryIllegalStep(t *testing.T) {
 				continue
 			}
 			_, err := d.Step(ctx, it.ID, other, st.content, "ann")
-			var se *feedback.StepError
-			require.True(t, errors.As(err, &se), "%s from %s", other, it.State)
-			require.Equal(t, it.State, se.State)
-			require.ErrorContains(t, err, "is not allowed; allowed: ")
+			var te *crm.TransitionError
+			require.True(t, errors.As(err, &te), "%s from %s", other, it.State)
+			require.Equal(t, string(it.State), te.From)
+			require.Equal(t, string(other), te.To)
+			require.ErrorContains(t, err, "is not allowed; ")
 		}
 		// The step without its content is refused, naming what is missing.
 		if st.content != (feedback.Content{}) {
 			_, err := d.Step(ctx, it.ID, st.action, feedback.Content{}, "ann")
-			require.ErrorContains(t, err, string(st.action)+" needs ")
+			var ve *crm.ValidationError
+			require.ErrorAs(t, err, &ve)
+			require.ErrorContains(t, err, "required to "+string(st.action))
 		}
 		it, err = d.Step(ctx, it.ID, st.action, st.content, "ann")
 		require.NoError(t, err, "%s", st.action)
@@ -93,12 +96,15 @@ func TestComplaintPathAndEveryIllegalStep(t *testing.T) {
 	require.Equal(t, time.Hour, it.Paused, "one hour waiting on the customer")
 
 	var evs []feedback.Event
-	for e, err := range s.Events(ctx, it.ID) {
+	for e, err := range s.ItemEvents(ctx, it.ID) {
 		require.NoError(t, err)
 		evs = append(evs, e)
 	}
 	require.Len(t, evs, 1+len(steps))
-	require.Equal(t, it, feedback.Replay(evs), "replay equals state")
+	replayed := feedback.Replay(evs)
+	require.Zero(t, replayed.Version, "the version is the store's, not the log's")
+	replayed.Version = it.Version
+	require.Equal(t, it, replayed, "replay equals state")
 	require.Equal(t, "hotline", evs[0].Actor)
 
 	// Closed unresolved, with recourse; reopening after the window fails.
@@ -106,7 +112,7 @@ func TestComplaintPathAndEveryIllegalStep(t *testing.T) {
 	_, err = d.Step(ctx, it.ID, feedback.ProposeFix, feedback.Content{Facts: "f", Remedy: "r"}, "ann")
 	require.NoError(t, err)
 	it, err = d.Step(ctx, it.ID, feedback.GiveUp, feedback.Content{Decision: "refuses everything"}, "ann")
-	require.ErrorContains(t, err, "close_unresolved needs recourse")
+	require.ErrorContains(t, err, "content.recourse: required to close_unresolved")
 	it, err = d.Step(ctx, evs[0].ItemID, feedback.GiveUp, feedback.Content{Decision: "refuses everything", Recourse: "consumer ombudsman"}, "ann")
 	require.NoError(t, err)
 	require.Equal(t, feedback.ClosedUnresolved, it.State)
@@ -120,7 +126,7 @@ func TestComplaintPathAndEveryIllegalStep(t *testing.T) {
 	_, err = d.Step(ctx, sug.ID, feedback.Acknowledge, feedback.Content{Apology: "Thanks for the idea."}, "bob")
 	require.NoError(t, err)
 	_, err = d.Step(ctx, sug.ID, feedback.Investigate, feedback.Content{}, "bob")
-	require.ErrorContains(t, err, "allowed: answer, wait")
+	require.ErrorContains(t, err, "allowed from acknowledged: answer, wait")
 	sug, err = d.Step(ctx, sug.ID, feedback.Answer, feedback.Content{Answer: "It is on the roadmap."}, "bob")
 	require.NoError(t, err)
 	require.Equal(t, feedback.Resolved, sug.State)
@@ -138,7 +144,7 @@ func contains(as []feedback.Action, a feedback.Action) bool {
 func TestIntakeRefusalsAndAssignment(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
-	d, _ := newDesk(t, c, feedback.Options{Agents: []feedback.Agent{{Name: "ann", Categories: []string{"billing"}}, {Name: "bob", Categories: []string{"delivery"}}, {Name: "cy", Categories: []string{"delivery"}}}})
+	d, _ := newDesk(t, c, feedback.Options{}, feedback.Agent{Name: "ann", Categories: []string{"billing"}}, feedback.Agent{Name: "bob", Categories: []string{"delivery"}}, feedback.Agent{Name: "cy", Categories: []string{"delivery"}})
 	_, _, err := d.Submit(ctx, feedback.Intake{Kind: "rant", Channel: "Carrier Pigeon", Severity: "awful"}, "x")
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	for _, want := range []string{"customer_id: empty", `kind: "rant"`, `channel: "Carrier Pigeon"`, `severity: "awful"`, "text: empty"} {
@@ -160,7 +166,7 @@ func TestIntakeRefusalsAndAssignment(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "dee", it.Owner)
 	// Least loaded.
-	ll, _ := newDesk(t, c, feedback.Options{LeastLoaded: true, Agents: []feedback.Agent{{Name: "ann"}, {Name: "bob"}}})
+	ll, _ := newDesk(t, c, feedback.Options{LeastLoaded: true})
 	var got []string
 	for range 4 {
 		it, _, err := ll.Submit(ctx, complaint(""), "x")
@@ -190,9 +196,9 @@ func TestSweepBreachesAndEscalatesOnce(t *testing.T) {
 	res, err = d.Sweep(ctx, time.Date(2025, 3, 3, 18, 0, 0, 0, time.UTC)) // 8 business hours in
 	require.NoError(t, err)
 	require.Len(t, res.Breaches, 1)
-	require.Equal(t, "first_response", res.Breaches[0].To)
+	require.Equal(t, "first_response", res.Breaches[0].Target)
 	require.Len(t, res.Escalations, 1)
-	require.Equal(t, "team lead", res.Escalations[0].To)
+	require.Equal(t, "team lead", res.Escalations[0].EscalateTo)
 	again, err := d.Sweep(ctx, time.Date(2025, 3, 3, 18, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	require.Empty(t, again.Breaches, "idempotent")
@@ -218,7 +224,7 @@ func TestSweepBreachesAndEscalatesOnce(t *testing.T) {
 	res, err = d.Sweep(ctx, time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	require.Len(t, res.Breaches, 1)
-	require.Equal(t, "resolution", res.Breaches[0].To)
+	require.Equal(t, "resolution", res.Breaches[0].Target)
 	got, err := s.Item(ctx, it.ID)
 	require.NoError(t, err)
 	require.Len(t, got.Breaches, 2)
@@ -232,7 +238,7 @@ func TestSecondDeskOnAStoreSkipsTakenIDs(t *testing.T) {
 		_, _, err := d1.Submit(ctx, complaint(""), "x")
 		require.NoError(t, err)
 	}
-	d2, err := feedback.NewDesk(s, &feedback.Options{Clock: c.now, Agents: []feedback.Agent{{Name: "ann"}}})
+	d2, err := feedback.NewDesk(s, []feedback.Agent{{Name: "ann"}}, &feedback.Options{Clock: c.now})
 	require.NoError(t, err)
 	it, created, err := d2.Submit(ctx, complaint(""), "x")
 	require.NoError(t, err)
@@ -259,10 +265,15 @@ func TestSurveysFollowClosingAndMermaid(t *testing.T) {
 	n := 0
 	for sv, err := range s.Surveys(ctx) {
 		require.NoError(t, err)
-		require.Equal(t, feedback.Survey{ItemID: it.ID, CustomerID: "C9", Type: feedback.CSAT, Score: 5, At: c.t}, sv)
+		require.Equal(t, feedback.Survey{ID: it.ID + "/csat", ItemID: it.ID, CustomerID: "C9", Type: feedback.CSAT, Score: 5, At: c.t}, sv)
 		n++
 	}
 	require.Equal(t, 1, n)
+	// Recording the same answer again, later, is a no-op; another score is
+	// refused: each item gets one answer of each type.
+	c.advance(time.Hour)
+	require.NoError(t, d.RecordSurvey(ctx, it.ID, feedback.CSAT, 5))
+	require.ErrorIs(t, d.RecordSurvey(ctx, it.ID, feedback.CSAT, 4), crm.ErrExists)
 
 	m := feedback.Mermaid()
 	for _, want := range []string{"stateDiagram-v2", "received --> acknowledged : acknowledge", "remedy_proposed --> closed_unresolved : close_unresolved", "closed --> investigating : reopen", "waiting_customer --> investigating : resume"} {
@@ -291,7 +302,7 @@ func TestNextResponseAfterTheCustomerAnswers(t *testing.T) {
 	res, err = d.Sweep(ctx, c.t.Add(3*time.Hour))
 	require.NoError(t, err)
 	require.Len(t, res.Breaches, 1)
-	require.Equal(t, "next_response", res.Breaches[0].To)
+	require.Equal(t, "next_response", res.Breaches[0].Target)
 	res, err = d.Sweep(ctx, c.t.Add(4*time.Hour))
 	require.NoError(t, err)
 	require.Empty(t, res.Breaches, "recorded once")
@@ -350,7 +361,7 @@ func TestLateStepsRecordTheirBreaches(t *testing.T) {
 	require.Empty(t, fine.Breaches)
 
 	var items []feedback.Item
-	for it, err := range s.Items(ctx, false) {
+	for it, err := range s.Items(ctx) {
 		require.NoError(t, err)
 		items = append(items, it)
 	}
@@ -366,15 +377,14 @@ func TestLateStepsRecordTheirBreaches(t *testing.T) {
 // problem: nobody to own items, a misspelt tier in an SLA policy.
 func TestNewDeskRefusesWhatCannotWork(t *testing.T) {
 	s := feedback.NewMemoryStore()
-	_, err := feedback.NewDesk(s, nil)
+	_, err := feedback.NewDesk(s, nil, nil)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorContains(t, err, "agents: none")
-	_, err = feedback.NewDesk(s, &feedback.Options{})
+	_, err = feedback.NewDesk(s, []feedback.Agent{}, &feedback.Options{})
 	require.ErrorContains(t, err, "agents: none")
-	_, err = feedback.NewDesk(nil, &feedback.Options{Agents: []feedback.Agent{{Name: "ann"}}})
+	_, err = feedback.NewDesk(nil, []feedback.Agent{{Name: "ann"}}, nil)
 	require.ErrorContains(t, err, "store: nil")
-	_, err = feedback.NewDesk(s, &feedback.Options{
-		Agents:   []feedback.Agent{{Name: "ann"}, {}},
+	_, err = feedback.NewDesk(s, []feedback.Agent{{Name: "ann"}, {}}, &feedback.Options{
 		SLA:      []feedback.SLAPolicy{{Tier: "platinum", FirstResponse: time.Hour}, {Severity: "urgent"}, {Resolution: -time.Hour}},
 		Ladder:   []feedback.Level{{After: time.Hour}},
 		Calendar: &feedback.Calendar{},
@@ -387,9 +397,9 @@ func TestNewDeskRefusesWhatCannotWork(t *testing.T) {
 		require.ErrorContains(t, err, want)
 	}
 	// The right spelling works; a host with tiers of its own names them.
-	_, err = feedback.NewDesk(s, &feedback.Options{Agents: []feedback.Agent{{Name: "ann"}}, SLA: []feedback.SLAPolicy{{Tier: "Platinum", FirstResponse: time.Hour}}})
+	_, err = feedback.NewDesk(s, []feedback.Agent{{Name: "ann"}}, &feedback.Options{SLA: []feedback.SLAPolicy{{Tier: "Platinum", FirstResponse: time.Hour}}})
 	require.NoError(t, err)
-	d, err := feedback.NewDesk(s, &feedback.Options{Agents: []feedback.Agent{{Name: "ann"}}, Tiers: []string{"vip", "standard"},
+	d, err := feedback.NewDesk(s, []feedback.Agent{{Name: "ann"}}, &feedback.Options{Tiers: []string{"vip", "standard"},
 		SLA: []feedback.SLAPolicy{{Tier: "vip", FirstResponse: time.Hour}}})
 	require.NoError(t, err)
 	// An intake with a tier the desk does not know is refused too.

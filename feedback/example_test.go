@@ -14,9 +14,8 @@ import (
 func Example() {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
-	desk, err := feedback.NewDesk(feedback.NewMemoryStore(), &feedback.Options{
-		Clock:  func() time.Time { now = now.Add(time.Hour); return now },
-		Agents: []feedback.Agent{{Name: "ann"}},
+	desk, err := feedback.NewDesk(feedback.NewMemoryStore(), []feedback.Agent{{Name: "ann"}}, &feedback.Options{
+		Clock: func() time.Time { now = now.Add(time.Hour); return now },
 	})
 	if err != nil {
 		panic(err)
@@ -51,7 +50,7 @@ func Example() {
 	// accept → remedy_accepted
 	// resolve → resolved
 	// close → closed
-	// feedback: item "F00000001" is closed: resolve is not allowed; allowed: reopen
+	// feedback: item "F00000001": closed → resolve is not allowed; allowed from closed: reopen
 }
 
 // When is a first response due on a Friday afternoon before a holiday?

@@ -144,30 +144,6 @@ func Allowed(kind Kind, s State) []Action {
 	return out
 }
 
-// StepError is a step the workflow does not allow, or allows only with
-// content that is missing.
-type StepError struct {
-	ItemID  string
-	State   State
-	Action  Action
-	Missing []string // content the step requires
-	Allowed []Action
-}
-
-func (e *StepError) Error() string {
-	if len(e.Missing) > 0 {
-		return fmt.Sprintf("feedback: item %q: %s needs %s", e.ItemID, e.Action, strings.Join(e.Missing, " and "))
-	}
-	names := make([]string, len(e.Allowed))
-	for i, a := range e.Allowed {
-		names[i] = string(a)
-	}
-	return fmt.Sprintf("feedback: item %q is %s: %s is not allowed; allowed: %s", e.ItemID, e.State, e.Action, strings.Join(names, ", "))
-}
-
-// Unwrap returns crm.ErrInvalid.
-func (e *StepError) Unwrap() error { return crm.ErrInvalid }
-
 // Mermaid draws the workflow as a Mermaid state diagram.
 func Mermaid() string {
 	var b strings.Builder
@@ -231,7 +207,12 @@ type Item struct {
 	Breaches      []Breach  `json:"breaches,omitempty"`
 	Escalation    int       `json:"escalation"` // ladder level reached
 	Reopens       int       `json:"reopens"`
-	Version       int64     `json:"version"`
+	// Events counts the events in the item's log; the next event's Seq is
+	// Events + 1.
+	Events int `json:"events"`
+	// Version is the store's: 1 when created, one more on each write (a
+	// write may append several events). Replay leaves it 0.
+	Version int64 `json:"version"`
 }
 
 // EventType is what an event records.
@@ -246,39 +227,57 @@ const (
 	EscalateEvent EventType = "escalate"
 )
 
-// Event is one appended change: who, when, from and to, and what.
+// Event is one change in an item's log: who, when, and what. Each type
+// reads its own fields; the others stay zero.
 type Event struct {
-	ItemID  string    `json:"item_id"`
-	Seq     int       `json:"seq"`
-	Type    EventType `json:"type"`
-	At      time.Time `json:"at"`
-	Actor   string    `json:"actor"`
-	Action  Action    `json:"action,omitempty"`
-	From    string    `json:"from,omitempty"` // state, or previous owner
-	To      string    `json:"to,omitempty"`   // state, new owner, breach target or escalation target
-	Note    string    `json:"note,omitempty"`
-	Content Content   `json:"content"`
-	// Intake carries the new item; PausedFor the business time of a wait
-	// a resume ends; Level the escalation level.
-	Intake    *Item         `json:"intake,omitempty"`
+	// ItemID and Seq place the event: its item, and its position in the
+	// item's log from 1.
+	ItemID string    `json:"item_id"`
+	Seq    int       `json:"seq"`
+	Type   EventType `json:"type"`
+	At     time.Time `json:"at"`
+	// Actor is who (or what: "sweep") made the change.
+	Actor string `json:"actor"`
+	// Intake is the new item (IntakeEvent).
+	Intake *Item `json:"intake,omitempty"`
+	// Owner is the owner after an intake or an assignment; PreviousOwner
+	// the one before an assignment.
+	Owner         string `json:"owner,omitempty"`
+	PreviousOwner string `json:"previous_owner,omitempty"`
+	// Action is the workflow step taken, From and To the states it moved
+	// between (StepEvent), with its Content.
+	Action  Action  `json:"action,omitempty"`
+	From    State   `json:"from,omitempty"`
+	To      State   `json:"to,omitempty"`
+	Content Content `json:"content"`
+	// PausedFor is the business time of the wait a resume ends.
 	PausedFor time.Duration `json:"paused_for,omitempty"`
-	Level     int           `json:"level,omitempty"`
+	// Target is the SLA target missed (BreachEvent): first_response,
+	// resolution or next_response.
+	Target string `json:"target,omitempty"`
+	// Level is the escalation level reached and EscalateTo who it went to
+	// (EscalateEvent).
+	Level      int    `json:"level,omitempty"`
+	EscalateTo string `json:"escalate_to,omitempty"`
+	// Note is free text.
+	Note string `json:"note,omitempty"`
 }
 
-// Apply changes the item as the event says, and increments its version.
-// It is the only way items change, so replaying the events rebuilds the
-// item; a Store applies each event it appends.
+// Apply changes the item as the event says and counts it in Events. It is
+// the only way items change, so replaying the events rebuilds the item;
+// the Desk applies each event before its store persists the result.
 func (it *Item) Apply(e Event) {
 	switch e.Type {
 	case IntakeEvent:
+		version := it.Version
 		*it = *e.Intake
 		it.State = Received
-		it.Owner = e.To
-		it.Version = 0
+		it.Owner = e.Owner
+		it.Events, it.Version = 0, version
 	case AssignEvent:
-		it.Owner = e.To
+		it.Owner = e.Owner
 	case BreachEvent:
-		it.Breaches = append(it.Breaches, Breach{Target: e.To, At: e.At})
+		it.Breaches = append(it.Breaches, Breach{Target: e.Target, At: e.At})
 	case EscalateEvent:
 		it.Escalation = e.Level
 	case StepEvent:
@@ -303,7 +302,7 @@ func (it *Item) Apply(e Event) {
 		case CloseItem:
 			it.ClosedAt = e.At
 		case Wait:
-			it.Resume = State(e.From)
+			it.Resume = e.From
 			it.PausedSince = e.At
 		case Resume:
 			it.Paused += e.PausedFor
@@ -322,12 +321,13 @@ func (it *Item) Apply(e Event) {
 		if e.Action == Resume {
 			it.ReplyDueSince = e.At
 		}
-		it.State = State(e.To)
+		it.State = e.To
 	}
-	it.Version++
+	it.Events++
 }
 
-// Replay rebuilds an item from its events, oldest first.
+// Replay rebuilds an item from its events, oldest first. Version, the
+// store's, stays 0.
 func Replay(events []Event) Item {
 	var it Item
 	for _, e := range events {

@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/crmkit/crm"
 )
 
-// Survey is one customer's answer, linked to an item after it closed.
+// Survey is one customer's answer to a survey about an item.
 type Survey struct {
+	// ID identifies the answer: the Desk writes the item's ID and the
+	// survey type ("F00000012/nps"), so an answer is recorded once.
+	ID         string     `json:"id"`
 	ItemID     string     `json:"item_id"`
 	CustomerID string     `json:"customer_id"`
 	Type       SurveyType `json:"type"`
@@ -20,35 +24,86 @@ type Survey struct {
 	At         time.Time  `json:"at"`
 }
 
-// Store keeps items as an append-only event log. A host implements it on
-// its own database and checks it with feedbacktest.TestStore.
-type Store interface {
-	// Create stores a new item from its intake event (Seq 1). An item with
-	// the same ID, or the same non-empty idempotency key, is crm.ErrExists.
-	Create(ctx context.Context, intake Event) (Item, error)
-	// Item and ItemByKey return an item or crm.ErrNotFound.
+// ItemStore keeps desk items: each item as its events leave it, with the
+// append-only log of those events. It persists and decides nothing: the
+// Desk checks every step, applies its events and numbers them. A host
+// implements it on its own database and proves it with
+// feedbacktest.TestItemStore. Implementations must be safe for concurrent
+// use.
+type ItemStore interface {
+	// CreateItem stores it, the item its intake event leaves, with Version
+	// 1, and the event as the first of its log — both or neither. An
+	// existing ID, or a non-empty Key another item has, is crm.ErrExists.
+	CreateItem(ctx context.Context, it Item, intake Event) (Item, error)
+	// Item returns the item with the ID, or an error matching
+	// crm.ErrNotFound.
 	Item(ctx context.Context, id string) (Item, error)
+	// ItemByKey returns the item with the idempotency key, or an error
+	// matching crm.ErrNotFound.
 	ItemByKey(ctx context.Context, key string) (Item, error)
-	// Append applies events (with Item.Apply) to the item whose stored
-	// Version equals version, and records them, numbering their Seq; on
-	// another version it is crm.ErrConflict and nothing changes.
-	Append(ctx context.Context, id string, version int64, events ...Event) (Item, error)
-	// Events streams an item's events in order.
-	Events(ctx context.Context, id string) iter.Seq2[Event, error]
-	// Items streams every item (only open ones when open is set), in no
-	// particular order, each as it was at some moment during the stream.
-	Items(ctx context.Context, open bool) iter.Seq2[Item, error]
-	// AddSurvey records a survey answer; Surveys streams them in order.
-	AddSurvey(ctx context.Context, s Survey) error
+	// UpdateItem stores it, as events leave it, with Version + 1, and
+	// appends events to its log — all or nothing — if the stored version
+	// equals it.Version; a stale version is a *crm.ConflictError and
+	// changes nothing. It returns the stored item.
+	UpdateItem(ctx context.Context, it Item, events ...Event) (Item, error)
+	// ItemEvents streams an item's events by Seq, oldest first; an
+	// unknown item yields an error matching crm.ErrNotFound.
+	ItemEvents(ctx context.Context, id string) iter.Seq2[Event, error]
+	// Items streams every item by ID, each as stored at some moment during
+	// the stream.
+	Items(ctx context.Context) iter.Seq2[Item, error]
+}
+
+// OpenItemLister is an ItemStore's optional capability to stream only the
+// open items (by ID), say from an index; without it the Desk streams Items
+// and skips the closed ones.
+type OpenItemLister interface {
+	OpenItems(ctx context.Context) iter.Seq2[Item, error]
+}
+
+// openItems streams the open items of s: through OpenItems when s has it,
+// otherwise by filtering Items.
+func openItems(ctx context.Context, s ItemStore) iter.Seq2[Item, error] {
+	if o, ok := s.(OpenItemLister); ok {
+		return o.OpenItems(ctx)
+	}
+	return func(yield func(Item, error) bool) {
+		for it, err := range s.Items(ctx) {
+			if err == nil && !it.State.Open() {
+				continue
+			}
+			if !yield(it, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// SurveyStore keeps survey answers, an append-only log. Implementations
+// must be safe for concurrent use; feedbacktest.TestSurveyStore proves one.
+type SurveyStore interface {
+	// AppendSurveys stores the answers atomically. An answer already
+	// stored is a no-op; the same ID with other content is crm.ErrExists.
+	AppendSurveys(ctx context.Context, ss ...Survey) error
+	// Survey returns the answer with the ID, or crm.ErrNotFound.
+	Survey(ctx context.Context, id string) (Survey, error)
+	// Surveys streams every answer by ID.
 	Surveys(ctx context.Context) iter.Seq2[Survey, error]
 }
 
-// MemoryStore is a concurrency-safe in-memory Store.
+// Store is everything the Desk keeps: items and survey answers.
+type Store interface {
+	ItemStore
+	SurveyStore
+}
+
+// MemoryStore is the in-memory Store, safe for concurrent use: the
+// reference implementation of the ItemStore and SurveyStore contracts.
 type MemoryStore struct {
 	mu      sync.RWMutex
 	items   map[string]*memItem
 	keys    map[string]string
-	surveys []Survey
+	surveys map[string]Survey
 }
 
 type memItem struct {
@@ -58,36 +113,34 @@ type memItem struct {
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{items: map[string]*memItem{}, keys: map[string]string{}}
+	return &MemoryStore{items: map[string]*memItem{}, keys: map[string]string{}, surveys: map[string]Survey{}}
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store          = (*MemoryStore)(nil)
+	_ OpenItemLister = (*MemoryStore)(nil)
+)
 
-// Create implements Store.
-func (m *MemoryStore) Create(ctx context.Context, e Event) (Item, error) {
+// CreateItem implements ItemStore.
+func (m *MemoryStore) CreateItem(ctx context.Context, it Item, e Event) (Item, error) {
 	if err := ctx.Err(); err != nil {
 		return Item{}, err
 	}
-	if e.Type != IntakeEvent || e.Intake == nil || e.Intake.ID == "" {
-		return Item{}, fmt.Errorf("feedback: create needs an intake event with an item ID: %w", crm.ErrInvalid)
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	id := e.Intake.ID
-	if _, ok := m.items[id]; ok {
-		return Item{}, fmt.Errorf("feedback: item %q: %w", id, crm.ErrExists)
+	if _, ok := m.items[it.ID]; ok {
+		return Item{}, fmt.Errorf("feedback: item %q: %w", it.ID, crm.ErrExists)
 	}
-	if k := e.Intake.Key; k != "" {
+	if k := it.Key; k != "" {
 		if other, ok := m.keys[k]; ok {
 			return Item{}, fmt.Errorf("feedback: idempotency key %q is item %q: %w", k, other, crm.ErrExists)
 		}
-		m.keys[k] = id
+		m.keys[k] = it.ID
 	}
-	e.ItemID, e.Seq = id, 1
-	rec := &memItem{events: []Event{e}}
-	rec.item.Apply(e)
-	m.items[id] = rec
-	return rec.item, nil
+	it = cloneItem(it)
+	it.Version = 1
+	m.items[it.ID] = &memItem{item: it, events: []Event{cloneEvent(e)}}
+	return cloneItem(it), nil
 }
 
 func (m *MemoryStore) get(id string) (*memItem, error) {
@@ -98,7 +151,7 @@ func (m *MemoryStore) get(id string) (*memItem, error) {
 	return rec, nil
 }
 
-// Item implements Store.
+// Item implements ItemStore.
 func (m *MemoryStore) Item(ctx context.Context, id string) (Item, error) {
 	if err := ctx.Err(); err != nil {
 		return Item{}, err
@@ -112,7 +165,7 @@ func (m *MemoryStore) Item(ctx context.Context, id string) (Item, error) {
 	return cloneItem(rec.item), nil
 }
 
-// ItemByKey implements Store.
+// ItemByKey implements ItemStore.
 func (m *MemoryStore) ItemByKey(ctx context.Context, key string) (Item, error) {
 	if err := ctx.Err(); err != nil {
 		return Item{}, err
@@ -126,47 +179,58 @@ func (m *MemoryStore) ItemByKey(ctx context.Context, key string) (Item, error) {
 	return cloneItem(m.items[id].item), nil
 }
 
-// cloneItem copies an item for a caller, who may change it freely.
+// cloneItem copies an item so that the store and its callers share no
+// memory.
 func cloneItem(it Item) Item {
 	it.Breaches = slices.Clone(it.Breaches)
 	return it
 }
 
-// Append implements Store.
-func (m *MemoryStore) Append(ctx context.Context, id string, version int64, events ...Event) (Item, error) {
+func cloneEvent(e Event) Event {
+	if e.Intake != nil {
+		in := cloneItem(*e.Intake)
+		e.Intake = &in
+	}
+	return e
+}
+
+// UpdateItem implements ItemStore.
+func (m *MemoryStore) UpdateItem(ctx context.Context, it Item, events ...Event) (Item, error) {
 	if err := ctx.Err(); err != nil {
 		return Item{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	rec, err := m.get(id)
+	rec, err := m.get(it.ID)
 	if err != nil {
 		return Item{}, err
 	}
-	if rec.item.Version != version {
-		return Item{}, &crm.ConflictError{Package: "feedback", Kind: "item", ID: id, Have: version, Current: rec.item.Version}
+	if rec.item.Version != it.Version {
+		return Item{}, &crm.ConflictError{Package: "feedback", Kind: "item", ID: it.ID, Have: it.Version, Current: rec.item.Version}
 	}
-	it := cloneItem(rec.item)
-	for i := range events {
-		if events[i].Type == IntakeEvent {
-			return Item{}, fmt.Errorf("feedback: item %q: an intake event cannot be appended: %w", id, crm.ErrInvalid)
-		}
-		events[i].ItemID, events[i].Seq = id, len(rec.events)+i+1
-		it.Apply(events[i])
-	}
+	it = cloneItem(it)
+	it.Version++
 	rec.item = it
-	rec.events = append(rec.events, events...)
+	for _, e := range events {
+		rec.events = append(rec.events, cloneEvent(e))
+	}
 	return cloneItem(it), nil
 }
 
-// Events implements Store.
-func (m *MemoryStore) Events(ctx context.Context, id string) iter.Seq2[Event, error] {
+// ItemEvents implements ItemStore.
+func (m *MemoryStore) ItemEvents(ctx context.Context, id string) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Event{}, err)
+			return
+		}
 		m.mu.RLock()
 		rec, err := m.get(id)
 		var evs []Event
 		if err == nil {
-			evs = slices.Clone(rec.events)
+			for _, e := range rec.events {
+				evs = append(evs, cloneEvent(e))
+			}
 		}
 		m.mu.RUnlock()
 		if err != nil {
@@ -185,28 +249,42 @@ func (m *MemoryStore) Events(ctx context.Context, id string) iter.Seq2[Event, er
 	}
 }
 
-// Items implements Store.
-func (m *MemoryStore) Items(ctx context.Context, open bool) iter.Seq2[Item, error] {
+// Items implements ItemStore.
+func (m *MemoryStore) Items(ctx context.Context) iter.Seq2[Item, error] {
+	return m.items2(ctx, false)
+}
+
+// OpenItems implements OpenItemLister.
+func (m *MemoryStore) OpenItems(ctx context.Context) iter.Seq2[Item, error] {
+	return m.items2(ctx, true)
+}
+
+func (m *MemoryStore) items2(ctx context.Context, open bool) iter.Seq2[Item, error] {
 	return func(yield func(Item, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Item{}, err)
+			return
+		}
 		m.mu.RLock()
-		recs := make([]*memItem, 0, len(m.items))
-		for _, rec := range m.items {
+		ids := make([]string, 0, len(m.items))
+		for id, rec := range m.items {
 			if !open || rec.item.State.Open() {
-				recs = append(recs, rec)
+				ids = append(ids, id)
 			}
 		}
 		m.mu.RUnlock()
+		slices.Sort(ids)
 		const batch = 1024
 		buf := make([]Item, 0, batch)
-		for lo := 0; lo < len(recs); lo += batch {
+		for lo := 0; lo < len(ids); lo += batch {
 			if err := ctx.Err(); err != nil {
 				yield(Item{}, err)
 				return
 			}
 			buf = buf[:0]
 			m.mu.RLock()
-			for _, rec := range recs[lo:min(lo+batch, len(recs))] {
-				buf = append(buf, cloneItem(rec.item))
+			for _, id := range ids[lo:min(lo+batch, len(ids))] {
+				buf = append(buf, cloneItem(m.items[id].item))
 			}
 			m.mu.RUnlock()
 			for _, it := range buf {
@@ -218,23 +296,61 @@ func (m *MemoryStore) Items(ctx context.Context, open bool) iter.Seq2[Item, erro
 	}
 }
 
-// AddSurvey implements Store.
-func (m *MemoryStore) AddSurvey(ctx context.Context, s Survey) error {
+// AppendSurveys implements SurveyStore.
+func (m *MemoryStore) AppendSurveys(ctx context.Context, ss ...Survey) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.surveys = append(m.surveys, s)
+	for _, s := range ss {
+		if old, ok := m.surveys[s.ID]; ok && !sameSurvey(old, s) {
+			return fmt.Errorf("feedback: survey %q: %w", s.ID, crm.ErrExists)
+		}
+	}
+	for _, s := range ss {
+		m.surveys[s.ID] = s
+	}
 	return nil
 }
 
-// Surveys implements Store.
+// sameSurvey compares answers, times as instants.
+func sameSurvey(a, b Survey) bool {
+	if !a.At.Equal(b.At) {
+		return false
+	}
+	a.At = b.At
+	return a == b
+}
+
+// Survey implements SurveyStore.
+func (m *MemoryStore) Survey(ctx context.Context, id string) (Survey, error) {
+	if err := ctx.Err(); err != nil {
+		return Survey{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s, ok := m.surveys[id]
+	if !ok {
+		return Survey{}, fmt.Errorf("feedback: survey %q: %w", id, crm.ErrNotFound)
+	}
+	return s, nil
+}
+
+// Surveys implements SurveyStore.
 func (m *MemoryStore) Surveys(ctx context.Context) iter.Seq2[Survey, error] {
 	return func(yield func(Survey, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Survey{}, err)
+			return
+		}
 		m.mu.RLock()
-		ss := slices.Clone(m.surveys)
+		ss := make([]Survey, 0, len(m.surveys))
+		for _, s := range m.surveys {
+			ss = append(ss, s)
+		}
 		m.mu.RUnlock()
+		slices.SortFunc(ss, func(a, b Survey) int { return strings.Compare(a.ID, b.ID) })
 		for _, s := range ss {
 			if !yield(s, nil) {
 				return

@@ -51,10 +51,14 @@ var causes = []struct {
 	{"rude staff", 5, "the agent did not follow the service standard", "a personal apology from the team lead"},
 }
 
+// deskAgents staff the desk.
+func deskAgents() []feedback.Agent {
+	return []feedback.Agent{{Name: "ann"}, {Name: "bo"}, {Name: "chen"}, {Name: "dara"}, {Name: "eli"}, {Name: "femi"}}
+}
+
 func deskOptions(now *time.Time) *feedback.Options {
 	return &feedback.Options{
 		Clock:    func() time.Time { return *now },
-		Agents:   []feedback.Agent{{Name: "ann"}, {Name: "bo"}, {Name: "chen"}, {Name: "dara"}, {Name: "eli"}, {Name: "femi"}},
 		Calendar: feedback.WeekdayCalendar(time.UTC, 8*60, 18*60),
 		SLA: []feedback.SLAPolicy{
 			{Severity: feedback.Critical, FirstResponse: time.Hour, Resolution: 8 * time.Hour},
@@ -87,7 +91,7 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 	m := &deskMonth{to: now.asOf, from: now.asOf.AddDate(0, -1, 0)}
 	var clock time.Time
 	opt := deskOptions(&clock)
-	desk, err := feedback.NewDesk(src.feedback, opt)
+	desk, err := feedback.NewDesk(src.feedback, deskAgents(), opt)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +191,7 @@ func simulateDesk(ctx context.Context, src *source, now *snapshot) (*deskMonth, 
 	// The month in numbers, from the store (so a resumed run reports what
 	// the database holds).
 	var items []feedback.Item
-	for it, err := range src.feedback.Items(ctx, false) {
+	for it, err := range src.feedback.Items(ctx) {
 		if err != nil {
 			return nil, err
 		}

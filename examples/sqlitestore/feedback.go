@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -14,14 +15,17 @@ import (
 
 // FeedbackStore is feedback.Store on the database: the event log in
 // feedback_events, and beside it each item as its events leave it (with
-// version and open columns) so reads and the open-item sweep need no
-// replay. Both change in one transaction.
+// version and open columns, so the open-item sweep reads an index); both
+// change in one transaction. Survey answers are in feedback_answers, by ID.
 type FeedbackStore struct{ s *Store }
 
 // Feedback returns the feedback store.
 func (s *Store) Feedback() *FeedbackStore { return &FeedbackStore{s} }
 
-var _ feedback.Store = (*FeedbackStore)(nil)
+var (
+	_ feedback.Store          = (*FeedbackStore)(nil)
+	_ feedback.OpenItemLister = (*FeedbackStore)(nil)
+)
 
 // roundTrip returns what storing it and reading it back gives, so that
 // callers see the same item whichever way they get it.
@@ -50,18 +54,12 @@ func nullable(s string) any {
 	return s
 }
 
-// Create implements feedback.Store.
-func (f *FeedbackStore) Create(ctx context.Context, e feedback.Event) (feedback.Item, error) {
+// CreateItem implements feedback.ItemStore.
+func (f *FeedbackStore) CreateItem(ctx context.Context, it feedback.Item, e feedback.Event) (feedback.Item, error) {
 	if err := ctx.Err(); err != nil {
 		return feedback.Item{}, err
 	}
-	if e.Type != feedback.IntakeEvent || e.Intake == nil || e.Intake.ID == "" {
-		return feedback.Item{}, fmt.Errorf("feedback: create needs an intake event with an item ID: %w", crm.ErrInvalid)
-	}
-	id := e.Intake.ID
-	e.ItemID, e.Seq = id, 1
-	var it feedback.Item
-	it.Apply(e)
+	it.Version = 1
 	it, body, err := roundTrip(it)
 	if err != nil {
 		return feedback.Item{}, err
@@ -72,26 +70,26 @@ func (f *FeedbackStore) Create(ctx context.Context, e feedback.Event) (feedback.
 	}
 	err = inTx(ctx, f.s.w, func(tx *sql.Tx) error {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM feedback_items WHERE id = ?`, id).Scan(&one)
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM feedback_items WHERE id = ?`, it.ID).Scan(&one)
 		if err == nil {
-			return fmt.Errorf("feedback: item %q: %w", id, crm.ErrExists)
+			return fmt.Errorf("sqlitestore: feedback item %q: %w", it.ID, crm.ErrExists)
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if k := e.Intake.Key; k != "" {
+		if k := it.Key; k != "" {
 			var other string
 			err := tx.QueryRowContext(ctx, `SELECT id FROM feedback_items WHERE key = ?`, k).Scan(&other)
 			if err == nil {
-				return fmt.Errorf("feedback: idempotency key %q is item %q: %w", k, other, crm.ErrExists)
+				return fmt.Errorf("sqlitestore: feedback idempotency key %q is item %q: %w", k, other, crm.ErrExists)
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feedback_items (id, key, version, open, body) VALUES (?, ?, ?, ?, ?)`,
-			id, nullable(e.Intake.Key), it.Version, it.State.Open(), body); err != nil {
+			it.ID, nullable(it.Key), it.Version, it.State.Open(), body); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO feedback_events (item_id, seq, body) VALUES (?, 1, ?)`, id, event)
+		_, err = tx.ExecContext(ctx, `INSERT INTO feedback_events (item_id, seq, body) VALUES (?, ?, ?)`, it.ID, e.Seq, event)
 		return err
 	})
 	if err != nil {
@@ -105,7 +103,7 @@ func (f *FeedbackStore) itemWhere(ctx context.Context, db querier, what, where s
 	var body []byte
 	err := db.QueryRowContext(ctx, `SELECT id, body FROM feedback_items WHERE `+where+` = ?`, arg).Scan(&id, &body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return feedback.Item{}, fmt.Errorf("feedback: %s %q: %w", what, arg, crm.ErrNotFound)
+		return feedback.Item{}, fmt.Errorf("sqlitestore: feedback %s %q: %w", what, arg, crm.ErrNotFound)
 	}
 	if err != nil {
 		return feedback.Item{}, err
@@ -113,7 +111,7 @@ func (f *FeedbackStore) itemWhere(ctx context.Context, db querier, what, where s
 	return decodeItem(id, body)
 }
 
-// Item implements feedback.Store.
+// Item implements feedback.ItemStore.
 func (f *FeedbackStore) Item(ctx context.Context, id string) (feedback.Item, error) {
 	if err := ctx.Err(); err != nil {
 		return feedback.Item{}, err
@@ -121,7 +119,7 @@ func (f *FeedbackStore) Item(ctx context.Context, id string) (feedback.Item, err
 	return f.itemWhere(ctx, f.s.r, "item", "id", id)
 }
 
-// ItemByKey implements feedback.Store.
+// ItemByKey implements feedback.ItemStore.
 func (f *FeedbackStore) ItemByKey(ctx context.Context, key string) (feedback.Item, error) {
 	if err := ctx.Err(); err != nil {
 		return feedback.Item{}, err
@@ -129,60 +127,56 @@ func (f *FeedbackStore) ItemByKey(ctx context.Context, key string) (feedback.Ite
 	return f.itemWhere(ctx, f.s.r, "idempotency key", "key", key)
 }
 
-// Append implements feedback.Store.
-func (f *FeedbackStore) Append(ctx context.Context, id string, version int64, events ...feedback.Event) (feedback.Item, error) {
+// UpdateItem implements feedback.ItemStore.
+func (f *FeedbackStore) UpdateItem(ctx context.Context, it feedback.Item, events ...feedback.Event) (feedback.Item, error) {
 	if err := ctx.Err(); err != nil {
 		return feedback.Item{}, err
 	}
-	for _, e := range events {
-		if e.Type == feedback.IntakeEvent {
-			return feedback.Item{}, fmt.Errorf("feedback: item %q: an intake event cannot be appended: %w", id, crm.ErrInvalid)
-		}
+	have := it.Version
+	it.Version++
+	it, body, err := roundTrip(it)
+	if err != nil {
+		return feedback.Item{}, err
 	}
-	var out feedback.Item
-	err := inTx(ctx, f.s.w, func(tx *sql.Tx) error {
-		it, err := f.itemWhere(ctx, tx, "item", "id", id)
+	err = inTx(ctx, f.s.w, func(tx *sql.Tx) error {
+		var current int64
+		err := tx.QueryRowContext(ctx, `SELECT version FROM feedback_items WHERE id = ?`, it.ID).Scan(&current)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlitestore: feedback item %q: %w", it.ID, crm.ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		if it.Version != version {
-			return &crm.ConflictError{Package: "sqlitestore", Kind: "feedback item", ID: id, Have: version, Current: it.Version}
+		if current != have {
+			return &crm.ConflictError{Package: "sqlitestore", Kind: "feedback item", ID: it.ID, Have: have, Current: current}
 		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO feedback_events (item_id, seq, body) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
-		for i := range events {
-			events[i].ItemID, events[i].Seq = id, int(version)+i+1
-			it.Apply(events[i])
-			b, err := json.Marshal(events[i])
+		for _, e := range events {
+			b, err := json.Marshal(e)
 			if err != nil {
 				return err
 			}
-			if _, err := ins.ExecContext(ctx, id, events[i].Seq, b); err != nil {
+			if _, err := ins.ExecContext(ctx, it.ID, e.Seq, b); err != nil {
 				return err
 			}
 		}
-		it, body, err := roundTrip(it)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE feedback_items SET version = ?, open = ?, body = ? WHERE id = ?`,
-			it.Version, it.State.Open(), body, id); err != nil {
-			return err
-		}
-		out = it
-		return nil
+		_, err = tx.ExecContext(ctx, `UPDATE feedback_items SET version = ?, open = ?, body = ? WHERE id = ?`,
+			it.Version, it.State.Open(), body, it.ID)
+		return err
 	})
 	if err != nil {
 		return feedback.Item{}, err
 	}
-	return out, nil
+	return it, nil
 }
 
-// Events implements feedback.Store; an unknown item yields crm.ErrNotFound.
-func (f *FeedbackStore) Events(ctx context.Context, id string) iter.Seq2[feedback.Event, error] {
+// ItemEvents implements feedback.ItemStore; an unknown item yields
+// crm.ErrNotFound.
+func (f *FeedbackStore) ItemEvents(ctx context.Context, id string) iter.Seq2[feedback.Event, error] {
 	events := paged(ctx, f.s.r, func(after *int) (string, []any) {
 		if after == nil {
 			return `SELECT seq, body FROM feedback_events WHERE item_id = ? ORDER BY seq LIMIT ` + limit, []any{id}
@@ -201,6 +195,10 @@ func (f *FeedbackStore) Events(ctx context.Context, id string) iter.Seq2[feedbac
 		return e, seq, nil
 	})
 	return func(yield func(feedback.Event, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(feedback.Event{}, err)
+			return
+		}
 		n := 0
 		for e, err := range events {
 			n++
@@ -216,12 +214,17 @@ func (f *FeedbackStore) Events(ctx context.Context, id string) iter.Seq2[feedbac
 	}
 }
 
-// Items implements feedback.Store; items come in ID order.
-func (f *FeedbackStore) Items(ctx context.Context, open bool) iter.Seq2[feedback.Item, error] {
-	filter := ""
-	if open {
-		filter = ` AND open = 1`
-	}
+// Items implements feedback.ItemStore: items in ID order.
+func (f *FeedbackStore) Items(ctx context.Context) iter.Seq2[feedback.Item, error] {
+	return f.items(ctx, "")
+}
+
+// OpenItems implements feedback.OpenItemLister from the open column.
+func (f *FeedbackStore) OpenItems(ctx context.Context) iter.Seq2[feedback.Item, error] {
+	return f.items(ctx, ` AND open = 1`)
+}
+
+func (f *FeedbackStore) items(ctx context.Context, filter string) iter.Seq2[feedback.Item, error] {
 	return paged(ctx, f.s.r, func(after *string) (string, []any) {
 		if after == nil {
 			return `SELECT id, body FROM feedback_items WHERE 1 = 1` + filter + ` ORDER BY id LIMIT ` + limit, nil
@@ -238,35 +241,74 @@ func (f *FeedbackStore) Items(ctx context.Context, open bool) iter.Seq2[feedback
 	})
 }
 
-// AddSurvey implements feedback.Store.
-func (f *FeedbackStore) AddSurvey(ctx context.Context, sv feedback.Survey) error {
-	body, err := json.Marshal(sv)
-	if err != nil {
+// AppendSurveys implements feedback.SurveyStore.
+func (f *FeedbackStore) AppendSurveys(ctx context.Context, ss ...feedback.Survey) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return inTx(ctx, f.s.w, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO feedback_surveys (body) VALUES (?)`, body)
-		return err
+		for _, sv := range ss {
+			sv, body, err := roundTrip(sv)
+			if err != nil {
+				return err
+			}
+			var old []byte
+			err = tx.QueryRowContext(ctx, `SELECT body FROM feedback_answers WHERE id = ?`, sv.ID).Scan(&old)
+			switch {
+			case err == nil:
+				if !bytes.Equal(old, body) {
+					return fmt.Errorf("sqlitestore: survey answer %q: %w", sv.ID, crm.ErrExists)
+				}
+				continue
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO feedback_answers (id, body) VALUES (?, ?)`, sv.ID, body); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
-// Surveys implements feedback.Store, in the order they were added.
+// Survey implements feedback.SurveyStore.
+func (f *FeedbackStore) Survey(ctx context.Context, id string) (feedback.Survey, error) {
+	if err := ctx.Err(); err != nil {
+		return feedback.Survey{}, err
+	}
+	var body []byte
+	err := f.s.r.QueryRowContext(ctx, `SELECT body FROM feedback_answers WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return feedback.Survey{}, fmt.Errorf("sqlitestore: survey answer %q: %w", id, crm.ErrNotFound)
+	}
+	if err != nil {
+		return feedback.Survey{}, err
+	}
+	return decodeSurvey(id, body)
+}
+
+func decodeSurvey(id string, body []byte) (feedback.Survey, error) {
+	var sv feedback.Survey
+	if err := json.Unmarshal(body, &sv); err != nil {
+		return sv, fmt.Errorf("sqlitestore: survey answer %q: corrupt record: %w", id, err)
+	}
+	return sv, nil
+}
+
+// Surveys implements feedback.SurveyStore: answers in ID order.
 func (f *FeedbackStore) Surveys(ctx context.Context) iter.Seq2[feedback.Survey, error] {
-	return paged(ctx, f.s.r, func(after *int64) (string, []any) {
+	return paged(ctx, f.s.r, func(after *string) (string, []any) {
 		if after == nil {
-			return `SELECT n, body FROM feedback_surveys ORDER BY n LIMIT ` + limit, nil
+			return `SELECT id, body FROM feedback_answers ORDER BY id LIMIT ` + limit, nil
 		}
-		return `SELECT n, body FROM feedback_surveys WHERE n > ? ORDER BY n LIMIT ` + limit, []any{*after}
-	}, func(rows *sql.Rows) (feedback.Survey, int64, error) {
-		var n int64
+		return `SELECT id, body FROM feedback_answers WHERE id > ? ORDER BY id LIMIT ` + limit, []any{*after}
+	}, func(rows *sql.Rows) (feedback.Survey, string, error) {
+		var id string
 		var body []byte
-		var sv feedback.Survey
-		if err := rows.Scan(&n, &body); err != nil {
-			return sv, 0, err
+		if err := rows.Scan(&id, &body); err != nil {
+			return feedback.Survey{}, "", err
 		}
-		if err := json.Unmarshal(body, &sv); err != nil {
-			return sv, 0, fmt.Errorf("sqlitestore: survey %d: corrupt record: %w", n, err)
-		}
-		return sv, n, nil
+		sv, err := decodeSurvey(id, body)
+		return sv, id, err
 	})
 }

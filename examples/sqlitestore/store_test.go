@@ -3,6 +3,7 @@ package sqlitestore_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -90,7 +91,7 @@ func TestLifecycleStore(t *testing.T) {
 
 func TestFeedbackStore(t *testing.T) {
 	t.Parallel()
-	feedbacktest.TestStore(t, func(t *testing.T) feedback.Store { return open(t).Feedback() })
+	feedbacktest.TestStore(t, harness(func(db *sqlitestore.Store) feedback.Store { return db.Feedback() }))
 }
 
 func TestRoadmapStore(t *testing.T) {
@@ -206,4 +207,27 @@ func TestSnapshotMembersAreRows(t *testing.T) {
 	require.NoError(t, segs.DeleteSegmentation(ctx, "value", def.Version))
 	require.NoError(t, s.DB().QueryRow(`SELECT COUNT(*) FROM segment_members`).Scan(&n))
 	require.Zero(t, n, "deleting a segmentation deletes its snapshots")
+}
+
+// A database made before survey answers had IDs keeps its answers: the
+// second migration gives each the ID the desk now writes.
+func TestMigrationGivesSurveysIDs(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sqlitestore.OpenDB(path)
+	require.NoError(t, err)
+	first, err := os.ReadFile("migrations/0001_init.sql")
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, string(first))
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+		INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0);
+		INSERT INTO feedback_surveys (body) VALUES ('{"item_id":"F1","customer_id":"c1","type":"nps","score":9,"at":"2025-03-03T09:00:00Z"}');`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s := openAt(t, path)
+	got, err := s.Feedback().Survey(ctx, "F1/nps")
+	require.NoError(t, err)
+	require.Equal(t, feedback.Survey{ID: "F1/nps", ItemID: "F1", CustomerID: "c1", Type: feedback.NPS, Score: 9, At: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}, got)
 }
