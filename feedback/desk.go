@@ -81,9 +81,9 @@ type Desk struct {
 	store  Store
 	agents []Agent
 	opt    Options
-	seq   atomic.Int64
-	rr    atomic.Int64
-	mu    sync.Mutex
+	seq    atomic.Int64
+	rr     atomic.Int64
+	mu     sync.Mutex
 }
 
 // NewDesk returns a desk over store whose items are owned by agents (at

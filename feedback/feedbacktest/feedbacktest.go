@@ -74,7 +74,9 @@ func TestStore(t *testing.T, h crmtest.Harness[feedback.Store]) {
 	surveys := crmtest.Harness[feedback.SurveyStore]{New: func(t *testing.T) feedback.SurveyStore { return h.New(t) }}
 	if h.Reopen != nil {
 		items.Reopen = func(t *testing.T, s feedback.ItemStore) feedback.ItemStore { return h.Reopen(t, s.(feedback.Store)) }
-		surveys.Reopen = func(t *testing.T, s feedback.SurveyStore) feedback.SurveyStore { return h.Reopen(t, s.(feedback.Store)) }
+		surveys.Reopen = func(t *testing.T, s feedback.SurveyStore) feedback.SurveyStore {
+			return h.Reopen(t, s.(feedback.Store))
+		}
 	}
 	t.Run("Items", func(t *testing.T) { TestItemStore(t, items) })
 	t.Run("Surveys", func(t *testing.T) { TestSurveyStore(t, surveys) })
