@@ -74,9 +74,15 @@ type TransitionError struct {
 	From, To string
 	// Allowed lists what From allows, in order; empty when nothing does.
 	Allowed []string
+	// Reason, when set, says why a move From allows is refused this time
+	// (a sign-off missing, say).
+	Reason string
 }
 
 func (e *TransitionError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("%s: %s: %s → %s is refused: %s", e.Package, e.Subject, e.From, e.To, e.Reason)
+	}
 	allowed := "nothing is allowed from " + e.From
 	if len(e.Allowed) > 0 {
 		allowed = "allowed from " + e.From + ": " + strings.Join(e.Allowed, ", ")

@@ -23,7 +23,7 @@ func ExampleRoadmap_Validate() {
 
 func ExamplePlanner_SignOff() {
 	ctx := context.Background()
-	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC) })
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), &roadmap.Options{Clock: func() time.Time { return time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		panic(err)
 	}
@@ -42,7 +42,7 @@ func ExamplePlanner_SignOff() {
 	// Output:
 	// missing: []
 	// after a change, missing: [it sales service]
-	// roadmap "acme": in_review → approved refused: missing sign-offs of the current revision from it, sales, service
+	// roadmap: roadmap "acme": in_review → approved is refused: missing sign-offs of the current revision from it, sales, service
 }
 
 func ExampleGaps() {

@@ -14,25 +14,34 @@ import (
 	"github.com/crmkit/crm"
 )
 
-// Store keeps roadmaps with optimistic concurrency. A host implements it
-// on its own database and checks it with roadmaptest.TestStore.
+// Store keeps roadmaps, versioned records. It persists and decides
+// nothing: the Planner checks every change. A host implements it on its
+// own database and proves it with roadmaptest.TestStore. Implementations
+// must be safe for concurrent use.
 type Store interface {
-	// Create stores a new roadmap with Version 1; an existing ID is
-	// crm.ErrExists.
-	Create(ctx context.Context, r Roadmap) (Roadmap, error)
-	// Get returns a roadmap or crm.ErrNotFound.
-	Get(ctx context.Context, id string) (Roadmap, error)
-	// Update replaces a roadmap whose stored Version equals r.Version and
-	// increments it; otherwise crm.ErrConflict and nothing changes.
-	Update(ctx context.Context, r Roadmap) (Roadmap, error)
-	// List streams every roadmap by ID.
-	List(ctx context.Context) iter.Seq2[Roadmap, error]
+	// CreateRoadmap stores r with Version 1 and returns it; an existing ID
+	// is crm.ErrExists.
+	CreateRoadmap(ctx context.Context, r Roadmap) (Roadmap, error)
+	// Roadmap returns the roadmap with the ID, or an error matching
+	// crm.ErrNotFound.
+	Roadmap(ctx context.Context, id string) (Roadmap, error)
+	// UpdateRoadmap replaces the roadmap if the stored version equals
+	// r.Version and returns it with Version + 1; a stale version is a
+	// *crm.ConflictError and changes nothing.
+	UpdateRoadmap(ctx context.Context, r Roadmap) (Roadmap, error)
+	// DeleteRoadmap removes the roadmap if the stored version equals
+	// version, with the errors of UpdateRoadmap.
+	DeleteRoadmap(ctx context.Context, id string, version int64) error
+	// Roadmaps streams every roadmap in ascending ID order.
+	Roadmaps(ctx context.Context) iter.Seq2[Roadmap, error]
 }
 
-// MemoryStore is a concurrency-safe in-memory Store; it keeps deep copies.
+// MemoryStore is the in-memory Store, safe for concurrent use: the
+// reference implementation of the Store contract. It keeps each roadmap as
+// JSON, so callers never share memory with it.
 type MemoryStore struct {
 	mu sync.RWMutex
-	m  map[string][]byte // JSON, so callers never share memory with it
+	m  map[string][]byte
 }
 
 // NewMemoryStore returns an empty store.
@@ -40,42 +49,43 @@ func NewMemoryStore() *MemoryStore { return &MemoryStore{m: map[string][]byte{}}
 
 var _ Store = (*MemoryStore)(nil)
 
-func encode(r Roadmap) []byte {
+func encode(r Roadmap) ([]byte, error) {
 	b, err := json.Marshal(r)
 	if err != nil {
-		panic(err)
+		return nil, fmt.Errorf("roadmap: roadmap %q cannot be stored: %v: %w", r.ID, err, crm.ErrInvalid)
 	}
-	return b
+	return b, nil
 }
 
 func decode(b []byte) Roadmap {
 	var r Roadmap
 	if err := json.Unmarshal(b, &r); err != nil {
-		panic(err)
+		panic(err) // the store wrote b itself
 	}
 	return r
 }
 
-// Create implements Store.
-func (s *MemoryStore) Create(ctx context.Context, r Roadmap) (Roadmap, error) {
+// CreateRoadmap implements Store.
+func (s *MemoryStore) CreateRoadmap(ctx context.Context, r Roadmap) (Roadmap, error) {
 	if err := ctx.Err(); err != nil {
 		return Roadmap{}, err
 	}
-	if r.ID == "" {
-		return Roadmap{}, fmt.Errorf("roadmap: create needs an ID: %w", crm.ErrInvalid)
+	r.Version = 1
+	b, err := encode(r)
+	if err != nil {
+		return Roadmap{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.m[r.ID]; ok {
-		return Roadmap{}, fmt.Errorf("roadmap %q: %w", r.ID, crm.ErrExists)
+		return Roadmap{}, fmt.Errorf("roadmap: roadmap %q: %w", r.ID, crm.ErrExists)
 	}
-	r.Version = 1
-	s.m[r.ID] = encode(r)
-	return decode(s.m[r.ID]), nil
+	s.m[r.ID] = b
+	return decode(b), nil
 }
 
-// Get implements Store.
-func (s *MemoryStore) Get(ctx context.Context, id string) (Roadmap, error) {
+// Roadmap implements Store.
+func (s *MemoryStore) Roadmap(ctx context.Context, id string) (Roadmap, error) {
 	if err := ctx.Err(); err != nil {
 		return Roadmap{}, err
 	}
@@ -83,33 +93,63 @@ func (s *MemoryStore) Get(ctx context.Context, id string) (Roadmap, error) {
 	defer s.mu.RUnlock()
 	b, ok := s.m[id]
 	if !ok {
-		return Roadmap{}, fmt.Errorf("roadmap %q: %w", id, crm.ErrNotFound)
+		return Roadmap{}, fmt.Errorf("roadmap: roadmap %q: %w", id, crm.ErrNotFound)
 	}
 	return decode(b), nil
 }
 
-// Update implements Store.
-func (s *MemoryStore) Update(ctx context.Context, r Roadmap) (Roadmap, error) {
+// current returns the stored version of id, checked against have.
+func (s *MemoryStore) current(id string, have int64) error {
+	b, ok := s.m[id]
+	if !ok {
+		return fmt.Errorf("roadmap: roadmap %q: %w", id, crm.ErrNotFound)
+	}
+	if cur := decode(b).Version; cur != have {
+		return &crm.ConflictError{Package: "roadmap", Kind: "roadmap", ID: id, Have: have, Current: cur}
+	}
+	return nil
+}
+
+// UpdateRoadmap implements Store.
+func (s *MemoryStore) UpdateRoadmap(ctx context.Context, r Roadmap) (Roadmap, error) {
 	if err := ctx.Err(); err != nil {
 		return Roadmap{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, ok := s.m[r.ID]
-	if !ok {
-		return Roadmap{}, fmt.Errorf("roadmap %q: %w", r.ID, crm.ErrNotFound)
-	}
-	if cur := decode(b).Version; cur != r.Version {
-		return Roadmap{}, &crm.ConflictError{Package: "roadmap", Kind: "roadmap", ID: r.ID, Have: r.Version, Current: cur}
+	if err := s.current(r.ID, r.Version); err != nil {
+		return Roadmap{}, err
 	}
 	r.Version++
-	s.m[r.ID] = encode(r)
-	return decode(s.m[r.ID]), nil
+	b, err := encode(r)
+	if err != nil {
+		return Roadmap{}, err
+	}
+	s.m[r.ID] = b
+	return decode(b), nil
 }
 
-// List implements Store.
-func (s *MemoryStore) List(ctx context.Context) iter.Seq2[Roadmap, error] {
+// DeleteRoadmap implements Store.
+func (s *MemoryStore) DeleteRoadmap(ctx context.Context, id string, version int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.current(id, version); err != nil {
+		return err
+	}
+	delete(s.m, id)
+	return nil
+}
+
+// Roadmaps implements Store.
+func (s *MemoryStore) Roadmaps(ctx context.Context) iter.Seq2[Roadmap, error] {
 	return func(yield func(Roadmap, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Roadmap{}, err)
+			return
+		}
 		s.mu.RLock()
 		ids := make([]string, 0, len(s.m))
 		for id := range s.m {
@@ -118,9 +158,9 @@ func (s *MemoryStore) List(ctx context.Context) iter.Seq2[Roadmap, error] {
 		s.mu.RUnlock()
 		slices.Sort(ids)
 		for _, id := range ids {
-			r, err := s.Get(ctx, id)
+			r, err := s.Roadmap(ctx, id)
 			if errors.Is(err, crm.ErrNotFound) {
-				continue
+				continue // deleted meanwhile
 			}
 			if !yield(r, err) || err != nil {
 				return
@@ -129,19 +169,29 @@ func (s *MemoryStore) List(ctx context.Context) iter.Seq2[Roadmap, error] {
 	}
 }
 
-// StatusError is a status change the roadmap's state does not allow.
-type StatusError struct {
-	ID       string
-	From, To Status
-	Reason   string
+// moves lists the status changes the Planner makes, from each status.
+var moves = map[Status][]Status{
+	Draft:    {InReview, Cancelled},
+	InReview: {Approved, Cancelled},
+	Approved: {Active, InReview, Cancelled},
+	Active:   {Completed, Cancelled},
 }
 
-func (e *StatusError) Error() string {
-	return fmt.Sprintf("roadmap %q: %s → %s refused: %s", e.ID, e.From, e.To, e.Reason)
+func refused(id string, from, to Status, reason string) *crm.TransitionError {
+	allowed := make([]string, len(moves[from]))
+	for i, s := range moves[from] {
+		allowed[i] = string(s)
+	}
+	return &crm.TransitionError{Package: "roadmap", Subject: fmt.Sprintf("roadmap %q", id), From: string(from), To: string(to), Allowed: allowed, Reason: reason}
 }
 
-// Unwrap returns crm.ErrInvalid.
-func (e *StatusError) Unwrap() error { return crm.ErrInvalid }
+// Options configure a Planner. nil options, or zero fields, mean the
+// defaults.
+type Options struct {
+	// Clock gives the time of sign-offs and validation; nil means
+	// time.Now.
+	Clock func() time.Time
+}
 
 // Planner runs roadmaps through their life over a store.
 type Planner struct {
@@ -149,24 +199,30 @@ type Planner struct {
 	clock func() time.Time
 }
 
-// NewPlanner returns a planner over store; a nil clock means time.Now. A
-// nil store is refused with an error matching crm.ErrInvalid.
-func NewPlanner(store Store, clock func() time.Time) (*Planner, error) {
+// NewPlanner returns a planner over store. A nil store is refused with an
+// error matching crm.ErrInvalid.
+func NewPlanner(store Store, opt *Options) (*Planner, error) {
 	if store == nil {
 		return nil, fmt.Errorf("roadmap: new planner: nil store: %w", crm.ErrInvalid)
 	}
-	if clock == nil {
-		clock = time.Now
+	clock := time.Now
+	if opt != nil && opt.Clock != nil {
+		clock = opt.Clock
 	}
 	return &Planner{store: store, clock: clock}, nil
 }
 
-// Get returns a roadmap.
-func (p *Planner) Get(ctx context.Context, id string) (Roadmap, error) { return p.store.Get(ctx, id) }
+// Get returns the roadmap with the ID, or crm.ErrNotFound.
+func (p *Planner) Get(ctx context.Context, id string) (Roadmap, error) {
+	return p.store.Roadmap(ctx, id)
+}
 
-// Create stores a new draft.
+// Create stores a new draft; an empty ID is refused.
 func (p *Planner) Create(ctx context.Context, id string, c Content) (Roadmap, error) {
-	return p.store.Create(ctx, Roadmap{ID: id, Content: c, Status: Draft})
+	if strings.TrimSpace(id) == "" {
+		return Roadmap{}, fmt.Errorf("roadmap: create: empty ID: %w", crm.ErrInvalid)
+	}
+	return p.store.CreateRoadmap(ctx, Roadmap{ID: id, Content: c, Status: Draft})
 }
 
 // Edit changes the content of a roadmap at version. A changed content is a
@@ -174,7 +230,7 @@ func (p *Planner) Create(ctx context.Context, id string, c Content) (Roadmap, er
 // goes back to review. Saving identical content changes nothing but the
 // version. Completed and cancelled roadmaps cannot change.
 func (p *Planner) Edit(ctx context.Context, id string, version int64, c Content) (Roadmap, error) {
-	r, err := p.store.Get(ctx, id)
+	r, err := p.store.Roadmap(ctx, id)
 	if err != nil {
 		return Roadmap{}, err
 	}
@@ -182,58 +238,54 @@ func (p *Planner) Edit(ctx context.Context, id string, version int64, c Content)
 		return Roadmap{}, &crm.ConflictError{Package: "roadmap", Kind: "roadmap", ID: id, Have: version, Current: r.Version}
 	}
 	if r.Status == Completed || r.Status == Cancelled {
-		return Roadmap{}, &StatusError{ID: id, From: r.Status, To: r.Status, Reason: "a finished roadmap cannot change"}
+		return Roadmap{}, refused(id, r.Status, r.Status, "a finished roadmap cannot change")
 	}
 	if c.Revision() != r.Content.Revision() && r.Status == Approved {
 		r.Status = InReview
 	}
 	r.Content = c
-	return p.store.Update(ctx, r)
+	return p.store.UpdateRoadmap(ctx, r)
 }
 
-func (p *Planner) move(ctx context.Context, id string, to Status, check func(r *Roadmap) string, from ...Status) (Roadmap, error) {
-	r, err := p.store.Get(ctx, id)
+func (p *Planner) move(ctx context.Context, id string, to Status, check func(r *Roadmap) string) (Roadmap, error) {
+	r, err := p.store.Roadmap(ctx, id)
 	if err != nil {
 		return Roadmap{}, err
 	}
-	if !slices.Contains(from, r.Status) {
-		names := make([]string, len(from))
-		for i, f := range from {
-			names[i] = string(f)
-		}
-		return Roadmap{}, &StatusError{ID: id, From: r.Status, To: to, Reason: "allowed only from " + strings.Join(names, " or ")}
+	if !slices.Contains(moves[r.Status], to) {
+		return Roadmap{}, refused(id, r.Status, to, "")
 	}
 	if check != nil {
 		if reason := check(&r); reason != "" {
-			return Roadmap{}, &StatusError{ID: id, From: r.Status, To: to, Reason: reason}
+			return Roadmap{}, refused(id, r.Status, to, reason)
 		}
 	}
 	r.Status = to
-	return p.store.Update(ctx, r)
+	return p.store.UpdateRoadmap(ctx, r)
 }
 
 // Submit puts a draft up for review.
 func (p *Planner) Submit(ctx context.Context, id string) (Roadmap, error) {
-	return p.move(ctx, id, InReview, nil, Draft)
+	return p.move(ctx, id, InReview, nil)
 }
 
 // SignOff records a department's approval of the current revision. Only a
 // department involved in the roadmap may sign, and only while in review.
 func (p *Planner) SignOff(ctx context.Context, id, department, by string) (Roadmap, error) {
-	r, err := p.store.Get(ctx, id)
+	r, err := p.store.Roadmap(ctx, id)
 	if err != nil {
 		return Roadmap{}, err
 	}
 	if r.Status != InReview {
-		return Roadmap{}, &StatusError{ID: id, From: r.Status, To: r.Status, Reason: "sign-offs are given in review"}
+		return Roadmap{}, refused(id, r.Status, r.Status, "sign-offs are given in review")
 	}
 	if !slices.Contains(r.Content.Departments(), department) {
-		return Roadmap{}, fmt.Errorf("roadmap %q: %q is not a department of this roadmap (%v): %w", id, department, r.Content.Departments(), crm.ErrInvalid)
+		return Roadmap{}, fmt.Errorf("roadmap: roadmap %q: %q is not a department of this roadmap (%v): %w", id, department, r.Content.Departments(), crm.ErrInvalid)
 	}
 	rev := r.Content.Revision()
 	r.SignOffs = slices.DeleteFunc(r.SignOffs, func(s SignOff) bool { return s.Department == department })
 	r.SignOffs = append(r.SignOffs, SignOff{Department: department, By: by, Revision: rev, At: p.clock()})
-	return p.store.Update(ctx, r)
+	return p.store.UpdateRoadmap(ctx, r)
 }
 
 // Approve moves a roadmap in review to approved once every department has
@@ -244,7 +296,7 @@ func (p *Planner) Approve(ctx context.Context, id string) (Roadmap, error) {
 			return "missing sign-offs of the current revision from " + strings.Join(m, ", ")
 		}
 		return ""
-	}, InReview)
+	})
 }
 
 // Activate starts an approved roadmap: refused until every department has
@@ -261,45 +313,45 @@ func (p *Planner) Activate(ctx context.Context, id string) (Roadmap, error) {
 			}
 		}
 		return strings.Join(reasons, "; ")
-	}, Approved)
+	})
 }
 
 // Complete finishes an active roadmap.
 func (p *Planner) Complete(ctx context.Context, id string) (Roadmap, error) {
-	return p.move(ctx, id, Completed, nil, Active)
+	return p.move(ctx, id, Completed, nil)
 }
 
 // Cancel stops a roadmap that is not finished.
 func (p *Planner) Cancel(ctx context.Context, id string) (Roadmap, error) {
-	return p.move(ctx, id, Cancelled, nil, Draft, InReview, Approved, Active)
+	return p.move(ctx, id, Cancelled, nil)
 }
 
 // Record adds KPI measurements (goals must have KPIs).
 func (p *Planner) Record(ctx context.Context, id string, ms ...Measurement) (Roadmap, error) {
-	r, err := p.store.Get(ctx, id)
+	r, err := p.store.Roadmap(ctx, id)
 	if err != nil {
 		return Roadmap{}, err
 	}
 	kpis := r.Content.kpis()
 	for _, m := range ms {
 		if kpis[m.Goal] == nil {
-			return Roadmap{}, fmt.Errorf("roadmap %q: goal %q has no KPI to measure: %w", id, m.Goal, crm.ErrInvalid)
+			return Roadmap{}, fmt.Errorf("roadmap: roadmap %q: goal %q has no KPI to measure: %w", id, m.Goal, crm.ErrInvalid)
 		}
 	}
 	r.Measurements = append(r.Measurements, ms...)
-	return p.store.Update(ctx, r)
+	return p.store.UpdateRoadmap(ctx, r)
 }
 
 // Report records an initiative's status and spend.
 func (p *Planner) Report(ctx context.Context, id string, pr Progress) (Roadmap, error) {
-	r, err := p.store.Get(ctx, id)
+	r, err := p.store.Roadmap(ctx, id)
 	if err != nil {
 		return Roadmap{}, err
 	}
 	if !slices.ContainsFunc(r.Content.Initiatives, func(in Initiative) bool { return in.ID == pr.Initiative }) {
-		return Roadmap{}, fmt.Errorf("roadmap %q: no initiative %q: %w", id, pr.Initiative, crm.ErrInvalid)
+		return Roadmap{}, fmt.Errorf("roadmap: roadmap %q: no initiative %q: %w", id, pr.Initiative, crm.ErrInvalid)
 	}
 	r.Progress = slices.DeleteFunc(r.Progress, func(x Progress) bool { return x.Initiative == pr.Initiative })
 	r.Progress = append(r.Progress, pr)
-	return p.store.Update(ctx, r)
+	return p.store.UpdateRoadmap(ctx, r)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/roadmap"
 	"github.com/crmkit/crm/roadmap/roadmaptest"
 )
@@ -96,7 +97,7 @@ func TestEveryValidationFinding(t *testing.T) {
 func TestSignOffAndActivation(t *testing.T) {
 	ctx := context.Background()
 	now := planned
-	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return now })
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), &roadmap.Options{Clock: func() time.Time { return now }})
 	require.NoError(t, err)
 	r, err := p.Create(ctx, "acme", goodPlan())
 	require.NoError(t, err)
@@ -112,8 +113,10 @@ func TestSignOffAndActivation(t *testing.T) {
 		require.NoError(t, err)
 	}
 	_, err = p.Approve(ctx, "acme")
-	var se *roadmap.StatusError
-	require.True(t, errors.As(err, &se))
+	var te *crm.TransitionError
+	require.True(t, errors.As(err, &te))
+	require.Equal(t, string(roadmap.InReview), te.From)
+	require.Equal(t, string(roadmap.Approved), te.To)
 	require.ErrorContains(t, err, "missing sign-offs of the current revision from it")
 	r, err = p.SignOff(ctx, "acme", "it", "CIO")
 	require.NoError(t, err)
@@ -167,7 +170,7 @@ func TestSignOffAndActivation(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, roadmap.Active, r.Status)
 	_, err = p.Submit(ctx, "acme")
-	require.ErrorContains(t, err, "active → in_review refused: allowed only from draft")
+	require.ErrorContains(t, err, "active → in_review is not allowed; allowed from active: completed, cancelled")
 	r, err = p.Complete(ctx, "acme")
 	require.NoError(t, err)
 	_, err = p.Edit(ctx, "acme", r.Version, goodPlan())
@@ -203,7 +206,7 @@ func TestGapsAndPhases(t *testing.T) {
 
 func TestHealthFromMeasurements(t *testing.T) {
 	ctx := context.Background()
-	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return planned })
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), &roadmap.Options{Clock: func() time.Time { return planned }})
 	require.NoError(t, err)
 	_, err = p.Create(ctx, "acme", goodPlan())
 	require.NoError(t, err)
@@ -304,7 +307,7 @@ func TestJSONRoundTrip(t *testing.T) {
 }
 
 func TestMemoryStore(t *testing.T) {
-	roadmaptest.TestStore(t, func(t *testing.T) roadmap.Store { return roadmap.NewMemoryStore() })
+	roadmaptest.TestStore(t, crmtest.Harness[roadmap.Store]{New: func(t *testing.T) roadmap.Store { return roadmap.NewMemoryStore() }})
 }
 
 // A planner needs a store: a nil one is refused when the planner is made,

@@ -9,20 +9,20 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Severity of a finding.
-type Severity string
+// FindingSeverity says whether a finding blocks activation.
+type FindingSeverity string
 
 // Finding severities: errors block activation, warnings do not.
 const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
+	FindingError   FindingSeverity = "error"
+	FindingWarning FindingSeverity = "warning"
 )
 
 // Finding is one problem with a roadmap: a stable code, a severity, the
 // path of what it concerns and a message.
 type Finding struct {
 	Code     string   `json:"code"`
-	Severity Severity `json:"severity"`
+	Severity FindingSeverity `json:"severity"`
 	Path     string   `json:"path"`
 	Message  string   `json:"message"`
 }
@@ -62,22 +62,22 @@ const (
 func (r *Roadmap) Validate(asOf time.Time) []Finding {
 	c := &r.Content
 	var out []Finding
-	add := func(code string, sev Severity, path, format string, args ...any) {
+	add := func(code string, sev FindingSeverity, path, format string, args ...any) {
 		out = append(out, Finding{Code: code, Severity: sev, Path: path, Message: fmt.Sprintf(format, args...)})
 	}
 	if c.Owner == "" {
-		add(NoOwner, Error, "owner", "the roadmap needs one accountable owner")
+		add(NoOwner, FindingError, "owner", "the roadmap needs one accountable owner")
 	}
 	if d := c.Departments(); len(d) < 2 {
-		add(NotCrossFunctional, Error, "team", "%d department(s) involved %v; a roadmap needs at least two", len(d), d)
+		add(NotCrossFunctional, FindingError, "team", "%d department(s) involved %v; a roadmap needs at least two", len(d), d)
 	}
 	checkKPI := func(path string, k *KPI) {
 		if k == nil || k.Name == "" || k.Unit == "" || k.Deadline.IsZero() || k.Target == k.Baseline {
-			add(GoalNoKPI, Error, path, "a goal needs a measurable KPI: name, unit, a target different from the baseline, and a deadline")
+			add(GoalNoKPI, FindingError, path, "a goal needs a measurable KPI: name, unit, a target different from the baseline, and a deadline")
 			return
 		}
 		if !(k.Weight > 0) {
-			add(BadWeight, Error, path+".weight", "weight %v must be positive", k.Weight)
+			add(BadWeight, FindingError, path+".weight", "weight %v must be positive", k.Weight)
 		}
 	}
 	for i, g := range c.ExternalGoals {
@@ -91,15 +91,15 @@ func (r *Roadmap) Validate(asOf time.Time) []Finding {
 	for i, in := range c.Initiatives {
 		path := fmt.Sprintf("initiatives[%d] %q", i, in.ID)
 		if in.Owner == "" {
-			add(InitiativeNoOwner, Error, path+".owner", "%q has no owner", in.Name)
+			add(InitiativeNoOwner, FindingError, path+".owner", "%q has no owner", in.Name)
 		}
 		if in.Kind == Communication || in.Kind == Education || in.Kind == Incentive {
 			lead := in.Start.Sub(asOf)
 			switch {
 			case in.Start.Before(asOf.AddDate(0, 3, 0)):
-				add(LeadTimeShort, Error, path+".start", "the %s programme starting %s is planned only %.0f days ahead; plan 3–6 months ahead", in.Kind, in.Start.Format("2006-01-02"), lead.Hours()/24)
+				add(LeadTimeShort, FindingError, path+".start", "the %s programme starting %s is planned only %.0f days ahead; plan 3–6 months ahead", in.Kind, in.Start.Format("2006-01-02"), lead.Hours()/24)
 			case in.Start.After(asOf.AddDate(0, 6, 0)):
-				add(LeadTimeLong, Warning, path+".start", "the %s programme starting %s is planned %.0f days ahead, more than 6 months", in.Kind, in.Start.Format("2006-01-02"), lead.Hours()/24)
+				add(LeadTimeLong, FindingWarning, path+".start", "the %s programme starting %s is planned %.0f days ahead, more than 6 months", in.Kind, in.Start.Format("2006-01-02"), lead.Hours()/24)
 			}
 		}
 		spend[in.FiscalYear] = spend[in.FiscalYear].Add(in.Budget.Amount)
@@ -113,11 +113,11 @@ func (r *Roadmap) Validate(asOf time.Time) []Finding {
 	for _, y := range years {
 		i := slices.IndexFunc(c.Budgets, func(b YearBudget) bool { return b.FiscalYear == y })
 		if i < 0 {
-			add(NoBudget, Error, fmt.Sprintf("budgets[%d]", y), "initiatives cost %s %s in fiscal year %d, which has no budget", spend[y].StringFixed(2), currency[y], y)
+			add(NoBudget, FindingError, fmt.Sprintf("budgets[%d]", y), "initiatives cost %s %s in fiscal year %d, which has no budget", spend[y].StringFixed(2), currency[y], y)
 			continue
 		}
 		if b := c.Budgets[i]; spend[y].GreaterThan(b.Amount.Amount) {
-			add(OverBudget, Error, fmt.Sprintf("budgets[%d]", i), "fiscal year %d: initiatives cost %s, the budget is %s %s", y, spend[y].StringFixed(2), b.Amount.Amount.StringFixed(2), b.Amount.Currency)
+			add(OverBudget, FindingError, fmt.Sprintf("budgets[%d]", i), "fiscal year %d: initiatives cost %s, the budget is %s %s", y, spend[y].StringFixed(2), b.Amount.Amount.StringFixed(2), b.Amount.Currency)
 		}
 	}
 	max := c.MaxPriorities
@@ -126,11 +126,11 @@ func (r *Roadmap) Validate(asOf time.Time) []Finding {
 	}
 	for i, p := range c.Phases {
 		if len(p.Priorities) > max {
-			add(TooManyPriorities, Error, fmt.Sprintf("phases[%d] %q", i, p.Name), "%d priorities; at most %d at a time", len(p.Priorities), max)
+			add(TooManyPriorities, FindingError, fmt.Sprintf("phases[%d] %q", i, p.Name), "%d priorities; at most %d at a time", len(p.Priorities), max)
 		}
 	}
 	for _, d := range r.MissingSignOffs() {
-		add(MissingSignOff, Warning, "sign_offs", "%s has not signed off revision %.12s", d, c.Revision())
+		add(MissingSignOff, FindingWarning, "sign_offs", "%s has not signed off revision %.12s", d, c.Revision())
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(a.Code, b.Code) })
 	return out
@@ -138,5 +138,5 @@ func (r *Roadmap) Validate(asOf time.Time) []Finding {
 
 // Errors keeps the findings of severity error.
 func Errors(fs []Finding) []Finding {
-	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.Severity != Error })
+	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.Severity != FindingError })
 }

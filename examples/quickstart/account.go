@@ -34,7 +34,7 @@ func planAccount(ctx context.Context, store roadmap.Store, now *snapshot) (*acco
 	a := &accountPlan{value: top, tier: now.tiers.Reports[now.tiers.Of[now.tiers.Ranked[0]]].Tier.Name,
 		planned: now.asOf.AddDate(0, -4, 0)}
 	clock := a.planned
-	p, err := roadmap.NewPlanner(store, func() time.Time { return clock })
+	p, err := roadmap.NewPlanner(store, &roadmap.Options{Clock: func() time.Time { return clock }})
 	if err != nil {
 		return nil, err
 	}

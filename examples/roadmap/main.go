@@ -90,7 +90,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 	now := date(2025, 1, 31)
-	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), func() time.Time { return now })
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), &roadmap.Options{Clock: func() time.Time { return now }})
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ var (
 	_ crm.TouchpointStore  = (*Store)(nil)
 )
 
-var customers = &docTable[crm.Customer]{pkg: "crm", kind: "customer", table: "customers", keyCol: "id",
+var customers = &docTable[crm.Customer]{kind: "customer", table: "customers", keyCol: "id",
 	key: func(c *crm.Customer) string { return c.ID }, version: func(c *crm.Customer) *int64 { return &c.Version }}
 
 // CreateCustomer implements crm.CustomerStore.
@@ -86,7 +86,7 @@ func casVersion(ctx context.Context, tx *sql.Tx, kind, table, keyCol, key string
 	var current int64
 	err = tx.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE `+keyCol+` = ?`, key).Scan(&current)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s %q: %w", kind, key, crm.ErrNotFound)
+		return fmt.Errorf("sqlitestore: %s %q: %w", kind, key, crm.ErrNotFound)
 	}
 	if err != nil {
 		return err

@@ -15,9 +15,9 @@ import (
 // segmentations, roadmaps: a key column, a version column and the record
 // as JSON without its version.
 type docTable[T any] struct {
-	pkg, kind, table, keyCol string
-	key                      func(*T) string
-	version                  func(*T) *int64
+	kind, table, keyCol string
+	key                 func(*T) string
+	version             func(*T) *int64
 }
 
 func (d *docTable[T]) encode(v T) ([]byte, error) {
@@ -37,6 +37,9 @@ func (d *docTable[T]) decode(key string, version int64, body []byte) (T, error) 
 // create stores v with version 1 and returns it as stored.
 func (d *docTable[T]) create(ctx context.Context, db *sql.DB, v T) (T, error) {
 	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
 	body, err := d.encode(v)
 	if err != nil {
 		return zero, err
@@ -48,7 +51,7 @@ func (d *docTable[T]) create(ctx context.Context, db *sql.DB, v T) (T, error) {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%s: create %s %q: %w", d.pkg, d.kind, key, crm.ErrExists)
+			return fmt.Errorf("sqlitestore: create %s %q: %w", d.kind, key, crm.ErrExists)
 		}
 		return nil
 	})
@@ -67,7 +70,7 @@ func (d *docTable[T]) get(ctx context.Context, db querier, key string) (T, error
 	var body []byte
 	err := db.QueryRowContext(ctx, `SELECT version, body FROM `+d.table+` WHERE `+d.keyCol+` = ?`, key).Scan(&version, &body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return zero, fmt.Errorf("%s: %s %q: %w", d.pkg, d.kind, key, crm.ErrNotFound)
+		return zero, fmt.Errorf("sqlitestore: %s %q: %w", d.kind, key, crm.ErrNotFound)
 	}
 	if err != nil {
 		return zero, err
@@ -79,6 +82,9 @@ func (d *docTable[T]) get(ctx context.Context, db querier, key string) (T, error
 // it with the version incremented.
 func (d *docTable[T]) update(ctx context.Context, db *sql.DB, v T) (T, error) {
 	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
 	have := *d.version(&v)
 	body, err := d.encode(v)
 	if err != nil {
@@ -90,20 +96,19 @@ func (d *docTable[T]) update(ctx context.Context, db *sql.DB, v T) (T, error) {
 			`UPDATE `+d.table+` SET version = version + 1, body = ? WHERE `+d.keyCol+` = ? AND version = ?`, body, key, have)
 	})
 	if err != nil {
-		return zero, fmt.Errorf("%s: update %w", d.pkg, err)
+		return zero, err
 	}
 	return d.decode(key, have+1, body)
 }
 
 func (d *docTable[T]) delete(ctx context.Context, db *sql.DB, key string, version int64) error {
-	err := inTx(ctx, db, func(tx *sql.Tx) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return inTx(ctx, db, func(tx *sql.Tx) error {
 		return casVersion(ctx, tx, d.kind, d.table, d.keyCol, key, version,
 			`DELETE FROM `+d.table+` WHERE `+d.keyCol+` = ? AND version = ?`, key, version)
 	})
-	if err != nil {
-		return fmt.Errorf("%s: delete %w", d.pkg, err)
-	}
-	return nil
 }
 
 // list streams every document in key order.

@@ -2,10 +2,8 @@ package sqlitestore
 
 import (
 	"context"
-	"fmt"
 	"iter"
 
-	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/roadmap"
 )
 
@@ -18,34 +16,30 @@ func (s *Store) Roadmaps() *RoadmapStore { return &RoadmapStore{s} }
 
 var _ roadmap.Store = (*RoadmapStore)(nil)
 
-var roadmaps = &docTable[roadmap.Roadmap]{pkg: "roadmap", kind: "roadmap", table: "roadmaps", keyCol: "id",
+var roadmaps = &docTable[roadmap.Roadmap]{kind: "roadmap", table: "roadmaps", keyCol: "id",
 	key: func(r *roadmap.Roadmap) string { return r.ID }, version: func(r *roadmap.Roadmap) *int64 { return &r.Version }}
 
-// Create implements roadmap.Store.
-func (m *RoadmapStore) Create(ctx context.Context, r roadmap.Roadmap) (roadmap.Roadmap, error) {
-	if err := ctx.Err(); err != nil {
-		return roadmap.Roadmap{}, err
-	}
-	if r.ID == "" {
-		return roadmap.Roadmap{}, fmt.Errorf("roadmap: create needs an ID: %w", crm.ErrInvalid)
-	}
+// CreateRoadmap implements roadmap.Store.
+func (m *RoadmapStore) CreateRoadmap(ctx context.Context, r roadmap.Roadmap) (roadmap.Roadmap, error) {
 	return roadmaps.create(ctx, m.s.w, r)
 }
 
-// Get implements roadmap.Store.
-func (m *RoadmapStore) Get(ctx context.Context, id string) (roadmap.Roadmap, error) {
+// Roadmap implements roadmap.Store.
+func (m *RoadmapStore) Roadmap(ctx context.Context, id string) (roadmap.Roadmap, error) {
 	return roadmaps.get(ctx, m.s.r, id)
 }
 
-// Update implements roadmap.Store.
-func (m *RoadmapStore) Update(ctx context.Context, r roadmap.Roadmap) (roadmap.Roadmap, error) {
-	if err := ctx.Err(); err != nil {
-		return roadmap.Roadmap{}, err
-	}
+// UpdateRoadmap implements roadmap.Store.
+func (m *RoadmapStore) UpdateRoadmap(ctx context.Context, r roadmap.Roadmap) (roadmap.Roadmap, error) {
 	return roadmaps.update(ctx, m.s.w, r)
 }
 
-// List implements roadmap.Store.
-func (m *RoadmapStore) List(ctx context.Context) iter.Seq2[roadmap.Roadmap, error] {
+// DeleteRoadmap implements roadmap.Store.
+func (m *RoadmapStore) DeleteRoadmap(ctx context.Context, id string, version int64) error {
+	return roadmaps.delete(ctx, m.s.w, id, version)
+}
+
+// Roadmaps implements roadmap.Store.
+func (m *RoadmapStore) Roadmaps(ctx context.Context) iter.Seq2[roadmap.Roadmap, error] {
 	return roadmaps.list(ctx, m.s.r)
 }

@@ -24,7 +24,7 @@ func (s *Store) Segments() *SegmentStore { return &SegmentStore{s} }
 
 var _ segment.Store = (*SegmentStore)(nil)
 
-var segmentations = &docTable[segment.Segmentation]{pkg: "segment", kind: "segmentation", table: "segmentations", keyCol: "name",
+var segmentations = &docTable[segment.Segmentation]{kind: "segmentation", table: "segmentations", keyCol: "name",
 	key:     func(d *segment.Segmentation) string { return d.Name },
 	version: func(d *segment.Segmentation) *int64 { return &d.Version }}
 

@@ -96,7 +96,7 @@ func TestFeedbackStore(t *testing.T) {
 
 func TestRoadmapStore(t *testing.T) {
 	t.Parallel()
-	roadmaptest.TestStore(t, func(t *testing.T) roadmap.Store { return open(t).Roadmaps() })
+	roadmaptest.TestStore(t, harness(func(db *sqlitestore.Store) roadmap.Store { return db.Roadmaps() }))
 }
 
 // Reopening a database keeps what was stored and applies no migration twice.
