@@ -21,10 +21,10 @@ const (
 // Finding is one problem with a roadmap: a stable code, a severity, the
 // path of what it concerns and a message.
 type Finding struct {
-	Code     string   `json:"code"`
+	Code     string          `json:"code"`
 	Severity FindingSeverity `json:"severity"`
-	Path     string   `json:"path"`
-	Message  string   `json:"message"`
+	Path     string          `json:"path"`
+	Message  string          `json:"message"`
 }
 
 // Finding codes.
