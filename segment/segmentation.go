@@ -198,6 +198,26 @@ type Membership struct {
 	Unassigned int                 `json:"unassigned"`
 }
 
+// Validate reports whether m can be kept as a snapshot: it needs the
+// segmentation's name and its observation time. A nil membership is
+// invalid too.
+func (m *Membership) Validate() error {
+	if m == nil {
+		return fmt.Errorf("segment: snapshot: nil membership: %w", crm.ErrInvalid)
+	}
+	var errs []error
+	if m.Segmentation == "" {
+		errs = append(errs, &crm.FieldError{Field: "segmentation", Problem: "empty"})
+	}
+	if m.AsOf.IsZero() {
+		errs = append(errs, &crm.FieldError{Field: "as_of", Problem: "zero"})
+	}
+	if len(errs) > 0 {
+		return &crm.ValidationError{Package: "segment", What: "snapshot", Problems: errs}
+	}
+	return nil
+}
+
 // SegmentSize is one line of a size preview.
 type SegmentSize struct {
 	Segment string  `json:"segment"`

@@ -14,36 +14,60 @@ import (
 	"github.com/crmkit/crm"
 )
 
-// Store keeps segmentation definitions and membership snapshots. A host
-// implements it on its own database and checks it with
-// segmenttest.TestStore.
-type Store interface {
-	// CreateSegmentation stores a new definition with Version 1; an existing
-	// name is crm.ErrExists; an invalid definition crm.ErrInvalid.
+// SegmentationStore keeps segmentation definitions, versioned records.
+// There is no service in front of it, so it calls the definition's own
+// Validate before a write — the package's one check, not a copy of its
+// rules. Implementations must be safe for concurrent use.
+type SegmentationStore interface {
+	// CreateSegmentation stores a new definition with Version 1 and
+	// returns it; an existing name is crm.ErrExists, a definition that
+	// does not validate crm.ErrInvalid.
 	CreateSegmentation(ctx context.Context, s Segmentation) (Segmentation, error)
-	// Segmentation returns a definition or crm.ErrNotFound.
+	// Segmentation returns the definition with the name, or an error
+	// matching crm.ErrNotFound.
 	Segmentation(ctx context.Context, name string) (Segmentation, error)
-	// UpdateSegmentation replaces a definition whose stored Version equals
-	// s.Version and increments it; otherwise crm.ErrConflict (a
-	// *crm.ConflictError) and nothing changes.
+	// UpdateSegmentation replaces a definition whose stored version equals
+	// s.Version and returns it with Version + 1; a stale version is a
+	// *crm.ConflictError, an invalid definition crm.ErrInvalid, and either
+	// changes nothing.
 	UpdateSegmentation(ctx context.Context, s Segmentation) (Segmentation, error)
-	// DeleteSegmentation removes a definition at the given version, and
-	// its snapshots.
+	// DeleteSegmentation removes the definition if the stored version
+	// equals version (with UpdateSegmentation's errors), and, in a store
+	// that also keeps snapshots, its snapshots.
 	DeleteSegmentation(ctx context.Context, name string, version int64) error
-	// Segmentations streams every definition by name.
+	// Segmentations streams every definition in ascending name order.
 	Segmentations(ctx context.Context) iter.Seq2[Segmentation, error]
-	// SaveSnapshot stores a membership; one per segmentation and AsOf
-	// (another is crm.ErrExists); the segmentation must exist.
-	SaveSnapshot(ctx context.Context, m *Membership) error
-	// Snapshot returns the membership of a segmentation at asOf, or
-	// crm.ErrNotFound.
-	Snapshot(ctx context.Context, segmentation string, asOf time.Time) (*Membership, error)
-	// Snapshots lists the AsOf times of a segmentation's snapshots, oldest
-	// first.
-	Snapshots(ctx context.Context, segmentation string) ([]time.Time, error)
 }
 
-// MemoryStore is a concurrency-safe in-memory Store.
+// SnapshotStore keeps membership snapshots: one per segmentation and
+// observation time, written once. Implementations must be safe for
+// concurrent use.
+type SnapshotStore interface {
+	// AppendSnapshot stores m after its Validate (a segmentation and an
+	// AsOf are required).
+	// A snapshot of the same segmentation at the same AsOf is
+	// crm.ErrExists (snapshots are too large to compare, so even an equal
+	// one is); in a store that also keeps definitions, a snapshot of an
+	// unknown segmentation is crm.ErrNotFound.
+	AppendSnapshot(ctx context.Context, m *Membership) error
+	// Snapshot returns the membership of a segmentation at asOf, or an
+	// error matching crm.ErrNotFound.
+	Snapshot(ctx context.Context, segmentation string, asOf time.Time) (*Membership, error)
+	// SnapshotTimes streams the AsOf times of a segmentation's snapshots,
+	// oldest first; none for an unknown segmentation.
+	SnapshotTimes(ctx context.Context, segmentation string) iter.Seq2[time.Time, error]
+}
+
+// Store keeps both definitions and their snapshots: a host implements it
+// on its own database and proves it with segmenttest.TestStore.
+type Store interface {
+	SegmentationStore
+	SnapshotStore
+}
+
+// MemoryStore is the in-memory Store, safe for concurrent use: the
+// reference implementation of its contracts. It keeps snapshots packed
+// (about 20 bytes a member); segmenttest proves it like any other store.
 type MemoryStore struct {
 	mu        sync.RWMutex
 	defs      map[string]Segmentation
@@ -127,7 +151,7 @@ func (p *packedMembership) membership() *Membership {
 	return &m
 }
 
-// CreateSegmentation implements Store.
+// CreateSegmentation implements SegmentationStore.
 func (s *MemoryStore) CreateSegmentation(ctx context.Context, def Segmentation) (Segmentation, error) {
 	if err := ctx.Err(); err != nil {
 		return Segmentation{}, err
@@ -145,7 +169,7 @@ func (s *MemoryStore) CreateSegmentation(ctx context.Context, def Segmentation) 
 	return cloneSegmentation(def), nil
 }
 
-// Segmentation implements Store.
+// Segmentation implements SegmentationStore.
 func (s *MemoryStore) Segmentation(ctx context.Context, name string) (Segmentation, error) {
 	if err := ctx.Err(); err != nil {
 		return Segmentation{}, err
@@ -159,7 +183,7 @@ func (s *MemoryStore) Segmentation(ctx context.Context, name string) (Segmentati
 	return cloneSegmentation(def), nil
 }
 
-// UpdateSegmentation implements Store.
+// UpdateSegmentation implements SegmentationStore.
 func (s *MemoryStore) UpdateSegmentation(ctx context.Context, def Segmentation) (Segmentation, error) {
 	if err := ctx.Err(); err != nil {
 		return Segmentation{}, err
@@ -181,7 +205,7 @@ func (s *MemoryStore) UpdateSegmentation(ctx context.Context, def Segmentation) 
 	return cloneSegmentation(def), nil
 }
 
-// DeleteSegmentation implements Store.
+// DeleteSegmentation implements SegmentationStore.
 func (s *MemoryStore) DeleteSegmentation(ctx context.Context, name string, version int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -200,9 +224,13 @@ func (s *MemoryStore) DeleteSegmentation(ctx context.Context, name string, versi
 	return nil
 }
 
-// Segmentations implements Store.
+// Segmentations implements SegmentationStore.
 func (s *MemoryStore) Segmentations(ctx context.Context) iter.Seq2[Segmentation, error] {
 	return func(yield func(Segmentation, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Segmentation{}, err)
+			return
+		}
 		s.mu.RLock()
 		defs := make([]Segmentation, 0, len(s.defs))
 		for _, d := range s.defs {
@@ -222,13 +250,13 @@ func (s *MemoryStore) Segmentations(ctx context.Context) iter.Seq2[Segmentation,
 	}
 }
 
-// SaveSnapshot implements Store.
-func (s *MemoryStore) SaveSnapshot(ctx context.Context, m *Membership) error {
+// AppendSnapshot implements SnapshotStore.
+func (s *MemoryStore) AppendSnapshot(ctx context.Context, m *Membership) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if m == nil || m.AsOf.IsZero() {
-		return fmt.Errorf("segment: snapshot: needs a membership with AsOf: %w", crm.ErrInvalid)
+	if err := m.Validate(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -248,7 +276,7 @@ func (s *MemoryStore) SaveSnapshot(ctx context.Context, m *Membership) error {
 	return nil
 }
 
-// Snapshot implements Store.
+// Snapshot implements SnapshotStore.
 func (s *MemoryStore) Snapshot(ctx context.Context, segmentation string, asOf time.Time) (*Membership, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -262,17 +290,24 @@ func (s *MemoryStore) Snapshot(ctx context.Context, segmentation string, asOf ti
 	return m.membership(), nil
 }
 
-// Snapshots implements Store.
-func (s *MemoryStore) Snapshots(ctx context.Context, segmentation string) ([]time.Time, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+// SnapshotTimes implements SnapshotStore.
+func (s *MemoryStore) SnapshotTimes(ctx context.Context, segmentation string) iter.Seq2[time.Time, error] {
+	return func(yield func(time.Time, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(time.Time{}, err)
+			return
+		}
+		s.mu.RLock()
+		var out []time.Time
+		for _, m := range s.snapshots[segmentation] {
+			out = append(out, m.head.AsOf)
+		}
+		s.mu.RUnlock()
+		slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+		for _, t := range out {
+			if !yield(t, nil) {
+				return
+			}
+		}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var out []time.Time
-	for _, m := range s.snapshots[segmentation] {
-		out = append(out, m.head.AsOf)
-	}
-	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
-	return out, nil
 }

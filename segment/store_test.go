@@ -8,12 +8,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/segment"
 	"github.com/crmkit/crm/segment/segmenttest"
 )
 
 func TestMemoryStore(t *testing.T) {
-	segmenttest.TestStore(t, func(t *testing.T) segment.Store { return segment.NewMemoryStore() })
+	segmenttest.TestStore(t, crmtest.Harness[segment.Store]{New: func(t *testing.T) segment.Store { return segment.NewMemoryStore() }})
 }
 
 // The memory store keeps snapshots packed; what comes back equals what
@@ -49,7 +50,7 @@ func TestMemoryStoreSnapshotRoundTrip(t *testing.T) {
 			m.Counts[s]++
 		}
 	}
-	require.NoError(t, store.SaveSnapshot(ctx, m))
+	require.NoError(t, store.AppendSnapshot(ctx, m))
 	shared[0] = "changed after saving"
 	m.Counts["a"] = -1
 

@@ -241,7 +241,7 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 	// Save the snapshots (a resumed database has them) and keep only the
 	// counts.
 	for _, m := range s.segments {
-		if err := src.segments.SaveSnapshot(ctx, m); err != nil && !errors.Is(err, crm.ErrExists) {
+		if err := src.segments.AppendSnapshot(ctx, m); err != nil && !errors.Is(err, crm.ErrExists) {
 			return nil, err
 		}
 		m.Members = nil

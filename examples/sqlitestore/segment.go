@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -28,7 +27,7 @@ var segmentations = &docTable[segment.Segmentation]{kind: "segmentation", table:
 	key:     func(d *segment.Segmentation) string { return d.Name },
 	version: func(d *segment.Segmentation) *int64 { return &d.Version }}
 
-// CreateSegmentation implements segment.Store.
+// CreateSegmentation implements segment.SegmentationStore.
 func (g *SegmentStore) CreateSegmentation(ctx context.Context, def segment.Segmentation) (segment.Segmentation, error) {
 	if err := ctx.Err(); err != nil {
 		return segment.Segmentation{}, err
@@ -39,12 +38,12 @@ func (g *SegmentStore) CreateSegmentation(ctx context.Context, def segment.Segme
 	return segmentations.create(ctx, g.s.w, def)
 }
 
-// Segmentation implements segment.Store.
+// Segmentation implements segment.SegmentationStore.
 func (g *SegmentStore) Segmentation(ctx context.Context, name string) (segment.Segmentation, error) {
 	return segmentations.get(ctx, g.s.r, name)
 }
 
-// UpdateSegmentation implements segment.Store.
+// UpdateSegmentation implements segment.SegmentationStore.
 func (g *SegmentStore) UpdateSegmentation(ctx context.Context, def segment.Segmentation) (segment.Segmentation, error) {
 	if err := ctx.Err(); err != nil {
 		return segment.Segmentation{}, err
@@ -55,23 +54,23 @@ func (g *SegmentStore) UpdateSegmentation(ctx context.Context, def segment.Segme
 	return segmentations.update(ctx, g.s.w, def)
 }
 
-// DeleteSegmentation implements segment.Store; the snapshots go with it.
+// DeleteSegmentation implements segment.SegmentationStore; the snapshots go with it.
 func (g *SegmentStore) DeleteSegmentation(ctx context.Context, name string, version int64) error {
 	return segmentations.delete(ctx, g.s.w, name, version)
 }
 
-// Segmentations implements segment.Store.
+// Segmentations implements segment.SegmentationStore.
 func (g *SegmentStore) Segmentations(ctx context.Context) iter.Seq2[segment.Segmentation, error] {
 	return segmentations.list(ctx, g.s.r)
 }
 
-// SaveSnapshot implements segment.Store.
-func (g *SegmentStore) SaveSnapshot(ctx context.Context, m *segment.Membership) error {
+// AppendSnapshot implements segment.SnapshotStore.
+func (g *SegmentStore) AppendSnapshot(ctx context.Context, m *segment.Membership) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if m == nil || m.AsOf.IsZero() {
-		return fmt.Errorf("segment: snapshot: needs a membership with AsOf: %w", crm.ErrInvalid)
+	if err := m.Validate(); err != nil {
+		return err
 	}
 	if err := checkTime("as_of", m.AsOf); err != nil {
 		return fmt.Errorf("sqlitestore: snapshot: %w", err)
@@ -85,7 +84,7 @@ func (g *SegmentStore) SaveSnapshot(ctx context.Context, m *segment.Membership) 
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM segmentations WHERE name = ?`, m.Segmentation).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("segment: snapshot of segmentation %q: %w", m.Segmentation, crm.ErrNotFound)
+			return fmt.Errorf("sqlitestore: snapshot of segmentation %q: %w", m.Segmentation, crm.ErrNotFound)
 		}
 		if err != nil {
 			return err
@@ -96,7 +95,7 @@ func (g *SegmentStore) SaveSnapshot(ctx context.Context, m *segment.Membership) 
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("segment: snapshot of %q at %s: %w", m.Segmentation, m.AsOf.Format(time.RFC3339), crm.ErrExists)
+			return fmt.Errorf("sqlitestore: snapshot of %q at %s: %w", m.Segmentation, m.AsOf.Format(time.RFC3339), crm.ErrExists)
 		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO segment_members (segmentation, as_of, customer_id, position, segment) VALUES (?, ?, ?, ?, ?)`)
 		if err != nil {
@@ -114,7 +113,7 @@ func (g *SegmentStore) SaveSnapshot(ctx context.Context, m *segment.Membership) 
 	})
 }
 
-// Snapshot implements segment.Store.
+// Snapshot implements segment.SnapshotStore.
 func (g *SegmentStore) Snapshot(ctx context.Context, segmentation string, asOf time.Time) (*segment.Membership, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -125,7 +124,7 @@ func (g *SegmentStore) Snapshot(ctx context.Context, segmentation string, asOf t
 	err := g.s.r.QueryRowContext(ctx, `SELECT counts, total, unassigned FROM segment_snapshots WHERE segmentation = ? AND as_of = ?`,
 		segmentation, at).Scan(&counts, &m.Total, &m.Unassigned)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("segment: snapshot of %q at %s: %w", segmentation, asOf.Format(time.RFC3339), crm.ErrNotFound)
+		return nil, fmt.Errorf("sqlitestore: snapshot of %q at %s: %w", segmentation, asOf.Format(time.RFC3339), crm.ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
@@ -149,23 +148,18 @@ func (g *SegmentStore) Snapshot(ctx context.Context, segmentation string, asOf t
 	return m, rows.Err()
 }
 
-// Snapshots implements segment.Store.
-func (g *SegmentStore) Snapshots(ctx context.Context, segmentation string) ([]time.Time, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	rows, err := g.s.r.QueryContext(ctx, `SELECT as_of FROM segment_snapshots WHERE segmentation = ? ORDER BY as_of`, segmentation)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
+// SnapshotTimes implements segment.SnapshotStore.
+func (g *SegmentStore) SnapshotTimes(ctx context.Context, segmentation string) iter.Seq2[time.Time, error] {
+	return paged(ctx, g.s.r, func(after *int64) (string, []any) {
+		if after == nil {
+			return `SELECT as_of FROM segment_snapshots WHERE segmentation = ? ORDER BY as_of LIMIT ` + limit, []any{segmentation}
+		}
+		return `SELECT as_of FROM segment_snapshots WHERE segmentation = ? AND as_of > ? ORDER BY as_of LIMIT ` + limit, []any{segmentation, *after}
+	}, func(rows *sql.Rows) (time.Time, int64, error) {
 		var at int64
 		if err := rows.Scan(&at); err != nil {
-			return nil, err
+			return time.Time{}, 0, err
 		}
-		out = append(out, fromNanos(at))
-	}
-	return slices.Clip(out), rows.Err()
+		return fromNanos(at), at, nil
+	})
 }

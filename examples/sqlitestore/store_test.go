@@ -81,7 +81,7 @@ func TestTouchpointStore(t *testing.T) {
 
 func TestSegmentStore(t *testing.T) {
 	t.Parallel()
-	segmenttest.TestStore(t, func(t *testing.T) segment.Store { return open(t).Segments() })
+	segmenttest.TestStore(t, harness(func(db *sqlitestore.Store) segment.Store { return db.Segments() }))
 }
 
 func TestLifecycleStore(t *testing.T) {
@@ -194,7 +194,7 @@ func TestSnapshotMembersAreRows(t *testing.T) {
 	at := time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
 	m := &segment.Membership{Segmentation: "value", AsOf: at, Members: map[string][]string{"a": {"big", "any"}, "b": {"any"}},
 		Counts: map[string]int{"big": 1, "any": 2}, Total: 3, Unassigned: 1}
-	require.NoError(t, segs.SaveSnapshot(ctx, m))
+	require.NoError(t, segs.AppendSnapshot(ctx, m))
 	var n int
 	require.NoError(t, s.DB().QueryRow(`SELECT COUNT(*) FROM segment_members WHERE segmentation = 'value' AND segment = 'any'`).Scan(&n))
 	require.Equal(t, 2, n)
