@@ -9,7 +9,7 @@ import (
 
 func TestMemoryStoreConformance(t *testing.T) {
 	t.Parallel()
-	crmtest.TestCustomerStore(t, func(*testing.T) crm.CustomerStore { return crm.NewMemoryStore() })
-	crmtest.TestTransactionStore(t, func(*testing.T) crm.TransactionStore { return crm.NewMemoryStore() })
-	crmtest.TestTouchpointStore(t, func(*testing.T) crm.TouchpointStore { return crm.NewMemoryStore() })
+	crmtest.TestCustomerStore(t, crmtest.Harness[crm.CustomerStore]{New: func(*testing.T) crm.CustomerStore { return crm.NewMemoryStore() }})
+	crmtest.TestTransactionStore(t, crmtest.Harness[crm.TransactionStore]{New: func(*testing.T) crm.TransactionStore { return crm.NewMemoryStore() }})
+	crmtest.TestTouchpointStore(t, crmtest.Harness[crm.TouchpointStore]{New: func(*testing.T) crm.TouchpointStore { return crm.NewMemoryStore() }})
 }

@@ -98,14 +98,16 @@ func collect[T any](t *testing.T, seq iter.Seq2[T, error]) []T {
 	return out
 }
 
-// TestCustomerStore runs the CustomerStore conformance suite. newStore must
-// return an empty store each time it is called.
-func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerStore) {
-	if newStore == nil {
-		t.Fatal("crmtest: TestCustomerStore: newStore is nil; pass a function that returns an empty store")
-	}
+// TestCustomerStore runs the crm.CustomerStore conformance suite: round
+// trips, not found, existing IDs, invalid customers refused, stale
+// versions that change nothing, records that share no memory with the
+// caller, the stream's order, a cancelled context, concurrent writers that
+// lose no update, and (with h.Reopen) customers that survive a reopen.
+func TestCustomerStore(t *testing.T, h Harness[crm.CustomerStore]) {
+	h.Check(t, "crmtest.TestCustomerStore")
+	newStore := h.New
 	ctx := context.Background()
-	t.Run("CreateAndGet", func(t *testing.T) {
+	t.Run("RoundTrip", func(t *testing.T) {
 		s := newStore(t)
 		c := sampleCustomer("c1")
 		c.Version = 42 // ignored
@@ -148,7 +150,7 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		_, err = s.Customer(ctx, "c1")
 		require.ErrorIs(t, err, crm.ErrNotFound, "an invalid customer was stored")
 	})
-	t.Run("StaleVersionConflict", func(t *testing.T) {
+	t.Run("StaleVersion", func(t *testing.T) {
 		s := newStore(t)
 		v1, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
 		require.NoError(t, err)
@@ -170,7 +172,7 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		_, err = s.Customer(ctx, "c1")
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
-	t.Run("InvalidUpdateChangesNothing", func(t *testing.T) {
+	t.Run("InvalidUpdate", func(t *testing.T) {
 		s := newStore(t)
 		v1, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
 		require.NoError(t, err)
@@ -182,7 +184,7 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		require.Equal(t, "Europe/London", got.TimeZone)
 		require.EqualValues(t, 1, got.Version)
 	})
-	t.Run("ReturnedRecordsAreCopies", func(t *testing.T) {
+	t.Run("Copies", func(t *testing.T) {
 		// A record handed in or out shares no slice or map with the stored
 		// one: a caller changing it must not change what is stored (nor
 		// race with other readers).
@@ -214,7 +216,7 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		}
 		requireUnchanged(t, s, "c1", "a customer Customers streamed")
 	})
-	t.Run("StreamOrderedAndComplete", func(t *testing.T) {
+	t.Run("Order", func(t *testing.T) {
 		s := newStore(t)
 		ids := make([]string, 300)
 		for i := range ids {
@@ -242,7 +244,7 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		}
 		require.Equal(t, 5, n)
 	})
-	t.Run("ContextCancelled", func(t *testing.T) {
+	t.Run("Cancelled", func(t *testing.T) {
 		s := newStore(t)
 		_, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
 		require.NoError(t, err)
@@ -254,9 +256,17 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		require.ErrorIs(t, err, context.Canceled)
 		_, err = s.Customer(ctx, "c2")
 		require.ErrorIs(t, err, crm.ErrNotFound)
+		c := sampleCustomer("c1")
+		c.Version, c.Name = 1, "changed"
+		_, err = s.UpdateCustomer(cancelled, c)
+		require.ErrorIs(t, err, context.Canceled, "UpdateCustomer")
+		require.ErrorIs(t, s.DeleteCustomer(cancelled, "c1", 1), context.Canceled, "DeleteCustomer")
+		got, err := s.Customer(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, "Ada c1", got.Name, "cancelled writes change nothing")
 		RequireCancelled(t, "Customers", s.Customers(cancelled))
 	})
-	t.Run("ConcurrentCompareAndSwap", func(t *testing.T) {
+	t.Run("ConcurrentWritesLoseNothing", func(t *testing.T) {
 		s := newStore(t)
 		const records, workers, increments = 4, 16, 25
 		for i := range records {
@@ -306,6 +316,26 @@ func TestCustomerStore(t *testing.T, newStore func(t *testing.T) crm.CustomerSto
 		}
 		require.EqualValues(t, workers*increments, total, "lost updates")
 	})
+	if h.Reopen == nil {
+		return // a store in memory has nothing to reopen
+	}
+	t.Run("Reopen", func(t *testing.T) {
+		s := newStore(t)
+		c, err := s.CreateCustomer(ctx, sampleCustomer("c1"))
+		require.NoError(t, err)
+		c.Name = "Ada Lovelace"
+		want, err := s.UpdateCustomer(ctx, c)
+		require.NoError(t, err)
+		_, err = s.CreateCustomer(ctx, sampleCustomer("c2"))
+		require.NoError(t, err)
+		require.NoError(t, s.DeleteCustomer(ctx, "c2", 1))
+		s = h.Reopen(t, s)
+		got, err := s.Customer(ctx, "c1")
+		require.NoError(t, err)
+		requireSameCustomer(t, want, got)
+		_, err = s.Customer(ctx, "c2")
+		require.ErrorIs(t, err, crm.ErrNotFound, "a deleted customer came back")
+	})
 }
 
 func collectSeq[T any](t *testing.T, seq iter.Seq2[T, error]) iter.Seq[T] {
@@ -325,17 +355,22 @@ type logHarness[T any] struct {
 	all        func(ctx context.Context) iter.Seq2[T, error]
 	ofCustomer func(ctx context.Context, customer string) iter.Seq2[T, error]
 	between    func(ctx context.Context, from, to time.Time) iter.Seq2[T, error]
+	// reopen, when set, closes the storage and returns a harness over the
+	// same storage opened again.
+	reopen func(t *testing.T) logHarness[T]
 }
 
-// TestTransactionStore runs the TransactionStore conformance suite.
-// newStore must return an empty store each time it is called.
-func TestTransactionStore(t *testing.T, newStore func(t *testing.T) crm.TransactionStore) {
-	if newStore == nil {
-		t.Fatal("crmtest: TestTransactionStore: newStore is nil; pass a function that returns an empty store")
-	}
-	runLogSuite(t, func(t *testing.T) logHarness[crm.Transaction] {
-		s := newStore(t)
-		return logHarness[crm.Transaction]{
+// TestTransactionStore runs the crm.TransactionStore conformance suite:
+// round trips, not found, idempotent appends, the same ID with other
+// content refused, atomic batches, the streams' order, a cancelled
+// context, concurrent appends that lose nothing, a 100,000-record stream,
+// exact decimals, and (with h.Reopen) records that survive a reopen.
+func TestTransactionStore(t *testing.T, h Harness[crm.TransactionStore]) {
+	h.Check(t, "crmtest.TestTransactionStore")
+	newStore := h.New
+	var harness func(t *testing.T, s crm.TransactionStore) logHarness[crm.Transaction]
+	harness = func(t *testing.T, s crm.TransactionStore) logHarness[crm.Transaction] {
+		lh := logHarness[crm.Transaction]{
 			make: func(id, customer string, at time.Time) crm.Transaction {
 				return crm.Transaction{ID: id, CustomerID: customer, Time: at, Amount: decimal.RequireFromString("19.99"),
 					Currency: "EUR", Kind: crm.Purchase, Channel: crm.ChannelWeb,
@@ -348,8 +383,13 @@ func TestTransactionStore(t *testing.T, newStore func(t *testing.T) crm.Transact
 			append:     s.AppendTransactions, get: s.Transaction, all: s.Transactions,
 			ofCustomer: s.CustomerTransactions, between: s.TransactionsBetween,
 		}
-	})
-	t.Run("ExactDecimalRoundTrip", func(t *testing.T) {
+		if h.Reopen != nil {
+			lh.reopen = func(t *testing.T) logHarness[crm.Transaction] { return harness(t, h.Reopen(t, s)) }
+		}
+		return lh
+	}
+	runLogSuite(t, func(t *testing.T) logHarness[crm.Transaction] { return harness(t, newStore(t)) }, h.Reopen != nil)
+	t.Run("ExactDecimals", func(t *testing.T) {
 		s := newStore(t)
 		ctx := context.Background()
 		for i, amount := range []string{"12345678901234567890.123456789", "0.1", "0", "0.000000001", "100.50"} {
@@ -366,15 +406,13 @@ func TestTransactionStore(t *testing.T, newStore func(t *testing.T) crm.Transact
 	})
 }
 
-// TestTouchpointStore runs the TouchpointStore conformance suite.
-// newStore must return an empty store each time it is called.
-func TestTouchpointStore(t *testing.T, newStore func(t *testing.T) crm.TouchpointStore) {
-	if newStore == nil {
-		t.Fatal("crmtest: TestTouchpointStore: newStore is nil; pass a function that returns an empty store")
-	}
-	runLogSuite(t, func(t *testing.T) logHarness[crm.Touchpoint] {
-		s := newStore(t)
-		return logHarness[crm.Touchpoint]{
+// TestTouchpointStore runs the crm.TouchpointStore conformance suite, the
+// log suite of TestTransactionStore.
+func TestTouchpointStore(t *testing.T, h Harness[crm.TouchpointStore]) {
+	h.Check(t, "crmtest.TestTouchpointStore")
+	var harness func(t *testing.T, s crm.TouchpointStore) logHarness[crm.Touchpoint]
+	harness = func(t *testing.T, s crm.TouchpointStore) logHarness[crm.Touchpoint] {
+		lh := logHarness[crm.Touchpoint]{
 			make: func(id, customer string, at time.Time) crm.Touchpoint {
 				return crm.Touchpoint{ID: id, CustomerID: customer, Time: at, Channel: crm.ChannelPhone, Kind: crm.TouchSupport, Experience: 4, Note: "called about delivery"}
 			},
@@ -385,10 +423,15 @@ func TestTouchpointStore(t *testing.T, newStore func(t *testing.T) crm.Touchpoin
 			append:     s.AppendTouchpoints, get: s.Touchpoint, all: s.Touchpoints,
 			ofCustomer: s.CustomerTouchpoints, between: s.TouchpointsBetween,
 		}
-	})
+		if h.Reopen != nil {
+			lh.reopen = func(t *testing.T) logHarness[crm.Touchpoint] { return harness(t, h.Reopen(t, s)) }
+		}
+		return lh
+	}
+	runLogSuite(t, func(t *testing.T) logHarness[crm.Touchpoint] { return harness(t, h.New(t)) }, h.Reopen != nil)
 }
 
-func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T]) {
+func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T], reopenable bool) {
 	ctx := context.Background()
 	ids := func(h logHarness[T], recs []T) []string {
 		out := make([]string, len(recs))
@@ -397,7 +440,7 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		}
 		return out
 	}
-	t.Run("AppendAndGet", func(t *testing.T) {
+	t.Run("RoundTrip", func(t *testing.T) {
 		h := newHarness(t)
 		r := h.make("r1", "c1", t0)
 		require.NoError(t, h.append(ctx, r))
@@ -411,7 +454,7 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		require.ErrorIs(t, err, crm.ErrNotFound)
 		require.Empty(t, collect(t, h.ofCustomer(ctx, "nobody")))
 	})
-	t.Run("IdempotentAppend", func(t *testing.T) {
+	t.Run("Idempotent", func(t *testing.T) {
 		h := newHarness(t)
 		r := h.make("r1", "c1", t0)
 		require.NoError(t, h.append(ctx, r))
@@ -419,7 +462,7 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		require.NoError(t, h.append(ctx, r, r), "a batch may repeat a record")
 		require.Len(t, collect(t, h.all(ctx)), 1)
 	})
-	t.Run("SameIDDifferentContentExists", func(t *testing.T) {
+	t.Run("Exists", func(t *testing.T) {
 		h := newHarness(t)
 		r := h.make("r1", "c1", t0)
 		require.NoError(t, h.append(ctx, r))
@@ -432,7 +475,7 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		_, err = h.get(ctx, "r2")
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
-	t.Run("BatchIsAtomic", func(t *testing.T) {
+	t.Run("AtomicBatch", func(t *testing.T) {
 		h := newHarness(t)
 		require.NoError(t, h.append(ctx, h.make("old", "c1", t0)))
 		batch := []T{h.make("n1", "c1", t0), h.make("n2", "c2", t0), h.invalidate(h.make("n3", "c2", t0))}
@@ -441,7 +484,7 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		require.ErrorIs(t, h.append(ctx, batch...), crm.ErrExists)
 		require.Equal(t, []string{"old"}, ids(h, collect(t, h.all(ctx))), "a failed batch stored records")
 	})
-	t.Run("StreamsOrderedAndComplete", func(t *testing.T) {
+	t.Run("Order", func(t *testing.T) {
 		h := newHarness(t)
 		rng := rand.New(rand.NewPCG(3, 4))
 		var recs []T
@@ -495,7 +538,7 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		require.Equal(t, want, len(got), "between is half-open [from, to)")
 		require.Empty(t, collect(t, h.between(ctx, to, from)))
 	})
-	t.Run("ContextCancelled", func(t *testing.T) {
+	t.Run("Cancelled", func(t *testing.T) {
 		h := newHarness(t)
 		require.NoError(t, h.append(ctx, h.make("r1", "c1", t0)))
 		cancelled, cancel := context.WithCancel(ctx)
@@ -509,7 +552,7 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		_, err = h.get(ctx, "r2")
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
-	t.Run("ConcurrentAppends", func(t *testing.T) {
+	t.Run("ConcurrentWritesLoseNothing", func(t *testing.T) {
 		h := newHarness(t)
 		const workers, each = 8, 200
 		var wg sync.WaitGroup
@@ -538,7 +581,7 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		}
 		require.Len(t, collect(t, h.all(ctx)), workers*each/2+each/2)
 	})
-	t.Run("Stream100k", func(t *testing.T) {
+	t.Run("LargeStream", func(t *testing.T) {
 		h := newHarness(t)
 		const n = 100_000
 		batch := make([]T, 0, 10_000)
@@ -562,5 +605,17 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		}
 		require.Equal(t, n, count, "records dropped from the stream")
 		require.Len(t, collect(t, h.between(ctx, t0, t0.Add(n*time.Second))), n)
+	})
+	if !reopenable {
+		return // a store in memory has nothing to reopen
+	}
+	t.Run("Reopen", func(t *testing.T) {
+		h := newHarness(t)
+		a, b := h.make("r1", "c1", t0), h.make("r2", "c2", t0.Add(time.Hour))
+		require.NoError(t, h.append(ctx, a, b))
+		h = h.reopen(t)
+		got := collect(t, h.all(ctx))
+		require.Len(t, got, 2)
+		require.True(t, h.equal(a, got[0]) && h.equal(b, got[1]), "records after a reopen: %+v", got)
 	})
 }

@@ -4,9 +4,11 @@
 // test, with a function that returns an empty store:
 //
 //	func TestMyStore(t *testing.T) {
-//		crmtest.TestCustomerStore(t, func(t *testing.T) crm.CustomerStore { return openEmpty(t) })
-//		crmtest.TestTransactionStore(t, func(t *testing.T) crm.TransactionStore { return openEmpty(t) })
-//		crmtest.TestTouchpointStore(t, func(t *testing.T) crm.TouchpointStore { return openEmpty(t) })
+//		crmtest.TestCustomerStore(t, crmtest.Harness[crm.CustomerStore]{
+//			New:    func(t *testing.T) crm.CustomerStore { return openEmpty(t) },
+//			Reopen: func(t *testing.T, s crm.CustomerStore) crm.CustomerStore { return reopen(t, s) }, // nil in memory
+//		})
+//		// … TestTransactionStore and TestTouchpointStore alike
 //	}
 //
 // Each suite runs subtests for one behaviour each (not found, exists,

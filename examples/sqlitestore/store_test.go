@@ -66,17 +66,17 @@ func harness[S any](part func(*sqlitestore.Store) S) crmtest.Harness[S] {
 
 func TestCustomerStore(t *testing.T) {
 	t.Parallel()
-	crmtest.TestCustomerStore(t, func(t *testing.T) crm.CustomerStore { return open(t) })
+	crmtest.TestCustomerStore(t, harness(func(db *sqlitestore.Store) crm.CustomerStore { return db }))
 }
 
 func TestTransactionStore(t *testing.T) {
 	t.Parallel()
-	crmtest.TestTransactionStore(t, func(t *testing.T) crm.TransactionStore { return open(t) })
+	crmtest.TestTransactionStore(t, harness(func(db *sqlitestore.Store) crm.TransactionStore { return db }))
 }
 
 func TestTouchpointStore(t *testing.T) {
 	t.Parallel()
-	crmtest.TestTouchpointStore(t, func(t *testing.T) crm.TouchpointStore { return open(t) })
+	crmtest.TestTouchpointStore(t, harness(func(db *sqlitestore.Store) crm.TouchpointStore { return db }))
 }
 
 func TestSegmentStore(t *testing.T) {
