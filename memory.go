@@ -3,7 +3,6 @@ package crm
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -262,7 +261,7 @@ func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("crm: append %ss: %w", l.kind, errors.Join(errs...))
+		return &ValidationError{Package: "crm", What: fmt.Sprintf("append %ss", l.kind), Problems: errs}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -286,7 +285,7 @@ func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 		fresh = append(fresh, i)
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("crm: append %ss: %w", l.kind, errors.Join(errs...))
+		return &ValidationError{Package: "crm", What: fmt.Sprintf("append %ss", l.kind), Problems: errs}
 	}
 	for _, i := range fresh {
 		rec := l.clone(batch[i])

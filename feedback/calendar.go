@@ -1,7 +1,6 @@
 package feedback
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -65,7 +64,7 @@ func (c *Calendar) Validate() error {
 		errs = append(errs, &crm.FieldError{Field: "week", Problem: "no working time"})
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("feedback: calendar: %w", errors.Join(errs...))
+		return &crm.ValidationError{Package: "feedback", What: "calendar", Problems: errs}
 	}
 	return nil
 }

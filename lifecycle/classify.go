@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -292,7 +291,7 @@ func StageProfiles(ctx context.Context, customers iter.Seq2[crm.Customer, error]
 				set(p.SetString("previous_stage", s))
 			}
 			if len(errs) > 0 {
-				yield(nil, fmt.Errorf("lifecycle: profile of %q: %w", id, errors.Join(errs...)))
+				yield(nil, &crm.ValidationError{Package: "lifecycle", What: fmt.Sprintf("profile of %q", id), Problems: errs})
 				return
 			}
 			if !yield(p, nil) {

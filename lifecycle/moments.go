@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -135,7 +134,7 @@ func (m Moment) Validate() error {
 		bad("kind", "%q is not once, every, usage_or_time or yearly", m.Kind)
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("lifecycle: moment %q: %w", m.Name, errors.Join(errs...))
+		return &crm.ValidationError{Package: "lifecycle", What: fmt.Sprintf("moment %q", m.Name), Problems: errs}
 	}
 	return nil
 }
@@ -328,7 +327,7 @@ func Due(ctx context.Context, moments []Moment, subjects iter.Seq2[Subject, erro
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, &crm.ValidationError{Package: "lifecycle", What: "moments", Problems: errs}
 	}
 	moments = slices.Clone(moments)
 	for i := range moments {

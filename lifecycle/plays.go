@@ -103,7 +103,7 @@ func (p Play) Compile() (*CompiledPlay, error) {
 	cp.brief = parse("brief", p.Brief)
 	cp.personal = parse("personal", p.Personal)
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("lifecycle: play %q: %w", p.Name, errors.Join(errs...))
+		return nil, &crm.ValidationError{Package: "lifecycle", What: fmt.Sprintf("play %q", p.Name), Problems: errs}
 	}
 	return cp, nil
 }

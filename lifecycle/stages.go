@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -123,7 +122,7 @@ func (p *Policy) Validate() error {
 	}
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-		return fmt.Errorf("lifecycle: policy: %w", errors.Join(errs...))
+		return &crm.ValidationError{Package: "lifecycle", What: "policy", Problems: errs}
 	}
 	return nil
 }

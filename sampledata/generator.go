@@ -2,7 +2,6 @@ package sampledata
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -157,7 +156,7 @@ func (c Config) Validate() error {
 		bad("touchpoints_per_year", "must not be negative")
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("crmtest: invalid generator config: %w", errors.Join(errs...))
+		return &crm.ValidationError{Package: "sampledata", What: "generator config", Problems: errs}
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package scoring
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -137,7 +136,7 @@ func MineAssociations(ctx context.Context, baskets [][]string, opt AffinityOptio
 		errs = append(errs, &crm.FieldError{Field: "min_lift", Problem: fmt.Sprintf("%v must be ≥ 0 and finite", opt.MinLift)})
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("scoring: associations: %w", errors.Join(errs...))
+		return nil, &crm.ValidationError{Package: "scoring", What: "associations", Problems: errs}
 	}
 	n := len(baskets)
 	res := &Affinity{Baskets: n}

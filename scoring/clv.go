@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -151,7 +150,7 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 		bad("currency", "%q is not an ISO 4217 code", currency)
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("scoring: customer values: %w", errors.Join(errs...))
+		return nil, &crm.ValidationError{Package: "scoring", What: "customer values", Problems: errs}
 	}
 
 	// Month weights: purchases in month i are worth 1/(1+d)^i.

@@ -100,7 +100,7 @@ func validateRows(model string, rows []Row, discrete bool) error {
 		errs = append(errs, &crm.FieldError{Field: "rows", Problem: "no data"})
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("scoring: fit %s: %w", model, errors.Join(errs...))
+		return &crm.ValidationError{Package: "scoring", What: fmt.Sprintf("fit %s", model), Problems: errs}
 	}
 	return nil
 }

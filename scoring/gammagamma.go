@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 
@@ -77,7 +76,7 @@ func FitGammaGamma(ctx context.Context, rows []SpendRow, opt *FitOptions) (*Gamm
 		errs = append(errs, &crm.FieldError{Field: "rows", Problem: "no customers with repeat purchases"})
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("scoring: fit %s: %w", model, errors.Join(errs...))
+		return nil, &crm.ValidationError{Package: "scoring", What: fmt.Sprintf("fit %s", model), Problems: errs}
 	}
 	obj, total, mean := gammaGammaObjective(rows)
 	params, se, ll, err := fitLogParams(ctx, fitSpec{

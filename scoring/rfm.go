@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -100,7 +99,7 @@ func RFM(summaries []Summary, opt RFMOptions) ([]RFMScore, RFMCuts, error) {
 		*d.out = slices.Clone(d.fixed)
 	}
 	if len(errs) > 0 {
-		return nil, RFMCuts{}, fmt.Errorf("scoring: rfm: %w", errors.Join(errs...))
+		return nil, RFMCuts{}, &crm.ValidationError{Package: "scoring", What: "rfm", Problems: errs}
 	}
 	for i := range scores {
 		s := &scores[i]

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -197,7 +196,7 @@ func (s *Scorecard) Validate(fields []string) error {
 		if s.Name != "" {
 			name = fmt.Sprintf("scorecard %q", s.Name)
 		}
-		return fmt.Errorf("scoring: %s: %w", name, errors.Join(errs...))
+		return &crm.ValidationError{Package: "scoring", What: fmt.Sprintf("%s", name), Problems: errs}
 	}
 	return nil
 }
@@ -406,7 +405,7 @@ func (sc *Scorer) ScoreRecord(record map[string]float64) (Score, error) {
 	}
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-		return Score{}, fmt.Errorf("scoring: %w", errors.Join(errs...))
+		return Score{}, &crm.ValidationError{Package: "scoring", What: fmt.Sprintf("record for scorecard %q", sc.card.Name), Problems: errs}
 	}
 	values := make([]float64, len(inputs))
 	for i, in := range inputs {

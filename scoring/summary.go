@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -472,7 +471,7 @@ func newPeriodizer(opt SummaryOptions) (periodizer, error) {
 		errs = append(errs, &crm.FieldError{Field: "currency", Problem: fmt.Sprintf("%q is not an ISO 4217 code", opt.Currency)})
 	}
 	if len(errs) > 0 {
-		return p, fmt.Errorf("scoring: summary options: %w", errors.Join(errs...))
+		return p, &crm.ValidationError{Package: "scoring", What: "summary options", Problems: errs}
 	}
 	return p, nil
 }

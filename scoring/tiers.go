@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -108,7 +107,7 @@ func (s TierSpec) Validate() error {
 		bad("tiers", "shares above the last tier add up to %v; they must leave something for it", sum)
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("scoring: tiers: %w", errors.Join(errs...))
+		return &crm.ValidationError{Package: "scoring", What: "tiers", Problems: errs}
 	}
 	return nil
 }
@@ -166,7 +165,7 @@ func AssignTiers(ids []string, values []float64, spec TierSpec) (*Tiering, error
 		total += v
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("scoring: tiers: %w", errors.Join(errs...))
+		return nil, &crm.ValidationError{Package: "scoring", What: "tiers", Problems: errs}
 	}
 	rankDescending(order, func(a, b ranked) int {
 		return cmp.Or(strings.Compare(ids[a.i], ids[b.i]), cmp.Compare(a.i, b.i))

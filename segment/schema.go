@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -74,7 +73,7 @@ func NewSchema(fields ...Field) (*Schema, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("segment: schema: %w", errors.Join(errs...))
+		return nil, &crm.ValidationError{Package: "segment", What: "schema", Problems: errs}
 	}
 	return s, nil
 }

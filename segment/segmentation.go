@@ -3,7 +3,6 @@ package segment
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"math/bits"
@@ -116,7 +115,7 @@ func (s *Segmentation) compile(schema *Schema) (*Assigner, error) {
 		a.matchers = append(a.matchers, m)
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("segment: segmentation %q: %w", s.Name, errors.Join(errs...))
+		return nil, &crm.ValidationError{Package: "segment", What: fmt.Sprintf("segmentation %q", s.Name), Problems: errs}
 	}
 	if schema == nil {
 		return nil, nil
