@@ -159,9 +159,20 @@ type PeriodCount struct {
 	Count int       `json:"count"`
 }
 
-// Trend counts items received per period (monthly when monthly is set,
-// else weekly from Monday), in loc (nil: UTC), oldest first.
-func Trend(items []Item, monthly bool, loc *time.Location) []PeriodCount {
+// TrendPeriod is the period Trend counts by.
+type TrendPeriod string
+
+// Trend periods.
+const (
+	Weekly  TrendPeriod = "week"  // from Monday
+	Monthly TrendPeriod = "month" // calendar months
+)
+
+// Trend counts items received per period (weeks from Monday, or calendar
+// months), in loc (nil: UTC), oldest first. Any other period is counted by
+// week.
+func Trend(items []Item, period TrendPeriod, loc *time.Location) []PeriodCount {
+	monthly := period == Monthly
 	if loc == nil {
 		loc = time.UTC
 	}

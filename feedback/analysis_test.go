@@ -109,10 +109,14 @@ func TestParetoAndReport(t *testing.T) {
 	require.Equal(t, 0.75, rep.SLAAttainment)
 	require.Equal(t, 1.0, rep.ReopenRate)
 	require.Equal(t, [5]int{0, 3, 0, 0, 0}, rep.Backlog)
-	trend := feedback.Trend([]feedback.Item{{Received: t0}, {Received: t0.AddDate(0, 0, 3)}, {Received: t0.AddDate(0, 0, 7)}}, false, nil)
+	trend := feedback.Trend([]feedback.Item{{Received: t0}, {Received: t0.AddDate(0, 0, 3)}, {Received: t0.AddDate(0, 0, 7)}}, feedback.Weekly, nil)
 	require.Len(t, trend, 2)
 	require.Equal(t, 2, trend[0].Count)
 	require.Equal(t, time.Monday, trend[1].Start.Weekday())
+	monthly := feedback.Trend([]feedback.Item{{Received: t0}, {Received: t0.AddDate(0, 0, 3)}, {Received: t0.AddDate(0, 1, 0)}}, feedback.Monthly, nil)
+	require.Len(t, monthly, 2)
+	require.Equal(t, 2, monthly[0].Count)
+	require.Equal(t, 1, monthly[1].Start.Day(), "months start on the first")
 }
 
 func TestWinBack(t *testing.T) {

@@ -26,5 +26,5 @@ func TestNilArgumentsMeanDefaults(t *testing.T) {
 	require.NotPanics(t, func() { rows = feedback.Pareto(items, nil, nil) })
 	require.Equal(t, feedback.Pareto(items, feedback.ByCategory, feedback.Count), rows)
 	require.Equal(t, "delivery", rows[0].Cause)
-	require.Equal(t, feedback.Trend(items, true, time.UTC), feedback.Trend(items, true, nil))
+	require.Equal(t, feedback.Trend(items, feedback.Monthly, time.UTC), feedback.Trend(items, feedback.Monthly, nil))
 }

@@ -86,11 +86,11 @@ type Itemset struct {
 	Support float64  `json:"support"`
 }
 
-// Rule is an association rule If ⇒ Then: among baskets holding If, the
+// AssociationRule is a rule If ⇒ Then: among baskets holding If, the
 // share also holding Then is Confidence; Lift is Confidence over Then's own
 // support (above 1: bought together more than chance); Support is the
 // share of baskets holding both.
-type Rule struct {
+type AssociationRule struct {
 	If         []string `json:"if"`
 	Then       []string `json:"then"`
 	Count      int      `json:"count"`
@@ -102,9 +102,9 @@ type Rule struct {
 // Affinity holds the frequent itemsets and association rules of a set of
 // baskets.
 type Affinity struct {
-	Baskets  int       `json:"baskets"`
-	Itemsets []Itemset `json:"itemsets"` // by size, then count descending, then items
-	Rules    []Rule    `json:"rules"`    // by lift, confidence, support descending, then items
+	Baskets  int               `json:"baskets"`
+	Itemsets []Itemset         `json:"itemsets"` // by size, then count descending, then items
+	Rules    []AssociationRule `json:"rules"`    // by lift, confidence, support descending, then items
 }
 
 // MineAssociations finds every itemset of up to MaxSize items in at least
@@ -236,7 +236,7 @@ func MineAssociations(ctx context.Context, baskets [][]string, opt AffinityOptio
 			if conf < opt.MinConfidence || lift < opt.MinLift {
 				continue
 			}
-			rule := Rule{Count: int(c), Support: float64(c) / float64(n), Confidence: conf, Lift: lift}
+			rule := AssociationRule{Count: int(c), Support: float64(c) / float64(n), Confidence: conf, Lift: lift}
 			for _, r := range ifSet {
 				rule.If = append(rule.If, items[r])
 			}
@@ -254,7 +254,7 @@ func MineAssociations(ctx context.Context, baskets [][]string, opt AffinityOptio
 	slices.SortFunc(res.Itemsets, func(a, b Itemset) int {
 		return cmp.Or(cmp.Compare(len(a.Items), len(b.Items)), cmp.Compare(b.Count, a.Count), slices.Compare(a.Items, b.Items))
 	})
-	slices.SortFunc(res.Rules, func(a, b Rule) int {
+	slices.SortFunc(res.Rules, func(a, b AssociationRule) int {
 		return cmp.Or(cmp.Compare(b.Lift, a.Lift), cmp.Compare(b.Confidence, a.Confidence), cmp.Compare(b.Count, a.Count),
 			slices.Compare(a.If, b.If), slices.Compare(a.Then, b.Then))
 	})
@@ -263,8 +263,8 @@ func MineAssociations(ctx context.Context, baskets [][]string, opt AffinityOptio
 
 // Recommendation is an item to offer a customer, with the rule behind it.
 type Recommendation struct {
-	Item string `json:"item"`
-	Rule Rule   `json:"rule"`
+	Item string          `json:"item"`
+	Rule AssociationRule `json:"rule"`
 }
 
 // Recommend returns up to n items to cross-sell to a customer who bought

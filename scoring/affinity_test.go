@@ -26,7 +26,7 @@ var handBaskets = [][]string{
 	{"bread", "milk", "diapers", "cola"},
 }
 
-func findRule(a *scoring.Affinity, ifs, thens string) *scoring.Rule {
+func findRule(a *scoring.Affinity, ifs, thens string) *scoring.AssociationRule {
 	for i, r := range a.Rules {
 		if strings.Join(r.If, ",") == ifs && strings.Join(r.Then, ",") == thens {
 			return &a.Rules[i]
