@@ -13,16 +13,16 @@ import (
 
 // benchProfiles makes n lifecycle profiles with the fields the default
 // policy reads, spread over every stage.
-func benchProfiles(b *testing.B, n int) []segment.Profile {
+func benchProfiles(b *testing.B, n int) []*segment.Profile {
 	s, err := lifecycle.Schema().Only("purchases", "frequency", "churned", "at_risk", "previous_stage", "referrals", "nps")
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
-	ps := s.NewProfiles(n, time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
+	ps := make([]*segment.Profile, n)
 	for i := range ps {
-		p := &ps[i]
-		p.CustomerID = fmt.Sprintf("C%07d", i)
+		p := s.NewProfile(fmt.Sprintf("C%07d", i), time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
+		ps[i] = p
 		f := rng.IntN(8)
 		_ = p.SetNumber("purchases", float64(f))
 		if f > 0 {
@@ -48,7 +48,7 @@ func BenchmarkClassify(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		for i := range ps {
-			if _, ok := c.Classify(&ps[i]); ok {
+			if _, ok := c.Classify(ps[i]); ok {
 				n++
 			}
 		}

@@ -314,6 +314,7 @@ type Classification struct {
 type Classifier struct {
 	policy   *Policy
 	assigner *segment.Assigner
+	index    map[string]int // stage name → position in the policy
 	rules    []string // by stage order
 }
 
@@ -339,6 +340,10 @@ func NewClassifier(schema *segment.Schema, opt *Options) (*Classifier, error) {
 		return nil, fmt.Errorf("lifecycle: %w", err)
 	}
 	c.assigner = a
+	c.index = make(map[string]int, len(policy.Stages))
+	for i, s := range policy.Stages {
+		c.index[s.Name] = i
+	}
 	return c, nil
 }
 
@@ -346,15 +351,11 @@ func NewClassifier(schema *segment.Schema, opt *Options) (*Classifier, error) {
 // matches, or false when none does (as for a profile whose schema lacks a
 // field the rules read: ClassifyAll reports that as an error).
 func (c *Classifier) Classify(p *segment.Profile) (Classification, bool) {
-	set := c.assigner.Match(p)
-	if set == 0 {
+	names := c.assigner.Match(p)
+	if len(names) == 0 {
 		return Classification{}, false
 	}
-	k := 0
-	for set&1 == 0 {
-		set >>= 1
-		k++
-	}
+	k := c.index[names[0]]
 	return Classification{CustomerID: p.CustomerID, Stage: c.policy.Stages[k].Name, Reason: c.rules[k], AsOf: p.AsOf}, true
 }
 

@@ -591,25 +591,22 @@ type Explanation struct {
 	Clauses []ClauseResult `json:"clauses"`
 }
 
-// Explain fills out with the explanation for p, reusing its slice: explaining
-// many profiles into one Explanation allocates nothing. For a profile the
-// rule cannot read (see Check) every clause is Unknown.
-func (m *Matcher) Explain(p *Profile, out *Explanation) {
-	if out == nil {
-		return
-	}
-	out.Clauses = slices.Grow(out.Clauses[:0], len(m.leaves))[:len(m.leaves)]
+// Explain says how the rule reads p: each condition's result and the
+// value it read, in source order, and the rule's result. For a profile the
+// rule cannot read (see Check) every condition is Unknown.
+func (m *Matcher) Explain(p *Profile) Explanation {
+	out := Explanation{Clauses: make([]ClauseResult, len(m.leaves))}
 	var mm *Matcher
 	err := crm.ErrInvalid
 	if p != nil {
 		mm, err = m.forSchema(p.schema)
 	}
 	if err != nil {
-		out.Result, out.Matched = Unknown, false
+		out.Result = Unknown
 		for i := range out.Clauses {
 			out.Clauses[i] = ClauseResult{Clause: m.leaves[i], Result: Unknown, Value: Value{Missing: true}}
 		}
-		return
+		return out
 	}
 	m = mm
 	for i := range m.nodes {
@@ -630,6 +627,7 @@ func (m *Matcher) Explain(p *Profile, out *Explanation) {
 	}
 	out.Result = m.eval(m.root, p)
 	out.Matched = out.Result == True
+	return out
 }
 
 // Fields lists the fields the rule reads, without repeats, in source order.

@@ -49,8 +49,7 @@ func ExampleMatcher_Explain() {
 	p := schema.NewProfile("C0002", time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC))
 	_ = p.SetNumber("recency_days", 45)
 	_ = p.SetStrings("tags", []string{"vip"})
-	var e segment.Explanation
-	m.Explain(p, &e)
+	e := m.Explain(p)
 	fmt.Println("matched:", e.Matched)
 	for _, c := range e.Clauses {
 		fmt.Printf("  %-22s %-7s read %s\n", c.Clause.Text, c.Result, c.Value)

@@ -87,13 +87,14 @@ func DefaultSchema() *Schema {
 // stream's order (as a store's streams and the analyses over them give)
 // the join costs no index; in any other order it still works.
 type Scores struct {
+	// Summaries fill purchases, frequency, recency and spend.
 	Summaries []scoring.Summary
-	RFM       []scoring.RFMScore
-	Values    []scoring.CustomerValue
-	Tiers     map[string]string // customer ID → tier name
-	// Tiering, used when Tiers is nil, gives the tiers as
-	// scoring.TiersByCLV returned them for Values (Of indexed like Values),
-	// so no map by customer needs building.
+	// RFM fills the r, f and m scores and the cell.
+	RFM []scoring.RFMScore
+	// Values fill clv and p_alive.
+	Values []scoring.CustomerValue
+	// Tiering fills tier: the tiers scoring.TiersByCLV made from Values
+	// (its Of is indexed like Values).
 	Tiering *scoring.Tiering
 }
 
@@ -134,7 +135,7 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 // with.
 func checkTiering(scores Scores) error {
 	t := scores.Tiering
-	if scores.Tiers != nil || t == nil {
+	if t == nil {
 		return nil
 	}
 	if len(t.Of) != len(scores.Values) {
@@ -181,7 +182,7 @@ func newProfileBuilder(scores Scores, schema *Schema, asOf time.Time) *profileBu
 			b.custom = append(b.custom, i)
 		}
 	}
-	if scores.Tiers == nil && scores.Tiering != nil {
+	if scores.Tiering != nil {
 		for _, r := range scores.Tiering.Reports {
 			b.tierNames = append(b.tierNames, r.Tier.Name)
 		}
@@ -252,9 +253,6 @@ func (b *profileBuilder) build(c *crm.Customer) (*Profile, error) {
 		num(fieldFScore, float64(r.F))
 		num(fieldMScore, float64(r.M))
 		str(fieldRFMCell, r.Cell)
-	}
-	if t, ok := b.scores.Tiers[c.ID]; ok {
-		str(fieldTier, t)
 	}
 	for _, i := range b.custom {
 		f := b.schema.fields[i]

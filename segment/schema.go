@@ -268,23 +268,10 @@ func isIdent(s string) bool {
 	return s[len(s)-1] != '.'
 }
 
-// NewProfiles returns n empty profiles of the schema in one block of
-// memory, their fields side by side: matching a rule over them in order
-// reads memory sequentially, which is several times faster over millions
-// of profiles than profiles allocated one by one. Set CustomerID on each.
-func (s *Schema) NewProfiles(n int, asOf time.Time) []Profile {
-	nf := len(s.fields)
-	slots := make([]slot, n*nf)
-	out := make([]Profile, n)
-	for i := range out {
-		out[i] = Profile{AsOf: asOf, schema: s, slots: slots[i*nf : (i+1)*nf : (i+1)*nf]}
-	}
-	return out
-}
 
-// Only returns a schema of just the named fields, in the given order:
-// profiles of it are smaller, and matching over millions of them reads
-// correspondingly less memory. Matcher.Fields lists what a rule reads.
+// Only returns a schema of just the named fields, in the given order, for
+// profiles that carry no more than the rules read (RuleFields lists a
+// rule's fields).
 func (s *Schema) Only(names ...string) (*Schema, error) {
 	fields := make([]Field, 0, len(names))
 	for _, n := range names {

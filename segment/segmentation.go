@@ -57,7 +57,7 @@ type Assigner struct {
 	schema   *Schema
 	order    []int // segment indexes by priority
 	matchers []*Matcher
-	names    []string // by priority
+	segNames []string // by priority
 	one      [][]string
 }
 
@@ -129,7 +129,7 @@ func (s *Segmentation) compile(schema *Schema) (*Assigner, error) {
 	ordered := make([]*Matcher, len(a.order))
 	for k, i := range a.order {
 		ordered[k] = a.matchers[i]
-		a.names = append(a.names, s.Segments[i].Name)
+		a.segNames = append(a.segNames, s.Segments[i].Name)
 		a.one = append(a.one, []string{s.Segments[i].Name})
 	}
 	a.matchers = ordered
@@ -151,16 +151,23 @@ func (a *Assigner) Check(p *Profile) error {
 	}
 	for k, m := range a.matchers {
 		if err := m.Check(p); err != nil {
-			return fmt.Errorf("segment: segmentation %q, segment %q: %w", a.seg.Name, a.names[k], err)
+			return fmt.Errorf("segment: segmentation %q, segment %q: %w", a.seg.Name, a.segNames[k], err)
 		}
 	}
 	return nil
 }
 
-// Match returns the segments the profile belongs to as a bit set over the
-// segments in priority order (bit k: the k-th segment by priority), without
-// allocating. Exclusive segmentations set at most one bit.
-func (a *Assigner) Match(p *Profile) uint64 {
+// Match returns the names of the segments the profile belongs to, in
+// priority order: at most one in an exclusive segmentation, none for a
+// profile in no segment. The slice is shared by every profile in the same
+// segments: do not modify it.
+func (a *Assigner) Match(p *Profile) []string {
+	return a.names(a.match(p))
+}
+
+// match returns the profile's segments as a bit set over the segments in
+// priority order (bit k: the k-th by priority).
+func (a *Assigner) match(p *Profile) uint64 {
 	var set uint64
 	for k, m := range a.matchers {
 		if m.Match(p) {
@@ -173,14 +180,17 @@ func (a *Assigner) Match(p *Profile) uint64 {
 	return set
 }
 
-// Names turns a bit set from Match into segment names, in priority order.
-func (a *Assigner) Names(set uint64) []string {
-	if set != 0 && set&(set-1) == 0 {
+// names turns a bit set from match into segment names, in priority order.
+func (a *Assigner) names(set uint64) []string {
+	switch {
+	case set == 0:
+		return nil
+	case set&(set-1) == 0:
 		return a.one[bits.TrailingZeros64(set)]
 	}
 	var out []string
 	for ; set != 0; set &= set - 1 {
-		out = append(out, a.names[bits.TrailingZeros64(set)])
+		out = append(out, a.segNames[bits.TrailingZeros64(set)])
 	}
 	return out
 }
@@ -228,13 +238,13 @@ type SegmentSize struct {
 // membership (profiles carry their own AsOf for "within" conditions).
 func (a *Assigner) Assign(ctx context.Context, profiles iter.Seq2[*Profile, error], asOf time.Time) (*Membership, error) {
 	m := &Membership{Segmentation: a.seg.Name, AsOf: asOf, Members: map[string][]string{}, Counts: map[string]int{}}
-	for _, n := range a.names {
+	for _, n := range a.segNames {
 		m.Counts[n] = 0
 	}
 	// Overlapping combinations are interned by bit set, so equal
 	// memberships share one slice.
 	combos := map[uint64][]string{}
-	counts := make([]int, len(a.names))
+	counts := make([]int, len(a.segNames))
 	var last *Schema
 	for p, err := range crm.WithContext(ctx, profiles) {
 		if err != nil {
@@ -247,14 +257,14 @@ func (a *Assigner) Assign(ctx context.Context, profiles iter.Seq2[*Profile, erro
 			last = p.schema
 		}
 		m.Total++
-		set := a.Match(p)
+		set := a.match(p)
 		if set == 0 {
 			m.Unassigned++
 			continue
 		}
 		names, ok := combos[set]
 		if !ok {
-			names = a.Names(set)
+			names = a.names(set)
 			combos[set] = names
 		}
 		m.Members[p.CustomerID] = names
@@ -263,18 +273,16 @@ func (a *Assigner) Assign(ctx context.Context, profiles iter.Seq2[*Profile, erro
 		}
 	}
 	for k, c := range counts {
-		m.Counts[a.names[k]] = c
+		m.Counts[a.segNames[k]] = c
 	}
 	return m, nil
 }
 
 // NewMembership returns an empty membership of the segmentation at asOf,
-// every segment counted zero, for Add. expected is how many profiles are
-// coming, if known (0 if not): the members are sized for them up front
-// rather than grown and rehashed as they arrive.
-func (a *Assigner) NewMembership(asOf time.Time, expected int) *Membership {
-	m := &Membership{Segmentation: a.seg.Name, AsOf: asOf, Members: make(map[string][]string, max(expected, 0)), Counts: make(map[string]int, len(a.names))}
-	for _, n := range a.names {
+// every segment counted zero, for Add.
+func (a *Assigner) NewMembership(asOf time.Time) *Membership {
+	m := &Membership{Segmentation: a.seg.Name, AsOf: asOf, Members: map[string][]string{}, Counts: make(map[string]int, len(a.segNames))}
+	for _, n := range a.segNames {
 		m.Counts[n] = 0
 	}
 	return m
@@ -290,12 +298,11 @@ func (a *Assigner) Add(m *Membership, p *Profile) error {
 		return err
 	}
 	m.Total++
-	set := a.Match(p)
-	if set == 0 {
+	names := a.Match(p)
+	if names == nil {
 		m.Unassigned++
 		return nil
 	}
-	names := a.Names(set)
 	m.Members[p.CustomerID] = names
 	for _, n := range names {
 		m.Counts[n]++
@@ -305,8 +312,8 @@ func (a *Assigner) Add(m *Membership, p *Profile) error {
 
 // Preview lists every segment's size, in the assigner's priority order.
 func (a *Assigner) Preview(m *Membership) []SegmentSize {
-	out := make([]SegmentSize, len(a.names))
-	for k, n := range a.names {
+	out := make([]SegmentSize, len(a.segNames))
+	for k, n := range a.segNames {
 		out[k] = SegmentSize{Segment: n, Count: m.Counts[n]}
 		if m.Total > 0 {
 			out[k].Share = float64(m.Counts[n]) / float64(m.Total)

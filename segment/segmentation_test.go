@@ -51,7 +51,7 @@ func TestRFMPresetByHand(t *testing.T) {
 		{2, 2, 5, "Need Attention"}, {1, 2, 1, "Hibernating"}, {1, 1, 5, "Lost"},
 	} {
 		p := rfmProfile(t, s, "x", c.r, c.f, c.m)
-		require.Equal(t, []string{c.want}, a.Names(a.Match(p)), "R%d F%d M%d", c.r, c.f, c.m)
+		require.Equal(t, []string{c.want}, a.Match(p), "R%d F%d M%d", c.r, c.f, c.m)
 	}
 	// Every one of the 125 cells lands in exactly one segment, and every
 	// segment is reached.
@@ -106,7 +106,7 @@ func TestOverlappingSegmentationAndDiff(t *testing.T) {
 	require.NotContains(t, before.Members, "cat")
 	require.Equal(t, map[string]int{"vip": 1, "recent": 1, "big": 2}, before.Counts)
 	require.Equal(t, 1, before.Unassigned)
-	streamed := a.NewMembership(asOf, 0)
+	streamed := a.NewMembership(asOf)
 	for _, p := range []*segment.Profile{al, bob, cat} {
 		a.Add(streamed, p)
 	}
@@ -153,21 +153,16 @@ func TestProfilesFromStoresAndPresets(t *testing.T) {
 	require.NoError(t, err)
 	rfm, _, err := scoring.RFM(sums, scoring.RFMOptions{})
 	require.NoError(t, err)
-	ids := make([]string, len(sums))
-	spend := make([]float64, len(sums))
-	for i, s := range sums {
-		ids[i], spend[i] = s.CustomerID, s.Total.InexactFloat64()
+	values := make([]scoring.CustomerValue, len(sums))
+	for i, s := range sums { // tiers by spend so far, standing in for CLV
+		values[i] = scoring.CustomerValue{CustomerID: s.CustomerID, CLV: crm.Money{Amount: s.Total, Currency: s.Currency}}
 	}
-	tiering, err := scoring.AssignTiers(ids, spend, scoring.DefaultTiers())
+	tiering, err := scoring.TiersByCLV(values, scoring.DefaultTiers())
 	require.NoError(t, err)
-	tiers := map[string]string{}
-	for i, k := range tiering.Of {
-		tiers[ids[i]] = scoring.DefaultTiers().Tiers[k].Name
-	}
 	schema, err := segment.DefaultSchema().With(segment.Field{Name: "plan", Type: segment.String})
 	require.NoError(t, err)
 	var ps []*segment.Profile
-	for p, err := range segment.Profiles(ctx, store.Customers(ctx), segment.Scores{Summaries: sums, RFM: rfm, Tiers: tiers}, schema, cfg.End) {
+	for p, err := range segment.Profiles(ctx, store.Customers(ctx), segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering}, schema, cfg.End) {
 		require.NoError(t, err)
 		ps = append(ps, p)
 	}
@@ -255,10 +250,6 @@ func TestProfilesJoinInAnyOrder(t *testing.T) {
 	}
 	tiering, err := scoring.TiersByCLV(values, scoring.DefaultTiers())
 	require.NoError(t, err)
-	tiers := map[string]string{}
-	for i, k := range tiering.Of {
-		tiers[values[i].CustomerID] = tiering.Reports[k].Tier.Name
-	}
 	schema := segment.DefaultSchema()
 	build := func(cs []crm.Customer, sc segment.Scores) map[string]map[string]any {
 		stream := func(yield func(crm.Customer, error) bool) {
@@ -281,7 +272,7 @@ func TestProfilesJoinInAnyOrder(t *testing.T) {
 		}
 		return out
 	}
-	want := build(customers, segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiers: tiers})
+	want := build(customers, segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering})
 	require.Len(t, want, len(customers))
 	tiered := 0
 	for _, fields := range want {
@@ -297,13 +288,13 @@ func TestProfilesJoinInAnyOrder(t *testing.T) {
 		shuffledCustomers[i], shuffledCustomers[j] = shuffledCustomers[j], shuffledCustomers[i]
 	})
 	perm := r.Perm(len(sums))
-	shuffled := segment.Scores{Tiers: tiers}
+	shuffled := segment.Scores{Tiering: &scoring.Tiering{Reports: tiering.Reports}}
 	for _, i := range perm {
 		shuffled.Summaries = append(shuffled.Summaries, sums[i])
 		shuffled.RFM = append(shuffled.RFM, rfm[i])
 		shuffled.Values = append(shuffled.Values, values[i])
+		shuffled.Tiering.Of = append(shuffled.Tiering.Of, tiering.Of[i])
 	}
-	require.Equal(t, want, build(customers, segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering}), "tiering instead of the map")
 	require.Equal(t, want, build(shuffledCustomers, segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering}), "customers shuffled")
 	require.Equal(t, want, build(customers, shuffled), "scores shuffled")
 	require.Equal(t, want, build(shuffledCustomers, shuffled), "both shuffled")

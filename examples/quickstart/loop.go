@@ -220,7 +220,7 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 			return nil, err
 		}
 		assigners = append(assigners, a)
-		s.segments[def.Name] = a.NewMembership(asOf, len(sums))
+		s.segments[def.Name] = a.NewMembership(asOf)
 	}
 	s.stages = make([]lifecycle.Classification, 0, len(sums)+len(sums)/4)
 	customers := signedUpBy(src.customers(ctx), asOf)
