@@ -315,7 +315,7 @@ type Classifier struct {
 	policy   *Policy
 	assigner *segment.Assigner
 	index    map[string]int // stage name → position in the policy
-	rules    []string // by stage order
+	rules    []string       // by stage order
 }
 
 // NewClassifier compiles the options' policy's rules against the schema

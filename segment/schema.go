@@ -268,7 +268,6 @@ func isIdent(s string) bool {
 	return s[len(s)-1] != '.'
 }
 
-
 // Only returns a schema of just the named fields, in the given order, for
 // profiles that carry no more than the rules read (RuleFields lists a
 // rule's fields).
