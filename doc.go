@@ -52,7 +52,7 @@
 // are iter.Seq2[T, error]; WithContext ends one when its context is done.
 // Stores stream customers and their transactions in customer-ID order, and
 // the analyses keep that order, so per-customer results join to a
-// customer stream by walking both — over millions of customers, no map.
+// customer stream by walking both.
 //
 // # Errors
 //

@@ -98,13 +98,13 @@ func (r *Roadmap) Assess(asOf time.Time) (Health, error) {
 		values = append(values, st.Progress)
 	}
 	if len(values) == 0 {
-		return h, fmt.Errorf("roadmap %q: no goals with KPIs to assess", r.ID)
+		return h, fmt.Errorf("roadmap: roadmap %q: no goals with KPIs to assess", r.ID)
 	}
 	scorer, err := HealthCard(c).Compile()
 	if err != nil {
 		return h, err
 	}
-	if err := scorer.Score(values, &h.Score); err != nil {
+	if h.Score, err = scorer.Score(values); err != nil {
 		return h, err
 	}
 	h.Burn, h.InitiativeBurn = map[int]float64{}, map[string]float64{}

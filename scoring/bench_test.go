@@ -157,11 +157,10 @@ func BenchmarkScorecard(b *testing.B) {
 			values[i] = math.NaN()
 		}
 	}
-	var s scoring.Score
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := 0; i < n; i++ {
-			if err := sc.Score(values[6*i:6*i+6], &s); err != nil {
+			if _, err := sc.Score(values[6*i : 6*i+6]); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -60,8 +60,8 @@
 //   - Scorecard: weighted criteria, each normalised by a range, thresholds
 //     or a step table, with bands ("divest / maintain / develop /
 //     consolidate"), a declared missing-value policy and each criterion's
-//     contribution to the total. Compile it once, then Scorer.Score runs
-//     without allocating. CustomerEvaluationCard, SatisfactionIndexCard
+//     contribution to the total. Compile it once, then score records with
+//     Scorer.Score. CustomerEvaluationCard, SatisfactionIndexCard
 //     and AccountHealthCard are ready-made, documented starting points;
 //     scorecards are JSON the host can store and edit.
 //   - AssignTiers: the customer pyramid (Platinum / Gold / Iron / Lead by

@@ -303,9 +303,17 @@ type Score struct {
 }
 
 // Score scores one record, given as the values of Inputs in order, NaN for
-// a missing value. It reuses out's slices, so scoring many records into
-// one Score allocates nothing.
-func (sc *Scorer) Score(values []float64, out *Score) error {
+// a missing value.
+func (sc *Scorer) Score(values []float64) (Score, error) {
+	var s Score
+	err := sc.score(values, &s)
+	if err != nil {
+		return Score{}, err
+	}
+	return s, nil
+}
+
+func (sc *Scorer) score(values []float64, out *Score) error {
 	crit := sc.card.Criteria
 	if len(values) != len(crit) {
 		return fmt.Errorf("scoring: scorecard %q: %d values for %d criteria: %w", sc.card.Name, len(values), len(crit), crm.ErrInvalid)
@@ -415,7 +423,5 @@ func (sc *Scorer) ScoreRecord(record map[string]float64) (Score, error) {
 		}
 		values[i] = v
 	}
-	var s Score
-	err := sc.Score(values, &s)
-	return s, err
+	return sc.Score(values)
 }

@@ -61,8 +61,8 @@ type node struct {
 	leaf   int32 // index among the leaves, for Explain
 }
 
-// Matcher is a compiled rule: type-checked against a schema, evaluated
-// without allocating.
+// Matcher is a compiled rule, type-checked against a schema and ready to
+// match. It is safe for concurrent use.
 type Matcher struct {
 	rule   Rule
 	schema *Schema

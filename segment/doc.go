@@ -1,6 +1,5 @@
 // Package segment is crmkit's customer segmentation rule engine: rules
-// people can type, type-checked up front, matched without allocating,
-// explained clause by clause, and run either in memory or inside the
+// people can type, type-checked up front, explained clause by clause, and run either in memory or inside the
 // host's database as a parameterised WHERE clause.
 //
 // # Profiles
@@ -12,8 +11,7 @@
 // total_spend, monetary, clv, p_alive, r_score / f_score / m_score,
 // rfm_cell and tier; Schema.With adds the host's custom attributes.
 // Profiles builds them from a customer stream and a scoring run in one
-// call, joining the results to the customers by walking both in customer
-// order, so a million customers need no map of a million entries. A field
+// call, joining the results to the customers by customer ID. A field
 // never set is missing.
 //
 // # Rules
@@ -26,8 +24,8 @@
 // StartsWith, Within); a rule's String parses back to the same tree, and
 // MarshalRule / UnmarshalRule give the stable JSON form for UI builders.
 // Compile type-checks a rule against a schema, reporting every problem at
-// once with "did you mean" suggestions, and returns a Matcher whose Match
-// and Explain allocate nothing.
+// once with "did you mean" suggestions, and returns a Matcher that
+// matches and explains profiles.
 //
 // # Missing values
 //
