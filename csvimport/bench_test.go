@@ -36,7 +36,7 @@ func BenchmarkImportTransactions(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				s := crm.NewMemoryStore()
-				if _, err := csvimport.Transactions(context.Background(), s, bytes.NewReader(buf.Bytes()), m, csvimport.Options{BatchSize: batch}); err != nil {
+				if _, err := csvimport.Transactions(context.Background(), s, bytes.NewReader(buf.Bytes()), m, &csvimport.Options{BatchSize: batch}); err != nil {
 					b.Fatal(err)
 				}
 			}

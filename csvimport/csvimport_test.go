@@ -40,7 +40,7 @@ func TestImportCDNOWSample(t *testing.T) {
 	require.NoError(t, err)
 	defer f.Close()
 	s := crm.NewMemoryStore()
-	res, err := csvimport.Transactions(context.Background(), s, f, cdnowSample, csvimport.Options{})
+	res, err := csvimport.Transactions(context.Background(), s, f, cdnowSample, nil)
 	require.NoError(t, err)
 	require.Equal(t, 6919, res.Rows)
 	txs, customers := countCustomers(t, s)
@@ -56,7 +56,7 @@ func TestImportCDNOWSample(t *testing.T) {
 	again, err := datasets.FS().Open("cdnow/CDNOW_sample.txt")
 	require.NoError(t, err)
 	defer again.Close()
-	_, err = csvimport.Transactions(context.Background(), s, again, cdnowSample, csvimport.Options{BatchSize: 1000})
+	_, err = csvimport.Transactions(context.Background(), s, again, cdnowSample, &csvimport.Options{BatchSize: 1000})
 	require.NoError(t, err)
 	txs, _ = countCustomers(t, s)
 	require.Equal(t, 6919, txs)
@@ -73,7 +73,7 @@ func TestImportCDNOWMaster(t *testing.T) {
 		Currency: "USD",
 	}
 	s := crm.NewMemoryStore()
-	_, err = csvimport.Transactions(context.Background(), s, f, m, csvimport.Options{BatchSize: 10_000})
+	_, err = csvimport.Transactions(context.Background(), s, f, m, &csvimport.Options{BatchSize: 10_000})
 	require.NoError(t, err)
 	txs, customers := countCustomers(t, s)
 	require.Equal(t, 69659, txs)
@@ -93,7 +93,7 @@ var shopMapping = csvimport.TransactionMapping{
 
 func TestImportSemicolonDecimalCommaHeader(t *testing.T) {
 	s := crm.NewMemoryStore()
-	res, err := csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), shopMapping, csvimport.Options{})
+	res, err := csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), shopMapping, nil)
 	require.NoError(t, err)
 	require.Equal(t, csvimport.Result{Rows: 3, Stored: 3}, res)
 	t1, err := s.Transaction(context.Background(), "t1")
@@ -115,14 +115,14 @@ func TestImportTabAndNegativeAmountIsRefund(t *testing.T) {
 		Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnAt(1), Time: csvimport.ColumnAt(2), Amount: csvimport.ColumnAt(3)}}
 	s := crm.NewMemoryStore()
 	// Not silently: without NegativeRefunds the row is refused.
-	_, err := csvimport.Transactions(context.Background(), s, strings.NewReader(in), m, csvimport.Options{})
+	_, err := csvimport.Transactions(context.Background(), s, strings.NewReader(in), m, nil)
 	var re *csvimport.RowError
 	require.ErrorAs(t, err, &re)
 	require.Equal(t, 1, re.Line)
 	require.Equal(t, 3, re.Index)
 	require.ErrorContains(t, err, "set NegativeRefunds")
 	m.NegativeRefunds = true
-	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(in), m, csvimport.Options{})
+	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(in), m, nil)
 	require.NoError(t, err)
 	r, err := s.Transaction(context.Background(), "jan-1")
 	require.NoError(t, err)
@@ -134,7 +134,7 @@ func TestImportMalformedRowStoresNothing(t *testing.T) {
 	in := shopCSV + "t4;c3;2025-13-45;9,99;EUR;purchase;web\n" + "t5;c3;2025-03-03;abc;EUR;purchase;web\n" + "t6;c3;2025-03-03;1,00;EUR;purchase\n"
 	for _, collectAll := range []bool{false, true} {
 		s := crm.NewMemoryStore()
-		_, err := csvimport.Transactions(context.Background(), s, strings.NewReader(in), shopMapping, csvimport.Options{CollectErrors: collectAll})
+		_, err := csvimport.Transactions(context.Background(), s, strings.NewReader(in), shopMapping, &csvimport.Options{CollectErrors: collectAll})
 		require.ErrorIs(t, err, crm.ErrInvalid)
 		var re *csvimport.RowError
 		require.True(t, errors.As(err, &re))
@@ -165,7 +165,7 @@ func TestImportBatchedStopsAtFailingBatch(t *testing.T) {
 	}
 	m := csvimport.TransactionMapping{Currency: "USD", Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnAt(1), Time: csvimport.ColumnAt(2), Amount: csvimport.ColumnAt(3)}}
 	s := crm.NewMemoryStore()
-	res, err := csvimport.Transactions(context.Background(), s, strings.NewReader(b.String()), m, csvimport.Options{BatchSize: 10})
+	res, err := csvimport.Transactions(context.Background(), s, strings.NewReader(b.String()), m, &csvimport.Options{BatchSize: 10})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.Contains(t, err.Error(), "line 18")
 	require.Equal(t, 10, res.Stored, "the complete first batch is stored, the failing second is not")
@@ -175,19 +175,19 @@ func TestImportBatchedStopsAtFailingBatch(t *testing.T) {
 
 func TestImportMappingErrors(t *testing.T) {
 	s := crm.NewMemoryStore()
-	_, err := csvimport.Transactions(context.Background(), s, strings.NewReader("a,b\n"), csvimport.TransactionMapping{}, csvimport.Options{})
+	_, err := csvimport.Transactions(context.Background(), s, strings.NewReader("a,b\n"), csvimport.TransactionMapping{}, nil)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	for _, f := range []string{"columns.customer_id", "columns.time", "columns.amount", "currency"} {
 		require.Contains(t, err.Error(), f)
 	}
 	m := shopMapping
 	m.Columns.Channel = csvimport.ColumnNamed("medium")
-	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), m, csvimport.Options{})
+	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), m, nil)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.Contains(t, err.Error(), `no column "medium"`)
 	m = shopMapping
 	m.Format.Header = false
-	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), m, csvimport.Options{})
+	_, err = csvimport.Transactions(context.Background(), s, strings.NewReader(shopCSV), m, nil)
 	require.Contains(t, err.Error(), "no header")
 }
 
@@ -217,7 +217,7 @@ func TestImportCustomers(t *testing.T) {
 			{Attribute: "renewal", Kind: crm.KindTime, Column: csvimport.ColumnNamed("renewal")}}}
 	s := crm.NewMemoryStore()
 	ctx := context.Background()
-	res, err := csvimport.Customers(ctx, s, strings.NewReader(in), m, csvimport.Options{})
+	res, err := csvimport.Customers(ctx, s, strings.NewReader(in), m, nil)
 	require.NoError(t, err)
 	require.Equal(t, 2, res.Stored)
 	c1, err := s.Customer(ctx, "c1")
@@ -236,7 +236,7 @@ func TestImportCustomers(t *testing.T) {
 	// creates nothing.
 	in2 := "id,name,email,since,tags,country,score,member,renewal\n" +
 		"c3,Cy,,2024-01-02,,,,,\n" + "c1,Ada again,,2024-01-02,,,,,\n" + "c3,Cy twice,,2024-01-02,,,,,\n" + "c4,Di,,2024-01-02,,,,maybe,\n"
-	_, err = csvimport.Customers(ctx, s, strings.NewReader(in2), m, csvimport.Options{CollectErrors: true})
+	_, err = csvimport.Customers(ctx, s, strings.NewReader(in2), m, &csvimport.Options{CollectErrors: true})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorIs(t, err, crm.ErrExists)
 	for _, want := range []string{"line 3, column \"id\" (\"c1\")", "already stored", "line 4", "duplicate of line 2", "line 5, column \"member\""} {

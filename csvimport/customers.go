@@ -213,7 +213,11 @@ func (cr *CustomerReader) Read() (crm.Customer, error) {
 // writer create one of the IDs between the check and the write, the import
 // stops with the error and reports in Result.Stored how many were
 // created.
-func Customers(ctx context.Context, store crm.CustomerStore, r io.Reader, m CustomerMapping, opt Options) (Result, error) {
+func Customers(ctx context.Context, store crm.CustomerStore, r io.Reader, m CustomerMapping, options *Options) (Result, error) {
+	var opt Options
+	if options != nil {
+		opt = *options
+	}
 	if store == nil {
 		return Result{}, fmt.Errorf("csvimport: import customers: nil store: %w", crm.ErrInvalid)
 	}

@@ -20,7 +20,7 @@ func ExampleTransactions() {
 		Currency: "USD",
 	}
 	s := crm.NewMemoryStore()
-	_, err := csvimport.Transactions(context.Background(), s, strings.NewReader(file), mapping, csvimport.Options{})
+	_, err := csvimport.Transactions(context.Background(), s, strings.NewReader(file), mapping, nil)
 	fmt.Println(err)
 	n := 0
 	for range s.Transactions(context.Background()) {
@@ -30,7 +30,7 @@ func ExampleTransactions() {
 
 	// Without the bad line the import goes through.
 	good := strings.Join(strings.Split(file, "\n")[:2], "\n")
-	res, err := csvimport.Transactions(context.Background(), s, strings.NewReader(good), mapping, csvimport.Options{})
+	res, err := csvimport.Transactions(context.Background(), s, strings.NewReader(good), mapping, nil)
 	fmt.Println(res.Stored, err)
 	// Output:
 	// csvimport: 1 bad row(s), failing batch not stored: csvimport: line 3, column 3 ("1997010x"): not a time in layout "20060102"

@@ -24,11 +24,11 @@ func TestMissingArgumentsAreErrors(t *testing.T) {
 			return err
 		},
 		"Transactions(nil store)": func() error {
-			_, err := csvimport.Transactions(ctx, nil, nil, mapping, csvimport.Options{})
+			_, err := csvimport.Transactions(ctx, nil, nil, mapping, nil)
 			return err
 		},
 		"Customers(nil store)": func() error {
-			_, err := csvimport.Customers(ctx, nil, nil, csvimport.CustomerMapping{}, csvimport.Options{})
+			_, err := csvimport.Customers(ctx, nil, nil, csvimport.CustomerMapping{}, nil)
 			return err
 		},
 	} {

@@ -646,7 +646,11 @@ type Result struct {
 // Transactions reads r with mapping m into store. On error nothing of
 // the failing batch is stored (see Options.BatchSize); the error lists
 // each bad row as a *RowError.
-func Transactions(ctx context.Context, store crm.TransactionStore, r io.Reader, m TransactionMapping, opt Options) (Result, error) {
+func Transactions(ctx context.Context, store crm.TransactionStore, r io.Reader, m TransactionMapping, options *Options) (Result, error) {
+	var opt Options
+	if options != nil {
+		opt = *options
+	}
 	if store == nil {
 		return Result{}, fmt.Errorf("csvimport: import transactions: nil store: %w", crm.ErrInvalid)
 	}

@@ -8,7 +8,7 @@
 //
 //	ctx := context.Background()
 //	asOf := time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC) // end of the 39-week calibration
-//	sums, err := scoring.Summarize(ctx, datasets.CDNOWSample(), asOf, scoring.SummaryOptions{Scale: 7})
+//	sums, err := scoring.Summarize(ctx, datasets.CDNOWSample(), asOf, &scoring.SummaryOptions{Scale: 7})
 //	if err != nil { … }
 //	model, err := scoring.FitBGNBD(ctx, scoring.Compress(sums), nil)
 //	// model.R = 0.2426, Alpha = 4.4136, A = 0.7929, B = 2.4258 (weeks)

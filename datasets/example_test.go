@@ -14,7 +14,7 @@ import (
 func ExampleCDNOWSample() {
 	ctx := context.Background()
 	asOf := time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)
-	sums, err := scoring.Summarize(ctx, datasets.CDNOWSample(), asOf, scoring.SummaryOptions{Scale: 7})
+	sums, err := scoring.Summarize(ctx, datasets.CDNOWSample(), asOf, &scoring.SummaryOptions{Scale: 7})
 	if err != nil {
 		panic(err)
 	}

@@ -128,7 +128,11 @@ type ChurnSignal struct {
 // the customer's own baseline window) and early warnings. txs supplies the
 // window spends (any order; refunds count negative); scores gives the
 // summaries and, optionally, CLV and P(alive).
-func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores segment.Scores, asOf time.Time, policy ChurnPolicy) ([]ChurnSignal, error) {
+func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores segment.Scores, asOf time.Time, options *ChurnPolicy) ([]ChurnSignal, error) {
+	var policy ChurnPolicy
+	if options != nil {
+		policy = *options
+	}
 	p := policy.withDefaults()
 	if p.Drop <= 0 || p.Drop > 1 || p.GapMultiple <= 0 || p.Recent < 0 || p.Baseline < 0 || (p.Measure != BySpend && p.Measure != ByPurchases) {
 		return nil, fmt.Errorf("lifecycle: churn policy: drop %v must be in (0, 1], gap multiple %v positive, windows positive, measure %q spend or purchases: %w",

@@ -83,10 +83,10 @@ func classifyAll(t *testing.T, previous map[string]string) map[string]lifecycle.
 	ctx := context.Background()
 	cs, txs := histories()
 	txs = sortByCustomer(txs)
-	sums, err := scoring.Summarize(ctx, seq(txs...), asOf, scoring.SummaryOptions{})
+	sums, err := scoring.Summarize(ctx, seq(txs...), asOf, nil)
 	require.NoError(t, err)
 	scores := segment.Scores{Summaries: sums}
-	churn, err := lifecycle.Churn(ctx, seq(txs...), scores, asOf, lifecycle.ChurnPolicy{})
+	churn, err := lifecycle.Churn(ctx, seq(txs...), scores, asOf, nil)
 	require.NoError(t, err)
 	in := lifecycle.Inputs{Scores: scores, Churn: churn, Previous: previous,
 		Advocacy: map[string]lifecycle.Advocacy{"advocate": {Referrals: 2, NPS: 10, NPSAnswered: true}, "loyal": {NPS: 7, NPSAnswered: true}}}
@@ -122,10 +122,10 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 	ctx := context.Background()
 	_, txs := histories()
 	txs = sortByCustomer(txs)
-	sums, err := scoring.Summarize(ctx, seq(txs...), asOf, scoring.SummaryOptions{})
+	sums, err := scoring.Summarize(ctx, seq(txs...), asOf, nil)
 	require.NoError(t, err)
 	values := []scoring.CustomerValue{{CustomerID: "lapsed", CLV: crm.MoneyFromFloat(12.5, "USD"), Alive: 0.6}, {CustomerID: "loyal", Alive: 0.1}}
-	churn, err := lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums, Values: values}, asOf, lifecycle.ChurnPolicy{})
+	churn, err := lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums, Values: values}, asOf, nil)
 	require.NoError(t, err)
 	by := map[string]lifecycle.ChurnSignal{}
 	for _, c := range churn {
@@ -145,7 +145,7 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 	reversed := slices.Clone(raw)
 	slices.Reverse(reversed)
 	for _, order := range [][]crm.Transaction{raw, reversed} {
-		again, err := lifecycle.Churn(ctx, seq(order...), segment.Scores{Summaries: sums, Values: values}, asOf, lifecycle.ChurnPolicy{})
+		again, err := lifecycle.Churn(ctx, seq(order...), segment.Scores{Summaries: sums, Values: values}, asOf, nil)
 		require.NoError(t, err)
 		require.Equal(t, churn, again)
 	}
@@ -163,7 +163,7 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 
 	// By purchases: 4 in the baseline (240, 210, 200, 180 days ago), 2 in
 	// the last 90: the rate per day fell from 4/180 to 2/90, not at all.
-	byCount, err := lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums}, asOf, lifecycle.ChurnPolicy{Measure: lifecycle.ByPurchases})
+	byCount, err := lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums}, asOf, &lifecycle.ChurnPolicy{Measure: lifecycle.ByPurchases})
 	require.NoError(t, err)
 	for _, c := range byCount {
 		if c.CustomerID == "atrisk" {
@@ -173,7 +173,7 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 			require.False(t, c.Relative, "fewer dollars, not fewer purchases")
 		}
 	}
-	_, err = lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums}, asOf, lifecycle.ChurnPolicy{Measure: "visits"})
+	_, err = lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums}, asOf, &lifecycle.ChurnPolicy{Measure: "visits"})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 
 	// P(alive) below the threshold is absolute churn whatever the gaps say.

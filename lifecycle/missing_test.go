@@ -22,7 +22,7 @@ func TestMissingArgumentsAreErrors(t *testing.T) {
 		"NewTracker(nil store)":     func() error { _, err := lifecycle.NewTracker(nil, nil); return err },
 		"Flows(nil store)":          func() error { _, err := lifecycle.Flows(ctx, nil, now, now); return err },
 		"Churn(nil)": func() error {
-			_, err := lifecycle.Churn(ctx, nil, segment.Scores{}, now, lifecycle.ChurnPolicy{})
+			_, err := lifecycle.Churn(ctx, nil, segment.Scores{}, now, nil)
 			return err
 		},
 		"Cohorts(nil)": func() error { _, err := lifecycle.Cohorts(ctx, nil, now, lifecycle.Monthly, nil); return err },

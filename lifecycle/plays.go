@@ -154,7 +154,11 @@ func TemplateData(c crm.Customer, extra map[string]any) map[string]any {
 // play has, sent at at — or, inside the customer's quiet hours, when they
 // end, in the customer's time zone. A template reading data the customer
 // does not have is an error wrapping crm.ErrInvalid.
-func (cp *CompiledPlay) Render(c crm.Customer, extra map[string]any, at time.Time, sent []time.Time, opt PlayOptions) (Message, error) {
+func (cp *CompiledPlay) Render(c crm.Customer, extra map[string]any, at time.Time, sent []time.Time, options *PlayOptions) (Message, error) {
+	var opt PlayOptions
+	if options != nil {
+		opt = *options
+	}
 	p := cp.play
 	notSent := func(format string, args ...any) (Message, error) {
 		return Message{}, &NotSentError{CustomerID: c.ID, Play: p.Name, Reason: fmt.Sprintf(format, args...)}

@@ -115,7 +115,11 @@ type Affinity struct {
 // every combination in every basket. Rules come from splitting each
 // frequent itemset of two or more items into If and Then in every way.
 // Duplicate items within a basket count once.
-func MineAssociations(ctx context.Context, baskets [][]string, opt AffinityOptions) (*Affinity, error) {
+func MineAssociations(ctx context.Context, baskets [][]string, options *AffinityOptions) (*Affinity, error) {
+	var opt AffinityOptions
+	if options != nil {
+		opt = *options
+	}
 	if opt.MinSupport == 0 {
 		opt.MinSupport = 0.001
 	}

@@ -36,7 +36,7 @@ func findRule(a *scoring.Affinity, ifs, thens string) *scoring.AssociationRule {
 }
 
 func TestAssociationsByHand(t *testing.T) {
-	a, err := scoring.MineAssociations(context.Background(), handBaskets, scoring.AffinityOptions{MinSupport: 0.4})
+	a, err := scoring.MineAssociations(context.Background(), handBaskets, &scoring.AffinityOptions{MinSupport: 0.4})
 	require.NoError(t, err)
 	require.Equal(t, 5, a.Baskets)
 	counts := map[string]int{}
@@ -78,7 +78,7 @@ func TestAssociationsByHand(t *testing.T) {
 		t.Fatalf("recommended %q to someone who has everything", r.Item)
 	}
 
-	filtered, err := scoring.MineAssociations(context.Background(), handBaskets, scoring.AffinityOptions{MinSupport: 0.4, MinLift: 1.2, MaxSize: 2})
+	filtered, err := scoring.MineAssociations(context.Background(), handBaskets, &scoring.AffinityOptions{MinSupport: 0.4, MinLift: 1.2, MaxSize: 2})
 	require.NoError(t, err)
 	for _, r := range filtered.Rules {
 		require.GreaterOrEqual(t, r.Lift, 1.2)
@@ -102,7 +102,7 @@ func TestAssociationsMatchBruteForce(t *testing.T) {
 		}
 		minSupport := []float64{0.02, 0.05, 0.1}[trial%3]
 		maxSize := 1 + trial%4
-		a, err := scoring.MineAssociations(context.Background(), baskets, scoring.AffinityOptions{MinSupport: minSupport, MaxSize: maxSize})
+		a, err := scoring.MineAssociations(context.Background(), baskets, &scoring.AffinityOptions{MinSupport: minSupport, MaxSize: maxSize})
 		require.NoError(t, err)
 		got := map[string]int{}
 		for _, s := range a.Itemsets {
@@ -151,7 +151,7 @@ func TestAssociationsFindPlantedRules(t *testing.T) {
 	require.NoError(t, err)
 	baskets, err := scoring.TransactionBaskets(context.Background(), g.Transactions())
 	require.NoError(t, err)
-	a, err := scoring.MineAssociations(context.Background(), baskets, scoring.AffinityOptions{MinSupport: 0.0005, MaxSize: 2})
+	a, err := scoring.MineAssociations(context.Background(), baskets, &scoring.AffinityOptions{MinSupport: 0.0005, MaxSize: 2})
 	require.NoError(t, err)
 	for _, p := range cfg.Associations {
 		r := findRule(a, p.If, p.Then)
@@ -176,7 +176,7 @@ func TestAssociationsFindPlantedRules(t *testing.T) {
 	cb, ids, err := scoring.CustomerBaskets(context.Background(), g.Transactions())
 	require.NoError(t, err)
 	require.Len(t, ids, len(cb))
-	ca, err := scoring.MineAssociations(context.Background(), cb, scoring.AffinityOptions{MinSupport: 0.002, MaxSize: 2})
+	ca, err := scoring.MineAssociations(context.Background(), cb, &scoring.AffinityOptions{MinSupport: 0.002, MaxSize: 2})
 	require.NoError(t, err)
 	r := findRule(ca, sampledata.SKU(40), sampledata.SKU(41))
 	require.NotNil(t, r)
@@ -184,18 +184,18 @@ func TestAssociationsFindPlantedRules(t *testing.T) {
 }
 
 func TestAssociationOptionsRefused(t *testing.T) {
-	_, err := scoring.MineAssociations(context.Background(), handBaskets, scoring.AffinityOptions{MinSupport: 2, MaxSize: -1, MinConfidence: 1.5, MinLift: -1})
+	_, err := scoring.MineAssociations(context.Background(), handBaskets, &scoring.AffinityOptions{MinSupport: 2, MaxSize: -1, MinConfidence: 1.5, MinLift: -1})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	for _, want := range []string{"min_support: 2", "max_size: -1", "min_confidence: 1.5", "min_lift: -1"} {
 		require.ErrorContains(t, err, want)
 	}
-	a, err := scoring.MineAssociations(context.Background(), nil, scoring.AffinityOptions{})
+	a, err := scoring.MineAssociations(context.Background(), nil, nil)
 	require.NoError(t, err)
 	require.Empty(t, a.Rules)
 }
 
 func TestAffinityJSONRoundTrip(t *testing.T) {
-	a, err := scoring.MineAssociations(context.Background(), handBaskets, scoring.AffinityOptions{MinSupport: 0.4})
+	a, err := scoring.MineAssociations(context.Background(), handBaskets, &scoring.AffinityOptions{MinSupport: 0.4})
 	require.NoError(t, err)
 	requireJSONRoundTrip(t, a)
 	b, err := json.Marshal(a)

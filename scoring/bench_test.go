@@ -34,7 +34,7 @@ func BenchmarkSummarize(b *testing.B) {
 	asOf := sampledata.DefaultConfig().End
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := scoring.Summarize(context.Background(), seq(txs...), asOf, scoring.SummaryOptions{}); err != nil {
+		if _, err := scoring.Summarize(context.Background(), seq(txs...), asOf, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -90,7 +90,7 @@ func BenchmarkCustomerValues(b *testing.B) {
 	opt := scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.DaysPerMonth}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := scoring.CustomerValues(context.Background(), purchases, spend, sums, opt); err != nil {
+		if _, err := scoring.CustomerValues(context.Background(), purchases, spend, sums, &opt); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -129,7 +129,7 @@ func BenchmarkFitOthers(b *testing.B) {
 func BenchmarkRFM(b *testing.B) {
 	sums := benchSummaries(b)
 	for b.Loop() {
-		if _, _, err := scoring.RFM(sums, scoring.RFMOptions{}); err != nil {
+		if _, _, err := scoring.RFM(sums, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -208,7 +208,7 @@ func BenchmarkAssociations(b *testing.B) {
 	b.ReportAllocs()
 	var a *scoring.Affinity
 	for b.Loop() {
-		if a, err = scoring.MineAssociations(context.Background(), baskets, scoring.AffinityOptions{MinSupport: 0.001, MaxSize: 3}); err != nil {
+		if a, err = scoring.MineAssociations(context.Background(), baskets, &scoring.AffinityOptions{MinSupport: 0.001, MaxSize: 3}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -80,7 +80,11 @@ type CustomerValue struct {
 // Q ≤ 1, whose mean spend is infinite (and whose fitted values would be
 // negative or meaningless), and summaries in mixed currencies. The work is
 // spread over all processors; results keep the summaries' order.
-func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGamma, summaries []Summary, opt CLVOptions) ([]CustomerValue, error) {
+func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGamma, summaries []Summary, options *CLVOptions) ([]CustomerValue, error) {
+	var opt CLVOptions
+	if options != nil {
+		opt = *options
+	}
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})

@@ -33,7 +33,7 @@ func TestCustomerValuesByHand(t *testing.T) {
 		{CustomerID: "new", Currency: "USD", Total: decimal.RequireFromString("25.50")},
 		{CustomerID: "regular", Frequency: 9, Recency: 30, T: 40, Monetary: 100, Currency: "USD"},
 	}
-	vals, err := scoring.CustomerValues(context.Background(), steady{}, spend, sums, scoring.CLVOptions{
+	vals, err := scoring.CustomerValues(context.Background(), steady{}, spend, sums, &scoring.CLVOptions{
 		Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: 1,
 	})
 	require.NoError(t, err)
@@ -49,12 +49,12 @@ func TestCustomerValuesByHand(t *testing.T) {
 	require.Equal(t, decimal.NewFromFloat(6*(30+900)/57.0*annuity).Round(2).String(), vals[1].CLV.Amount.String())
 
 	// Margin scales; no discount gives the plain sum; JPY rounds to yen.
-	vals, err = scoring.CustomerValues(context.Background(), steady{}, spend, sums[:1], scoring.CLVOptions{
+	vals, err = scoring.CustomerValues(context.Background(), steady{}, spend, sums[:1], &scoring.CLVOptions{
 		Months: 3, UnitsPerMonth: 2, Margin: 0.25, Currency: "JPY",
 	})
 	require.ErrorContains(t, err, "currency USD, expected JPY")
 	sums[0].Currency = ""
-	vals, err = scoring.CustomerValues(context.Background(), steady{}, spend, sums[:1], scoring.CLVOptions{
+	vals, err = scoring.CustomerValues(context.Background(), steady{}, spend, sums[:1], &scoring.CLVOptions{
 		Months: 3, UnitsPerMonth: 2, Margin: 0.25, Currency: "JPY",
 	})
 	require.NoError(t, err)
@@ -63,12 +63,12 @@ func TestCustomerValuesByHand(t *testing.T) {
 
 func TestCustomerValuesRefusesBadInput(t *testing.T) {
 	sums := []scoring.Summary{{CustomerID: "a", Currency: "USD"}, {CustomerID: "b", Currency: "EUR"}}
-	_, err := scoring.CustomerValues(context.Background(), steady{}, &scoring.GammaGamma{P: 1, Q: 0.9, Gamma: 1}, sums, scoring.CLVOptions{MonthlyDiscount: -1})
+	_, err := scoring.CustomerValues(context.Background(), steady{}, &scoring.GammaGamma{P: 1, Q: 0.9, Gamma: 1}, sums, &scoring.CLVOptions{MonthlyDiscount: -1})
 	require.Error(t, err)
 	for _, want := range []string{"q = 0.9 ≤ 1", "units_per_month", "monthly_discount", "summaries[1]: currency EUR"} {
 		require.ErrorContains(t, err, want)
 	}
-	_, err = scoring.CustomerValues(context.Background(), nil, nil, sums[:1], scoring.CLVOptions{UnitsPerMonth: 1})
+	_, err = scoring.CustomerValues(context.Background(), nil, nil, sums[:1], &scoring.CLVOptions{UnitsPerMonth: 1})
 	require.ErrorContains(t, err, "no purchase model")
 	require.ErrorContains(t, err, "no spend model")
 }
@@ -81,7 +81,7 @@ func TestCustomerValuesFastPathsAgree(t *testing.T) {
 		sums[i].Currency = "USD"
 	}
 	spend := &scoring.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
-	opt := scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.WeeksPerMonth}
+	opt := &scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.WeeksPerMonth}
 	for _, m := range []scoring.PurchaseModel{
 		&scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258},
 		&scoring.MBGNBD{R: 0.525, Alpha: 6.183, A: 0.891, B: 1.614},
@@ -106,7 +106,7 @@ func TestCustomerValuesCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	sums := make([]scoring.Summary, 10_000)
-	_, err := scoring.CustomerValues(ctx, steady{}, &scoring.GammaGamma{P: 1, Q: 2, Gamma: 1}, sums, scoring.CLVOptions{UnitsPerMonth: 1, Currency: "USD"})
+	_, err := scoring.CustomerValues(ctx, steady{}, &scoring.GammaGamma{P: 1, Q: 2, Gamma: 1}, sums, &scoring.CLVOptions{UnitsPerMonth: 1, Currency: "USD"})
 	require.ErrorIs(t, err, context.Canceled)
 }
 
@@ -115,17 +115,17 @@ func TestCustomerValuesCancelled(t *testing.T) {
 // far ahead; with UnitsPerMonth left 0 the unit comes from the summaries.
 func TestCLVUnitsCannotBeMixed(t *testing.T) {
 	ctx := context.Background()
-	weekly, err := scoring.Summarize(ctx, datasets.CDNOWSample(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), scoring.SummaryOptions{Scale: 7})
+	weekly, err := scoring.Summarize(ctx, datasets.CDNOWSample(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), &scoring.SummaryOptions{Scale: 7})
 	require.NoError(t, err)
 	require.Equal(t, 7.0, weekly[0].UnitDays)
 	model := &scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258}
 	spend := &scoring.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
-	_, err = scoring.CustomerValues(ctx, model, spend, weekly, scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.DaysPerMonth})
+	_, err = scoring.CustomerValues(ctx, model, spend, weekly, &scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.DaysPerMonth})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorContains(t, err, "the summaries are in units of 7 days")
-	derived, err := scoring.CustomerValues(ctx, model, spend, weekly, scoring.CLVOptions{Months: 12})
+	derived, err := scoring.CustomerValues(ctx, model, spend, weekly, &scoring.CLVOptions{Months: 12})
 	require.NoError(t, err)
-	explicit, err := scoring.CustomerValues(ctx, model, spend, weekly, scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.WeeksPerMonth})
+	explicit, err := scoring.CustomerValues(ctx, model, spend, weekly, &scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.WeeksPerMonth})
 	require.NoError(t, err)
 	require.Equal(t, explicit, derived)
 	// Summaries in days, months of 4-week periods, and the mixed case.
@@ -137,15 +137,15 @@ func TestCLVUnitsCannotBeMixed(t *testing.T) {
 		{scoring.SummaryOptions{Unit: scoring.Week, Length: 4}, 28},
 		{scoring.SummaryOptions{Unit: scoring.Month}, scoring.DaysPerMonth},
 	} {
-		s, err := scoring.Summarize(ctx, datasets.CDNOWSample(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), c.opt)
+		s, err := scoring.Summarize(ctx, datasets.CDNOWSample(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), &c.opt)
 		require.NoError(t, err)
 		require.InDelta(t, c.days, s[0].UnitDays, 1e-12)
 	}
 	mixed := append(slices.Clone(weekly[:2]), weekly[2])
 	mixed[1].UnitDays = 1
-	_, err = scoring.CustomerValues(ctx, model, spend, mixed, scoring.CLVOptions{Months: 12})
+	_, err = scoring.CustomerValues(ctx, model, spend, mixed, &scoring.CLVOptions{Months: 12})
 	require.ErrorContains(t, err, "summaries[1].unit_days: 1, expected 7")
 	// Hand-made summaries carry no unit: then UnitsPerMonth is required.
-	_, err = scoring.CustomerValues(ctx, model, spend, []scoring.Summary{{CustomerID: "a", Currency: "USD"}}, scoring.CLVOptions{})
+	_, err = scoring.CustomerValues(ctx, model, spend, []scoring.Summary{{CustomerID: "a", Currency: "USD"}}, nil)
 	require.ErrorContains(t, err, "units_per_month")
 }

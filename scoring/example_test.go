@@ -15,7 +15,7 @@ func ExampleFitBGNBD() {
 	cfg := sampledata.DefaultConfig() // true r = 1, α = 30 days, a = 0.6, b = 6
 	cfg.Customers = 5000
 	g, _ := sampledata.NewGenerator(cfg)
-	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, scoring.SummaryOptions{})
+	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -42,7 +42,7 @@ func ExampleFitBGNBD() {
 func ExampleCustomerValues() {
 	ctx := context.Background()
 	asOf := time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)
-	sums, err := scoring.Summarize(ctx, datasets.CDNOWSample(), asOf, scoring.SummaryOptions{Scale: 7})
+	sums, err := scoring.Summarize(ctx, datasets.CDNOWSample(), asOf, &scoring.SummaryOptions{Scale: 7})
 	if err != nil {
 		panic(err)
 	}
@@ -60,7 +60,7 @@ func ExampleCustomerValues() {
 	fmt.Printf("x=2 t_x=30.43 T=38.86: P(alive)=%.4f, next 39 weeks: %.4f purchases\n",
 		purchases.ProbabilityAlive(2, 30.43, 38.86), purchases.ConditionalExpectedPurchases(39, 2, 30.43, 38.86))
 
-	values, err := scoring.CustomerValues(ctx, purchases, spend, sums, scoring.CLVOptions{
+	values, err := scoring.CustomerValues(ctx, purchases, spend, sums, &scoring.CLVOptions{
 		Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.WeeksPerMonth,
 	})
 	if err != nil {
@@ -145,7 +145,7 @@ func ExampleAffinity_Recommend() {
 		{"sleeping bag"},
 		{"fuel"},
 	}
-	a, err := scoring.MineAssociations(context.Background(), baskets, scoring.AffinityOptions{MinSupport: 0.25, MaxSize: 2})
+	a, err := scoring.MineAssociations(context.Background(), baskets, &scoring.AffinityOptions{MinSupport: 0.25, MaxSize: 2})
 	if err != nil {
 		panic(err)
 	}

@@ -49,7 +49,11 @@ type CustomerExperience struct {
 // order of first appearance, and the whole portfolio's index per channel,
 // worst first, so that channels where experiences are poor stand out.
 // Unrated touchpoints and those after asOf are ignored.
-func ExperienceIndex(ctx context.Context, tps iter.Seq2[crm.Touchpoint, error], asOf time.Time, opt ExperienceOptions) ([]CustomerExperience, []ChannelExperience, error) {
+func ExperienceIndex(ctx context.Context, tps iter.Seq2[crm.Touchpoint, error], asOf time.Time, options *ExperienceOptions) ([]CustomerExperience, []ChannelExperience, error) {
+	var opt ExperienceOptions
+	if options != nil {
+		opt = *options
+	}
 	if opt.HalfLife == 0 {
 		opt.HalfLife = 90 * 24 * time.Hour
 	}

@@ -38,7 +38,7 @@ func TestExperienceIndexByHand(t *testing.T) {
 		touch("6", "b", asOf.Add(-10*half), crm.ChannelStore, 4),         // one old rating is still the mean
 		touch("7", "c", asOf.Add(-half), crm.ChannelEmail, crm.NotRated), // no rating: no entry
 		touch("8", "d", asOf.Add(-2000*half), crm.ChannelStore, 5),       // 164 years old: still a mean
-	), asOf, scoring.ExperienceOptions{HalfLife: half})
+	), asOf, &scoring.ExperienceOptions{HalfLife: half})
 	require.NoError(t, err)
 	require.Len(t, got, 3)
 	require.Equal(t, 100.0, got[2].Index)
@@ -55,9 +55,9 @@ func TestExperienceIndexByHand(t *testing.T) {
 	require.InDelta(t, 75, got[1].Index, 1e-9)
 	require.Equal(t, crm.ChannelPhone, channels[0].Channel)
 
-	_, _, err = scoring.ExperienceIndex(context.Background(), tpSeq(), asOf, scoring.ExperienceOptions{HalfLife: -time.Hour})
+	_, _, err = scoring.ExperienceIndex(context.Background(), tpSeq(), asOf, &scoring.ExperienceOptions{HalfLife: -time.Hour})
 	require.ErrorIs(t, err, crm.ErrInvalid)
-	_, _, err = scoring.ExperienceIndex(context.Background(), tpSeq(touch("x", "a", asOf, crm.ChannelWeb, 9)), asOf, scoring.ExperienceOptions{})
+	_, _, err = scoring.ExperienceIndex(context.Background(), tpSeq(touch("x", "a", asOf, crm.ChannelWeb, 9)), asOf, nil)
 	require.ErrorContains(t, err, `touchpoint "x": rating 9 is outside 1..5`)
 }
 
@@ -68,7 +68,7 @@ func TestExperienceFindsTheWeakChannel(t *testing.T) {
 	cfg.Customers = 5000
 	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
-	customers, channels, err := scoring.ExperienceIndex(context.Background(), g.Touchpoints(), cfg.End, scoring.ExperienceOptions{})
+	customers, channels, err := scoring.ExperienceIndex(context.Background(), g.Touchpoints(), cfg.End, nil)
 	require.NoError(t, err)
 	require.Greater(t, len(customers), 4000)
 	require.Equal(t, crm.ChannelPhone, channels[0].Channel)

@@ -55,7 +55,7 @@ func generatedSummaries(tb testing.TB, customers int) ([]scoring.Summary, sample
 	cfg.ProspectShare = 0
 	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(tb, err)
-	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, scoring.SummaryOptions{})
+	sums, err := scoring.Summarize(context.Background(), g.Transactions(), cfg.End, nil)
 	require.NoError(tb, err)
 	runtime.GC()
 	return sums, cfg

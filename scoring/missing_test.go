@@ -18,19 +18,19 @@ func TestMissingArgumentsAreErrors(t *testing.T) {
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	sums := []scoring.Summary{{CustomerID: "a", Frequency: 1, Recency: 1, T: 2, Monetary: 5, Currency: "USD"}}
 	spend := &scoring.GammaGamma{P: 6, Q: 4, Gamma: 15}
-	opt := scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.DaysPerMonth}
+	opt := &scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.DaysPerMonth}
 	failedFit, fitErr := scoring.FitBGNBD(ctx, nil, nil)
 	require.Error(t, fitErr)
 	for name, call := range map[string]func() error{
-		"Summarize(nil)": func() error { _, err := scoring.Summarize(ctx, nil, now, scoring.SummaryOptions{}); return err },
+		"Summarize(nil)": func() error { _, err := scoring.Summarize(ctx, nil, now, nil); return err },
 		"SummarizeHoldout(nil)": func() error {
-			_, err := scoring.SummarizeHoldout(ctx, nil, now, now.AddDate(0, 1, 0), scoring.SummaryOptions{})
+			_, err := scoring.SummarizeHoldout(ctx, nil, now, now.AddDate(0, 1, 0), nil)
 			return err
 		},
 		"TransactionBaskets(nil)": func() error { _, err := scoring.TransactionBaskets(ctx, nil); return err },
 		"CustomerBaskets(nil)":    func() error { _, _, err := scoring.CustomerBaskets(ctx, nil); return err },
 		"ExperienceIndex(nil)": func() error {
-			_, _, err := scoring.ExperienceIndex(ctx, nil, now, scoring.ExperienceOptions{})
+			_, _, err := scoring.ExperienceIndex(ctx, nil, now, nil)
 			return err
 		},
 		"CustomerValues(failed BG/NBD fit)": func() error {
@@ -67,7 +67,7 @@ func TestCustomerValuesRecoversAPanickingModel(t *testing.T) {
 		sums[i] = scoring.Summary{CustomerID: "c", Frequency: 1, Recency: 1, T: 2, Monetary: 5, Currency: "USD"}
 	}
 	_, err := scoring.CustomerValues(context.Background(), panicky{}, &scoring.GammaGamma{P: 6, Q: 4, Gamma: 15}, sums,
-		scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.DaysPerMonth})
+		&scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.DaysPerMonth})
 	require.ErrorContains(t, err, "panicked: model bug")
 }
 

@@ -57,7 +57,11 @@ type RFMCuts struct {
 // empty when many customers tie. Cut points come from the sorted values, so
 // the scores do not depend on the order of summaries; results keep that
 // order.
-func RFM(summaries []Summary, opt RFMOptions) ([]RFMScore, RFMCuts, error) {
+func RFM(summaries []Summary, options *RFMOptions) ([]RFMScore, RFMCuts, error) {
+	var opt RFMOptions
+	if options != nil {
+		opt = *options
+	}
 	if opt.Bins == 0 {
 		opt.Bins = 5
 	}

@@ -27,7 +27,7 @@ func TestRFMQuantilesByHand(t *testing.T) {
 	count := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	spend := []int64{10, 20, 30, 40, 50, 60, 70, 80, 90, 100}
 	since := []float64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}
-	scores, cuts, err := scoring.RFM(rfmSummaries(count, spend, since), scoring.RFMOptions{})
+	scores, cuts, err := scoring.RFM(rfmSummaries(count, spend, since), nil)
 	require.NoError(t, err)
 	require.InDeltaSlice(t, []float64{2.8, 4.6, 6.4, 8.2}, cuts.Frequency, 1e-12)
 	require.InDeltaSlice(t, []float64{28, 46, 64, 82}, cuts.Monetary, 1e-12)
@@ -47,7 +47,7 @@ func TestRFMTiesShareAScore(t *testing.T) {
 	count := []int{1, 1, 1, 1, 1, 1, 1, 2, 3, 4}
 	spend := []int64{5, 5, 5, 5, 5, 5, 5, 5, 5, 5}
 	since := []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
-	scores, cuts, err := scoring.RFM(rfmSummaries(count, spend, since), scoring.RFMOptions{})
+	scores, cuts, err := scoring.RFM(rfmSummaries(count, spend, since), nil)
 	require.NoError(t, err)
 	require.Equal(t, []float64{1, 1, 1, 2.2}, cuts.Frequency)
 	for i, s := range scores {
@@ -69,7 +69,7 @@ func TestRFMDoesNotDependOnOrder(t *testing.T) {
 		since[i] = float64(rng.IntN(100))
 	}
 	sums := rfmSummaries(count, spend, since)
-	want, _, err := scoring.RFM(sums, scoring.RFMOptions{Bins: 4})
+	want, _, err := scoring.RFM(sums, &scoring.RFMOptions{Bins: 4})
 	require.NoError(t, err)
 	byID := map[string]string{}
 	for _, s := range want {
@@ -77,7 +77,7 @@ func TestRFMDoesNotDependOnOrder(t *testing.T) {
 		require.True(t, s.R >= 1 && s.R <= 4 && s.F >= 1 && s.F <= 4 && s.M >= 1 && s.M <= 4)
 	}
 	rng.Shuffle(n, func(i, j int) { sums[i], sums[j] = sums[j], sums[i] })
-	got, _, err := scoring.RFM(sums, scoring.RFMOptions{Bins: 4})
+	got, _, err := scoring.RFM(sums, &scoring.RFMOptions{Bins: 4})
 	require.NoError(t, err)
 	for i, s := range got {
 		require.Equal(t, sums[i].CustomerID, s.CustomerID, "results keep input order")
@@ -87,7 +87,7 @@ func TestRFMDoesNotDependOnOrder(t *testing.T) {
 
 func TestRFMFixedThresholds(t *testing.T) {
 	sums := rfmSummaries([]int{1, 3, 12}, []int64{50, 500, 5000}, []float64{400, 30, 3})
-	scores, _, err := scoring.RFM(sums, scoring.RFMOptions{
+	scores, _, err := scoring.RFM(sums, &scoring.RFMOptions{
 		Bins:      3,
 		Recency:   []float64{7, 90}, // ≤ 7 best, ≤ 90 middle, older worst
 		Frequency: []float64{1, 5},  // one purchase, up to five, more
@@ -98,11 +98,11 @@ func TestRFMFixedThresholds(t *testing.T) {
 	require.Equal(t, "222", scores[1].Cell)
 	require.Equal(t, "333", scores[2].Cell)
 
-	_, _, err = scoring.RFM(sums, scoring.RFMOptions{Bins: 3, Recency: []float64{90, 7}, Frequency: []float64{1}, Monetary: []float64{1, 2}})
+	_, _, err = scoring.RFM(sums, &scoring.RFMOptions{Bins: 3, Recency: []float64{90, 7}, Frequency: []float64{1}, Monetary: []float64{1, 2}})
 	require.Error(t, err)
 	require.ErrorContains(t, err, "recency: cut points [90 7] must be finite and strictly ascending")
 	require.ErrorContains(t, err, "frequency: 1 cut points for 3 bins; want 2")
-	_, _, err = scoring.RFM(sums, scoring.RFMOptions{Bins: 12})
+	_, _, err = scoring.RFM(sums, &scoring.RFMOptions{Bins: 12})
 	require.ErrorContains(t, err, "bins: 12 is outside 2..9")
 }
 

@@ -109,7 +109,11 @@ func (e *SummaryError) Unwrap() error { return crm.ErrInvalid }
 // crm.TransactionStore.Transactions yields. Memory then grows with the
 // number of customers plus one customer's history, never with the whole
 // stream. A customer appearing in two groups is an error.
-func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf time.Time, opt SummaryOptions) ([]Summary, error) {
+func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf time.Time, options *SummaryOptions) ([]Summary, error) {
+	var opt SummaryOptions
+	if options != nil {
+		opt = *options
+	}
 	p, err := newPeriodizer(opt)
 	if err != nil {
 		return nil, err
@@ -255,7 +259,11 @@ type HoldoutSummary struct {
 // purchase period at or before them, never below zero, and are ignored
 // before the first holdout purchase. The stream's requirements are those
 // of Summarize.
-func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error], calibrationEnd, observationEnd time.Time, opt SummaryOptions) ([]HoldoutSummary, error) {
+func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error], calibrationEnd, observationEnd time.Time, options *SummaryOptions) ([]HoldoutSummary, error) {
+	var opt SummaryOptions
+	if options != nil {
+		opt = *options
+	}
 	p, err := newPeriodizer(opt)
 	if err != nil {
 		return nil, err

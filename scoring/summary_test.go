@@ -51,7 +51,7 @@ func TestSummarizeReadmeExample(t *testing.T) {
 		tx("a", "1", "2015-02-01", "10"), tx("b", "1", "2015-02-06", "20"),
 		tx("c", "2", "2015-01-01", "5"),
 		tx("d", "3", "2015-01-01", "1"), tx("e", "3", "2015-01-02", "2"), tx("f", "3", "2015-01-05", "3"),
-	), day("2015-02-07"), scoring.SummaryOptions{})
+	), day("2015-02-07"), nil)
 	require.NoError(t, err)
 	require.Len(t, got, 3)
 	want := [][3]float64{{1, 5, 6}, {0, 0, 37}, {2, 4, 37}}
@@ -75,7 +75,7 @@ func TestSummarizePeriodsAndRefunds(t *testing.T) {
 		tx("t4", "c", "2025-03-01", "100"),
 		refund("r2", "c", "2025-03-01", "150"), // more than the period: floored at zero
 	}
-	weekly, err := scoring.Summarize(ctx, seq(txs...), day("2025-03-31"), scoring.SummaryOptions{Unit: scoring.Week})
+	weekly, err := scoring.Summarize(ctx, seq(txs...), day("2025-03-31"), &scoring.SummaryOptions{Unit: scoring.Week})
 	require.NoError(t, err)
 	require.Len(t, weekly, 1)
 	s := weekly[0]
@@ -88,28 +88,28 @@ func TestSummarizePeriodsAndRefunds(t *testing.T) {
 	require.True(t, s.First.Equal(day("2025-01-06")))
 	require.True(t, s.Last.Equal(day("2025-03-01")))
 
-	monthly, err := scoring.Summarize(ctx, seq(txs...), day("2025-03-31"), scoring.SummaryOptions{Unit: scoring.Month})
+	monthly, err := scoring.Summarize(ctx, seq(txs...), day("2025-03-31"), &scoring.SummaryOptions{Unit: scoring.Month})
 	require.NoError(t, err)
 	require.Equal(t, 1, monthly[0].Frequency)
 	require.Equal(t, 2.0, monthly[0].Recency)
 
 	// Transactions after asOf are ignored; a customer with only refunds or
 	// nothing before asOf gets no summary.
-	early, err := scoring.Summarize(ctx, seq(txs...), day("2025-01-05"), scoring.SummaryOptions{})
+	early, err := scoring.Summarize(ctx, seq(txs...), day("2025-01-05"), nil)
 	require.NoError(t, err)
 	require.Empty(t, early)
 }
 
 func TestSummarizeRefusals(t *testing.T) {
 	ctx := context.Background()
-	_, err := scoring.Summarize(ctx, seq(tx("a", "1", "2025-01-01", "1"), tx("b", "2", "2025-01-01", "1"), tx("c", "1", "2025-01-02", "1")), day("2025-02-01"), scoring.SummaryOptions{})
+	_, err := scoring.Summarize(ctx, seq(tx("a", "1", "2025-01-01", "1"), tx("b", "2", "2025-01-01", "1"), tx("c", "1", "2025-01-02", "1")), day("2025-02-01"), nil)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.Contains(t, err.Error(), `"c"`)
 	require.Contains(t, err.Error(), "grouped by customer")
 	// Groups may come in any customer order; a customer coming back is
 	// caught whether the stream was in order so far or not, and whether or
 	// not the first group made a summary.
-	got, err := scoring.Summarize(ctx, seq(tx("a", "3", "2025-01-01", "1"), tx("b", "1", "2025-01-01", "1"), tx("c", "2", "2025-01-02", "1")), day("2025-02-01"), scoring.SummaryOptions{})
+	got, err := scoring.Summarize(ctx, seq(tx("a", "3", "2025-01-01", "1"), tx("b", "1", "2025-01-01", "1"), tx("c", "2", "2025-01-02", "1")), day("2025-02-01"), nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"3", "1", "2"}, []string{got[0].CustomerID, got[1].CustomerID, got[2].CustomerID})
 	for _, stream := range [][]crm.Transaction{
@@ -117,16 +117,16 @@ func TestSummarizeRefusals(t *testing.T) {
 		{refund("a", "9", "2025-01-01", "1"), tx("b", "5", "2025-01-01", "1"), tx("c", "9", "2025-01-02", "1")},
 		{refund("a", "1", "2025-01-01", "1"), tx("b", "5", "2025-01-01", "1"), tx("c", "2", "2025-01-02", "1"), tx("d", "1", "2025-01-02", "1")},
 	} {
-		_, err = scoring.Summarize(ctx, seq(stream...), day("2025-02-01"), scoring.SummaryOptions{})
+		_, err = scoring.Summarize(ctx, seq(stream...), day("2025-02-01"), nil)
 		last := stream[len(stream)-1]
 		require.ErrorContains(t, err, fmt.Sprintf("customer %q appears again", last.CustomerID), "%v", stream)
 	}
 	eur := tx("b", "1", "2025-01-02", "1")
 	eur.Currency = "EUR"
-	_, err = scoring.Summarize(ctx, seq(tx("a", "1", "2025-01-01", "1"), eur), day("2025-02-01"), scoring.SummaryOptions{})
+	_, err = scoring.Summarize(ctx, seq(tx("a", "1", "2025-01-01", "1"), eur), day("2025-02-01"), nil)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.Contains(t, err.Error(), "currency EUR, expected USD")
-	_, err = scoring.Summarize(ctx, seq(), day("2025-02-01"), scoring.SummaryOptions{Unit: 9, Length: -1, Scale: -2})
+	_, err = scoring.Summarize(ctx, seq(), day("2025-02-01"), &scoring.SummaryOptions{Unit: 9, Length: -1, Scale: -2})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	for _, f := range []string{"unit", "length", "scale"} {
 		require.Contains(t, err.Error(), f)
@@ -139,7 +139,7 @@ func TestSummarizeExactTotals(t *testing.T) {
 		tx("c", "1", "2025-01-03", "12345678901234567890.123456789"),
 		refund("d", "1", "2025-01-04", "0.000000001"),
 		tx("e", "2", "2025-01-01", "0.1"), refund("f", "2", "2025-01-02", "0.35"), tx("g", "2", "2025-01-03", "8999999999.999999999"),
-	), day("2025-02-01"), scoring.SummaryOptions{})
+	), day("2025-02-01"), nil)
 	require.NoError(t, err)
 	require.Equal(t, "12345678901234567890.423456788", got[0].Total.String())
 	require.Equal(t, "8999999999.749999999", got[1].Total.String())
@@ -148,7 +148,7 @@ func TestSummarizeExactTotals(t *testing.T) {
 // Summarising CDNOW_sample.txt by sample_id to 1997-09-30, daily periods in
 // weeks, reproduces the published summary to 2 dp.
 func TestSummarizeReproducesCDNOW(t *testing.T) {
-	got, err := scoring.Summarize(context.Background(), datasets.CDNOWSample(), day("1997-09-30"), scoring.SummaryOptions{Scale: 7})
+	got, err := scoring.Summarize(context.Background(), datasets.CDNOWSample(), day("1997-09-30"), &scoring.SummaryOptions{Scale: 7})
 	require.NoError(t, err)
 	byID := map[string]scoring.Summary{}
 	for _, s := range got {
@@ -186,7 +186,7 @@ func TestSummarizeHoldoutByHand(t *testing.T) {
 	later := tx("i", "4", "2015-02-07", "6")
 	later.Time = at("2015-02-07T15:00:00Z")
 	txs = append(txs, late, later)
-	got, err := scoring.SummarizeHoldout(context.Background(), seq(txs...), at("2015-02-07T12:00:00Z"), day("2015-02-14"), scoring.SummaryOptions{})
+	got, err := scoring.SummarizeHoldout(context.Background(), seq(txs...), at("2015-02-07T12:00:00Z"), day("2015-02-14"), nil)
 	require.NoError(t, err)
 	require.Len(t, got, 3)
 	c1, c2, c4 := got[0], got[1], got[2]
@@ -205,7 +205,7 @@ func TestSummarizeHoldoutByHand(t *testing.T) {
 	require.Equal(t, 0, c4.HoldoutFrequency)
 	require.Equal(t, "4", c4.Total.String())
 
-	_, err = scoring.SummarizeHoldout(context.Background(), seq(txs...), day("2015-02-14"), day("2015-02-07"), scoring.SummaryOptions{})
+	_, err = scoring.SummarizeHoldout(context.Background(), seq(txs...), day("2015-02-14"), day("2015-02-07"), nil)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorContains(t, err, "is not after calibration end")
 }
@@ -219,7 +219,7 @@ func TestHoldoutForecastOnGeneratedData(t *testing.T) {
 	g, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	split := cfg.End.AddDate(0, -6, 0)
-	hs, err := scoring.SummarizeHoldout(context.Background(), g.Transactions(), split, cfg.End, scoring.SummaryOptions{})
+	hs, err := scoring.SummarizeHoldout(context.Background(), g.Transactions(), split, cfg.End, nil)
 	require.NoError(t, err)
 	cal := make([]scoring.Summary, len(hs))
 	for i, h := range hs {

@@ -161,11 +161,11 @@ func BenchmarkProfiles(b *testing.B) {
 		}
 		customers = append(customers, c)
 	}
-	sums, err := scoring.Summarize(ctx, g.Transactions(), cfg.End, scoring.SummaryOptions{})
+	sums, err := scoring.Summarize(ctx, g.Transactions(), cfg.End, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	rfm, _, err := scoring.RFM(sums, scoring.RFMOptions{})
+	rfm, _, err := scoring.RFM(sums, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

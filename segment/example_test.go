@@ -63,8 +63,7 @@ func ExampleMatcher_Explain() {
 
 func ExampleToSQL() {
 	r, _ := segment.Parse(`recency_days <= 30 and country in ("CN", "US") and tags contains "vip"`)
-	where, args, err := segment.ToSQL(r, segment.DefaultSchema(), segment.SQLOptions{
-		Dialect: segment.Postgres,
+	where, args, err := segment.ToSQL(r, segment.DefaultSchema(), segment.Postgres, &segment.SQLOptions{
 		Columns: map[string]string{"recency_days": "p.recency_days", "country": "c.country", "tags": "c.tags"},
 	})
 	if err != nil {

@@ -20,7 +20,7 @@ func TestMissingArgumentsAreErrors(t *testing.T) {
 		"Compile(rule, nil schema)": func() error { _, err := segment.Compile(rule, nil); return err },
 		"Compile(nil, schema)":      func() error { _, err := segment.Compile(nil, segment.DefaultSchema()); return err },
 		"ToSQL(rule, nil schema)": func() error {
-			_, _, err := segment.ToSQL(rule, nil, segment.SQLOptions{Dialect: segment.Postgres})
+			_, _, err := segment.ToSQL(rule, nil, segment.Postgres, nil)
 			return err
 		},
 		"Profiles(nil schema)": func() error {

@@ -149,9 +149,9 @@ func TestProfilesFromStoresAndPresets(t *testing.T) {
 	require.NoError(t, err)
 	store := crm.NewMemoryStore()
 	require.NoError(t, g.Load(ctx, store))
-	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), cfg.End, scoring.SummaryOptions{})
+	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), cfg.End, nil)
 	require.NoError(t, err)
-	rfm, _, err := scoring.RFM(sums, scoring.RFMOptions{})
+	rfm, _, err := scoring.RFM(sums, nil)
 	require.NoError(t, err)
 	values := make([]scoring.CustomerValue, len(sums))
 	for i, s := range sums { // tiers by spend so far, standing in for CLV
@@ -239,10 +239,10 @@ func TestProfilesJoinInAnyOrder(t *testing.T) {
 		require.NoError(t, err)
 		customers = append(customers, c)
 	}
-	sums, err := scoring.Summarize(ctx, g.Transactions(), cfg.End, scoring.SummaryOptions{})
+	sums, err := scoring.Summarize(ctx, g.Transactions(), cfg.End, nil)
 	require.NoError(t, err)
 	require.Less(t, len(sums), len(customers), "some customers are prospects")
-	rfm, _, err := scoring.RFM(sums, scoring.RFMOptions{})
+	rfm, _, err := scoring.RFM(sums, nil)
 	require.NoError(t, err)
 	values := make([]scoring.CustomerValue, len(sums))
 	for i, s := range sums {

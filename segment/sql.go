@@ -21,7 +21,6 @@ const (
 
 // SQLOptions say how fields map to a table.
 type SQLOptions struct {
-	Dialect Dialect
 	// Columns is the whitelist from field names to columns ("col" or
 	// "table.col"); a rule reading a field not listed is refused.
 	Columns map[string]string
@@ -48,14 +47,18 @@ type SQLOptions struct {
 // equality and prefixes compare exactly in PostgreSQL and SQLite, and
 // follow the column's collation in MySQL (use a binary or _bin collation
 // for case-sensitive matching).
-func ToSQL(rule Rule, schema *Schema, opt SQLOptions) (string, []any, error) {
+func ToSQL(rule Rule, schema *Schema, dialect Dialect, options *SQLOptions) (string, []any, error) {
+	var opt SQLOptions
+	if options != nil {
+		opt = *options
+	}
 	if _, err := Compile(rule, schema); err != nil {
 		return "", nil, err
 	}
-	if opt.Dialect < Postgres || opt.Dialect > SQLite {
-		return "", nil, fmt.Errorf("segment: sql: unknown dialect %d: %w", opt.Dialect, crm.ErrInvalid)
+	if dialect < Postgres || dialect > SQLite {
+		return "", nil, fmt.Errorf("segment: sql: unknown dialect %d: %w", dialect, crm.ErrInvalid)
 	}
-	g := &sqlGen{opt: opt, schema: schema}
+	g := &sqlGen{dialect: dialect, opt: opt, schema: schema}
 	var b strings.Builder
 	g.rule(&b, rule)
 	if len(g.problems) > 0 {
@@ -65,6 +68,7 @@ func ToSQL(rule Rule, schema *Schema, opt SQLOptions) (string, []any, error) {
 }
 
 type sqlGen struct {
+	dialect  Dialect
 	opt      SQLOptions
 	schema   *Schema
 	args     []any
@@ -73,7 +77,7 @@ type sqlGen struct {
 
 func (g *sqlGen) arg(v any) string {
 	g.args = append(g.args, v)
-	if g.opt.Dialect == Postgres {
+	if g.dialect == Postgres {
 		return "$" + strconv.Itoa(len(g.args))
 	}
 	return "?"
@@ -87,7 +91,7 @@ func (g *sqlGen) column(field string) string {
 	}
 	parts := strings.Split(col, ".")
 	for i, p := range parts {
-		if g.opt.Dialect == MySQL {
+		if g.dialect == MySQL {
 			parts[i] = "`" + strings.ReplaceAll(p, "`", "``") + "`"
 		} else {
 			parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
@@ -156,7 +160,7 @@ func (g *sqlGen) rule(b *strings.Builder, r Rule) {
 		b.WriteString(")")
 	case Contains:
 		col := g.column(r.Field)
-		switch g.opt.Dialect {
+		switch g.dialect {
 		case Postgres:
 			fmt.Fprintf(b, "%s = ANY(%s)", g.arg(r.Value), col)
 		case MySQL:
@@ -168,7 +172,7 @@ func (g *sqlGen) rule(b *strings.Builder, r Rule) {
 		fmt.Fprintf(b, "%s IS NOT NULL", g.column(r.Field))
 	case StartsWith:
 		col := g.column(r.Field)
-		switch g.opt.Dialect {
+		switch g.dialect {
 		case Postgres:
 			p1 := g.arg(r.Prefix)
 			fmt.Fprintf(b, "substr(%s, 1, length(%s::text)) = %s", col, p1, g.arg(r.Prefix))

@@ -21,7 +21,7 @@ func TestToSQLEveryOperator(t *testing.T) {
 	sql := func(d segment.Dialect, text string) (string, []any) {
 		r, err := segment.Parse(text)
 		require.NoError(t, err, text)
-		where, args, err := segment.ToSQL(r, s, segment.SQLOptions{Dialect: d, Columns: columns, AsOf: asOf})
+		where, args, err := segment.ToSQL(r, s, d, &segment.SQLOptions{Columns: columns, AsOf: asOf})
 		require.NoError(t, err, text)
 		return where, args
 	}
@@ -63,15 +63,15 @@ func TestToSQLRefusals(t *testing.T) {
 	s := testSchema(t)
 	r, err := segment.Parse(`frequency > 1 and last_purchase within 3d`)
 	require.NoError(t, err)
-	_, _, err = segment.ToSQL(r, s, segment.SQLOptions{Dialect: segment.Postgres, Columns: map[string]string{"frequency": "f"}})
+	_, _, err = segment.ToSQL(r, s, segment.Postgres, &segment.SQLOptions{Columns: map[string]string{"frequency": "f"}})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorContains(t, err, "last_purchase: no column is mapped to this field")
-	_, _, err = segment.ToSQL(r, s, segment.SQLOptions{Dialect: segment.Postgres, Columns: columns})
+	_, _, err = segment.ToSQL(r, s, segment.Postgres, &segment.SQLOptions{Columns: columns})
 	require.ErrorContains(t, err, "needs SQLOptions.AsOf")
-	_, _, err = segment.ToSQL(r, s, segment.SQLOptions{Dialect: 9, Columns: columns, AsOf: asOf})
+	_, _, err = segment.ToSQL(r, s, 9, &segment.SQLOptions{Columns: columns, AsOf: asOf})
 	require.ErrorContains(t, err, "unknown dialect")
 	bad, err := segment.Parse(`frequncy > 1`)
 	require.NoError(t, err)
-	_, _, err = segment.ToSQL(bad, s, segment.SQLOptions{Dialect: segment.SQLite, Columns: columns})
+	_, _, err = segment.ToSQL(bad, s, segment.SQLite, &segment.SQLOptions{Columns: columns})
 	require.ErrorContains(t, err, `did you mean "frequency"`)
 }

@@ -191,7 +191,7 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
 		Currency:        o.currency,
 		NegativeRefunds: o.negRefunds,
-	}, csvimport.Options{})
+	}, nil)
 	if err != nil {
 		return time.Time{}, "", err
 	}
@@ -248,7 +248,7 @@ func report(ctx context.Context, w io.Writer, store *crm.MemoryStore, o options,
 	} else if o.scale != 1 {
 		unit = fmt.Sprintf("units of %g days", o.scale)
 	}
-	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), asOf, scoring.SummaryOptions{Scale: o.scale})
+	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), asOf, &scoring.SummaryOptions{Scale: o.scale})
 	if err != nil {
 		return err
 	}
@@ -271,7 +271,7 @@ func report(ctx context.Context, w io.Writer, store *crm.MemoryStore, o options,
 	printParams(w, []string{"p", "q", "gamma"}, []float64{spend.P, spend.Q, spend.Gamma}, spend.StdErr[:])
 	fmt.Fprintf(w, "  mean spend per purchase %.2f %s\n\n", spend.MeanSpend(), sums[0].Currency)
 
-	values, err := scoring.CustomerValues(ctx, purchases, spend, sums, scoring.CLVOptions{
+	values, err := scoring.CustomerValues(ctx, purchases, spend, sums, &scoring.CLVOptions{
 		Months: o.months, MonthlyDiscount: o.discount, UnitsPerMonth: scoring.DaysPerMonth / o.scale,
 	})
 	if err != nil {

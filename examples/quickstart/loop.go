@@ -166,7 +166,7 @@ func loop(ctx context.Context, src *source, p *progress) (*result, error) {
 // classifier as they stream. The memberships are saved as snapshots.
 func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error) {
 	s := &snapshot{asOf: asOf, segments: map[string]*segment.Membership{}}
-	sums, err := scoring.Summarize(ctx, until(src.transactions(ctx), asOf), asOf, scoring.SummaryOptions{})
+	sums, err := scoring.Summarize(ctx, until(src.transactions(ctx), asOf), asOf, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 		s.revenue = s.revenue.Add(sums[i].Total)
 		s.purchases += sums[i].Count
 	}
-	if s.rfm, s.cuts, err = scoring.RFM(sums, scoring.RFMOptions{}); err != nil {
+	if s.rfm, s.cuts, err = scoring.RFM(sums, nil); err != nil {
 		return nil, err
 	}
 	rows := scoring.Compress(sums)
@@ -195,14 +195,14 @@ func analyse(ctx context.Context, src *source, asOf time.Time) (*snapshot, error
 	if s.spend, err = scoring.FitGammaGamma(ctx, scoring.SpendRows(sums), nil); err != nil {
 		return nil, err
 	}
-	if s.values, err = scoring.CustomerValues(ctx, s.model, s.spend, sums, scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.DaysPerMonth}); err != nil {
+	if s.values, err = scoring.CustomerValues(ctx, s.model, s.spend, sums, &scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01, UnitsPerMonth: scoring.DaysPerMonth}); err != nil {
 		return nil, err
 	}
 	if s.tiers, err = scoring.TiersByCLV(s.values, scoring.DefaultTiers()); err != nil {
 		return nil, err
 	}
 	scores := segment.Scores{Summaries: sums, RFM: s.rfm, Values: s.values, Tiering: s.tiers}
-	churn, err := lifecycle.Churn(ctx, until(src.transactions(ctx), asOf), scores, asOf, lifecycle.ChurnPolicy{})
+	churn, err := lifecycle.Churn(ctx, until(src.transactions(ctx), asOf), scores, asOf, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -339,7 +339,7 @@ func importFile(ctx context.Context, store sampledata.Store, o options) error {
 		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
 		Currency:        o.currency,
 		NegativeRefunds: o.negRefunds,
-	}, csvimport.Options{}); err != nil {
+	}, nil); err != nil {
 		return err
 	}
 	var cur crm.Customer

@@ -225,7 +225,7 @@ func TestPushdownMatchesMemory(t *testing.T) {
 				want = append(want, p.CustomerID)
 			}
 		}
-		where, args, err := segment.ToSQL(r, schema, segment.SQLOptions{Dialect: segment.SQLite, Columns: columns, AsOf: asOf})
+		where, args, err := segment.ToSQL(r, schema, segment.SQLite, &segment.SQLOptions{Columns: columns, AsOf: asOf})
 		require.NoError(t, err, r.String())
 		rows, err := db.QueryContext(context.Background(), "SELECT id FROM profiles WHERE "+where+" ORDER BY id", args...)
 		require.NoError(t, err, "%s\n%s", r, where)
