@@ -28,8 +28,11 @@ const (
 	ChannelPartner Channel = "partner" // dealers, resellers, agents
 )
 
-// Channels lists the known channels in a fixed order.
-var Channels = []Channel{ChannelWeb, ChannelApp, ChannelPhone, ChannelStore, ChannelEmail, ChannelSMS, ChannelSocial, ChannelPartner}
+// Channels returns the known channels in a fixed order (a new slice each
+// call).
+func Channels() []Channel {
+	return []Channel{ChannelWeb, ChannelApp, ChannelPhone, ChannelStore, ChannelEmail, ChannelSMS, ChannelSocial, ChannelPartner}
+}
 
 // Valid reports whether c is a lowercase name: a letter followed by
 // letters, digits or underscores.

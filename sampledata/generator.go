@@ -183,6 +183,7 @@ type Generator struct {
 	prices     []float64 // list prices as float64, for sharing a basket's amount
 	sumWeights float64
 	rules      map[int][]rule
+	channels   []crm.Channel
 }
 
 type rule struct {
@@ -195,7 +196,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	g := &Generator{cfg: cfg, rules: map[int][]rule{}}
+	g := &Generator{cfg: cfg, rules: map[int][]rule{}, channels: crm.Channels()}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	cum := 0.0
 	for i := range cfg.Products {
@@ -453,7 +454,7 @@ func (g *Generator) customer(i int) crm.Customer {
 		p.AccountManager = fmt.Sprintf("am-%02d", r.IntN(20))
 	}
 	for range 1 + r.IntN(2) {
-		ch := crm.Channels[r.IntN(len(crm.Channels))]
+		ch := g.channels[r.IntN(len(g.channels))]
 		if !slices.Contains(p.Channels, ch) {
 			p.Channels = append(p.Channels, ch)
 		}
@@ -571,7 +572,7 @@ func (g *Generator) touchpoints(i int, start time.Time) []crm.Touchpoint {
 	id := CustomerID(i)
 	out := make([]crm.Touchpoint, n)
 	for k, d := range times {
-		ch := crm.Channels[r.IntN(len(crm.Channels))]
+		ch := g.channels[r.IntN(len(g.channels))]
 		tp := crm.Touchpoint{
 			ID:         id + "-P" + strconv.Itoa(k),
 			CustomerID: id,
