@@ -53,19 +53,28 @@ const (
 // ImportantDate is a date that matters to the customer, such as a birthday
 // or a company anniversary. Year is 0 when unknown; the date recurs yearly.
 type ImportantDate struct {
-	Label string     `json:"label"`
+	// Label names the date ("birthday", "wedding anniversary").
+	Label string `json:"label"`
+	// Month and Day give the date every year.
 	Month time.Month `json:"month"`
-	Day   int        `json:"day"`
-	Year  int        `json:"year,omitempty"`
+	// Day of the month, 1–31.
+	Day int `json:"day"`
+	// Year, when known (0 when not), for ages and anniversaries.
+	Year int `json:"year,omitempty"`
 }
 
 // Preferences describe how a customer wants the relationship to run.
 type Preferences struct {
-	Style          RelationshipStyle `json:"style,omitempty"`
-	Channels       []Channel         `json:"channels,omitempty"` // preferred first
-	Interests      []string          `json:"interests,omitempty"`
-	ImportantDates []ImportantDate   `json:"important_dates,omitempty"`
-	AccountManager string            `json:"account_manager,omitempty"`
+	// Style is how the customer wants to be served: automated and brief, or
+	// personal.
+	Style    RelationshipStyle `json:"style,omitempty"`
+	Channels []Channel         `json:"channels,omitempty"` // preferred first
+	// Interests are what the customer cares about, in the host's words.
+	Interests []string `json:"interests,omitempty"`
+	// ImportantDates are dates the customer shared, for timely contact.
+	ImportantDates []ImportantDate `json:"important_dates,omitempty"`
+	// AccountManager is the accountable person for this customer, if any.
+	AccountManager string `json:"account_manager,omitempty"`
 	// QuietHours, when set, is the local-time window in which the customer
 	// must not be contacted, as "22:00-08:00".
 	QuietHours string `json:"quiet_hours,omitempty"`
@@ -75,9 +84,11 @@ type Preferences struct {
 
 // Demographics are the descriptive facts used to segment customers.
 type Demographics struct {
-	Country       string  `json:"country,omitempty"` // ISO 3166-1 alpha-2, upper case
-	Region        string  `json:"region,omitempty"`
-	AgeBand       string  `json:"age_band,omitempty"` // e.g. "25-34"
+	Country string `json:"country,omitempty"` // ISO 3166-1 alpha-2, upper case
+	// Region is the host's own region name.
+	Region  string `json:"region,omitempty"`
+	AgeBand string `json:"age_band,omitempty"` // e.g. "25-34"
+	// SignupChannel is where the customer signed up.
 	SignupChannel Channel `json:"signup_channel,omitempty"`
 }
 
@@ -86,17 +97,28 @@ type Demographics struct {
 // Version is maintained by the store: 0 before the first save, then 1, 2, …
 // An update must carry the version it read.
 type Customer struct {
-	ID           string           `json:"id"`
-	Name         string           `json:"name,omitempty"`
-	Email        string           `json:"email,omitempty"`
-	Phone        string           `json:"phone,omitempty"`
-	TimeZone     string           `json:"time_zone,omitempty"` // IANA name; empty means UTC
-	CreatedAt    time.Time        `json:"created_at"`
-	Tags         []string         `json:"tags,omitempty"`
-	Attributes   map[string]Value `json:"attributes,omitempty"`
-	Demographics Demographics     `json:"demographics"`
-	Preferences  Preferences      `json:"preferences"`
-	Version      int64            `json:"version"`
+	// ID identifies the customer; unique in a store.
+	ID string `json:"id"`
+	// Name is how the customer is addressed.
+	Name string `json:"name,omitempty"`
+	// Email is the customer's address, validated for shape only.
+	Email string `json:"email,omitempty"`
+	// Phone is the customer's number as given.
+	Phone    string `json:"phone,omitempty"`
+	TimeZone string `json:"time_zone,omitempty"` // IANA name; empty means UTC
+	// CreatedAt is when the customer record was made (sign-up).
+	CreatedAt time.Time `json:"created_at"`
+	// Tags are the host's free labels ("vip", "newsletter"), each once.
+	Tags []string `json:"tags,omitempty"`
+	// Attributes are the host's typed custom facts, by identifier, for rules
+	// to read.
+	Attributes map[string]Value `json:"attributes,omitempty"`
+	// Demographics are the facts customers are segmented by.
+	Demographics Demographics `json:"demographics"`
+	// Preferences say how the customer wants to be served and reached.
+	Preferences Preferences `json:"preferences"`
+	// Version is the store's: 0 before the first save, then 1, 2, …
+	Version int64 `json:"version"`
 }
 
 // Location returns the customer's time zone (UTC when unset). It fails with

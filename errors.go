@@ -26,7 +26,9 @@ var (
 //
 // Field is a path such as "email" or "items[2].quantity".
 type FieldError struct {
-	Field   string
+	// Field is the path of the field ("email", "items[2].quantity").
+	Field string
+	// Problem says what is wrong with it.
 	Problem string
 }
 
@@ -113,8 +115,9 @@ func (p problems) err(what string) error {
 type ValidationError struct {
 	// Package is the package that speaks, as the message's prefix; "" is
 	// "crm".
-	Package  string
-	What     string // "customer \"c1\"", "transaction \"t9\"", "desk options", ...
+	Package string
+	What    string // "customer \"c1\"", "transaction \"t9\"", "desk options", ...
+	// Problems are every problem found, usually *FieldError values.
 	Problems []error
 }
 

@@ -48,8 +48,10 @@ func ValidCurrency(code string) bool {
 
 // Money is an exact amount in one currency.
 type Money struct {
-	Amount   decimal.Decimal `json:"amount"`
-	Currency string          `json:"currency"`
+	// Amount is the exact value.
+	Amount decimal.Decimal `json:"amount"`
+	// Currency is the ISO 4217 code.
+	Currency string `json:"currency"`
 }
 
 // NewMoney returns amount in currency; it does not validate the code.

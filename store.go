@@ -60,9 +60,19 @@ type TransactionStore interface {
 // contract as TransactionStore (idempotent append by ID, atomic batches,
 // the same stream orders).
 type TouchpointStore interface {
+	// AppendTouchpoints stores a batch atomically: every record or none.
+	// A touchpoint already stored is a no-op; the same ID with other
+	// content is ErrExists; one that does not validate ErrInvalid.
 	AppendTouchpoints(ctx context.Context, tps ...Touchpoint) error
+	// Touchpoint returns the touchpoint with the ID, or ErrNotFound.
 	Touchpoint(ctx context.Context, id string) (Touchpoint, error)
+	// Touchpoints streams every touchpoint, by customer ID, then time,
+	// then ID.
 	Touchpoints(ctx context.Context) iter.Seq2[Touchpoint, error]
+	// CustomerTouchpoints streams one customer's touchpoints by time, then
+	// ID; none for an unknown customer.
 	CustomerTouchpoints(ctx context.Context, customerID string) iter.Seq2[Touchpoint, error]
+	// TouchpointsBetween streams the touchpoints with from ≤ Time < to,
+	// ordered by time, then ID.
 	TouchpointsBetween(ctx context.Context, from, to time.Time) iter.Seq2[Touchpoint, error]
 }

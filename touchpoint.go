@@ -34,13 +34,21 @@ const (
 // Touchpoint is one contact between a customer and the company, on any
 // channel, with how the customer experienced it.
 type Touchpoint struct {
-	ID         string         `json:"id"`
-	CustomerID string         `json:"customer_id"`
-	Time       time.Time      `json:"time"`
-	Channel    Channel        `json:"channel"`
-	Kind       TouchpointKind `json:"kind"`
-	Experience Rating         `json:"experience,omitempty"`
-	Note       string         `json:"note,omitempty"`
+	// ID identifies the touchpoint; appending it again is a no-op.
+	ID string `json:"id"`
+	// CustomerID is the customer in contact.
+	CustomerID string `json:"customer_id"`
+	// Time is when the contact happened.
+	Time time.Time `json:"time"`
+	// Channel is where it happened.
+	Channel Channel `json:"channel"`
+	// Kind is what it was: a visit, an inquiry, a complaint, …
+	Kind TouchpointKind `json:"kind"`
+	// Experience is how it went for the customer, 1 (very poor) to 5
+	// (excellent); NotRated when unknown.
+	Experience Rating `json:"experience,omitempty"`
+	// Note is free text.
+	Note string `json:"note,omitempty"`
 }
 
 // Validate reports every problem with tp at once.

@@ -20,9 +20,13 @@ const (
 // LineItem is one product line of a transaction; line items feed basket
 // analysis.
 type LineItem struct {
-	SKU       string          `json:"sku"`
-	Category  string          `json:"category,omitempty"`
-	Quantity  int             `json:"quantity"`
+	// SKU identifies the product.
+	SKU string `json:"sku"`
+	// Category is the product's category, for affinity by category.
+	Category string `json:"category,omitempty"`
+	// Quantity is how many were bought, at least 1.
+	Quantity int `json:"quantity"`
+	// UnitPrice is the price of one, exact.
 	UnitPrice decimal.Decimal `json:"unit_price"`
 }
 
@@ -32,14 +36,21 @@ type LineItem struct {
 // SignedAmount gives the signed value. Line items, when present, describe the
 // basket; their total need not equal Amount (discounts, tax, shipping).
 type Transaction struct {
-	ID         string          `json:"id"`
-	CustomerID string          `json:"customer_id"`
-	Time       time.Time       `json:"time"`
-	Amount     decimal.Decimal `json:"amount"`
-	Currency   string          `json:"currency"` // ISO 4217
-	Kind       TransactionKind `json:"kind"`
-	Channel    Channel         `json:"channel,omitempty"`
-	Items      []LineItem      `json:"items,omitempty"`
+	// ID identifies the transaction; appending it again is a no-op.
+	ID string `json:"id"`
+	// CustomerID is who bought or was refunded.
+	CustomerID string `json:"customer_id"`
+	// Time is when it happened.
+	Time time.Time `json:"time"`
+	// Amount is the value, never negative (see Kind), exact.
+	Amount   decimal.Decimal `json:"amount"`
+	Currency string          `json:"currency"` // ISO 4217
+	// Kind says whether it is a purchase or a refund.
+	Kind TransactionKind `json:"kind"`
+	// Channel is where it happened, when known.
+	Channel Channel `json:"channel,omitempty"`
+	// Items are the basket's lines, when known.
+	Items []LineItem `json:"items,omitempty"`
 }
 
 // SignedAmount returns Amount for a purchase and −Amount for a refund.
