@@ -76,14 +76,19 @@ type AffinityOptions struct {
 	MaxSize int
 	// MinConfidence and MinLift filter the rules (default: keep all).
 	MinConfidence float64
-	MinLift       float64
+	// MinLift keeps only rules whose lift reaches it (default 1: no worse than
+	// chance).
+	MinLift float64
 }
 
 // Itemset is a set of items bought together in Count baskets.
 type Itemset struct {
-	Items   []string `json:"items"`
-	Count   int      `json:"count"`
-	Support float64  `json:"support"`
+	// Items are the products, sorted.
+	Items []string `json:"items"`
+	// Count is how many baskets hold them all.
+	Count int `json:"count"`
+	// Support is Count over the number of baskets.
+	Support float64 `json:"support"`
 }
 
 // AssociationRule is a rule If ⇒ Then: among baskets holding If, the
@@ -91,17 +96,25 @@ type Itemset struct {
 // support (above 1: bought together more than chance); Support is the
 // share of baskets holding both.
 type AssociationRule struct {
-	If         []string `json:"if"`
-	Then       []string `json:"then"`
-	Count      int      `json:"count"`
-	Support    float64  `json:"support"`
-	Confidence float64  `json:"confidence"`
-	Lift       float64  `json:"lift"`
+	// If is the rule's antecedent: what the basket holds.
+	If []string `json:"if"`
+	// Then is its consequent: what the basket then often holds too.
+	Then []string `json:"then"`
+	// Count is how many baskets hold If and Then.
+	Count int `json:"count"`
+	// Support is Count over the number of baskets.
+	Support float64 `json:"support"`
+	// Confidence is the share of baskets holding If that hold Then.
+	Confidence float64 `json:"confidence"`
+	// Lift is Confidence over Then's own support: above 1, If makes Then
+	// likelier.
+	Lift float64 `json:"lift"`
 }
 
 // Affinity holds the frequent itemsets and association rules of a set of
 // baskets.
 type Affinity struct {
+	// Baskets is how many baskets were mined.
 	Baskets  int               `json:"baskets"`
 	Itemsets []Itemset         `json:"itemsets"` // by size, then count descending, then items
 	Rules    []AssociationRule `json:"rules"`    // by lift, confidence, support descending, then items
@@ -267,7 +280,9 @@ func MineAssociations(ctx context.Context, baskets [][]string, options *Affinity
 
 // Recommendation is an item to offer a customer, with the rule behind it.
 type Recommendation struct {
-	Item string          `json:"item"`
+	// Item is the product to offer.
+	Item string `json:"item"`
+	// Rule is the association behind the offer.
 	Rule AssociationRule `json:"rule"`
 }
 

@@ -15,13 +15,20 @@ import (
 // good with probability θ ~ Beta(Gamma, Delta). Histories are counted in
 // opportunities: x purchases, the last at opportunity tx, out of n.
 type BGBB struct {
-	Alpha         float64    `json:"alpha"`
-	Beta          float64    `json:"beta"`
-	Gamma         float64    `json:"gamma"`
-	Delta         float64    `json:"delta"`
-	StdErr        [4]float64 `json:"std_err"` // of Alpha, Beta, Gamma, Delta; zeros when the Hessian is not positive definite
-	LogLikelihood float64    `json:"log_likelihood"`
-	Customers     float64    `json:"customers"` // total weight fitted
+	// Alpha and Beta are the beta distribution of the chance of a transaction
+	// at each opportunity.
+	Alpha float64 `json:"alpha"`
+	// Beta is the second parameter of that beta distribution.
+	Beta float64 `json:"beta"`
+	// Gamma and Delta are the beta distribution of the chance of leaving
+	// before each opportunity.
+	Gamma float64 `json:"gamma"`
+	// Delta is the second parameter of that beta distribution.
+	Delta  float64    `json:"delta"`
+	StdErr [4]float64 `json:"std_err"` // of Alpha, Beta, Gamma, Delta; zeros when the Hessian is not positive definite
+	// LogLikelihood is the fit's log-likelihood.
+	LogLikelihood float64 `json:"log_likelihood"`
+	Customers     float64 `json:"customers"` // total weight fitted
 }
 
 // FitBGBB fits the model to rows whose Frequency, Recency and T are whole

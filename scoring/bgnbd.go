@@ -13,13 +13,20 @@ import (
 // purchase the customer drops out for good with probability p ~ Beta(A, B).
 // Times are in the unit the summaries were scaled to.
 type BGNBD struct {
-	R             float64    `json:"r"`
-	Alpha         float64    `json:"alpha"`
-	A             float64    `json:"a"`
-	B             float64    `json:"b"`
-	StdErr        [4]float64 `json:"std_err"` // of R, Alpha, A, B; zeros when the Hessian is not positive definite
-	LogLikelihood float64    `json:"log_likelihood"`
-	Customers     float64    `json:"customers"` // total weight fitted
+	// R and Alpha are the shape and rate of the purchase rates' gamma
+	// distribution.
+	R float64 `json:"r"`
+	// Alpha is the rate of the purchase rates' gamma distribution.
+	Alpha float64 `json:"alpha"`
+	// A and B are the beta distribution of the chance of leaving after a
+	// purchase.
+	A float64 `json:"a"`
+	// B is the second parameter of that beta distribution.
+	B      float64    `json:"b"`
+	StdErr [4]float64 `json:"std_err"` // of R, Alpha, A, B; zeros when the Hessian is not positive definite
+	// LogLikelihood is the fit's log-likelihood.
+	LogLikelihood float64 `json:"log_likelihood"`
+	Customers     float64 `json:"customers"` // total weight fitted
 }
 
 // FitBGNBD fits the model to rows by maximum likelihood.

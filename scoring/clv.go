@@ -15,9 +15,17 @@ import (
 // PurchaseModel is a fitted model of repeat purchases in continuous time:
 // BGNBD, MBGNBD and ParetoNBD. Times are in the unit the model was fitted in.
 type PurchaseModel interface {
+	// ExpectedPurchases is the expected number of repeat purchases of a new
+	// customer in time t.
 	ExpectedPurchases(t float64) float64
+	// ConditionalExpectedPurchases is the expected number of purchases in the
+	// next t of a customer with history (x, tx, T).
 	ConditionalExpectedPurchases(t, x, tx, T float64) float64
+	// ProbabilityAlive is the probability that a customer with history (x, tx,
+	// T) is still active.
 	ProbabilityAlive(x, tx, T float64) float64
+	// ProbabilityOfPurchases is the probability that a new customer makes n
+	// repeat purchases in time t.
 	ProbabilityOfPurchases(n int, t float64) float64
 }
 
@@ -55,6 +63,7 @@ type CLVOptions struct {
 
 // CustomerValue is one customer's expected and historic value.
 type CustomerValue struct {
+	// CustomerID is the customer valued.
 	CustomerID string `json:"customer_id"`
 	// CLV is the discounted expected value over the horizon, rounded to the
 	// currency's minor unit.
@@ -65,8 +74,10 @@ type CustomerValue struct {
 	// (undiscounted); Spend the expected spend per purchase; Alive the
 	// probability the customer is still active.
 	Purchases float64 `json:"purchases"`
-	Spend     float64 `json:"spend"`
-	Alive     float64 `json:"alive"`
+	// Spend is the expected spend per purchase.
+	Spend float64 `json:"spend"`
+	// Alive is the probability the customer is still active.
+	Alive float64 `json:"alive"`
 }
 
 // CustomerValues computes each customer's lifetime value over the horizon:

@@ -22,10 +22,12 @@ type ExperienceOptions struct {
 
 // ChannelExperience is the experience index of one channel.
 type ChannelExperience struct {
+	// Channel is the channel rated.
 	Channel crm.Channel `json:"channel"`
 	// Index is the recency-weighted mean rating mapped from 1..5 to 0..100.
-	Index   float64 `json:"index"`
-	Ratings int     `json:"ratings"`
+	Index float64 `json:"index"`
+	// Ratings counts the rated touchpoints on it.
+	Ratings int `json:"ratings"`
 	// Weight is the sum of the ratings' weights: how much recent evidence
 	// the index rests on (one rating at asOf weighs 1).
 	Weight float64 `json:"weight"`
@@ -34,11 +36,16 @@ type ChannelExperience struct {
 // CustomerExperience is one customer's experience index, overall and per
 // channel, worst channel first.
 type CustomerExperience struct {
-	CustomerID string              `json:"customer_id"`
-	Index      float64             `json:"index"`
-	Ratings    int                 `json:"ratings"`
-	Weight     float64             `json:"weight"`
-	Channels   []ChannelExperience `json:"channels"`
+	// CustomerID is the customer rated.
+	CustomerID string `json:"customer_id"`
+	// Index is the recency-weighted mean rating, 1–5.
+	Index float64 `json:"index"`
+	// Ratings counts the customer's rated touchpoints.
+	Ratings int `json:"ratings"`
+	// Weight is the sum of the ratings' recency weights.
+	Weight float64 `json:"weight"`
+	// Channels are the customer's index per channel, worst first.
+	Channels []ChannelExperience `json:"channels"`
 }
 
 // ExperienceIndex measures how customers experience each channel, from the

@@ -20,10 +20,14 @@ import (
 // customers. Models fit on rows, so fitting cost grows with distinct
 // histories, not customers.
 type Row struct {
+	// Frequency is the number of repeat purchase periods (x).
 	Frequency float64 `json:"frequency"`
-	Recency   float64 `json:"recency"`
-	T         float64 `json:"t"`
-	Weight    float64 `json:"weight"`
+	// Recency is the age at the last purchase (t_x).
+	Recency float64 `json:"recency"`
+	// T is the age at the observation time.
+	T float64 `json:"t"`
+	// Weight is how many customers share this history.
+	Weight float64 `json:"weight"`
 }
 
 // Compress turns summaries into weighted distinct rows, sorted by
@@ -62,8 +66,11 @@ type FitOptions struct {
 // FitError reports a fit that did not produce trustworthy parameters, with
 // the reason and a remedy.
 type FitError struct {
-	Model  string
+	// Model names the model ("BG/NBD", …).
+	Model string
+	// Reason says what in the data defeats the model.
 	Reason string
+	// Remedy says what to do about it.
 	Remedy string
 }
 

@@ -14,9 +14,12 @@ import (
 // customers') repeat spending: Frequency repeat purchase periods with mean
 // spend Monetary.
 type SpendRow struct {
+	// Frequency is the number of repeat purchase periods.
 	Frequency float64 `json:"frequency"`
-	Monetary  float64 `json:"monetary"`
-	Weight    float64 `json:"weight"`
+	// Monetary is their mean spend.
+	Monetary float64 `json:"monetary"`
+	// Weight is how many customers share this pair.
+	Weight float64 `json:"weight"`
 }
 
 // SpendRows picks the customers the spend model can learn from — those
@@ -46,12 +49,17 @@ func SpendRows(summaries []Summary) []SpendRow {
 // The population mean spend is P·Gamma/(Q−1), finite only for Q > 1. The
 // model assumes spend is independent of purchase frequency.
 type GammaGamma struct {
-	P             float64    `json:"p"`
-	Q             float64    `json:"q"`
-	Gamma         float64    `json:"gamma"`
-	StdErr        [3]float64 `json:"std_err"` // of P, Q, Gamma; zeros when the Hessian is not positive definite
-	LogLikelihood float64    `json:"log_likelihood"`
-	Customers     float64    `json:"customers"` // total weight fitted
+	// P is the shape of each purchase amount's gamma distribution.
+	P float64 `json:"p"`
+	// Q and Gamma are the shape and rate of the gamma distribution of each
+	// customer's ν.
+	Q float64 `json:"q"`
+	// Gamma is the rate of the ν distribution.
+	Gamma  float64    `json:"gamma"`
+	StdErr [3]float64 `json:"std_err"` // of P, Q, Gamma; zeros when the Hessian is not positive definite
+	// LogLikelihood is the fit's log-likelihood.
+	LogLikelihood float64 `json:"log_likelihood"`
+	Customers     float64 `json:"customers"` // total weight fitted
 }
 
 // FitGammaGamma fits the spend model to customers with repeat purchases by

@@ -8,13 +8,20 @@ import "context"
 // purchase are not certainly alive, which suits businesses where many
 // buyers never return. Times are in the unit the summaries were scaled to.
 type MBGNBD struct {
-	R             float64    `json:"r"`
-	Alpha         float64    `json:"alpha"`
-	A             float64    `json:"a"`
-	B             float64    `json:"b"`
-	StdErr        [4]float64 `json:"std_err"` // of R, Alpha, A, B; zeros when the Hessian is not positive definite
-	LogLikelihood float64    `json:"log_likelihood"`
-	Customers     float64    `json:"customers"` // total weight fitted
+	// R and Alpha are the shape and rate of the purchase rates' gamma
+	// distribution.
+	R float64 `json:"r"`
+	// Alpha is the rate of the purchase rates' gamma distribution.
+	Alpha float64 `json:"alpha"`
+	// A and B are the beta distribution of the chance of leaving at each
+	// purchase, the first included.
+	A float64 `json:"a"`
+	// B is the second parameter of that beta distribution.
+	B      float64    `json:"b"`
+	StdErr [4]float64 `json:"std_err"` // of R, Alpha, A, B; zeros when the Hessian is not positive definite
+	// LogLikelihood is the fit's log-likelihood.
+	LogLikelihood float64 `json:"log_likelihood"`
+	Customers     float64 `json:"customers"` // total weight fitted
 }
 
 // FitMBGNBD fits the model to rows by maximum likelihood.

@@ -14,13 +14,20 @@ import (
 // customers may leave at any moment, not only after a purchase. Times are in
 // the unit the summaries were scaled to.
 type ParetoNBD struct {
-	R             float64    `json:"r"`
-	Alpha         float64    `json:"alpha"`
-	S             float64    `json:"s"`
-	Beta          float64    `json:"beta"`
-	StdErr        [4]float64 `json:"std_err"` // of R, Alpha, S, Beta; zeros when the Hessian is not positive definite
-	LogLikelihood float64    `json:"log_likelihood"`
-	Customers     float64    `json:"customers"` // total weight fitted
+	// R and Alpha are the shape and rate of the purchase rates' gamma
+	// distribution.
+	R float64 `json:"r"`
+	// Alpha is the rate of the purchase rates' gamma distribution.
+	Alpha float64 `json:"alpha"`
+	// S and Beta are the shape and rate of the dropout rates' gamma
+	// distribution.
+	S float64 `json:"s"`
+	// Beta is the rate of the dropout rates' gamma distribution.
+	Beta   float64    `json:"beta"`
+	StdErr [4]float64 `json:"std_err"` // of R, Alpha, S, Beta; zeros when the Hessian is not positive definite
+	// LogLikelihood is the fit's log-likelihood.
+	LogLikelihood float64 `json:"log_likelihood"`
+	Customers     float64 `json:"customers"` // total weight fitted
 }
 
 // FitParetoNBD fits the model to rows by maximum likelihood. Its likelihood

@@ -24,17 +24,23 @@ type RFMOptions struct {
 // 1..Bins with higher better (more recent, more frequent, more spend), and
 // the raw measures they came from.
 type RFMScore struct {
+	// CustomerID is the customer scored.
 	CustomerID string `json:"customer_id"`
-	R          int    `json:"r"`
-	F          int    `json:"f"`
-	M          int    `json:"m"`
+	// R is the recency score, 1 (longest ago) to Bins (most recent).
+	R int `json:"r"`
+	// F is the frequency score, 1 (fewest purchases) to Bins.
+	F int `json:"f"`
+	// M is the monetary score, 1 (least spend) to Bins.
+	M int `json:"m"`
 	// Cell is the three digits RFM, e.g. "545".
 	Cell string `json:"cell"`
 	// Since is the time since the last purchase (T − recency, in the
 	// summaries' unit); Purchases is Summary.Count; Spend is Summary.Total.
-	Since     float64 `json:"since"`
-	Purchases int     `json:"purchases"`
-	Spend     float64 `json:"spend"`
+	Since float64 `json:"since"`
+	// Purchases is the number of purchases scored for F.
+	Purchases int `json:"purchases"`
+	// Spend is the mean spend per purchase scored for M.
+	Spend float64 `json:"spend"`
 }
 
 // RFMCuts are the cut points used for each dimension, ascending, on the raw
@@ -42,9 +48,12 @@ type RFMScore struct {
 // (for recency, Bins minus that, since less time since the last purchase is
 // better).
 type RFMCuts struct {
-	Recency   []float64 `json:"recency"`
+	// Recency are the cut points of the R scores, ascending.
+	Recency []float64 `json:"recency"`
+	// Frequency are the cut points of the F scores, ascending.
 	Frequency []float64 `json:"frequency"`
-	Monetary  []float64 `json:"monetary"`
+	// Monetary are the cut points of the M scores, ascending.
+	Monetary []float64 `json:"monetary"`
 }
 
 // RFM scores customers by recency, frequency and monetary value.
@@ -146,13 +155,20 @@ func quantileCuts(values []float64, bins int) []float64 {
 // RFMSegment names the customers whose scores fall in the given inclusive
 // ranges.
 type RFMSegment struct {
+	// Name names the segment ("Champions").
 	Name string `json:"name"`
-	RMin int    `json:"r_min"`
-	RMax int    `json:"r_max"`
-	FMin int    `json:"f_min"`
-	FMax int    `json:"f_max"`
-	MMin int    `json:"m_min"`
-	MMax int    `json:"m_max"`
+	// RMin and RMax bound the R score, inclusive.
+	RMin int `json:"r_min"`
+	// RMax is the highest R score of the segment.
+	RMax int `json:"r_max"`
+	// FMin and FMax bound the F score, inclusive.
+	FMin int `json:"f_min"`
+	// FMax is the highest F score of the segment.
+	FMax int `json:"f_max"`
+	// MMin and MMax bound the M score, inclusive.
+	MMin int `json:"m_min"`
+	// MMax is the highest M score of the segment.
+	MMax int `json:"m_max"`
 	// Description says who the customers are and what to do for them.
 	Description string `json:"description,omitempty"`
 }

@@ -41,38 +41,57 @@ const (
 // Step is one row of a step table: values from At upwards (to the next
 // step) score Score, in 0..1.
 type Step struct {
-	At    float64 `json:"at"`
+	// At is the input value from which the step's score applies.
+	At float64 `json:"at"`
+	// Score is the normalised score, 0–1, from At on.
 	Score float64 `json:"score"`
 }
 
 // Normalization turns a raw value into a 0..1 score before the criterion's
 // direction applies (LowerBetter uses 1 − score).
 type Normalization struct {
-	Kind       NormKind  `json:"kind"`
-	Min        float64   `json:"min,omitempty"`
-	Max        float64   `json:"max,omitempty"`
+	// Kind is how a value becomes a 0–1 score: linear over a range, by
+	// thresholds, or by a step table.
+	Kind NormKind `json:"kind"`
+	// Min and Max bound a linear range.
+	Min float64 `json:"min,omitempty"`
+	// Max is the top of a linear range.
+	Max float64 `json:"max,omitempty"`
+	// Thresholds are ascending cut points; each one passed adds an equal share
+	// of the score.
 	Thresholds []float64 `json:"thresholds,omitempty"`
-	Steps      []Step    `json:"steps,omitempty"`
+	// Steps are the step table, ascending by At.
+	Steps []Step `json:"steps,omitempty"`
 }
 
 // Criterion is one weighted measure of a scorecard, read from the record
 // field Input (its Name when empty).
 type Criterion struct {
-	Name          string        `json:"name"`
-	Input         string        `json:"input,omitempty"`
-	Weight        float64       `json:"weight"`
-	Direction     Direction     `json:"direction"`
+	// Name names the criterion.
+	Name string `json:"name"`
+	// Input is the record's field the criterion reads (default: Name).
+	Input string `json:"input,omitempty"`
+	// Weight is the criterion's share of the total, relative to the others.
+	Weight float64 `json:"weight"`
+	// Direction says whether more is better or worse.
+	Direction Direction `json:"direction"`
+	// Normalization turns the input into a 0–1 score.
 	Normalization Normalization `json:"normalization"`
-	Description   string        `json:"description,omitempty"`
+	// Description says what the criterion measures and why.
+	Description string `json:"description,omitempty"`
 }
 
 // Band names a range of totals, Min inclusive, Max exclusive except for
 // the top band, which includes the scorecard's Scale.
 type Band struct {
-	Name        string  `json:"name"`
-	Min         float64 `json:"min"`
-	Max         float64 `json:"max"`
-	Description string  `json:"description,omitempty"`
+	// Name names the band ("develop").
+	Name string `json:"name"`
+	// Min and Max bound the band's totals; bands tile 0 to the scale.
+	Min float64 `json:"min"`
+	// Max is the top of the band's totals.
+	Max float64 `json:"max"`
+	// Description says what to do for records in the band.
+	Description string `json:"description,omitempty"`
 }
 
 // MissingPolicy says what a missing value (NaN) does.
@@ -93,11 +112,17 @@ const (
 // Scale (default 100): each criterion contributes Scale · weight / Σ
 // weights · its 0..1 score, so contributions add up to the total.
 type Scorecard struct {
-	Name     string        `json:"name"`
-	Criteria []Criterion   `json:"criteria"`
-	Bands    []Band        `json:"bands"`
-	Missing  MissingPolicy `json:"missing"`
-	Scale    float64       `json:"scale,omitempty"`
+	// Name names the scorecard.
+	Name string `json:"name"`
+	// Criteria are what the card weighs.
+	Criteria []Criterion `json:"criteria"`
+	// Bands name ranges of the total.
+	Bands []Band `json:"bands"`
+	// Missing is what a missing value does: fail, score worst, or reweight the
+	// others.
+	Missing MissingPolicy `json:"missing"`
+	// Scale is the total's maximum (default 100).
+	Scale float64 `json:"scale,omitempty"`
 }
 
 // ParseScorecard reads a scorecard from JSON, refusing unknown fields, and
@@ -296,10 +321,16 @@ func (s *Scorecard) Compile() (*Scorer, error) {
 // contribution (in criteria order), which add up to the total. A criterion
 // left out by MissingReweight contributes 0 and is flagged in Missing.
 type Score struct {
-	Total         float64   `json:"total"`
-	Band          string    `json:"band"`
+	// Total is the weighted score, 0 to the card's scale.
+	Total float64 `json:"total"`
+	// Band is the name of the band the total falls in.
+	Band string `json:"band"`
+	// Contributions are each criterion's part of the total, in the card's
+	// order.
 	Contributions []float64 `json:"contributions"`
-	Missing       []bool    `json:"missing,omitempty"`
+	// Missing flags the criteria whose value was missing (reweighted cards
+	// only).
+	Missing []bool `json:"missing,omitempty"`
 }
 
 // Score scores one record, given as the values of Inputs in order, NaN for

@@ -41,7 +41,8 @@ func (u PeriodUnit) String() string {
 type SummaryOptions struct {
 	// Unit and Length set the period: Length units per period (default 1).
 	// Weeks start on Monday.
-	Unit   PeriodUnit
+	Unit PeriodUnit
+	// Length is the number of units per period (default 1).
 	Length int
 	// Scale divides recency and T, converting periods to the model's time
 	// unit: one-day periods with Scale 7 give times in weeks (CDNOW's
@@ -69,16 +70,23 @@ type SummaryOptions struct {
 // period. Refunds before the first purchase are ignored for spend and
 // counted in Total.
 type Summary struct {
-	CustomerID string          `json:"customer_id"`
-	Frequency  int             `json:"frequency"`
-	Recency    float64         `json:"recency"`
-	T          float64         `json:"t"`
-	Monetary   float64         `json:"monetary"`
-	Count      int             `json:"count"` // purchases (not periods), refunds excluded
-	Total      decimal.Decimal `json:"total"` // net of refunds, exact
-	Currency   string          `json:"currency"`
-	First      time.Time       `json:"first"`
-	Last       time.Time       `json:"last"` // last purchase
+	// CustomerID is the customer summarised.
+	CustomerID string `json:"customer_id"`
+	// Frequency is the number of repeat purchase periods.
+	Frequency int `json:"frequency"`
+	// Recency is the age at the last purchase period, in UnitDays units.
+	Recency float64 `json:"recency"`
+	// T is the age at the observation time, in UnitDays units.
+	T float64 `json:"t"`
+	// Monetary is the mean spend of the repeat periods, 0 without any.
+	Monetary float64         `json:"monetary"`
+	Count    int             `json:"count"` // purchases (not periods), refunds excluded
+	Total    decimal.Decimal `json:"total"` // net of refunds, exact
+	// Currency is the currency of Total and Monetary.
+	Currency string `json:"currency"`
+	// First is the first purchase.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"` // last purchase
 	// UnitDays is the length in days of the unit Recency and T are in: 1
 	// for days, 7 for weeks (a month counts 365.25/12 days). Summarize sets
 	// it from its options; 0 means unknown, as in summaries made by hand.
@@ -89,8 +97,10 @@ type Summary struct {
 
 // SummaryError reports a transaction Summarize cannot use.
 type SummaryError struct {
+	// TransactionID is the transaction Summarize cannot use.
 	TransactionID string
-	Problem       string
+	// Problem says why.
+	Problem string
 }
 
 func (e *SummaryError) Error() string {
@@ -245,9 +255,12 @@ type HoldoutSummary struct {
 	// to observationEnd (a period already counted in calibration is not
 	// counted again); HoldoutMonetary is their mean spend (0 when none);
 	// HoldoutDuration is the holdout length in the model's unit.
-	HoldoutFrequency int     `json:"holdout_frequency"`
-	HoldoutMonetary  float64 `json:"holdout_monetary"`
-	HoldoutDuration  float64 `json:"holdout_duration"`
+	HoldoutFrequency int `json:"holdout_frequency"`
+	// HoldoutMonetary is the mean spend of the holdout purchase periods, 0
+	// when none.
+	HoldoutMonetary float64 `json:"holdout_monetary"`
+	// HoldoutDuration is the holdout's length in the summary's unit.
+	HoldoutDuration float64 `json:"holdout_duration"`
 }
 
 // SummarizeHoldout splits each customer's history at calibrationEnd: the

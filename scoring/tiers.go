@@ -29,6 +29,7 @@ const (
 
 // Tier is one level of the customer pyramid, best first in a TierSpec.
 type Tier struct {
+	// Name names the tier ("Platinum").
 	Name string `json:"name"`
 	// Share of customers (ByCustomerShare) or of value (ByValueShare), in
 	// (0, 1). The last tier takes the rest: leave its Share 0.
@@ -43,8 +44,11 @@ type Tier struct {
 
 // TierSpec is a method and its tiers, best first.
 type TierSpec struct {
+	// Method is how the ranking is cut: by customer share, value share or
+	// threshold.
 	Method TierMethod `json:"method"`
-	Tiers  []Tier     `json:"tiers"`
+	// Tiers are the tiers from the top down; the last takes everyone left.
+	Tiers []Tier `json:"tiers"`
 }
 
 // DefaultTiers is the customer pyramid of CRM practice: Platinum (the top 1%
@@ -114,13 +118,18 @@ func (s TierSpec) Validate() error {
 
 // TierReport describes one tier after assignment.
 type TierReport struct {
-	Tier          Tier    `json:"tier"`
-	Customers     int     `json:"customers"`
+	// Tier is the tier reported.
+	Tier Tier `json:"tier"`
+	// Customers counts the tier's customers.
+	Customers int `json:"customers"`
+	// CustomerShare is Customers over all customers.
 	CustomerShare float64 `json:"customer_share"`
-	Value         float64 `json:"value"`
-	ValueShare    float64 `json:"value_share"` // of the total value; 0 when the total is 0
-	MinValue      float64 `json:"min_value"`   // 0 for an empty tier
-	MaxValue      float64 `json:"max_value"`
+	// Value is the tier's total value.
+	Value      float64 `json:"value"`
+	ValueShare float64 `json:"value_share"` // of the total value; 0 when the total is 0
+	MinValue   float64 `json:"min_value"`   // 0 for an empty tier
+	// MaxValue is the highest value in the tier (0 for an empty tier).
+	MaxValue float64 `json:"max_value"`
 }
 
 // Tiering is the result of AssignTiers.
@@ -129,7 +138,8 @@ type Tiering struct {
 	Of []int `json:"of"`
 	// Ranked lists customer indexes from the most valuable down: value
 	// descending, ties by customer ID ascending, then by input position.
-	Ranked  []int        `json:"ranked"`
+	Ranked []int `json:"ranked"`
+	// Reports describe each tier, in the spec's order.
 	Reports []TierReport `json:"reports"`
 }
 
