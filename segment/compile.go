@@ -141,13 +141,17 @@ func deref[T any](p *[]T) []T {
 
 // Clause describes one condition of a compiled rule, in source order.
 type Clause struct {
-	Text  string `json:"text"`
+	// Text is the condition as written ("recency_days <= 30").
+	Text string `json:"text"`
+	// Field is the field it reads.
 	Field string `json:"field"`
-	Type  Type   `json:"type"`
+	// Type is the field's type.
+	Type Type `json:"type"`
 }
 
 // CompileError lists every problem Compile found.
 type CompileError struct {
+	// Problems are every problem found, each naming its field.
 	Problems []*crm.FieldError
 }
 
@@ -542,11 +546,15 @@ func truth(b bool) Truth {
 
 // Value is the value a condition read from a profile, for explanations.
 type Value struct {
-	Missing bool     `json:"missing,omitempty"`
-	Type    Type     `json:"type"`
-	Num     float64  `json:"num,omitempty"` // numbers; times as Unix seconds; durations as seconds
-	Str     string   `json:"str,omitempty"`
-	Set     []string `json:"set,omitempty"`
+	// Missing is set when the profile has no value for the field.
+	Missing bool `json:"missing,omitempty"`
+	// Type is the field's type.
+	Type Type    `json:"type"`
+	Num  float64 `json:"num,omitempty"` // numbers; times as Unix seconds; durations as seconds
+	// Str holds a string.
+	Str string `json:"str,omitempty"`
+	// Set holds a string set's members.
+	Set []string `json:"set,omitempty"`
 }
 
 // String formats the value as a rule would write it, or "missing".
@@ -577,17 +585,23 @@ func (v Value) String() string {
 
 // ClauseResult is one condition's result and the value it read.
 type ClauseResult struct {
+	// Clause is the condition.
 	Clause Clause `json:"clause"`
-	Result Truth  `json:"result"`
-	Value  Value  `json:"value"`
+	// Result is its three-valued result for the profile.
+	Result Truth `json:"result"`
+	// Value is what it read.
+	Value Value `json:"value"`
 }
 
 // Explanation says why a profile is in or out: the overall result and each
 // condition's result with the value it read, in source order. Every
 // condition is evaluated, even those the match would skip.
 type Explanation struct {
-	Result  Truth          `json:"result"`
-	Matched bool           `json:"matched"`
+	// Result is the rule's three-valued result.
+	Result Truth `json:"result"`
+	// Matched is whether the rule matched (Result is True).
+	Matched bool `json:"matched"`
+	// Clauses are each condition's result, in source order.
 	Clauses []ClauseResult `json:"clauses"`
 }
 

@@ -15,8 +15,10 @@ import (
 // what was expected there.
 type SyntaxError struct {
 	Line, Column int // 1-based; columns count characters
-	Found        string
-	Expected     string
+	// Found is the text at the error.
+	Found string
+	// Expected says what the parser expected there.
+	Expected string
 }
 
 func (e *SyntaxError) Error() string {

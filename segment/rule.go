@@ -12,18 +12,26 @@ import (
 // String prints the rule in the text syntax; Parse reads it back to an
 // equal tree.
 type Rule interface {
+	// String prints the rule in the text syntax; Parse reads it back to the
+	// same rule.
 	String() string
 	isRule()
 }
 
 // And holds when every rule does.
-type And struct{ Rules []Rule }
+type And struct {
+	Rules []Rule // all must hold
+}
 
 // Or holds when any rule does.
-type Or struct{ Rules []Rule }
+type Or struct {
+	Rules []Rule // one must hold
+}
 
 // Not holds when its rule does not.
-type Not struct{ Rule Rule }
+type Not struct {
+	Rule Rule // the rule negated
+}
 
 // Op is a comparison operator.
 type Op string
@@ -41,44 +49,60 @@ const (
 // Compare compares a field with a value. On time fields "before" and
 // "after" in the text syntax are < and >.
 type Compare struct {
+	// Field is the field compared.
 	Field string
-	Op    Op
+	// Op is the comparison.
+	Op Op
+	// Value is compared with.
 	Value Literal
 }
 
 // Between holds when Low ≤ field ≤ High.
 type Between struct {
-	Field     string
+	// Field is the field compared.
+	Field string
+	// Low and High bound the value, inclusive.
 	Low, High Literal
 }
 
 // In holds when the field equals one of Values (Not: none of them).
 type In struct {
-	Field  string
+	// Field is the field looked up.
+	Field string
+	// Values are the values looked for.
 	Values []Literal
-	Not    bool
+	// Not turns "in" into "not in".
+	Not bool
 }
 
 // Contains holds when a string-set field contains Value.
 type Contains struct {
+	// Field is a string set.
 	Field string
+	// Value is the member looked for.
 	Value string
 }
 
 // Exists holds when the field is set.
-type Exists struct{ Field string }
+type Exists struct {
+	Field string // the field that must have a value
+}
 
 // StartsWith holds when a string field begins with Prefix (case-sensitive).
 type StartsWith struct {
-	Field  string
+	// Field is a string field.
+	Field string
+	// Prefix is what the value must start with (case-sensitive).
 	Prefix string
 }
 
 // Within holds when a time field lies in the Last duration up to the
 // profile's AsOf: AsOf − Last ≤ field ≤ AsOf.
 type Within struct {
+	// Field is a time field.
 	Field string
-	Last  time.Duration
+	// Last is how far back from the profile's AsOf the time may lie.
+	Last time.Duration
 }
 
 // RuleFields lists the fields r reads, each once, in the order they first
@@ -138,12 +162,18 @@ func (Within) isRule()     {}
 // Literal is a typed constant in a rule: a Number, String, Bool, Time (UTC)
 // or Duration.
 type Literal struct {
+	// Type says which of the other fields holds the value.
 	Type Type
-	Num  float64
-	Str  string
+	// Num holds a number.
+	Num float64
+	// Str holds a string.
+	Str string
+	// Bool holds a bool.
 	Bool bool
+	// Time holds a time (UTC).
 	Time time.Time
-	Dur  time.Duration
+	// Dur holds a duration.
+	Dur time.Duration
 }
 
 // Num, Str, BoolLit, TimeLit and Dur make literals.

@@ -33,8 +33,11 @@ func (t Type) String() string {
 
 // Field declares one profile field.
 type Field struct {
-	Name        string `json:"name"`
-	Type        Type   `json:"type"`
+	// Name is how rules name the field.
+	Name string `json:"name"`
+	// Type is the field's type.
+	Type Type `json:"type"`
+	// Description says what the field holds.
 	Description string `json:"description,omitempty"`
 }
 
@@ -109,11 +112,13 @@ type slot struct {
 // a schema at an observation time AsOf (which "within the last N days"
 // conditions are relative to). A field never set is missing.
 type Profile struct {
+	// CustomerID is the customer described.
 	CustomerID string
-	AsOf       time.Time
-	schema     *Schema
-	slots      []slot
-	sets       [][]string
+	// AsOf is the observation time "within" conditions count back from.
+	AsOf   time.Time
+	schema *Schema
+	slots  []slot
+	sets   [][]string
 }
 
 // NewProfile returns an empty profile of the schema.

@@ -28,20 +28,30 @@ const (
 // priority: lower numbers come first; equal priorities keep definition
 // order.
 type Segment struct {
-	Name        string `json:"name"`
+	// Name names the segment.
+	Name string `json:"name"`
+	// Description says who is in it and what to do for them.
 	Description string `json:"description,omitempty"`
-	Priority    int    `json:"priority"`
-	Rule        string `json:"rule"`
+	// Priority orders the segments: lower first; in an exclusive segmentation
+	// the first match wins.
+	Priority int `json:"priority"`
+	// Rule is the segment's rule in the text syntax.
+	Rule string `json:"rule"`
 }
 
 // Segmentation is a named set of segments. Version is the store's
 // optimistic-concurrency counter.
 type Segmentation struct {
-	Name        string    `json:"name"`
-	Description string    `json:"description,omitempty"`
-	Mode        Mode      `json:"mode"`
-	Segments    []Segment `json:"segments"`
-	Version     int64     `json:"version"`
+	// Name names the segmentation; unique in a store.
+	Name string `json:"name"`
+	// Description says what the segmentation is for.
+	Description string `json:"description,omitempty"`
+	// Mode is exclusive (a customer in at most one segment) or overlapping.
+	Mode Mode `json:"mode"`
+	// Segments are the segments, each with its rule.
+	Segments []Segment `json:"segments"`
+	// Version is the store's: 1 when created, one more on each update.
+	Version int64 `json:"version"`
 }
 
 // Validate checks names, mode and that every rule parses, reporting every
@@ -197,14 +207,17 @@ func (a *Assigner) names(set uint64) []string {
 
 // Membership is a segmentation's assignment of customers at one time.
 type Membership struct {
-	Segmentation string    `json:"segmentation"`
-	AsOf         time.Time `json:"as_of"`
+	// Segmentation is the name of the segmentation assigned.
+	Segmentation string `json:"segmentation"`
+	// AsOf is the observation time of the assignment.
+	AsOf time.Time `json:"as_of"`
 	// Members maps each customer in at least one segment to their
 	// segments, in priority order. The slices are shared: do not modify.
-	Members    map[string][]string `json:"members"`
-	Counts     map[string]int      `json:"counts"` // every segment, zero included
-	Total      int                 `json:"total"`  // profiles assigned
-	Unassigned int                 `json:"unassigned"`
+	Members map[string][]string `json:"members"`
+	Counts  map[string]int      `json:"counts"` // every segment, zero included
+	Total   int                 `json:"total"`  // profiles assigned
+	// Unassigned counts the profiles in no segment.
+	Unassigned int `json:"unassigned"`
 }
 
 // Validate reports whether m can be kept as a snapshot: it needs the
@@ -229,9 +242,11 @@ func (m *Membership) Validate() error {
 
 // SegmentSize is one line of a size preview.
 type SegmentSize struct {
-	Segment string  `json:"segment"`
-	Count   int     `json:"count"`
-	Share   float64 `json:"share"` // of all profiles
+	// Segment is the segment's name.
+	Segment string `json:"segment"`
+	// Count is how many profiles are in it.
+	Count int     `json:"count"`
+	Share float64 `json:"share"` // of all profiles
 }
 
 // Assign runs every profile through the segmentation. asOf labels the
@@ -324,9 +339,12 @@ func (a *Assigner) Preview(m *Membership) []SegmentSize {
 
 // Change is one customer's movement between two memberships.
 type Change struct {
-	CustomerID string   `json:"customer_id"`
-	Entered    []string `json:"entered,omitempty"`
-	Exited     []string `json:"exited,omitempty"`
+	// CustomerID is the customer who moved.
+	CustomerID string `json:"customer_id"`
+	// Entered are the segments the customer joined.
+	Entered []string `json:"entered,omitempty"`
+	// Exited are the segments the customer left.
+	Exited []string `json:"exited,omitempty"`
 }
 
 // Diff compares two memberships of a segmentation and returns, for each

@@ -61,7 +61,9 @@ type SnapshotStore interface {
 // Store keeps both definitions and their snapshots: a host implements it
 // on its own database and proves it with segmenttest.TestStore.
 type Store interface {
+	// SegmentationStore keeps the definitions.
 	SegmentationStore
+	// SnapshotStore keeps their snapshots.
 	SnapshotStore
 }
 
