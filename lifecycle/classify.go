@@ -41,7 +41,9 @@ type ChurnPolicy struct {
 	// reach this multiple of the customer's typical gap between purchases
 	// (default 3). Customers with one purchase period have no typical gap;
 	// they have churned after SingleBuyerDays (default 365).
-	GapMultiple     float64
+	GapMultiple float64
+	// SingleBuyerDays is when a customer with one purchase period has churned
+	// (default 365).
 	SingleBuyerDays float64
 	// MinPAlive: absolute churn when P(alive) is below it (default 0.2;
 	// negative disables).
@@ -51,12 +53,17 @@ type ChurnPolicy struct {
 	// days): churn when it fell by at least Drop (default 0.5 = 50%). The
 	// rate is of spend, or of purchases when Measure is ByPurchases.
 	Recent, Baseline time.Duration
-	Drop             float64
-	Measure          Measure
+	// Drop is the fall of the rate, against the baseline, that is relative
+	// churn (default 0.5).
+	Drop float64
+	// Measure is what the rate counts: spend (default) or purchases.
+	Measure Measure
 	// Early warnings (at risk): the gap ratio reaches WarnGapMultiple
 	// (default 1.5) or P(alive) is below WarnPAlive (default 0.5).
 	WarnGapMultiple float64
-	WarnPAlive      float64
+	// WarnPAlive is the P(alive) below which a warning is raised (default
+	// 0.5).
+	WarnPAlive float64
 }
 
 // Measure is what relative churn compares.
@@ -95,29 +102,40 @@ func (p ChurnPolicy) withDefaults() ChurnPolicy {
 // ChurnSignal is one buying customer's churn assessment, with reasons and
 // the value at stake.
 type ChurnSignal struct {
+	// CustomerID is the customer signalled.
 	CustomerID string `json:"customer_id"`
 	// Absolute churn: stopped buying. Relative churn: still buying, but
 	// spending much less than before. Warning: early signs.
-	Absolute bool     `json:"absolute"`
-	Relative bool     `json:"relative"`
-	Warning  bool     `json:"warning"`
-	Reasons  []string `json:"reasons,omitempty"`
+	Absolute bool `json:"absolute"`
+	// Relative is set for relative churn: still buying, much less than before.
+	Relative bool `json:"relative"`
+	// Warning is set for early signs of churn.
+	Warning bool `json:"warning"`
+	// Reasons say in words what was found.
+	Reasons []string `json:"reasons,omitempty"`
 	// GapRatio is days since the last purchase over TypicalGapDays (0 for
 	// customers with one purchase period).
-	GapRatio       float64 `json:"gap_ratio"`
+	GapRatio float64 `json:"gap_ratio"`
+	// TypicalGapDays is the customer's mean days between purchase periods.
 	TypicalGapDays float64 `json:"typical_gap_days"`
-	DaysSince      float64 `json:"days_since"`
+	// DaysSince is the days since the last purchase.
+	DaysSince float64 `json:"days_since"`
 	// PAlive is P(alive) when values were given, else −1.
 	PAlive float64 `json:"p_alive"`
 	// RecentSpend and BaselineSpend are the windows' spend, and
 	// RecentPurchases and BaselinePurchases their purchases; Change is the
 	// relative change of the policy's measure per day (−1 = stopped), 0
 	// without a baseline.
-	RecentSpend       float64 `json:"recent_spend"`
-	BaselineSpend     float64 `json:"baseline_spend"`
-	RecentPurchases   int     `json:"recent_purchases"`
-	BaselinePurchases int     `json:"baseline_purchases"`
-	Change            float64 `json:"change"`
+	RecentSpend float64 `json:"recent_spend"`
+	// BaselineSpend is the baseline window's spend.
+	BaselineSpend float64 `json:"baseline_spend"`
+	// RecentPurchases counts the recent window's purchases.
+	RecentPurchases int `json:"recent_purchases"`
+	// BaselinePurchases counts the baseline window's purchases.
+	BaselinePurchases int `json:"baseline_purchases"`
+	// Change is the relative change of the measure's daily rate (−1:
+	// stopped), 0 without a baseline.
+	Change float64 `json:"change"`
 	// AtStake is the customer's CLV when values were given.
 	AtStake crm.Money `json:"at_stake"`
 }
@@ -231,17 +249,21 @@ type Advocacy struct {
 	// never asked has no nps in the profile (not a 0, which would make
 	// them a detractor).
 	NPSAnswered bool
-	NPS         float64
+	// NPS is the answer, 0–10, read only when NPSAnswered.
+	NPS float64
 }
 
 // Inputs are everything a lifecycle profile is built from.
 type Inputs struct {
+	// Scores are the scoring run's results.
 	Scores segment.Scores
-	Churn  []ChurnSignal
+	// Churn are the churn signals, from Churn.
+	Churn []ChurnSignal
 	// Previous maps each customer to the stage recorded before this
 	// classification: Tracker.Stages(ctx, asOf) reads it from the tracker's
 	// store. Without it "reactivated" never fires.
 	Previous map[string]string
+	// Advocacy is what is known of each customer's advocacy, by customer ID.
 	Advocacy map[string]Advocacy
 }
 
@@ -308,10 +330,14 @@ func StageProfiles(ctx context.Context, customers iter.Seq2[crm.Customer, error]
 // Classification is a customer's stage at a time, with the rule that put
 // them there.
 type Classification struct {
-	CustomerID string    `json:"customer_id"`
-	Stage      string    `json:"stage"`
-	Reason     string    `json:"reason"`
-	AsOf       time.Time `json:"as_of"`
+	// CustomerID is the customer classified.
+	CustomerID string `json:"customer_id"`
+	// Stage is the stage the rules gave.
+	Stage string `json:"stage"`
+	// Reason is the rule that matched.
+	Reason string `json:"reason"`
+	// AsOf is the observation time of the profile classified.
+	AsOf time.Time `json:"as_of"`
 }
 
 // Classifier decides stages by a policy's rules.

@@ -22,12 +22,15 @@ const (
 // Cohort is the customers acquired in one period and what they did in each
 // period since: index 0 is the acquisition period itself.
 type Cohort struct {
-	Start     time.Time `json:"start"`
-	Customers int       `json:"customers"`
+	// Start is the first day of the cohort's acquisition period.
+	Start time.Time `json:"start"`
+	// Customers counts the customers whose first purchase fell in it.
+	Customers int `json:"customers"`
 	// Retained[k] counts the cohort's customers with a purchase in period
 	// k; Revenue[k] is the cohort's spend then, net of refunds.
-	Retained []int     `json:"retained"`
-	Revenue  []float64 `json:"revenue"`
+	Retained []int `json:"retained"`
+	// Revenue is the cohort's spend in each period, net of refunds.
+	Revenue []float64 `json:"revenue"`
 }
 
 // RetentionRate is Retained[k] / Customers.
@@ -50,8 +53,10 @@ func (c Cohort) RevenueRetention(k int) float64 {
 // CohortTable is the retention table, oldest cohort first. Each cohort has
 // one entry per period from its acquisition up to the one holding asOf.
 type CohortTable struct {
-	Period  CohortPeriod `json:"period"`
-	Cohorts []Cohort     `json:"cohorts"`
+	// Period is the cohorts' length: a week or a month.
+	Period CohortPeriod `json:"period"`
+	// Cohorts are the cohorts, oldest first.
+	Cohorts []Cohort `json:"cohorts"`
 }
 
 // Cohorts builds the retention table of the transactions up to asOf by

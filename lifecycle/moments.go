@@ -13,9 +13,13 @@ import (
 
 // Offset is a calendar offset.
 type Offset struct {
-	Years  int `json:"years,omitempty"`
+	// Years, Months and Days are added to the anchor's local date in that
+	// order.
+	Years int `json:"years,omitempty"`
+	// Months are added after the years, clamped to the month's last day.
 	Months int `json:"months,omitempty"`
-	Days   int `json:"days,omitempty"`
+	// Days are added last.
+	Days int `json:"days,omitempty"`
 }
 
 func (o Offset) isZero() bool { return o == Offset{} }
@@ -92,15 +96,24 @@ const (
 type Moment struct {
 	reasons [2]string // set by Due: the time and usage reasons, computed once
 
-	Name   string     `json:"name"`
+	// Name names the moment ("service due").
+	Name string `json:"name"`
+	// Kind is how it falls due: once, every, usage or time, or yearly.
 	Kind   MomentKind `json:"kind"`
 	Anchor string     `json:"anchor,omitempty"` // the subject's anchor date it counts from
-	After  Offset     `json:"after,omitempty"`
-	Usage  float64    `json:"usage,omitempty"`
-	Unit   string     `json:"unit,omitempty"` // of Usage, for reasons ("miles")
-	Month  time.Month `json:"month,omitempty"`
-	Day    int        `json:"day,omitempty"`
-	Hour   int        `json:"hour,omitempty"`
+	// After is the time from the anchor (once, usage_or_time) or between
+	// occurrences (every).
+	After Offset `json:"after,omitempty"`
+	// Usage is the reading at which a usage_or_time moment falls due, if
+	// before the time.
+	Usage float64 `json:"usage,omitempty"`
+	Unit  string  `json:"unit,omitempty"` // of Usage, for reasons ("miles")
+	// Month and Day give a yearly moment's date.
+	Month time.Month `json:"month,omitempty"`
+	// Day is a yearly moment's day of the month.
+	Day int `json:"day,omitempty"`
+	// Hour is the local hour at which the moment falls due.
+	Hour int `json:"hour,omitempty"`
 }
 
 // Validate reports every problem with the moment.
@@ -142,25 +155,34 @@ func (m Moment) Validate() error {
 // Reading is one reading of a cumulative usage counter, such as an
 // odometer.
 type Reading struct {
-	At    time.Time `json:"at"`
-	Value float64   `json:"value"`
+	// At is when the reading was taken.
+	At time.Time `json:"at"`
+	// Value is the usage read (the odometer, say).
+	Value float64 `json:"value"`
 }
 
 // Subject is what moments are computed from for one customer.
 type Subject struct {
+	// CustomerID is the customer.
 	CustomerID string
 	Location   *time.Location // nil: UTC
-	Anchors    map[string]time.Time
-	Readings   []Reading // by time
+	// Anchors are the dates moments count from, by name ("purchase",
+	// "warranty_start").
+	Anchors  map[string]time.Time
+	Readings []Reading // by time
 }
 
 // Occurrence is a moment falling due for a customer.
 type Occurrence struct {
-	CustomerID string    `json:"customer_id"`
-	Moment     string    `json:"moment"`
-	Due        time.Time `json:"due"`
-	ByUsage    bool      `json:"by_usage,omitempty"` // usage came first
-	Reason     string    `json:"reason"`
+	// CustomerID is the customer it falls due for.
+	CustomerID string `json:"customer_id"`
+	// Moment is the moment's name.
+	Moment string `json:"moment"`
+	// Due is when, in the customer's time zone.
+	Due     time.Time `json:"due"`
+	ByUsage bool      `json:"by_usage,omitempty"` // usage came first
+	// Reason says why, in words.
+	Reason string `json:"reason"`
 }
 
 // reason says why a time-triggered occurrence is due.

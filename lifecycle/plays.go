@@ -17,20 +17,29 @@ import (
 // contact) and one personal (for those who prefer a person), and the
 // channels it may use, best first.
 type Play struct {
-	Name     string        `json:"name"`
-	Stage    string        `json:"stage,omitempty"`
-	Moment   string        `json:"moment,omitempty"`
+	// Name names the play.
+	Name string `json:"name"`
+	// Stage, when set, is the lifecycle stage the play is for.
+	Stage string `json:"stage,omitempty"`
+	// Moment, when set, is the moment the play answers.
+	Moment string `json:"moment,omitempty"`
+	// Channels are where the play may go, in order of preference.
 	Channels []crm.Channel `json:"channels"`
-	Subject  string        `json:"subject"`
-	Brief    string        `json:"brief,omitempty"`
-	Personal string        `json:"personal,omitempty"`
+	// Subject is the subject line's template.
+	Subject string `json:"subject"`
+	// Brief is the body's template for customers who want it automated and
+	// brief.
+	Brief string `json:"brief,omitempty"`
+	// Personal is the body's template for customers who want a personal touch.
+	Personal string `json:"personal,omitempty"`
 }
 
 // PlayOptions are the contact rules.
 type PlayOptions struct {
 	// Cap is the most messages a customer gets per Window (default 2 per 7
 	// days), counting the host's record of what was sent.
-	Cap    int
+	Cap int
+	// Window is the period the Cap counts over.
 	Window time.Duration
 }
 
@@ -40,6 +49,7 @@ var ErrNotSent = errors.New("not sent")
 
 // NotSentError says why a message is not sent.
 type NotSentError struct {
+	// CustomerID, Play and Reason say who was not sent which play, and why.
 	CustomerID, Play, Reason string
 }
 
@@ -52,13 +62,20 @@ func (e *NotSentError) Unwrap() error { return ErrNotSent }
 
 // Message is a rendered play, ready for the host to deliver.
 type Message struct {
-	CustomerID string                `json:"customer_id"`
-	Play       string                `json:"play"`
-	Channel    crm.Channel           `json:"channel"`
-	Style      crm.RelationshipStyle `json:"style"`
-	Subject    string                `json:"subject"`
-	Body       string                `json:"body"`
-	SendAt     time.Time             `json:"send_at"`
+	// CustomerID is the recipient.
+	CustomerID string `json:"customer_id"`
+	// Play is the play's name.
+	Play string `json:"play"`
+	// Channel is where the message goes.
+	Channel crm.Channel `json:"channel"`
+	// Style is the customer's relationship style it was written for.
+	Style crm.RelationshipStyle `json:"style"`
+	// Subject is the rendered subject line.
+	Subject string `json:"subject"`
+	// Body is the rendered text.
+	Body string `json:"body"`
+	// SendAt is when to send it, after the customer's quiet hours.
+	SendAt time.Time `json:"send_at"`
 }
 
 // CompiledPlay is a play with parsed templates.

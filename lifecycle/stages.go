@@ -25,7 +25,9 @@ const (
 // segment rule over the lifecycle profile) and what communication with
 // customers in it is for.
 type Stage struct {
-	Name      string `json:"name"`
+	// Name names the stage.
+	Name string `json:"name"`
+	// Objective is what communication with the stage aims at.
 	Objective string `json:"objective"`
 	// Rule decides membership; stages are tried in policy order and the
 	// first whose rule matches wins.
@@ -35,6 +37,7 @@ type Stage struct {
 // Policy is a lifecycle: its stages in classification order and the
 // transitions the tracker allows between them.
 type Policy struct {
+	// Stages are the stages in classification order.
 	Stages []Stage `json:"stages"`
 	// Allowed maps each stage to the stages it may move to. A customer's
 	// first stage may be any stage.

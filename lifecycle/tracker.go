@@ -15,19 +15,27 @@ import (
 
 // State is a customer's current stage.
 type State struct {
-	CustomerID string    `json:"customer_id"`
-	Stage      string    `json:"stage"`
-	Since      time.Time `json:"since"` // when the customer entered the stage
-	Version    int64     `json:"version"`
+	// CustomerID is the customer.
+	CustomerID string `json:"customer_id"`
+	// Stage is the customer's current stage.
+	Stage string    `json:"stage"`
+	Since time.Time `json:"since"` // when the customer entered the stage
+	// Version is the store's: 1 after the first move, one more on each.
+	Version int64 `json:"version"`
 }
 
 // Transition is one recorded move; From is "" for a customer's first stage.
 type Transition struct {
-	CustomerID string    `json:"customer_id"`
-	From       string    `json:"from"`
-	To         string    `json:"to"`
-	At         time.Time `json:"at"`
-	Reason     string    `json:"reason"`
+	// CustomerID is the customer who moved.
+	CustomerID string `json:"customer_id"`
+	// From is the stage left ("" for a first stage).
+	From string `json:"from"`
+	// To is the stage entered.
+	To string `json:"to"`
+	// At is when (the classification's AsOf).
+	At time.Time `json:"at"`
+	// Reason is the rule that put the customer there.
+	Reason string `json:"reason"`
 }
 
 // Store keeps lifecycle states and their history. A host implements it on
@@ -183,9 +191,12 @@ func (t *Tracker) TimeInStage(ctx context.Context, customerID string, asOf time.
 
 // Flow is the number of moves from one stage to another.
 type Flow struct {
-	From  string `json:"from"`
-	To    string `json:"to"`
-	Count int    `json:"count"`
+	// From is the stage moved from ("" for a first stage).
+	From string `json:"from"`
+	// To is the stage moved to.
+	To string `json:"to"`
+	// Count is how many moves.
+	Count int `json:"count"`
 }
 
 // Flows counts the moves after from up to and including to — what changed
