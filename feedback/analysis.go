@@ -9,8 +9,11 @@ import (
 
 // ParetoRow is one cause in a Pareto analysis.
 type ParetoRow struct {
-	Cause      string  `json:"cause"`
-	Count      int     `json:"count"`
+	// Cause is the cause ranked.
+	Cause string `json:"cause"`
+	// Count is how many items it caused.
+	Count int `json:"count"`
+	// Impact is the sum of their impact.
 	Impact     float64 `json:"impact"`
 	Share      float64 `json:"share"`      // of the total impact
 	Cumulative float64 `json:"cumulative"` // share of this cause and all above it
@@ -86,6 +89,7 @@ func Percentiles(ds []time.Duration, ps ...float64) []time.Duration {
 
 // Report summarises how items were handled.
 type Report struct {
+	// Items and Open count the items, and the open ones.
 	Items, Open int
 	// FirstResponse and Resolution are the 50th, 90th and 99th percentile
 	// business times from arrival (pauses included in neither).
@@ -155,8 +159,10 @@ func Analyze(items []Item, cal *Calendar, now time.Time) Report {
 
 // PeriodCount is a count of items received in a period.
 type PeriodCount struct {
+	// Start is the period's first day.
 	Start time.Time `json:"start"`
-	Count int       `json:"count"`
+	// Count is how many items arrived in it.
+	Count int `json:"count"`
 }
 
 // TrendPeriod is the period Trend counts by.

@@ -12,15 +12,22 @@ import (
 // An End at or before Start runs past midnight into the next day (an
 // overnight shift belongs to the day it starts).
 type Shift struct {
+	// Start is when the shift begins, in minutes after local midnight
+	// (0–1439).
 	Start int `json:"start"`
-	End   int `json:"end"`
+	// End is when it ends, in minutes after local midnight (0–1440); at or
+	// before Start, the next day.
+	End int `json:"end"`
 }
 
 // Date is a calendar date.
 type Date struct {
-	Year  int        `json:"year"`
+	// Year, Month and Day give a local date.
+	Year int `json:"year"`
+	// Month of the date.
 	Month time.Month `json:"month"`
-	Day   int        `json:"day"`
+	// Day of the month.
+	Day int `json:"day"`
 }
 
 // Calendar is a business calendar: a time zone, working shifts per weekday
@@ -29,8 +36,10 @@ type Date struct {
 // business time is right across daylight-saving changes: a 22:00–06:00
 // shift on the night clocks go forward is 7 hours long.
 type Calendar struct {
+	// Location is the calendar's time zone; nil is UTC.
 	Location *time.Location
 	Week     [7][]Shift // by time.Weekday
+	// Holidays are local dates on which no shift starts.
 	Holidays []Date
 
 	once     sync.Once

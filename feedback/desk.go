@@ -17,19 +17,26 @@ import (
 // Agent is a person who can own items: of the given categories and kinds
 // (empty: any).
 type Agent struct {
-	Name       string   `json:"name"`
+	// Name names the agent; items record it as their owner.
+	Name string `json:"name"`
+	// Categories the agent may own (empty: any).
 	Categories []string `json:"categories,omitempty"`
-	Kinds      []Kind   `json:"kinds,omitempty"`
+	// Kinds the agent may own (empty: any).
+	Kinds []Kind `json:"kinds,omitempty"`
 }
 
 // SLAPolicy sets targets, in business time, for items of a tier and
 // severity (empty: any). The most specific policy applies: tier and
 // severity, then tier, then severity, then the default.
 type SLAPolicy struct {
-	Tier          string        `json:"tier,omitempty"`
-	Severity      Severity      `json:"severity,omitempty"`
+	// Tier is the tier the policy applies to (empty: any).
+	Tier string `json:"tier,omitempty"`
+	// Severity is the severity it applies to (empty: any).
+	Severity Severity `json:"severity,omitempty"`
+	// FirstResponse is the business time allowed until the apology.
 	FirstResponse time.Duration `json:"first_response"`
-	Resolution    time.Duration `json:"resolution"`
+	// Resolution is the business time allowed until the item is resolved.
+	Resolution time.Duration `json:"resolution"`
 	// NextResponse, when set, is how soon we must act after the customer
 	// answers (resumes a wait); each missed reply is a breach.
 	NextResponse time.Duration `json:"next_response,omitempty"`
@@ -38,8 +45,11 @@ type SLAPolicy struct {
 // Level is a rung of the escalation ladder: after this much business time
 // since the item arrived (pauses excluded), escalate to To.
 type Level struct {
+	// After is the business time since arrival (pauses excluded) that reaches
+	// the level.
 	After time.Duration `json:"after"`
-	To    string        `json:"to"`
+	// To is who the item escalates to.
+	To string `json:"to"`
 }
 
 // Options configure a Desk. nil options, or zero fields, mean the
@@ -160,15 +170,23 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 
 // Intake is a new piece of feedback.
 type Intake struct {
-	Key        string // idempotency key: a retried submission returns the first item
+	Key string // idempotency key: a retried submission returns the first item
+	// CustomerID is who gave the feedback.
 	CustomerID string
-	Kind       Kind
-	Channel    crm.Channel
-	Category   string
-	Severity   Severity
-	Tier       string
-	Value      float64
-	Text       string
+	// Kind is a complaint, suggestion, praise or inquiry.
+	Kind Kind
+	// Channel is where it came in.
+	Channel crm.Channel
+	// Category is its cause, in the host's taxonomy ("late delivery").
+	Category string
+	// Severity is how serious it is (default medium).
+	Severity Severity
+	// Tier is the customer's value tier, one of the desk's Tiers, for the SLA.
+	Tier string
+	// Value is the customer's value, for impact and win-back.
+	Value float64
+	// Text is what the customer said.
+	Text string
 }
 
 // Submit takes in feedback: a known idempotency key returns the existing
@@ -418,7 +436,9 @@ func (d *Desk) Deadlines(it Item, now time.Time) (firstResponse, resolution time
 
 // SweepResult lists what a sweep recorded.
 type SweepResult struct {
-	Breaches    []Event
+	// Breaches are the breach events the sweep recorded.
+	Breaches []Event
+	// Escalations are the escalation events it recorded.
 	Escalations []Event
 }
 

@@ -76,14 +76,22 @@ const (
 
 // Content is what a step records.
 type Content struct {
-	Apology  string `json:"apology,omitempty"`
-	Facts    string `json:"facts,omitempty"`
-	Remedy   string `json:"remedy,omitempty"`
+	// Apology is the first response: the apology, heard and given.
+	Apology string `json:"apology,omitempty"`
+	// Facts are what the investigation established.
+	Facts string `json:"facts,omitempty"`
+	// Remedy is what was proposed to put it right.
+	Remedy string `json:"remedy,omitempty"`
+	// Decision is the customer's answer to the remedy.
 	Decision string `json:"decision,omitempty"`
+	// Recourse is where a customer who accepted no remedy may turn.
 	Recourse string `json:"recourse,omitempty"`
-	Done     string `json:"done,omitempty"`
-	Answer   string `json:"answer,omitempty"`
-	Note     string `json:"note,omitempty"`
+	// Done is what was done to carry out the remedy.
+	Done string `json:"done,omitempty"`
+	// Answer is the answer to an inquiry or suggestion.
+	Answer string `json:"answer,omitempty"`
+	// Note is the last free note.
+	Note string `json:"note,omitempty"`
 }
 
 type rule struct {
@@ -170,43 +178,61 @@ func Mermaid() string {
 
 // Breach records a missed SLA target.
 type Breach struct {
-	Target string    `json:"target"` // first_response or resolution
-	At     time.Time `json:"at"`
+	Target string `json:"target"` // first_response or resolution
+	// At is when the breach was recorded.
+	At time.Time `json:"at"`
 }
 
 // Item is one piece of feedback and everything done about it. Its fields
 // are a function of its events: Replay rebuilds it.
 type Item struct {
-	ID         string      `json:"id"`
-	Key        string      `json:"key"` // idempotency key of the intake
-	CustomerID string      `json:"customer_id"`
-	Kind       Kind        `json:"kind"`
-	Channel    crm.Channel `json:"channel"`
-	Category   string      `json:"category"`
-	Severity   Severity    `json:"severity"`
-	Tier       string      `json:"tier,omitempty"`
-	Value      float64     `json:"value,omitempty"` // the customer's value, for impact and win-back
-	Text       string      `json:"text"`
-	Received   time.Time   `json:"received"`
+	// ID identifies the item.
+	ID  string `json:"id"`
+	Key string `json:"key"` // idempotency key of the intake
+	// CustomerID is who gave the feedback.
+	CustomerID string `json:"customer_id"`
+	// Kind is a complaint, suggestion, praise or inquiry.
+	Kind Kind `json:"kind"`
+	// Channel is where it came in.
+	Channel crm.Channel `json:"channel"`
+	// Category is its cause, in the host's taxonomy.
+	Category string `json:"category"`
+	// Severity is how serious it is.
+	Severity Severity `json:"severity"`
+	// Tier is the customer's value tier, for the SLA.
+	Tier  string  `json:"tier,omitempty"`
+	Value float64 `json:"value,omitempty"` // the customer's value, for impact and win-back
+	// Text is what the customer said.
+	Text string `json:"text"`
+	// Received is when the item came in.
+	Received time.Time `json:"received"`
 
-	State  State  `json:"state"`
+	// State is where the item stands in the workflow.
+	State State `json:"state"`
+	// Owner is the agent who owns it.
 	Owner  string `json:"owner"`
 	Resume State  `json:"resume,omitempty"` // the state a wait returns to
 
+	// Content is what the workflow's steps said and did, the latest of each.
 	Content       Content   `json:"content"`
 	FirstResponse time.Time `json:"first_response,omitempty"` // acknowledged
-	ResolvedAt    time.Time `json:"resolved_at,omitempty"`
-	ClosedAt      time.Time `json:"closed_at,omitempty"`
+	// ResolvedAt is when it was resolved (zero while not).
+	ResolvedAt time.Time `json:"resolved_at,omitempty"`
+	// ClosedAt is when it was closed (zero while open).
+	ClosedAt time.Time `json:"closed_at,omitempty"`
 	// PausedSince is when the current wait began; Paused the business time
 	// of finished waits (recorded on each resume event).
-	PausedSince time.Time     `json:"paused_since,omitempty"`
-	Paused      time.Duration `json:"paused"`
+	PausedSince time.Time `json:"paused_since,omitempty"`
+	// Paused is the business time of finished waits on the customer.
+	Paused time.Duration `json:"paused"`
 	// ReplyDueSince is when the customer last answered (a resume) and we
 	// have not acted since: the next-response clock.
 	ReplyDueSince time.Time `json:"reply_due_since,omitempty"`
-	Breaches      []Breach  `json:"breaches,omitempty"`
-	Escalation    int       `json:"escalation"` // ladder level reached
-	Reopens       int       `json:"reopens"`
+	// Breaches are the SLA targets missed.
+	Breaches   []Breach `json:"breaches,omitempty"`
+	Escalation int      `json:"escalation"` // ladder level reached
+	// Reopens counts the times the item was reopened.
+	Reopens int `json:"reopens"`
 	// Events counts the events in the item's log; the next event's Seq is
 	// Events + 1.
 	Events int `json:"events"`
@@ -232,23 +258,30 @@ const (
 type Event struct {
 	// ItemID and Seq place the event: its item, and its position in the
 	// item's log from 1.
-	ItemID string    `json:"item_id"`
-	Seq    int       `json:"seq"`
-	Type   EventType `json:"type"`
-	At     time.Time `json:"at"`
+	ItemID string `json:"item_id"`
+	// Seq is the event's position in the item's log, from 1.
+	Seq int `json:"seq"`
+	// Type says what the event records.
+	Type EventType `json:"type"`
+	// At is when it happened.
+	At time.Time `json:"at"`
 	// Actor is who (or what: "sweep") made the change.
 	Actor string `json:"actor"`
 	// Intake is the new item (IntakeEvent).
 	Intake *Item `json:"intake,omitempty"`
 	// Owner is the owner after an intake or an assignment; PreviousOwner
 	// the one before an assignment.
-	Owner         string `json:"owner,omitempty"`
+	Owner string `json:"owner,omitempty"`
+	// PreviousOwner is the owner before an assignment.
 	PreviousOwner string `json:"previous_owner,omitempty"`
 	// Action is the workflow step taken, From and To the states it moved
 	// between (StepEvent), with its Content.
-	Action  Action  `json:"action,omitempty"`
-	From    State   `json:"from,omitempty"`
-	To      State   `json:"to,omitempty"`
+	Action Action `json:"action,omitempty"`
+	// From and To are the states a step moved between.
+	From State `json:"from,omitempty"`
+	// To is the state a step moved to.
+	To State `json:"to,omitempty"`
+	// Content is what a step said or did.
 	Content Content `json:"content"`
 	// PausedFor is the business time of the wait a resume ends.
 	PausedFor time.Duration `json:"paused_for,omitempty"`
@@ -257,7 +290,8 @@ type Event struct {
 	Target string `json:"target,omitempty"`
 	// Level is the escalation level reached and EscalateTo who it went to
 	// (EscalateEvent).
-	Level      int    `json:"level,omitempty"`
+	Level int `json:"level,omitempty"`
+	// EscalateTo is who an escalation went to.
 	EscalateTo string `json:"escalate_to,omitempty"`
 	// Note is free text.
 	Note string `json:"note,omitempty"`

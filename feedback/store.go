@@ -16,12 +16,17 @@ import (
 type Survey struct {
 	// ID identifies the answer: the Desk writes the item's ID and the
 	// survey type ("F00000012/nps"), so an answer is recorded once.
-	ID         string     `json:"id"`
-	ItemID     string     `json:"item_id"`
-	CustomerID string     `json:"customer_id"`
-	Type       SurveyType `json:"type"`
-	Score      int        `json:"score"`
-	At         time.Time  `json:"at"`
+	ID string `json:"id"`
+	// ItemID is the item the answer is about.
+	ItemID string `json:"item_id"`
+	// CustomerID is who answered.
+	CustomerID string `json:"customer_id"`
+	// Type is the survey: CSAT, NPS or CES.
+	Type SurveyType `json:"type"`
+	// Score is the answer on the survey's scale.
+	Score int `json:"score"`
+	// At is when it was recorded.
+	At time.Time `json:"at"`
 }
 
 // ItemStore keeps desk items: each item as its events leave it, with the
@@ -58,6 +63,8 @@ type ItemStore interface {
 // open items (by ID), say from an index; without it the Desk streams Items
 // and skips the closed ones.
 type OpenItemLister interface {
+	// OpenItems streams the open items by ID, each as stored at some moment
+	// during the stream.
 	OpenItems(ctx context.Context) iter.Seq2[Item, error]
 }
 
@@ -93,7 +100,9 @@ type SurveyStore interface {
 
 // Store is everything the Desk keeps: items and survey answers.
 type Store interface {
+	// ItemStore keeps the items and their events.
 	ItemStore
+	// SurveyStore keeps the survey answers.
 	SurveyStore
 }
 

@@ -58,6 +58,7 @@ func CESScore(scores []int) (mean float64, lo, hi int) {
 
 // NPSResult is a Net Promoter Score with its adjusted-Wald 95% interval.
 type NPSResult struct {
+	// N counts the answers; Promoters, Passives and Detractors each kind.
 	N, Promoters, Passives, Detractors int
 	// Score is promoters minus detractors as a share of answers, −1..1
 	// (multiply by 100 for the usual points).

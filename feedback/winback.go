@@ -8,10 +8,13 @@ import (
 
 // WinBack is a dissatisfied customer to win back.
 type WinBack struct {
-	CustomerID string   `json:"customer_id"`
-	AtStake    float64  `json:"at_stake"` // the customer's value
-	Reasons    []string `json:"reasons"`
-	FollowUp   string   `json:"follow_up"`
+	// CustomerID is the customer to win back.
+	CustomerID string  `json:"customer_id"`
+	AtStake    float64 `json:"at_stake"` // the customer's value
+	// Reasons say why the customer is on the list.
+	Reasons []string `json:"reasons"`
+	// FollowUp is what to do next.
+	FollowUp string `json:"follow_up"`
 }
 
 // WinBackList lists the dissatisfied customers — NPS detractors, CSAT of
