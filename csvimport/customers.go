@@ -12,23 +12,31 @@ import (
 
 // CustomerColumns maps customer fields to columns. ID is required.
 type CustomerColumns struct {
+	// ID is required; the others are read when mapped.
 	ID, Name, Email, Phone, TimeZone, CreatedAt, Tags Column
-	Country, Region, AgeBand, SignupChannel           Column
+	// Country, Region, AgeBand and SignupChannel fill the demographics.
+	Country, Region, AgeBand, SignupChannel Column
 }
 
 // AttributeColumn reads a typed custom attribute from a column. Numbers are
 // read as decimals (DecimalComma applies), bools as true/false/yes/no/1/0,
 // times with the format's layouts. An empty cell leaves the attribute unset.
 type AttributeColumn struct {
+	// Attribute is the custom attribute's name.
 	Attribute string
-	Kind      crm.Kind
-	Column    Column
+	// Kind is its type: string, number, bool or time.
+	Kind crm.Kind
+	// Column is where it is read from.
+	Column Column
 }
 
 // CustomerMapping describes how to read customers from a file.
 type CustomerMapping struct {
-	Format     Format
-	Columns    CustomerColumns
+	// Format is how the file is written.
+	Format Format
+	// Columns map the customer's fields to columns.
+	Columns CustomerColumns
+	// Attributes map custom attributes to columns.
 	Attributes []AttributeColumn
 	// TagSeparator splits the tags cell; default "|".
 	TagSeparator string

@@ -403,12 +403,16 @@ func isPlainExponent(s string) bool {
 // TransactionColumns maps transaction fields to columns. CustomerID, Time
 // and Amount are required; the others are optional.
 type TransactionColumns struct {
+	// ID, CustomerID, Time, Amount, Currency, Kind and Channel are the
+	// transaction's fields.
 	ID, CustomerID, Time, Amount, Currency, Kind, Channel Column
 }
 
 // TransactionMapping describes how to read transactions from a file.
 type TransactionMapping struct {
-	Format  Format
+	// Format is how the file is written.
+	Format Format
+	// Columns map the transaction's fields to columns.
 	Columns TransactionColumns
 	// Currency is used when no Currency column is mapped.
 	Currency string

@@ -9,21 +9,27 @@ import (
 
 // Metric compares the current model with the target model on one measure.
 type Metric struct {
-	Name          string  `json:"name"`
-	Current       float64 `json:"current"`
-	Target        float64 `json:"target"`
-	Benchmark     float64 `json:"benchmark"` // what the best comparable companies reach
-	Weight        float64 `json:"weight"`
-	LowerIsBetter bool    `json:"lower_is_better,omitempty"`
+	// Name names the metric.
+	Name string `json:"name"`
+	// Current is where the metric stands.
+	Current float64 `json:"current"`
+	// Target is where the plan wants it.
+	Target    float64 `json:"target"`
+	Benchmark float64 `json:"benchmark"` // what the best comparable companies reach
+	// Weight is the metric's importance, relative to the others.
+	Weight float64 `json:"weight"`
+	// LowerIsBetter is set for metrics to bring down (complaints, churn).
+	LowerIsBetter bool `json:"lower_is_better,omitempty"`
 }
 
 // Gap is a metric's shortfall.
 type Gap struct {
+	// Metric is the metric behind the gap.
 	Metric Metric `json:"metric"`
 	// Shortfall is the distance still to go to the target as a share of the
 	// target (0 when met); BehindBenchmark the same against the benchmark.
 	Shortfall       float64 `json:"shortfall"`
-	BehindBenchmark float64 `json:"behind_benchmark"`
+	BehindBenchmark float64 `json:"behind_benchmark"` // share still to go to the benchmark
 	// Score ranks gaps: Weight × Shortfall.
 	Score float64 `json:"score"`
 }

@@ -13,7 +13,9 @@ import (
 
 // KPIStatus is one KPI's latest value, progress and forecast.
 type KPIStatus struct {
-	Goal   string  `json:"goal"`
+	// Goal is the goal whose KPI this is.
+	Goal string `json:"goal"`
+	// Latest is the last value measured.
 	Latest float64 `json:"latest"`
 	// Progress is the share of the way from baseline to target, 0..1.
 	Progress float64 `json:"progress"`
@@ -21,18 +23,21 @@ type KPIStatus struct {
 	// projects at the deadline (the latest value with fewer than two);
 	// OnTrack says whether it reaches the target.
 	Forecast float64 `json:"forecast"`
-	OnTrack  bool    `json:"on_track"`
-	Measured bool    `json:"measured"`
+	OnTrack  bool    `json:"on_track"` // the forecast reaches the target
+	// Measured says whether there is any measurement.
+	Measured bool `json:"measured"`
 }
 
 // Health is a roadmap's health: KPI statuses rolled up by a scorecard into
 // a band, and budget burn.
 type Health struct {
-	KPIs  []KPIStatus   `json:"kpis"`
+	// KPIs are each measured goal's status.
+	KPIs []KPIStatus `json:"kpis"`
+	// Score is the roadmap's health on the health scorecard, with its band.
 	Score scoring.Score `json:"score"`
 	// Burn is spend against budget per fiscal year, and per initiative.
 	Burn           map[int]float64    `json:"burn"`
-	InitiativeBurn map[string]float64 `json:"initiative_burn"`
+	InitiativeBurn map[string]float64 `json:"initiative_burn"` // by initiative ID
 }
 
 // HealthCard is the scorecard Health uses: one criterion per KPI (its

@@ -50,81 +50,122 @@ const (
 
 // Member is a person on the account team.
 type Member struct {
-	Name       string `json:"name"`
+	// Name names the team member.
+	Name string `json:"name"`
+	// Department is the department the member speaks for; each one signs off.
 	Department string `json:"department"`
-	Role       string `json:"role"`
+	// Role is the member's part in the plan.
+	Role string `json:"role"`
 }
 
 // KPI is a measurable indicator with a target.
 type KPI struct {
-	Name          string    `json:"name"`
-	Unit          string    `json:"unit"`
-	Baseline      float64   `json:"baseline"`
-	Target        float64   `json:"target"`
-	Deadline      time.Time `json:"deadline"`
-	Weight        float64   `json:"weight"`
-	LowerIsBetter bool      `json:"lower_is_better,omitempty"`
+	// Name names the measure.
+	Name string `json:"name"`
+	// Unit is what it counts ("%", "days", "EUR").
+	Unit string `json:"unit"`
+	// Baseline is where it stood when planned.
+	Baseline float64 `json:"baseline"`
+	// Target is where it must be by the Deadline.
+	Target float64 `json:"target"`
+	// Deadline is when the Target is due.
+	Deadline time.Time `json:"deadline"`
+	// Weight is the KPI's importance in the health score.
+	Weight float64 `json:"weight"`
+	// LowerIsBetter is set for KPIs to bring down.
+	LowerIsBetter bool `json:"lower_is_better,omitempty"`
 }
 
 // ExternalGoal is a promise to the customer: what they can expect in a
 // situation, with a measurable commitment.
 type ExternalGoal struct {
-	ID         string `json:"id"`
-	Situation  string `json:"situation"`
-	Promise    string `json:"promise"`
-	Commitment *KPI   `json:"commitment,omitempty"`
+	// ID identifies the goal within the roadmap.
+	ID string `json:"id"`
+	// Situation is the customer's situation the promise answers.
+	Situation string `json:"situation"`
+	// Promise is what we promise the customer.
+	Promise string `json:"promise"`
+	// Commitment is the measurable commitment behind the promise.
+	Commitment *KPI `json:"commitment,omitempty"`
 }
 
 // InternalGoal is a goal of ours, by perspective, with its link to
 // financial results.
 type InternalGoal struct {
-	ID            string      `json:"id"`
-	Perspective   Perspective `json:"perspective"`
-	KPI           *KPI        `json:"kpi,omitempty"`
-	FinancialLink string      `json:"financial_link"`
+	// ID identifies the goal within the roadmap.
+	ID string `json:"id"`
+	// Perspective is the balanced-scorecard perspective it serves.
+	Perspective Perspective `json:"perspective"`
+	// KPI measures the goal.
+	KPI *KPI `json:"kpi,omitempty"`
+	// FinancialLink says how the goal ties to strategy and finance.
+	FinancialLink string `json:"financial_link"`
 }
 
 // Initiative is a programme of work.
 type Initiative struct {
-	ID          string         `json:"id"`
-	Name        string         `json:"name"`
-	Kind        InitiativeKind `json:"kind"`
-	Owner       string         `json:"owner"`
-	Departments []string       `json:"departments"`
-	Start       time.Time      `json:"start"`
-	End         time.Time      `json:"end"`
-	Budget      crm.Money      `json:"budget"`
-	FiscalYear  int            `json:"fiscal_year"`
+	// ID identifies the initiative within the roadmap.
+	ID string `json:"id"`
+	// Name names it.
+	Name string `json:"name"`
+	// Kind is a communication, education or incentive programme, or other.
+	Kind InitiativeKind `json:"kind"`
+	// Owner is the accountable person.
+	Owner string `json:"owner"`
+	// Departments are those involved.
+	Departments []string `json:"departments"`
+	// Start and End bound the initiative.
+	Start time.Time `json:"start"`
+	// End is when the initiative ends.
+	End time.Time `json:"end"`
+	// Budget is what it may spend.
+	Budget crm.Money `json:"budget"`
+	// FiscalYear is the year its budget belongs to.
+	FiscalYear int `json:"fiscal_year"`
 }
 
 // Phase is a step of the plan holding a few priorities (goal or
 // initiative IDs).
 type Phase struct {
-	Name       string    `json:"name"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
-	Priorities []string  `json:"priorities"`
+	// Name names the phase.
+	Name string `json:"name"`
+	// Start and End bound the phase.
+	Start time.Time `json:"start"`
+	// End is when the phase ends.
+	End time.Time `json:"end"`
+	// Priorities are the initiatives (by ID) rolled out in the phase.
+	Priorities []string `json:"priorities"`
 }
 
 // YearBudget is the money available in a fiscal year.
 type YearBudget struct {
-	FiscalYear int       `json:"fiscal_year"`
-	Amount     crm.Money `json:"amount"`
+	// FiscalYear is the budget's year.
+	FiscalYear int `json:"fiscal_year"`
+	// Amount is the year's budget.
+	Amount crm.Money `json:"amount"`
 }
 
 // Content is what the team plans and signs off: changing any of it makes
 // a new revision.
 type Content struct {
-	Account       string         `json:"account"` // customer ID or programme name
-	Vision        string         `json:"vision"`
-	Owner         string         `json:"owner"`
-	Team          []Member       `json:"team"`
+	Account string `json:"account"` // customer ID or programme name
+	// Vision is what the relationship should become.
+	Vision string `json:"vision"`
+	// Owner is the one accountable manager, a member of the Team.
+	Owner string `json:"owner"`
+	// Team are the people involved, one department each.
+	Team []Member `json:"team"`
+	// ExternalGoals are what we promise the customer.
 	ExternalGoals []ExternalGoal `json:"external_goals"`
+	// InternalGoals tie the plan to strategy and finance.
 	InternalGoals []InternalGoal `json:"internal_goals"`
-	Initiatives   []Initiative   `json:"initiatives"`
-	Phases        []Phase        `json:"phases"`
-	Budgets       []YearBudget   `json:"budgets"`
-	MaxPriorities int            `json:"max_priorities"` // per phase (0: 3)
+	// Initiatives are the programmes that get there.
+	Initiatives []Initiative `json:"initiatives"`
+	// Phases roll the initiatives out a few at a time.
+	Phases []Phase `json:"phases"`
+	// Budgets are the yearly budgets.
+	Budgets       []YearBudget `json:"budgets"`
+	MaxPriorities int          `json:"max_priorities"` // per phase (0: 3)
 }
 
 // Revision is the content's SHA-256 over its JSON form: a sign-off is for
@@ -140,35 +181,52 @@ func (c Content) Revision() string {
 
 // SignOff is a department's approval of one revision.
 type SignOff struct {
-	Department string    `json:"department"`
-	By         string    `json:"by"`
-	Revision   string    `json:"revision"`
-	At         time.Time `json:"at"`
+	// Department is the department that signed.
+	Department string `json:"department"`
+	// By is who signed for it.
+	By string `json:"by"`
+	// Revision is the content revision signed; a changed content voids it.
+	Revision string `json:"revision"`
+	// At is when it was signed.
+	At time.Time `json:"at"`
 }
 
 // Measurement is a KPI value at a time (KPI by goal ID).
 type Measurement struct {
-	Goal  string    `json:"goal"`
-	At    time.Time `json:"at"`
-	Value float64   `json:"value"`
+	// Goal is the goal whose KPI was measured.
+	Goal string `json:"goal"`
+	// At is when.
+	At time.Time `json:"at"`
+	// Value is the measured value.
+	Value float64 `json:"value"`
 }
 
 // Progress is an initiative's status and spend.
 type Progress struct {
-	Initiative string    `json:"initiative"`
-	Status     string    `json:"status"` // planned, running, done, late, …
-	Spent      crm.Money `json:"spent"`
+	// Initiative is the initiative reported on.
+	Initiative string `json:"initiative"`
+	Status     string `json:"status"` // planned, running, done, late, …
+	// Spent is what it has spent.
+	Spent crm.Money `json:"spent"`
 }
 
 // Roadmap is a customer roadmap: content plus its life.
 type Roadmap struct {
-	ID           string        `json:"id"`
-	Content      Content       `json:"content"`
-	Status       Status        `json:"status"`
-	SignOffs     []SignOff     `json:"sign_offs"`
+	// ID identifies the roadmap.
+	ID string `json:"id"`
+	// Content is the plan itself, what departments sign off.
+	Content Content `json:"content"`
+	// Status is where the roadmap stands: draft, in review, approved, active,
+	// completed or cancelled.
+	Status Status `json:"status"`
+	// SignOffs are the departments' approvals, one each.
+	SignOffs []SignOff `json:"sign_offs"`
+	// Measurements are the KPI values recorded.
 	Measurements []Measurement `json:"measurements"`
-	Progress     []Progress    `json:"progress"`
-	Version      int64         `json:"version"`
+	// Progress is each initiative's last report.
+	Progress []Progress `json:"progress"`
+	// Version is the store's: 1 when created, one more on each update.
+	Version int64 `json:"version"`
 }
 
 // Departments lists the departments involved: the team's and the

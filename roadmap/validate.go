@@ -21,10 +21,14 @@ const (
 // Finding is one problem with a roadmap: a stable code, a severity, the
 // path of what it concerns and a message.
 type Finding struct {
-	Code     string          `json:"code"`
+	// Code is the finding's stable code ("goal_no_kpi").
+	Code string `json:"code"`
+	// Severity says whether it blocks activation.
 	Severity FindingSeverity `json:"severity"`
-	Path     string          `json:"path"`
-	Message  string          `json:"message"`
+	// Path is what it concerns ("external_goals[1].commitment").
+	Path string `json:"path"`
+	// Message says it in words.
+	Message string `json:"message"`
 }
 
 // Finding codes.

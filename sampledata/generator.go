@@ -23,6 +23,7 @@ import (
 // Gamma(R, rate Alpha), and after each repeat purchase the customer drops out
 // for good with probability p ~ Beta(A, B).
 type PurchaseProcess struct {
+	// R, Alpha, A and B are the BG/NBD parameters, time in days.
 	R, Alpha, A, B float64
 }
 
@@ -30,42 +31,54 @@ type PurchaseProcess struct {
 // Gamma(Q, rate Gamma), and each purchase amount is Gamma(P, rate ν), so the
 // customer's mean spend is P/ν.
 type SpendProcess struct {
+	// P, Q and Gamma are the Gamma-Gamma parameters.
 	P, Q, Gamma float64
 }
 
 // Association plants a basket rule: a basket holding If gets Then added with
 // probability Probability.
 type Association struct {
-	If, Then    string
+	// If and Then are the products: a basket holding If gets Then.
+	If, Then string
+	// Probability is how often it does.
 	Probability float64
 }
 
 // Product is one catalogue entry.
 type Product struct {
-	SKU      string
+	// SKU identifies the product.
+	SKU string
+	// Category is the product's category.
 	Category string
 	Price    decimal.Decimal // list price
 }
 
 // Config describes a synthetic retail business.
 type Config struct {
-	Seed      uint64
+	// Seed makes the business: the same seed, the same business.
+	Seed uint64
+	// Customers is how many customers sign up.
 	Customers int
 	// Start is the first sign-up; customers sign up uniformly over
 	// AcquisitionDays from Start.
-	Start           time.Time
+	Start time.Time
+	// AcquisitionDays is how long sign-ups go on from Start.
 	AcquisitionDays int
 	// End is the observation time: nothing happens at or after it.
 	End time.Time
 	// ProspectShare is the share of customers who never buy.
 	ProspectShare float64
-	Purchase      PurchaseProcess
-	Spend         SpendProcess
-	Currency      string
+	// Purchase is the true purchase process (BG/NBD, in days).
+	Purchase PurchaseProcess
+	// Spend is the true spend process (Gamma-Gamma).
+	Spend SpendProcess
+	// Currency is the currency of every amount.
+	Currency string
 	// Products and Categories size the catalogue; popularity follows a
 	// Zipf-like law, so a few products sell most.
 	Products, Categories int
-	Associations         []Association
+	// Associations are the basket rules planted.
+	Associations []Association
 	// TouchpointsPerYear is the mean number of touchpoints a customer has
 	// per year since sign-up.
 	TouchpointsPerYear float64
@@ -228,6 +241,7 @@ func (g *Generator) Catalogue() []Product { return slices.Clone(g.catalogue) }
 
 // Account is one customer with everything generated for it.
 type Account struct {
+	// Customer is the customer record.
 	Customer     crm.Customer
 	Transactions []crm.Transaction // by time
 	Touchpoints  []crm.Touchpoint  // by time
@@ -344,8 +358,11 @@ func inOrder[T any](n int, item func(i int) T) iter.Seq[T] {
 
 // Store is what Load writes to.
 type Store interface {
+	// CustomerStore takes the customers.
 	crm.CustomerStore
+	// TransactionStore takes the transactions.
 	crm.TransactionStore
+	// TouchpointStore takes the touchpoints.
 	crm.TouchpointStore
 }
 
