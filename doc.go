@@ -5,6 +5,20 @@
 // delimited files; package datasets ships the public reference data sets
 // inside the module, and package sampledata makes a synthetic business.
 //
+//	store := crm.NewMemoryStore() // or the host's own CustomerStore, TransactionStore, TouchpointStore
+//	c, err := store.CreateCustomer(ctx, crm.Customer{ID: "C1", Name: "Ada", CreatedAt: time.Now()})
+//	err = store.AppendTransactions(ctx, crm.Transaction{ID: "T1", CustomerID: "C1", Time: time.Now(),
+//		Amount: decimal.RequireFromString("19.99"), Currency: "EUR", Kind: crm.Purchase})
+//	c.Tags = append(c.Tags, "vip")
+//	c, err = store.UpdateCustomer(ctx, c) // a stale c.Version is a *crm.ConflictError
+//	for tx, err := range store.CustomerTransactions(ctx, "C1") { … }
+//
+// A [Customer] carries contact details, demographics, typed [Value]
+// attributes and [Preferences]; a [Transaction] is a purchase or refund in
+// exact [Money]; a [Touchpoint] is any contact, rated. [CustomerStore],
+// [TransactionStore] and [TouchpointStore] keep them, and [MemoryStore]
+// implements all three.
+//
 // crmkit turns the closed loop of CRM practice into code. Each of its six
 // processes has a package:
 //

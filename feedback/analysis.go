@@ -65,9 +65,13 @@ func Pareto(items []Item, cause func(Item) string, impact func(Item) float64) []
 	return rows
 }
 
-// ByCategory, Count and BySeverity are common cause and impact functions.
-func ByCategory(it Item) string  { return it.Category }
-func Count(Item) float64         { return 1 }
+// ByCategory is the cause function that reads an item's category.
+func ByCategory(it Item) string { return it.Category }
+
+// Count is the impact function that counts items.
+func Count(Item) float64 { return 1 }
+
+// BySeverity is the impact function that weighs items by severity.
 func BySeverity(it Item) float64 { return it.Severity.Weight() }
 
 // Percentiles returns the given percentiles (0–100) of durations by the

@@ -2,6 +2,22 @@
 // feedback is handled by a standard process, on time, by a named person,
 // with a record that cannot be lost.
 //
+//	desk, err := feedback.NewDesk(feedback.NewMemoryStore(), []feedback.Agent{{Name: "ann"}}, &feedback.Options{
+//		Calendar: feedback.WeekdayCalendar(loc, 9*60, 17*60),
+//		SLA:      []feedback.SLAPolicy{{FirstResponse: 2 * time.Hour, Resolution: 16 * time.Hour}},
+//	})
+//	it, _, err := desk.Submit(ctx, feedback.Intake{Key: "call-81", CustomerID: "C1", Kind: feedback.Complaint,
+//		Channel: crm.ChannelPhone, Category: "late delivery", Text: "the sofa came a week late"}, "hotline")
+//	it, err = desk.Step(ctx, it.ID, feedback.Acknowledge, feedback.Content{Apology: "We are sorry…"}, "ann")
+//	// … Investigate, ProposeFix, Accept, Resolve, CloseItem; a refused step is a *crm.TransitionError
+//	report := feedback.Analyze(items, cal, now) // SLA attainment, percentiles, backlog
+//
+// A [Desk] takes feedback in ([Desk.Submit]), moves each [Item] through
+// the workflow ([Desk.Step], [Allowed] lists what a state allows), records
+// missed SLA targets and escalations ([Desk.Sweep]) and surveys
+// ([Desk.RecordSurvey]) through a [Store]; [Analyze], [Pareto] and
+// [NPSScore] measure the result.
+//
 // # Items and workflow
 //
 // An Item is a complaint, suggestion, praise or inquiry from any channel,
@@ -47,4 +63,11 @@
 // real?) and CESScore score surveys, which Desk.RecordSurvey links to
 // closed items. WinBackList ranks dissatisfied customers by value at
 // stake, with reasons and a follow-up.
+//
+// # Concurrency
+//
+// A Desk is safe for concurrent use when its store is: two agents
+// stepping the same item meet the store's version check, and one gets
+// crm.ErrConflict (load the item and try again). A Calendar is safe for
+// concurrent use. MemoryStore is safe for concurrent use.
 package feedback

@@ -2,6 +2,21 @@
 // each is in, how they move, who is churning, which cohorts stay, what
 // falls due when, and what to say to them.
 //
+//	churn, err := lifecycle.Churn(ctx, store.Transactions(ctx), scores, asOf, nil)
+//	tracker, err := lifecycle.NewTracker(lifecycle.NewMemoryStore(), nil)
+//	previous, err := tracker.Stages(ctx, asOf) // what each customer was before
+//	in := lifecycle.Inputs{Scores: scores, Churn: churn, Previous: previous}
+//	c, err := lifecycle.NewClassifier(lifecycle.Schema(), nil)
+//	stages, err := c.ClassifyAll(ctx, lifecycle.StageProfiles(ctx, store.Customers(ctx), in, lifecycle.Schema(), asOf))
+//	moved, refused, err := tracker.ApplyAll(ctx, stages) // refused: *crm.TransitionError each
+//	flows, err := lifecycle.Flows(ctx, trackerStore, lastQuarter, asOf)
+//
+// A [Policy] lists the stages and the moves allowed between them;
+// [Churn] finds absolute and relative churn; [StageProfiles] and a
+// [Classifier] give each customer a stage; a [Tracker] records the moves
+// through a [Store]; [Cohorts] tracks retention; a [Moment] falls due at
+// the customer's own times and a [Play] says what to send.
+//
 // # Stages and classification
 //
 // A Policy lists stages in classification order — each with its
@@ -44,4 +59,11 @@
 // message with text/template from the customer's own data — a missing
 // field is an error, never a blank — in the customer's style, on a
 // preferred channel, under a frequency cap and outside quiet hours.
+//
+// # Concurrency
+//
+// Policies, Classifiers and compiled plays are read-only and safe for
+// concurrent use. A Tracker is safe for concurrent use when its store is;
+// two trackers moving the same customer meet the store's version check,
+// and one gets crm.ErrConflict. MemoryStore is safe for concurrent use.
 package lifecycle

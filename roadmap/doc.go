@@ -2,6 +2,20 @@
 // tool a key-account team uses to work together on a customer, so that
 // departments meet the customer knowing each other's plans.
 //
+//	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), nil)
+//	r, err := p.Create(ctx, "acme", content) // vision, owner, team, goals, initiatives, budgets
+//	for _, f := range r.Validate(time.Now()) { … } // every finding, with code and path
+//	r, err = p.Submit(ctx, "acme")
+//	r, err = p.SignOff(ctx, "acme", "sales", "Ada") // each department involved
+//	r, err = p.Approve(ctx, "acme")                 // a *crm.TransitionError until all signed
+//	r, err = p.Activate(ctx, "acme")
+//	r, err = p.Record(ctx, "acme", roadmap.Measurement{Goal: "E1", At: now, Value: 0.93})
+//	health, err := r.Assess(now) // progress, forecasts, health band, budget burn
+//
+// A [Roadmap] holds its [Content]; a [Planner] takes it from draft to
+// active over a [Store]; [Gaps] and [ProposePhases] plan what to tackle
+// first.
+//
 // A Roadmap's Content holds the vision, one accountable owner, a
 // cross-functional team, external goals (what we promise the customer in
 // which situation, each with a measurable commitment), internal goals by
@@ -25,4 +39,10 @@
 // and Assess turn KPI measurements into progress, a least-squares
 // forecast per KPI, a health band by a scoring scorecard, and budget burn.
 // Markdown, Gantt (Mermaid) and ICalendar (RFC 5545) export the plan.
+//
+// # Concurrency
+//
+// A Planner is safe for concurrent use when its store is: two changes to
+// one roadmap meet the store's version check, and one gets
+// crm.ErrConflict. MemoryStore is safe for concurrent use.
 package roadmap

@@ -2,6 +2,21 @@
 // which customers are still active, what each will buy, and what each is
 // worth.
 //
+//	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), asOf, nil)
+//	if err != nil { … }
+//	purchases, err := scoring.FitBGNBD(ctx, scoring.Compress(sums), nil)
+//	spend, err := scoring.FitGammaGamma(ctx, scoring.SpendRows(sums), nil)
+//	values, err := scoring.CustomerValues(ctx, purchases, spend, sums, &scoring.CLVOptions{Months: 12, MonthlyDiscount: 0.01})
+//	tiers, err := scoring.TiersByCLV(values, scoring.DefaultTiers())
+//	// values[i].CLV is money; values[i].Alive is P(alive); tiers.Reports the pyramid
+//
+// [Summarize] turns transactions into [Summary] values; [FitBGNBD] and the
+// other fits learn how customers buy and leave; [CustomerValues] turns the
+// models into each customer's lifetime value; [TiersByCLV] cuts the
+// ranking into the value pyramid; [RFM] scores recency, frequency and
+// spend; [Scorecard] weighs any criteria; [MineAssociations] finds what
+// sells together.
+//
 // # Summaries
 //
 // Summarize reduces a transaction stream to per-customer Summary values
@@ -74,7 +89,13 @@
 //     and channel from touchpoint ratings, and per channel across the
 //     portfolio, worst first.
 //
-// Everything here is a pure function of its inputs and safe for concurrent
-// use; fitted models are plain values that round-trip through JSON, so a
-// host can fit once and score later.
+// Fitted models are plain values that round-trip through JSON, so a host
+// can fit once and score later.
+//
+// # Concurrency
+//
+// Every function is safe for concurrent use and deterministic: the same
+// input gives the same output. Fitted models and compiled scorers are
+// read-only and may be shared between goroutines; CustomerValues and the
+// fits use every processor.
 package scoring

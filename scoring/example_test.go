@@ -6,6 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
@@ -154,4 +157,56 @@ func ExampleAffinity_Recommend() {
 	}
 	// Output:
 	// offer fuel: [stove] ⇒ [fuel], confidence 0.67, lift 1.78
+}
+
+// Summarise three customers' purchases in days: customer 1 bought on 1 and
+// 6 February 2015, customer 2 once on 1 January, customer 3 on 1, 2 and 5
+// January; observed to 7 February.
+func ExampleSummarize() {
+	day := func(s string) time.Time { t, _ := time.Parse("2006-01-02", s); return t }
+	ctx := context.Background()
+	store := crm.NewMemoryStore()
+	for i, p := range []struct{ customer, date, amount string }{
+		{"1", "2015-02-01", "10"}, {"1", "2015-02-06", "20"},
+		{"2", "2015-01-01", "5"},
+		{"3", "2015-01-01", "8"}, {"3", "2015-01-02", "12"}, {"3", "2015-01-05", "4"},
+	} {
+		if err := store.AppendTransactions(ctx, crm.Transaction{ID: fmt.Sprint("t", i), CustomerID: p.customer, Time: day(p.date),
+			Amount: decimal.RequireFromString(p.amount), Currency: "USD", Kind: crm.Purchase}); err != nil {
+			panic(err)
+		}
+	}
+	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), day("2015-02-07"), nil)
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range sums {
+		fmt.Printf("customer %s: frequency %d, recency %.0f, T %.0f, monetary %.2f, total %s\n",
+			s.CustomerID, s.Frequency, s.Recency, s.T, s.Monetary, s.Total)
+	}
+	// Output:
+	// customer 1: frequency 1, recency 5, T 6, monetary 20.00, total 30
+	// customer 2: frequency 0, recency 0, T 37, monetary 0.00, total 5
+	// customer 3: frequency 2, recency 4, T 37, monetary 8.00, total 24
+}
+
+// Score customers 1–5 on recency, frequency and spend by quintiles, and
+// name their segment.
+func ExampleRFM() {
+	var sums []scoring.Summary
+	for i := range 10 { // customer 9 bought most recently, most often, most
+		sums = append(sums, scoring.Summary{CustomerID: fmt.Sprint("c", i), Frequency: i, Count: i + 1,
+			Total: decimal.NewFromInt(int64(50 * (i + 1))), T: 400, Recency: float64(300 + 10*i)})
+	}
+	scores, _, err := scoring.RFM(sums, nil)
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range []scoring.RFMScore{scores[0], scores[5], scores[9]} {
+		fmt.Printf("%s: cell %s, %s\n", s.CustomerID, s.Cell, s.Segment(scoring.RFMSegments()))
+	}
+	// Output:
+	// c0: cell 111, Lost
+	// c5: cell 333, Loyal Customers
+	// c9: cell 555, Champions
 }

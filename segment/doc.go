@@ -1,6 +1,23 @@
 // Package segment is crmkit's customer segmentation rule engine: rules
-// people can type, type-checked up front, explained clause by clause, and run either in memory or inside the
-// host's database as a parameterised WHERE clause.
+// people can type, type-checked up front, explained clause by clause, and
+// run either in memory or inside the host's database as a parameterised
+// WHERE clause.
+//
+//	rule, err := segment.Parse(`recency_days <= 30 and frequency >= 3 and country in ("CN", "US")`)
+//	if err != nil { … } // a *SyntaxError with line and column
+//	m, err := segment.Compile(rule, segment.DefaultSchema()) // every problem at once
+//	scores := segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiers}
+//	for p, err := range segment.Profiles(ctx, store.Customers(ctx), scores, segment.DefaultSchema(), asOf) {
+//		if err != nil { … }
+//		if m.Match(p) { … } // m.Explain(p) says why
+//	}
+//	where, args, err := segment.ToSQL(rule, segment.DefaultSchema(), segment.Postgres, &segment.SQLOptions{Columns: cols})
+//
+// [Parse] reads the text syntax into a [Rule]; [Compile] type-checks it
+// against a [Schema] into a [Matcher]; [Profiles] builds the [Profile]
+// values rules read from customers and a scoring run; a [Segmentation]
+// names segments and [Segmentation.Compile] gives an [Assigner]; [ToSQL]
+// runs the same rule in a database.
 //
 // # Profiles
 //
@@ -48,4 +65,10 @@
 // Store keeps definitions (versioned) and membership snapshots;
 // MemoryStore is the in-memory one and segmenttest.TestStore the
 // conformance suite for a host's own.
+//
+// # Concurrency
+//
+// Schemas, Matchers and Assigners are read-only once made and safe for
+// concurrent use; a Profile belongs to one goroutine at a time.
+// MemoryStore is safe for concurrent use.
 package segment

@@ -176,11 +176,19 @@ type Literal struct {
 	Dur time.Duration
 }
 
-// Num, Str, BoolLit, TimeLit and Dur make literals.
-func Num(v float64) Literal       { return Literal{Type: Number, Num: v} }
-func Str(s string) Literal        { return Literal{Type: String, Str: s} }
-func BoolLit(b bool) Literal      { return Literal{Type: Bool, Bool: b} }
+// Num makes a number literal.
+func Num(v float64) Literal { return Literal{Type: Number, Num: v} }
+
+// Str makes a string literal.
+func Str(s string) Literal { return Literal{Type: String, Str: s} }
+
+// BoolLit makes a bool literal.
+func BoolLit(b bool) Literal { return Literal{Type: Bool, Bool: b} }
+
+// TimeLit makes a time literal, in UTC.
 func TimeLit(t time.Time) Literal { return Literal{Type: Time, Time: t.UTC()} }
+
+// Dur makes a duration literal.
 func Dur(d time.Duration) Literal { return Literal{Type: Duration, Dur: d} }
 
 // number is the literal as a slot number: seconds for times and durations.

@@ -205,3 +205,121 @@ func print(fset *token.FileSet, node any) string {
 	// One line a declaration: fold the printer's newlines and indentation.
 	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// Undocumented lists what the docs grammar requires and a package below
+// root lacks: a package comment that opens with a code snippet (within
+// its first paragraphs), a doc comment on every exported top-level name,
+// and a comment on every exported field and interface method.
+func Undocumented(root string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || rel == "internal" || rel == "examples" || rel == "api") {
+			return filepath.SkipDir
+		}
+		fset := token.NewFileSet()
+		pkgs, err := parser.ParseDir(fset, path, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		for _, pkg := range pkgs {
+			if pkg.Name == "main" {
+				continue
+			}
+			doc := ""
+			for _, f := range pkg.Files {
+				if f.Doc != nil {
+					doc += f.Doc.Text()
+				}
+				out = append(out, undocumented(fset, f)...)
+			}
+			if !opensWithCode(doc) {
+				out = append(out, rel+": the package comment does not open with a code snippet")
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// opensWithCode reports whether one of the package comment's first 20
+// lines is indented code.
+func opensWithCode(doc string) bool {
+	for i, l := range strings.Split(doc, "\n") {
+		if i >= 20 {
+			return false
+		}
+		if strings.HasPrefix(l, "\t") || strings.HasPrefix(l, "    ") {
+			return true
+		}
+	}
+	return false
+}
+
+func undocumented(fset *token.FileSet, f *ast.File) []string {
+	var out []string
+	miss := func(pos token.Pos, what string) {
+		p := fset.Position(pos)
+		out = append(out, fmt.Sprintf("%s:%d: %s", filepath.Base(p.Filename), p.Line, what))
+	}
+	for _, decl := range f.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			if d.Name.IsExported() && (d.Recv == nil || exportedRecv(d.Recv)) && d.Doc == nil && !isStandardMethod(d.Name.Name) {
+				miss(d.Pos(), "func "+d.Name.Name+" has no doc comment")
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch s := spec.(type) {
+				case *ast.TypeSpec:
+					if !s.Name.IsExported() {
+						continue
+					}
+					if s.Doc == nil && d.Doc == nil {
+						miss(s.Pos(), "type "+s.Name.Name+" has no doc comment")
+					}
+					var fields *ast.FieldList
+					switch t := s.Type.(type) {
+					case *ast.StructType:
+						fields = t.Fields
+					case *ast.InterfaceType:
+						fields = t.Methods
+					}
+					if fields == nil {
+						continue
+					}
+					for _, fl := range fields.List {
+						exported := len(fl.Names) == 0
+						for _, n := range fl.Names {
+							exported = exported || n.IsExported()
+						}
+						if exported && fl.Doc == nil && fl.Comment == nil {
+							miss(fl.Pos(), s.Name.Name+": a field or method has no comment")
+						}
+					}
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						if n.IsExported() && s.Doc == nil && s.Comment == nil && d.Doc == nil {
+							miss(n.Pos(), n.Name+" has no doc comment")
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isStandardMethod is a method whose contract the standard library
+// documents (error, Stringer, JSON, errors.Unwrap).
+func isStandardMethod(name string) bool {
+	switch name {
+	case "Error", "String", "Unwrap", "MarshalJSON", "UnmarshalJSON":
+		return true
+	}
+	return false
+}

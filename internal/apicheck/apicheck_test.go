@@ -72,3 +72,11 @@ func TestListSeesTheAPI(t *testing.T) {
 		require.False(t, strings.Contains(got, not), "the listing has %s, which is not API", not)
 	}
 }
+
+// Every package opens its docs with code, and every exported name, field
+// and interface method has a comment.
+func TestEveryExportedNameIsDocumented(t *testing.T) {
+	missing, err := apicheck.Undocumented(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	require.Empty(t, missing, "undocumented:\n%s", strings.Join(missing, "\n"))
+}
