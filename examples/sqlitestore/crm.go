@@ -153,7 +153,7 @@ func (l *logTable[T]) append(ctx context.Context, db *sql.DB, batch []T) error {
 		fresh = append(fresh, i)
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("crm: append %ss: %w", l.kind, errors.Join(errs...))
+		return fmt.Errorf("sqlitestore: append %ss: %w", l.kind, errors.Join(errs...))
 	}
 	nCols := 3 + len(strings.Split(l.columns, ","))
 	row := "(?" + strings.Repeat(", ?", nCols-1) + ")"
@@ -208,7 +208,7 @@ func (l *logTable[T]) append(ctx context.Context, db *sql.DB, batch []T) error {
 			}
 		}
 		if len(errs) > 0 {
-			return fmt.Errorf("crm: append %ss: %w", l.kind, errors.Join(errs...))
+			return fmt.Errorf("sqlitestore: append %ss: %w", l.kind, errors.Join(errs...))
 		}
 		return nil
 	})
@@ -237,7 +237,7 @@ func (l *logTable[T]) get(ctx context.Context, db querier, id string) (T, error)
 		if err := rows.Err(); err != nil {
 			return zero, err
 		}
-		return zero, fmt.Errorf("crm: %s %q: %w", l.kind, id, crm.ErrNotFound)
+		return zero, fmt.Errorf("sqlitestore: %s %q: %w", l.kind, id, crm.ErrNotFound)
 	}
 	return l.scan(rows)
 }
