@@ -239,7 +239,7 @@ func (c Customer) Validate() error {
 	}
 	if pr.QuietHours != "" {
 		if _, _, err := ParseQuietHours(pr.QuietHours); err != nil {
-			p.add("preferences.quiet_hours", "%v", err)
+			p.add("preferences.quiet_hours", "%q is not a window HH:MM-HH:MM", pr.QuietHours)
 		}
 	}
 	if c.Version < 0 {
@@ -258,7 +258,7 @@ func ParseQuietHours(s string) (start, end int, err error) {
 		}
 	}
 	if !ok || start == end {
-		return 0, 0, fmt.Errorf("%q is not a window HH:MM-HH:MM", s)
+		return 0, 0, fmt.Errorf("crm: quiet hours %q: not a window HH:MM-HH:MM: %w", s, ErrInvalid)
 	}
 	return start, end, nil
 }

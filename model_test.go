@@ -167,7 +167,7 @@ func TestParseQuietHours(t *testing.T) {
 	require.Equal(t, []int{22 * 60, 7*60 + 30}, []int{s, e})
 	for _, bad := range []string{"", "22:00", "22-07", "08:00-08:00", "7pm-8am"} {
 		_, _, err := crm.ParseQuietHours(bad)
-		require.Error(t, err, bad)
+		require.ErrorIs(t, err, crm.ErrInvalid, bad)
 	}
 	require.True(t, crm.Channel("dealer_portal").Valid())
 	require.False(t, crm.Channel("Dealer Portal").Valid())
