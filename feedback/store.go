@@ -110,6 +110,7 @@ type Store interface {
 // reference implementation of the ItemStore and SurveyStore contracts.
 type MemoryStore struct {
 	mu      sync.RWMutex
+	order   []*memItem // every item, by ID
 	items   map[string]*memItem
 	keys    map[string]string
 	surveys map[string]Survey
@@ -148,7 +149,14 @@ func (m *MemoryStore) CreateItem(ctx context.Context, it Item, e Event) (Item, e
 	}
 	it = cloneItem(it)
 	it.Version = 1
-	m.items[it.ID] = &memItem{item: it, events: []Event{cloneEvent(e)}}
+	rec := &memItem{item: it, events: []Event{cloneEvent(e)}}
+	m.items[it.ID] = rec
+	if n := len(m.order); n == 0 || m.order[n-1].item.ID < it.ID {
+		m.order = append(m.order, rec) // the usual case: IDs made in order
+	} else {
+		i, _ := slices.BinarySearchFunc(m.order, it.ID, func(r *memItem, id string) int { return strings.Compare(r.item.ID, id) })
+		m.order = slices.Insert(m.order, i, rec)
+	}
 	return cloneItem(it), nil
 }
 
@@ -275,25 +283,24 @@ func (m *MemoryStore) items2(ctx context.Context, open bool) iter.Seq2[Item, err
 			return
 		}
 		m.mu.RLock()
-		ids := make([]string, 0, len(m.items))
-		for id, rec := range m.items {
+		recs := make([]*memItem, 0, len(m.order))
+		for _, rec := range m.order {
 			if !open || rec.item.State.Open() {
-				ids = append(ids, id)
+				recs = append(recs, rec)
 			}
 		}
 		m.mu.RUnlock()
-		slices.Sort(ids)
 		const batch = 1024
 		buf := make([]Item, 0, batch)
-		for lo := 0; lo < len(ids); lo += batch {
+		for lo := 0; lo < len(recs); lo += batch {
 			if err := ctx.Err(); err != nil {
 				yield(Item{}, err)
 				return
 			}
 			buf = buf[:0]
 			m.mu.RLock()
-			for _, id := range ids[lo:min(lo+batch, len(ids))] {
-				buf = append(buf, cloneItem(m.items[id].item))
+			for _, rec := range recs[lo:min(lo+batch, len(recs))] {
+				buf = append(buf, cloneItem(rec.item))
 			}
 			m.mu.RUnlock()
 			for _, it := range buf {
