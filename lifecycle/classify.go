@@ -45,9 +45,11 @@ type ChurnPolicy struct {
 	// SingleBuyerDays is when a customer with one purchase period has churned
 	// (default 365).
 	SingleBuyerDays float64
-	// MinPAlive: absolute churn when P(alive) is below it (default 0.2;
-	// negative disables).
+	// MinPAlive: absolute churn when P(alive) is below it (default 0.2).
 	MinPAlive float64
+	// IgnorePAlive decides churn by purchase gaps alone, even when values
+	// give each customer's P(alive).
+	IgnorePAlive bool
 	// Relative churn compares the rate of the Recent window (default 90
 	// days up to asOf) with the Baseline window just before it (default 180
 	// days): churn when it fell by at least Drop (default 0.5 = 50%). The
@@ -120,7 +122,10 @@ type ChurnSignal struct {
 	TypicalGapDays float64 `json:"typical_gap_days"`
 	// DaysSince is the days since the last purchase.
 	DaysSince float64 `json:"days_since"`
-	// PAlive is P(alive) when values were given, else −1.
+	// Valued says values were given for the customer: PAlive and AtStake
+	// are read only then.
+	Valued bool `json:"valued"`
+	// PAlive is the customer's P(alive).
 	PAlive float64 `json:"p_alive"`
 	// RecentSpend and BaselineSpend are the windows' spend, and
 	// RecentPurchases and BaselinePurchases their purchases; Change is the
@@ -188,7 +193,7 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 	values := join.New(scores.Values, func(v *scoring.CustomerValue) string { return v.CustomerID })
 	out := make([]ChurnSignal, 0, len(scores.Summaries))
 	for i, s := range scores.Summaries {
-		c := ChurnSignal{CustomerID: s.CustomerID, PAlive: -1}
+		c := ChurnSignal{CustomerID: s.CustomerID}
 		c.DaysSince = asOf.Sub(s.Last).Hours() / 24
 		if s.Frequency > 0 {
 			c.TypicalGapDays = s.Last.Sub(s.First).Hours() / 24 / float64(s.Frequency)
@@ -197,7 +202,7 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 			}
 		}
 		if k := values.Find(s.CustomerID); k >= 0 {
-			c.PAlive, c.AtStake = scores.Values[k].Alive, scores.Values[k].CLV
+			c.Valued, c.PAlive, c.AtStake = true, scores.Values[k].Alive, scores.Values[k].CLV
 		}
 		w := windows[i]
 		c.RecentSpend, c.BaselineSpend = w[0], w[1]
@@ -217,7 +222,7 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 			c.Absolute = true
 			c.Reasons = append(c.Reasons, fmt.Sprintf("one purchase, %.0f days ago", c.DaysSince))
 		}
-		if c.PAlive >= 0 && p.MinPAlive > 0 && c.PAlive < p.MinPAlive {
+		if c.Valued && !p.IgnorePAlive && c.PAlive < p.MinPAlive {
 			c.Absolute = true
 			c.Reasons = append(c.Reasons, fmt.Sprintf("P(alive) %.2f below %.2f", c.PAlive, p.MinPAlive))
 		}
@@ -230,7 +235,7 @@ func Churn(ctx context.Context, txs iter.Seq2[crm.Transaction, error], scores se
 				c.Warning = true
 				c.Reasons = append(c.Reasons, fmt.Sprintf("overdue: %.1f times the usual gap", c.GapRatio))
 			}
-			if c.PAlive >= 0 && c.PAlive < p.WarnPAlive {
+			if c.Valued && !p.IgnorePAlive && c.PAlive < p.WarnPAlive {
 				c.Warning = true
 				c.Reasons = append(c.Reasons, fmt.Sprintf("P(alive) %.2f below %.2f", c.PAlive, p.WarnPAlive))
 			}

@@ -138,6 +138,19 @@ func TestAbsoluteAndRelativeChurn(t *testing.T) {
 	require.InDelta(t, 18, lapsed.GapRatio, 1e-9)
 	require.Contains(t, lapsed.Reasons[0], "no purchase for 360 days, 18.0 times the usual 20")
 	require.Equal(t, "12.50 USD", lapsed.AtStake.String())
+	require.True(t, lapsed.Valued)
+	require.False(t, by["atrisk"].Valued, "no value given: no P(alive), not a sentinel")
+	// loyal's P(alive) of 0.1 is absolute churn, unless the policy ignores
+	// P(alive) and looks at purchase gaps alone.
+	require.True(t, by["loyal"].Absolute)
+	require.Contains(t, by["loyal"].Reasons[0], "P(alive) 0.10 below 0.20")
+	gapsOnly, err := lifecycle.Churn(ctx, seq(txs...), segment.Scores{Summaries: sums, Values: values}, asOf, &lifecycle.ChurnPolicy{IgnorePAlive: true})
+	require.NoError(t, err)
+	for _, c := range gapsOnly {
+		if c.CustomerID == "loyal" {
+			require.False(t, c.Absolute || c.Warning, "%+v", c)
+		}
+	}
 
 	// Window spends do not depend on the order of the transactions: as
 	// histories makes them (one customer's split in two runs) and reversed.
