@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crmkit/crm"
 )
@@ -175,7 +176,9 @@ func (e *CompileError) Unwrap() error { return crm.ErrInvalid }
 // comparisons and between (numbers also in / not in); strings take = and
 // !=, in / not in and starts_with; bools take = and !=; string sets take
 // contains; within takes a time field and a positive duration; exists
-// takes any field.
+// takes any field. Rules nested deeper than MaxDepth are refused, and so
+// are strings that are not valid UTF-8 or hold a NUL byte (no database
+// text column can hold them).
 func Compile(rule Rule, schema *Schema) (*Matcher, error) {
 	c := &compiler{m: &Matcher{rule: rule, schema: schema}}
 	switch {
@@ -183,6 +186,8 @@ func Compile(rule Rule, schema *Schema) (*Matcher, error) {
 		c.problem("schema", "no schema (DefaultSchema() describes the profiles of Profiles)")
 	case rule == nil:
 		c.problem("rule", "no rule")
+	case tooDeep(rule, 0):
+		c.problem("rule", "nested deeper than segment.MaxDepth (%d)", MaxDepth)
 	default:
 		c.m.root = c.compile(rule)
 	}
@@ -257,6 +262,24 @@ func (c *compiler) literal(field string, t Type, l Literal, clause string) bool 
 	}
 	if l.Type == Number && (math.IsNaN(l.Num) || math.IsInf(l.Num, 0)) {
 		c.problem(field, "%q: %v is not a finite number", clause, l.Num)
+		return false
+	}
+	if l.Type == String {
+		return c.text(field, l.Str, clause)
+	}
+	return true
+}
+
+// text checks a string a rule compares with: databases cannot hold a NUL
+// byte or bytes that are not UTF-8 in a text column, so such a literal
+// would mean one thing in memory and another in SQL.
+func (c *compiler) text(field, s, clause string) bool {
+	switch {
+	case !utf8.ValidString(s):
+		c.problem(field, "%q: the string is not valid UTF-8", clause)
+		return false
+	case strings.IndexByte(s, 0) >= 0:
+		c.problem(field, "%q: the string holds a NUL byte", clause)
 		return false
 	}
 	return true
@@ -350,6 +373,7 @@ func (c *compiler) compile(r Rule) int32 {
 	case Contains:
 		text := r.String()
 		slot, t, _ := c.field(r.Field, text, StringSet)
+		c.text(r.Field, r.Value, text)
 		return c.leaf(node{op: opContains, slot: slot, s: r.Value}, r.Field, t, text)
 	case Exists:
 		text := r.String()
@@ -358,6 +382,7 @@ func (c *compiler) compile(r Rule) int32 {
 	case StartsWith:
 		text := r.String()
 		slot, t, _ := c.field(r.Field, text, String)
+		c.text(r.Field, r.Prefix, text)
 		return c.leaf(node{op: opPrefix, slot: slot, s: r.Prefix}, r.Field, t, text)
 	case Within:
 		text := r.String()

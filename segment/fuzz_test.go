@@ -3,6 +3,7 @@ package segment_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,9 @@ func FuzzParse(f *testing.F) {
 		`recency_days <= 30 and frequency >= 3 and (country in ("CN", "US") or tags contains "vip")`,
 		`not (a = 1) or b between 1 and 2`, `x not in ()`, `t within 30d and t before @2024-01-01`,
 		`s starts_with "\u00e9\n" and s exists`, `d > 1.5e-3s`, `a = -0`, `((a = true))`, `"`, `@`, `1e`, `x in (`,
+		// Hostile: nesting past MaxDepth, a cut UTF-8 character, a NUL.
+		strings.Repeat("(", 150) + "a = 1" + strings.Repeat(")", 150), strings.Repeat("not ", 150) + "a exists",
+		`s starts_with "\xe4"`, `s = "\x00"`, `t = @10000-01-01`, `d > 9223372036854775807ns`,
 	} {
 		f.Add(seed)
 	}
@@ -32,6 +36,39 @@ func FuzzParse(f *testing.F) {
 		}
 		if !rulesEqual(r, back) {
 			t.Fatalf("%q → %q → %#v, want %#v", text, r.String(), back, r)
+		}
+	})
+}
+
+// FuzzUnmarshalRule: the JSON decoder never panics, and whatever it
+// accepts marshals and decodes back to the same rule.
+func FuzzUnmarshalRule(f *testing.F) {
+	for _, seed := range []string{
+		`{"and":[{"field":"recency_days","op":"<=","value":30},{"field":"last_purchase","op":"within","value":{"duration":"30d"}}]}`,
+		`{"or":[{"not":{"field":"country","op":"in","values":["CN","US"]}},{"field":"t","op":">","value":{"time":"2024-01-31T00:00:00Z"}}]}`,
+		`{"field":"m","op":"between","values":[1,2.5]}`, `{"field":"x","op":"exists"}`, `{"field":"s","op":"starts_with","value":"a"}`,
+		// Hostile: deep nesting, null, huge numbers, trailing data.
+		strings.Repeat(`{"not":`, 150) + `{"field":"x","op":"exists"}` + strings.Repeat("}", 150),
+		`{"field":"x","op":"=","value":null}`, `{"field":"x","op":"=","value":1e400}`, `{"field":"x","op":"exists"} {}`,
+		`{"and":null}`, `{"field":"x","op":"within","value":{"duration":"9223372036854775807ns"}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := segment.UnmarshalRule(data)
+		if err != nil {
+			return
+		}
+		b, err := segment.MarshalRule(r)
+		if err != nil {
+			t.Fatalf("%s decoded, but does not marshal: %v", data, err)
+		}
+		back, err := segment.UnmarshalRule(b)
+		if err != nil {
+			t.Fatalf("%s → %s does not decode: %v", data, b, err)
+		}
+		if !rulesEqual(r, back) {
+			t.Fatalf("%s → %s → %#v, want %#v", data, b, back, r)
 		}
 	})
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +27,12 @@ import (
 //
 // Values are JSON numbers, strings and booleans; times are
 // {"time": "2024-01-31T00:00:00Z"} and durations {"duration": "30d"}.
+// A rule nested deeper than MaxDepth is refused, as UnmarshalRule would
+// refuse its JSON.
 func MarshalRule(r Rule) ([]byte, error) {
+	if tooDeep(r, 0) {
+		return nil, fmt.Errorf("segment: marshal: the rule is nested deeper than segment.MaxDepth (%d): %w", MaxDepth, crm.ErrInvalid)
+	}
 	v, err := ruleJSON(r)
 	if err != nil {
 		return nil, err
@@ -96,18 +103,29 @@ func literalJSON(l Literal) any {
 }
 
 // UnmarshalRule decodes a rule's JSON form, refusing unknown keys and
-// operators with the JSON path of the problem.
+// operators, null values and rules nested deeper than MaxDepth, with the
+// JSON path of the problem. The input is read once, so decoding takes
+// time in proportion to its size.
 func UnmarshalRule(data []byte) (Rule, error) {
-	return decodeRule(json.RawMessage(data), "$")
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonErr("$", "not JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, jsonErr("$", "more than one JSON value")
+	}
+	return decodeRule(v, "$", 0)
 }
 
 func jsonErr(path, format string, args ...any) error {
 	return fmt.Errorf("segment: rule JSON at %s: %s: %w", path, fmt.Sprintf(format, args...), crm.ErrInvalid)
 }
 
-func decodeRule(data json.RawMessage, path string) (Rule, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+func decodeRule(v any, path string, depth int) (Rule, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
 		return nil, jsonErr(path, "want an object")
 	}
 	keys := make([]string, 0, len(obj))
@@ -123,6 +141,12 @@ func decodeRule(data json.RawMessage, path string) (Rule, error) {
 		}
 		return nil
 	}
+	_, and := obj["and"]
+	_, or := obj["or"]
+	_, not := obj["not"]
+	if (and || or || not) && depth >= MaxDepth {
+		return nil, jsonErr(path, "nested deeper than segment.MaxDepth (%d)", MaxDepth)
+	}
 	for _, g := range []string{"and", "or"} {
 		raw, ok := obj[g]
 		if !ok {
@@ -131,13 +155,13 @@ func decodeRule(data json.RawMessage, path string) (Rule, error) {
 		if err := only(g); err != nil {
 			return nil, err
 		}
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
+		items, ok := raw.([]any)
+		if !ok {
 			return nil, jsonErr(path+"."+g, "want an array of rules")
 		}
 		rules := make([]Rule, len(items))
 		for i, it := range items {
-			r, err := decodeRule(it, fmt.Sprintf("%s.%s[%d]", path, g, i))
+			r, err := decodeRule(it, fmt.Sprintf("%s.%s[%d]", path, g, i), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -148,24 +172,34 @@ func decodeRule(data json.RawMessage, path string) (Rule, error) {
 		}
 		return Or{Rules: rules}, nil
 	}
-	if raw, ok := obj["not"]; ok {
+	if not {
 		if err := only("not"); err != nil {
 			return nil, err
 		}
-		r, err := decodeRule(raw, path+".not")
-		return Not{Rule: r}, err
+		r, err := decodeRule(obj["not"], path+".not", depth+1)
+		if err != nil {
+			return nil, err
+		}
+		return Not{Rule: r}, nil
 	}
-	var field, op string
-	if err := json.Unmarshal(obj["field"], &field); err != nil || field == "" {
+	field, _ := obj["field"].(string)
+	if field == "" {
 		return nil, jsonErr(path, `want "and", "or", "not", or a condition with a "field" string`)
 	}
-	if err := json.Unmarshal(obj["op"], &op); err != nil {
+	op, ok := obj["op"].(string)
+	if !ok {
 		return nil, jsonErr(path, `want an "op" string`)
 	}
-	value := func() (Literal, error) { return decodeLiteral(obj["value"], path+".value") }
+	value := func() (Literal, error) {
+		raw, ok := obj["value"]
+		if !ok {
+			return Literal{}, jsonErr(path+".value", "missing value")
+		}
+		return decodeLiteral(raw, path+".value")
+	}
 	values := func() ([]Literal, error) {
-		var items []json.RawMessage
-		if err := json.Unmarshal(obj["values"], &items); err != nil || items == nil {
+		items, ok := obj["values"].([]any)
+		if !ok {
 			return nil, jsonErr(path+".values", "want an array of values")
 		}
 		out := make([]Literal, len(items))
@@ -179,8 +213,8 @@ func decodeRule(data json.RawMessage, path string) (Rule, error) {
 		return out, nil
 	}
 	str := func() (string, error) {
-		var s string
-		if err := json.Unmarshal(obj["value"], &s); err != nil {
+		s, ok := obj["value"].(string)
+		if !ok {
 			return "", jsonErr(path+".value", "want a string")
 		}
 		return s, nil
@@ -191,7 +225,10 @@ func decodeRule(data json.RawMessage, path string) (Rule, error) {
 			return nil, err
 		}
 		v, err := value()
-		return Compare{Field: field, Op: Op(op), Value: v}, err
+		if err != nil {
+			return nil, err
+		}
+		return Compare{Field: field, Op: Op(op), Value: v}, nil
 	case "between":
 		if err := only("field", "op", "values"); err != nil {
 			return nil, err
@@ -209,16 +246,22 @@ func decodeRule(data json.RawMessage, path string) (Rule, error) {
 			return nil, err
 		}
 		vs, err := values()
-		return In{Field: field, Values: vs, Not: op == "not_in"}, err
+		if err != nil {
+			return nil, err
+		}
+		return In{Field: field, Values: vs, Not: op == "not_in"}, nil
 	case "contains", "starts_with":
 		if err := only("field", "op", "value"); err != nil {
 			return nil, err
 		}
 		s, err := str()
-		if op == "contains" {
-			return Contains{Field: field, Value: s}, err
+		if err != nil {
+			return nil, err
 		}
-		return StartsWith{Field: field, Prefix: s}, err
+		if op == "contains" {
+			return Contains{Field: field, Value: s}, nil
+		}
+		return StartsWith{Field: field, Prefix: s}, nil
 	case "exists":
 		if err := only("field", "op"); err != nil {
 			return nil, err
@@ -229,55 +272,53 @@ func decodeRule(data json.RawMessage, path string) (Rule, error) {
 			return nil, err
 		}
 		v, err := value()
-		if err == nil && v.Type != Duration {
-			err = jsonErr(path+".value", `within takes {"duration": "30d"}`)
+		if err != nil {
+			return nil, err
 		}
-		return Within{Field: field, Last: v.Dur}, err
+		if v.Type != Duration {
+			return nil, jsonErr(path+".value", `within takes {"duration": "30d"}`)
+		}
+		return Within{Field: field, Last: v.Dur}, nil
 	}
 	return nil, jsonErr(path+".op", "unknown operator %q", op)
 }
 
-func decodeLiteral(data json.RawMessage, path string) (Literal, error) {
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 {
-		return Literal{}, jsonErr(path, "missing value")
-	}
-	switch data[0] {
-	case '"':
-		var s string
-		err := json.Unmarshal(data, &s)
-		return Str(s), err
-	case 't', 'f':
-		var b bool
-		if err := json.Unmarshal(data, &b); err != nil {
-			return Literal{}, jsonErr(path, "not a value")
+// decodeLiteral reads one value: a number, string, bool, {"time": …} or
+// {"duration": …}. JSON null is refused: a rule tests for a missing value
+// with "exists", never by comparing with null.
+func decodeLiteral(v any, path string) (Literal, error) {
+	switch v := v.(type) {
+	case nil:
+		return Literal{}, jsonErr(path, `null is not a value (test for a missing field with "exists")`)
+	case string:
+		return Str(v), nil
+	case bool:
+		return BoolLit(v), nil
+	case json.Number:
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return Literal{}, jsonErr(path, "%s is not a finite number", v)
 		}
-		return BoolLit(b), nil
-	case '{':
-		var m map[string]string
-		if err := json.Unmarshal(data, &m); err != nil || len(m) != 1 {
-			return Literal{}, jsonErr(path, `want {"time": "…"} or {"duration": "…"}`)
-		}
-		if s, ok := m["time"]; ok {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return Literal{}, jsonErr(path, "time %q is not RFC 3339", s)
+		return Num(f), nil
+	case map[string]any:
+		if len(v) == 1 {
+			if s, ok := v["time"].(string); ok {
+				t, err := time.Parse(time.RFC3339Nano, s)
+				if err != nil {
+					return Literal{}, jsonErr(path, "time %q is not RFC 3339", s)
+				}
+				return TimeLit(t), nil
 			}
-			return TimeLit(t), nil
-		}
-		if s, ok := m["duration"]; ok {
-			lx := lexer{src: s, line: 1, col: 1}
-			tok, err := lx.next()
-			if err != nil || tok.kind != tDuration || lx.pos != len(s) {
-				return Literal{}, jsonErr(path, "duration %q is not like 30d (units ns, ms, s, m, h, d, w)", s)
+			if s, ok := v["duration"].(string); ok {
+				lx := lexer{src: s, line: 1, col: 1}
+				tok, err := lx.next()
+				if err != nil || tok.kind != tDuration || lx.pos != len(s) {
+					return Literal{}, jsonErr(path, "duration %q is not like 30d (units ns, ms, s, m, h, d, w)", s)
+				}
+				return tok.lit, nil
 			}
-			return tok.lit, nil
 		}
 		return Literal{}, jsonErr(path, `want {"time": "…"} or {"duration": "…"}`)
 	}
-	var f float64
-	if err := json.Unmarshal(data, &f); err != nil {
-		return Literal{}, jsonErr(path, "not a value")
-	}
-	return Num(f), nil
+	return Literal{}, jsonErr(path, "not a value")
 }

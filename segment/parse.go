@@ -220,9 +220,9 @@ func durationOf(num string, v float64, unit string) (time.Duration, bool) {
 }
 
 type parser struct {
-	lex  lexer
-	tok  token
-	peek *token
+	lex   lexer
+	tok   token
+	depth int // "not"s and "("s open around the current token
 }
 
 // Parse reads a rule in the text syntax:
@@ -245,7 +245,8 @@ type parser struct {
 // escapes; times are @2024-01-31 or @2024-01-31T09:30:00Z (RFC 3339, any
 // offset, kept as UTC); durations are a number and a unit: 90s, 15m, 12h,
 // 30d, 2w (also ms and ns). Keywords are lower case. Errors are *SyntaxError values with
-// line and column.
+// line and column. "not"s and parentheses nest at most MaxDepth deep, and
+// so does the rule read.
 func Parse(text string) (Rule, error) {
 	p := &parser{lex: lexer{src: text, line: 1, col: 1}}
 	if err := p.advance(); err != nil {
@@ -258,7 +259,21 @@ func Parse(text string) (Rule, error) {
 	if p.tok.kind != tEOF {
 		return nil, p.expected(`"and", "or" or the end of the rule`)
 	}
+	if tooDeep(r, 0) {
+		return nil, &SyntaxError{Line: 1, Column: 1, Found: "a rule nested deeper than that", Expected: fmt.Sprintf("groups nested at most segment.MaxDepth (%d) deep", MaxDepth)}
+	}
 	return r, nil
+}
+
+// nest enters a "not" or "(", refusing to go deeper than MaxDepth before
+// recursing, so that no text can exhaust the stack.
+func (p *parser) nest() error {
+	if p.depth >= MaxDepth {
+		return &SyntaxError{Line: p.tok.line, Column: p.tok.col, Found: p.tok.describe(),
+			Expected: fmt.Sprintf("\"not\" and \"(\" nested at most segment.MaxDepth (%d) deep", MaxDepth)}
+	}
+	p.depth++
+	return p.advance()
 }
 
 func (p *parser) advance() error {
@@ -320,16 +335,17 @@ func (p *parser) and() (Rule, error) {
 func (p *parser) unary() (Rule, error) {
 	switch {
 	case p.isKeyword("not"):
-		if err := p.advance(); err != nil {
+		if err := p.nest(); err != nil {
 			return nil, err
 		}
 		r, err := p.unary()
 		if err != nil {
 			return nil, err
 		}
+		p.depth--
 		return Not{Rule: r}, nil
 	case p.tok.kind == tPunct && p.tok.text == "(":
-		if err := p.advance(); err != nil {
+		if err := p.nest(); err != nil {
 			return nil, err
 		}
 		r, err := p.or()
@@ -339,6 +355,7 @@ func (p *parser) unary() (Rule, error) {
 		if p.tok.kind != tPunct || p.tok.text != ")" {
 			return nil, p.expected(`")"`)
 		}
+		p.depth--
 		return r, p.advance()
 	case p.tok.kind == tIdent:
 		return p.condition()

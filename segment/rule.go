@@ -241,33 +241,80 @@ var durationUnits = []struct {
 	d    time.Duration
 }{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}, {"ns", 1}}
 
-func (r And) String() string { return joinRules(r.Rules, " and ") }
-func (r Or) String() string  { return joinRules(r.Rules, " or ") }
+func (r And) String() string { return ruleText(r) }
+func (r Or) String() string  { return ruleText(r) }
+func (r Not) String() string { return ruleText(r) }
 
-// joinRules prints a group, parenthesising nested groups so that the text
-// parses back to the same tree. An empty group prints as "()", which does
-// not parse: Compile refuses empty groups too.
-func joinRules(rules []Rule, sep string) string {
-	parts := make([]string, len(rules))
-	for i, r := range rules {
-		parts[i] = r.String()
-		switch r.(type) {
-		case And, Or:
-			parts[i] = "(" + parts[i] + ")"
-		}
-	}
-	if len(parts) == 0 {
-		return "()"
-	}
-	return strings.Join(parts, sep)
+// ruleText prints a rule into one buffer, so that printing takes time in
+// proportion to the rule's size however deeply it nests.
+func ruleText(r Rule) string {
+	var b strings.Builder
+	writeRule(&b, r)
+	return b.String()
 }
 
-func (r Not) String() string {
-	switch r.Rule.(type) {
-	case And, Or:
-		return "not (" + r.Rule.String() + ")"
+// writeRule prints a rule, parenthesising nested groups so that the text
+// parses back to the same tree. An empty group (or a nil rule) prints as
+// "()", which does not parse: Compile refuses them too.
+func writeRule(b *strings.Builder, r Rule) {
+	group := func(rules []Rule, sep string) {
+		if len(rules) == 0 {
+			b.WriteString("()")
+			return
+		}
+		for i, k := range rules {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			writeNested(b, k)
+		}
 	}
-	return "not " + r.Rule.String()
+	switch r := r.(type) {
+	case And:
+		group(r.Rules, " and ")
+	case Or:
+		group(r.Rules, " or ")
+	case Not:
+		b.WriteString("not ")
+		writeNested(b, r.Rule)
+	case nil:
+		b.WriteString("()")
+	default:
+		b.WriteString(r.String())
+	}
+}
+
+// writeNested prints a rule inside another, in parentheses if it is a group.
+func writeNested(b *strings.Builder, r Rule) {
+	switch r.(type) {
+	case And, Or:
+		b.WriteByte('(')
+		writeRule(b, r)
+		b.WriteByte(')')
+	default:
+		writeRule(b, r)
+	}
+}
+
+// MaxDepth is how deeply And, Or and Not may nest in a rule: a condition
+// has depth 0, and each group or negation around it adds one. Parse,
+// UnmarshalRule, MarshalRule, Compile and ToSQL refuse deeper rules with an
+// error naming this limit, so that no stored rule can exhaust a host's
+// stack or time.
+const MaxDepth = 100
+
+// tooDeep says whether r nests deeper than MaxDepth below the level groups
+// above it; it looks no deeper than the limit.
+func tooDeep(r Rule, level int) bool {
+	switch r := r.(type) {
+	case And:
+		return level+1 > MaxDepth || slices.ContainsFunc(r.Rules, func(k Rule) bool { return tooDeep(k, level+1) })
+	case Or:
+		return level+1 > MaxDepth || slices.ContainsFunc(r.Rules, func(k Rule) bool { return tooDeep(k, level+1) })
+	case Not:
+		return level+1 > MaxDepth || tooDeep(r.Rule, level+1)
+	}
+	return false
 }
 
 func (r Compare) String() string { return r.Field + " " + string(r.Op) + " " + r.Value.String() }

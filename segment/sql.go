@@ -16,7 +16,7 @@ type Dialect uint8
 const (
 	Postgres Dialect = iota + 1 // placeholders $1, $2, …; "quoted" identifiers
 	MySQL                       // placeholders ?; `quoted` identifiers
-	SQLite                      // placeholders ?; "quoted" identifiers
+	SQLite                      // placeholders ?; `quoted` identifiers (a "quoted" name SQLite cannot find would be read as a string)
 )
 
 // SQLOptions say how fields map to a table.
@@ -91,7 +91,7 @@ func (g *sqlGen) column(field string) string {
 	}
 	parts := strings.Split(col, ".")
 	for i, p := range parts {
-		if g.dialect == MySQL {
+		if g.dialect != Postgres {
 			parts[i] = "`" + strings.ReplaceAll(p, "`", "``") + "`"
 		} else {
 			parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
@@ -110,7 +110,7 @@ func (g *sqlGen) literal(field string, l Literal) string {
 	case Bool:
 		return g.arg(l.Bool)
 	case Time:
-		return g.arg(l.Time.UTC())
+		return g.arg(l.Time.UTC().Round(time.Microsecond))
 	case Duration:
 		return g.arg(l.Dur.Seconds())
 	}

@@ -175,8 +175,9 @@ func randomRule(rng *rand.Rand, schema *segment.Schema, depth int) segment.Rule 
 			}
 			return segment.In{Field: f, Values: vals, Not: rng.IntN(2) == 0}
 		case 1:
-			s := str().Str
-			return segment.StartsWith{Field: f, Prefix: s[:rng.IntN(len(s)+1)]}
+			// Prefixes cut at characters: Compile refuses a cut UTF-8 character.
+			s := []rune(str().Str)
+			return segment.StartsWith{Field: f, Prefix: string(s[:rng.IntN(len(s)+1)])}
 		}
 		return segment.Compare{Field: f, Op: ops[rng.IntN(2)], Value: str()}
 	case segment.Bool:
@@ -262,4 +263,37 @@ func TestPushdownMatchesMemory(t *testing.T) {
 		}
 	}
 	require.Greater(t, nonEmpty, rules/3, "the rules select customers, not only nobody")
+}
+
+// A column name that does not exist is an error in SQLite, not a string:
+// "do_not_contactt" in double quotes would compare the text
+// 'do_not_contactt' and "not (do_not_contact = true)" would select every
+// row, which for an opt-out rule is the worst possible answer.
+func TestPushdownMisnamedColumnIsAnError(t *testing.T) {
+	db, err := sqlitestore.OpenDB(filepath.Join(t.TempDir(), "quote.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Exec("CREATE TABLE p (id TEXT, do_not_contact INTEGER, `we``ird\"` TEXT)")
+	require.NoError(t, err)
+	_, err = db.Exec("INSERT INTO p VALUES ('a', 1, 'x'), ('b', 0, 'y')")
+	require.NoError(t, err)
+	schema := segment.DefaultSchema()
+	count := func(rule string, cols map[string]string) (int, error) {
+		r, err := segment.Parse(rule)
+		require.NoError(t, err)
+		where, args, err := segment.ToSQL(r, schema, segment.SQLite, &segment.SQLOptions{Columns: cols})
+		require.NoError(t, err)
+		var n int
+		err = db.QueryRow(`SELECT count(*) FROM p WHERE `+where, args...).Scan(&n)
+		return n, err
+	}
+	n, err := count(`not (do_not_contact = true)`, map[string]string{"do_not_contact": "do_not_contact"})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	_, err = count(`not (do_not_contact = true)`, map[string]string{"do_not_contact": "do_not_contactt"})
+	require.ErrorContains(t, err, "no such column")
+	// Quotes inside a name are escaped, not a way out of the identifier.
+	n, err = count(`country = "x"`, map[string]string{"country": "we`ird\""})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
 }
