@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -170,13 +172,75 @@ type Content struct {
 
 // Revision is the content's SHA-256 over its JSON form: a sign-off is for
 // exactly this content, and saving the same content again keeps it.
+// Content that cannot be stored — a number that is NaN or infinite, a time
+// outside years 0–9999 — has no revision: Revision returns "" and
+// Validate reports the value (bad_value).
 func (c Content) Revision() string {
 	b, err := json.Marshal(c)
 	if err != nil {
-		panic(err) // plain data always marshals
+		return ""
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// badValues reports every number and time of the roadmap that JSON, and so
+// no store, can hold: NaN and infinities, and times outside years 0–9999.
+func (r *Roadmap) badValues(report func(path, problem string)) {
+	num := func(path string, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			report(path, fmt.Sprintf("%v is not a finite number", v))
+		}
+	}
+	at := func(path string, t time.Time) {
+		if y := t.Year(); y < 0 || y > 9999 {
+			report(path, fmt.Sprintf("year %d is outside 0–9999", y))
+		}
+	}
+	kpi := func(path string, k *KPI) {
+		if k == nil {
+			return
+		}
+		num(path+".baseline", k.Baseline)
+		num(path+".target", k.Target)
+		num(path+".weight", k.Weight)
+		at(path+".deadline", k.Deadline)
+	}
+	c := &r.Content
+	for i, g := range c.ExternalGoals {
+		kpi(fmt.Sprintf("external_goals[%d].commitment", i), g.Commitment)
+	}
+	for i, g := range c.InternalGoals {
+		kpi(fmt.Sprintf("internal_goals[%d].kpi", i), g.KPI)
+	}
+	for i, in := range c.Initiatives {
+		at(fmt.Sprintf("initiatives[%d].start", i), in.Start)
+		at(fmt.Sprintf("initiatives[%d].end", i), in.End)
+	}
+	for i, ph := range c.Phases {
+		at(fmt.Sprintf("phases[%d].start", i), ph.Start)
+		at(fmt.Sprintf("phases[%d].end", i), ph.End)
+	}
+	for i, m := range r.Measurements {
+		num(fmt.Sprintf("measurements[%d].value", i), m.Value)
+		at(fmt.Sprintf("measurements[%d].at", i), m.At)
+	}
+	for i, s := range r.SignOffs {
+		at(fmt.Sprintf("sign_offs[%d].at", i), s.At)
+	}
+}
+
+// storable is a *crm.ValidationError naming every value of r that no store
+// can hold, or nil.
+func (r *Roadmap) storable() error {
+	var problems []error
+	r.badValues(func(path, problem string) {
+		problems = append(problems, &crm.FieldError{Field: path, Problem: problem})
+	})
+	if len(problems) == 0 {
+		return nil
+	}
+	return &crm.ValidationError{Package: "roadmap", What: fmt.Sprintf("roadmap %q", r.ID), Problems: problems}
 }
 
 // SignOff is a department's approval of one revision.
@@ -258,6 +322,10 @@ func (r *Roadmap) MissingSignOffs() []string {
 	var out []string
 	for _, d := range r.Content.Departments() {
 		ok := false
+		if rev == "" { // content that cannot be stored cannot be signed
+			out = append(out, d)
+			continue
+		}
 		for _, s := range r.SignOffs {
 			if s.Department == d && s.Revision == rev {
 				ok = true

@@ -217,18 +217,25 @@ func (p *Planner) Get(ctx context.Context, id string) (Roadmap, error) {
 	return p.store.Roadmap(ctx, id)
 }
 
-// Create stores a new draft; an empty ID is refused.
+// Create stores a new draft. An empty ID is refused, and so is content no
+// store can hold (a NaN or infinite number, a time outside years
+// 0–9999), with a *crm.ValidationError naming each value.
 func (p *Planner) Create(ctx context.Context, id string, c Content) (Roadmap, error) {
 	if strings.TrimSpace(id) == "" {
 		return Roadmap{}, fmt.Errorf("roadmap: create: empty ID: %w", crm.ErrInvalid)
 	}
-	return p.store.CreateRoadmap(ctx, Roadmap{ID: id, Content: c, Status: Draft})
+	r := Roadmap{ID: id, Content: c, Status: Draft}
+	if err := r.storable(); err != nil {
+		return Roadmap{}, err
+	}
+	return p.store.CreateRoadmap(ctx, r)
 }
 
 // Edit changes the content of a roadmap at version. A changed content is a
 // new revision: earlier sign-offs no longer count, and an approved roadmap
 // goes back to review. Saving identical content changes nothing but the
-// version. Completed and cancelled roadmaps cannot change.
+// version. Completed and cancelled roadmaps cannot change; content no store
+// can hold is refused as by Create.
 func (p *Planner) Edit(ctx context.Context, id string, version int64, c Content) (Roadmap, error) {
 	r, err := p.store.Roadmap(ctx, id)
 	if err != nil {
@@ -244,6 +251,9 @@ func (p *Planner) Edit(ctx context.Context, id string, version int64, c Content)
 		r.Status = InReview
 	}
 	r.Content = c
+	if err := r.storable(); err != nil {
+		return Roadmap{}, err
+	}
 	return p.store.UpdateRoadmap(ctx, r)
 }
 
@@ -326,7 +336,8 @@ func (p *Planner) Cancel(ctx context.Context, id string) (Roadmap, error) {
 	return p.move(ctx, id, Cancelled, nil)
 }
 
-// Record adds KPI measurements (goals must have KPIs).
+// Record adds KPI measurements (goals must have KPIs; values must be
+// finite and times within years 0–9999).
 func (p *Planner) Record(ctx context.Context, id string, ms ...Measurement) (Roadmap, error) {
 	r, err := p.store.Roadmap(ctx, id)
 	if err != nil {
@@ -339,6 +350,9 @@ func (p *Planner) Record(ctx context.Context, id string, ms ...Measurement) (Roa
 		}
 	}
 	r.Measurements = append(r.Measurements, ms...)
+	if err := r.storable(); err != nil {
+		return Roadmap{}, err
+	}
 	return p.store.UpdateRoadmap(ctx, r)
 }
 

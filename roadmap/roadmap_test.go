@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -321,4 +322,56 @@ func TestNewPlannerRefusesNilStore(t *testing.T) {
 	require.NoError(t, err, "a nil clock is time.Now")
 	_, err = p.Get(context.Background(), "none")
 	require.ErrorIs(t, err, crm.ErrNotFound)
+}
+
+// NaN, infinities and times past year 9999 cannot be stored: every entry
+// point says so with the path of the value, and none panics (Revision,
+// Validate and MissingSignOffs used to, on "json: unsupported value").
+func TestValuesNoStoreCanHold(t *testing.T) {
+	ctx := context.Background()
+	p, err := roadmap.NewPlanner(roadmap.NewMemoryStore(), &roadmap.Options{Clock: func() time.Time { return planned }})
+	require.NoError(t, err)
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, c := range map[string]struct {
+		edit func(*roadmap.Content)
+		path string
+	}{
+		"NaN target":   {func(c *roadmap.Content) { c.ExternalGoals[0].Commitment.Target = math.NaN() }, "external_goals[0].commitment.target"},
+		"+Inf weight":  {func(c *roadmap.Content) { c.InternalGoals[0].KPI.Weight = math.Inf(1) }, "internal_goals[0].kpi.weight"},
+		"-Inf base":    {func(c *roadmap.Content) { c.InternalGoals[0].KPI.Baseline = math.Inf(-1) }, "internal_goals[0].kpi.baseline"},
+		"year 10000":   {func(c *roadmap.Content) { c.Initiatives[1].End = far }, "initiatives[1].end"},
+		"phase before": {func(c *roadmap.Content) { c.Phases[0].Start = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC) }, "phases[0].start"},
+	} {
+		content := goodPlan()
+		c.edit(&content)
+		var rev string
+		require.NotPanics(t, func() { rev = content.Revision() }, name)
+		require.Empty(t, rev, name)
+		r := roadmap.Roadmap{ID: "r", Content: content}
+		var fs []roadmap.Finding
+		require.NotPanics(t, func() { fs = r.Validate(planned) }, name)
+		require.Contains(t, codes(fs), "bad_value error "+c.path, name)
+		require.NotContains(t, codes(fs), "missing_sign_off warning sign_offs", name)
+		require.Equal(t, []string{"it", "sales", "service"}, r.MissingSignOffs(), name)
+		_, err := p.Create(ctx, "x", content)
+		var ve *crm.ValidationError
+		require.ErrorAs(t, err, &ve, name)
+		require.ErrorContains(t, err, c.path, name)
+		_, err = p.Get(ctx, "x")
+		require.ErrorIs(t, err, crm.ErrNotFound, "nothing stored for %s", name)
+	}
+	r, err := p.Create(ctx, "acme", goodPlan())
+	require.NoError(t, err)
+	bad := goodPlan()
+	bad.Phases[0].End = far
+	_, err = p.Edit(ctx, "acme", r.Version, bad)
+	require.ErrorContains(t, err, "phases[0].end: year 10000 is outside 0–9999")
+	for _, m := range []roadmap.Measurement{{Goal: "E1", At: day(2025, 3, 1), Value: math.NaN()}, {Goal: "E1", At: far, Value: 1}} {
+		_, err = p.Record(ctx, "acme", m)
+		require.ErrorIs(t, err, crm.ErrInvalid)
+		require.ErrorContains(t, err, "measurements[0]")
+	}
+	got, err := p.Get(ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, r, got, "the refused writes changed nothing")
 }

@@ -44,6 +44,7 @@ const (
 	BadWeight          = "bad_weight"
 	TooManyPriorities  = "too_many_priorities"
 	MissingSignOff     = "missing_sign_off"
+	BadValue           = "bad_value"
 )
 
 // Validate lists every finding at once, in a stable order, as of planning
@@ -63,12 +64,16 @@ const (
 //     MaxPriorities (default 3).
 //   - missing_sign_off (warning): a department involved has not signed off
 //     the current revision (activation requires them all).
+//   - bad_value (error): a number that is NaN or infinite, or a time
+//     outside years 0–9999: no store can hold it, and the content has no
+//     revision to sign.
 func (r *Roadmap) Validate(asOf time.Time) []Finding {
 	c := &r.Content
 	var out []Finding
 	add := func(code string, sev FindingSeverity, path, format string, args ...any) {
 		out = append(out, Finding{Code: code, Severity: sev, Path: path, Message: fmt.Sprintf(format, args...)})
 	}
+	r.badValues(func(path, problem string) { add(BadValue, FindingError, path, "%s", problem) })
 	if c.Owner == "" {
 		add(NoOwner, FindingError, "owner", "the roadmap needs one accountable owner")
 	}
@@ -134,7 +139,9 @@ func (r *Roadmap) Validate(asOf time.Time) []Finding {
 		}
 	}
 	for _, d := range r.MissingSignOffs() {
-		add(MissingSignOff, FindingWarning, "sign_offs", "%s has not signed off revision %.12s", d, c.Revision())
+		if rev := c.Revision(); rev != "" {
+			add(MissingSignOff, FindingWarning, "sign_offs", "%s has not signed off revision %.12s", d, rev)
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(a.Code, b.Code) })
 	return out
