@@ -169,6 +169,10 @@ func fitLogParams(ctx context.Context, spec fitSpec, opt *FitOptions) (params, s
 	gradP := make([]float64, len(x0))
 	pen := opt.Penalizer
 	eval := func(x, grad []float64) float64 {
+		if ctx.Err() != nil { // stop at once; Status reports it
+			clear(grad)
+			return math.Inf(1)
+		}
 		sq := 0.0
 		for i, v := range x {
 			natural[i] = math.Exp(v)

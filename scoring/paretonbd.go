@@ -50,6 +50,9 @@ func FitParetoNBD(ctx context.Context, rows []Row, opt *FitOptions) (*ParetoNBD,
 	nll := func(p []float64) float64 {
 		r, alpha, s, beta := p[0], p[1], p[2], p[3]
 		for i, k := range pairs.keys {
+			if i%256 == 0 && ctx.Err() != nil {
+				return math.NaN()
+			}
 			logF[i] = paretoLogF(r, alpha, s, beta, h.xs[k[0]], h.times[k[1]])
 		}
 		lgR, _ := math.Lgamma(r)
@@ -126,7 +129,36 @@ func paretoLogF(r, alpha, s, beta, x, t float64) float64 {
 		m, b = beta, r+x
 	}
 	z := math.Abs(alpha-beta) / (m + t)
-	return logHypergeo(c, b, c+1, z) - c*math.Log(m+t)
+	return logHypergeoNext(c, b, z) - c*math.Log(m+t)
+}
+
+// hypergeoTerms bounds the series of logHypergeoNext; past it the rest is
+// summed as the geometric series its terms approach.
+const hypergeoTerms = 20_000
+
+// logHypergeoNext is ln ₂F₁(c, b; c+1; z) for 0 ≤ z < 1 and b, c > 0, by
+// Euler's transformation (1−z)^(1−b) ₂F₁(1, c+1−b; c+1; z): every term of
+// that series is positive and at most z times the one before, so the sum
+// is stable and its cost bounded whatever the purchase counts and times
+// (the general series ran without end for b in the millions).
+func logHypergeoNext(c, b, z float64) float64 {
+	if z == 0 {
+		return 0
+	}
+	a := c + 1 - b
+	sum, term := 1.0, 1.0
+	for k := 0.0; k < hypergeoTerms; k++ {
+		ratio := (a + k) / (c + 1 + k) * z
+		term *= ratio
+		sum += term
+		if term <= 1e-17*sum {
+			break
+		}
+		if k == hypergeoTerms-1 {
+			sum += term * ratio / (1 - ratio)
+		}
+	}
+	return (1-b)*math.Log1p(-z) + math.Log(sum)
 }
 
 // paretoLogDead is ln[s/(r+s+x) · (F(tx) − F(T))], −Inf when tx = T.

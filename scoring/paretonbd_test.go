@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/integrate/quad"
@@ -72,4 +73,34 @@ func TestParetoNBDExtremeCustomers(t *testing.T) {
 	}
 	require.Less(t, m.ProbabilityAlive(1000, 10, 100), 1e-12)
 	require.Equal(t, 1.0, m.ProbabilityAlive(5, 39, 39))
+}
+
+// Extreme histories return, and promptly: 10⁹ purchases over 10⁹ periods
+// used to loop for ever inside the hypergeometric function.
+func TestParetoNBDExtremeHistoriesReturn(t *testing.T) {
+	m := &scoring.ParetoNBD{R: 0.5534, Alpha: 10.5802, S: 0.6061, Beta: 11.6562}
+	for _, c := range [][3]float64{{1e9, 1, 1e9}, {1e9, 1e9, 1e9}, {1e6, 3, 1e7}, {0, 0, 1e12}, {5, 4, 740_000}} {
+		p := m.ProbabilityAlive(c[0], c[1], c[2])
+		require.True(t, p >= 0 && p <= 1, "P(alive | %v) = %v", c, p)
+	}
+	// Active to the end: alive; 10⁹ purchases then silence for 10⁹ periods:
+	// gone.
+	require.InDelta(t, 1, m.ProbabilityAlive(1e9, 1e9, 1e9), 1e-6)
+	require.InDelta(t, 0, m.ProbabilityAlive(1e9, 1, 1e9), 1e-6)
+}
+
+// A customer first seen in year 1 (T ≈ 740,000 days) does not hang the
+// fit: it ends, with a model or a FitError, well inside its deadline.
+func TestFitParetoNBDFarPastCustomer(t *testing.T) {
+	rows := append(cdnowRows(t), scoring.Row{Frequency: 3, Recency: 20, T: 739_000, Weight: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := scoring.FitParetoNBD(ctx, rows, nil)
+	require.NotErrorIs(t, err, context.DeadlineExceeded)
+	if err == nil {
+		require.True(t, m.R > 0 && m.Alpha > 0 && m.S > 0 && m.Beta > 0, "%+v", m)
+	} else {
+		var fe *scoring.FitError
+		require.ErrorAs(t, err, &fe)
+	}
 }
