@@ -1,9 +1,11 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -83,7 +85,8 @@ const (
 	// UsageOrTime: After the anchor or when Usage has been used since it,
 	// whichever comes first (a service at 12,000 miles or 12 months, the
 	// anchor being the last service). Usage is projected from the
-	// subject's readings of a cumulative counter.
+	// subject's readings of a cumulative counter; a projection more than
+	// about 146 years off (usage so slow it never comes first) is ignored.
 	UsageOrTime MomentKind = "usage_or_time"
 	// Yearly: every year on Month/Day (a September intake, June
 	// graduation); no anchor needed.
@@ -325,7 +328,7 @@ func usageDue(readings []Reading, anchor time.Time, limit float64) (time.Time, b
 		}
 		if r.Value >= target && r.Value > prev.Value {
 			f := (target - prev.Value) / (r.Value - prev.Value)
-			return prev.At.Add(time.Duration(f * float64(r.At.Sub(prev.At)))), true
+			return addNanos(prev.At, f*nanosBetween(prev.At, r.At))
 		}
 		prev = r
 	}
@@ -333,8 +336,25 @@ func usageDue(readings []Reading, anchor time.Time, limit float64) (time.Time, b
 	if !last.At.After(base.At) || !(last.Value > base.Value) {
 		return time.Time{}, false
 	}
-	rate := (last.Value - base.Value) / float64(last.At.Sub(base.At)) // per nanosecond
-	return last.At.Add(time.Duration((target - last.Value) / rate)), true
+	rate := (last.Value - base.Value) / nanosBetween(base.At, last.At) // per nanosecond
+	return addNanos(last.At, (target-last.Value)/rate)
+}
+
+// nanosBetween is b − a in nanoseconds as a float, exact to the
+// microsecond however far apart they are (time.Time.Sub stops at 292
+// years).
+func nanosBetween(a, b time.Time) float64 {
+	return float64(b.Unix()-a.Unix())*1e9 + float64(b.Nanosecond()-a.Nanosecond())
+}
+
+// addNanos is t plus ns nanoseconds, and false when that is not a time a
+// reminder can fall due at: NaN, or more than about 146 years away (a
+// usage projection so slow never comes before the time-based date).
+func addNanos(t time.Time, ns float64) (time.Time, bool) {
+	if !(math.Abs(ns) < 1<<62) {
+		return time.Time{}, false
+	}
+	return t.Add(time.Duration(ns)), true
 }
 
 // Due lists every moment falling due for every subject with from ≤ Due <
@@ -373,19 +393,23 @@ func Due(ctx context.Context, moments []Moment, subjects iter.Seq2[Subject, erro
 	}
 	chunks = append(chunks, chunk)
 	// A counting sort on the due times, which are few (moments fall due
-	// at set hours): stable, linear, and one copy into place.
-	counts := map[int64]int{}
+	// at set hours): stable, linear, and one copy into place. The key is
+	// seconds and nanoseconds, which order every time (UnixNano wraps
+	// after 2262).
+	counts := map[dueKey]int{}
 	for _, c := range chunks {
 		for i := range c {
-			counts[c[i].Due.UnixNano()]++
+			counts[keyOf(c[i].Due)]++
 		}
 	}
-	dues := make([]int64, 0, len(counts))
+	dues := make([]dueKey, 0, len(counts))
 	for d := range counts {
 		dues = append(dues, d)
 	}
-	slices.Sort(dues)
-	next := make(map[int64]int, len(dues))
+	slices.SortFunc(dues, func(a, b dueKey) int {
+		return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec))
+	})
+	next := make(map[dueKey]int, len(dues))
 	pos := 0
 	for _, d := range dues {
 		next[d] = pos
@@ -394,10 +418,17 @@ func Due(ctx context.Context, moments []Moment, subjects iter.Seq2[Subject, erro
 	out := make([]Occurrence, pos)
 	for _, c := range chunks {
 		for i := range c {
-			d := c[i].Due.UnixNano()
+			d := keyOf(c[i].Due)
 			out[next[d]] = c[i]
 			next[d]++
 		}
 	}
 	return out, nil
 }
+
+type dueKey struct {
+	sec  int64
+	nsec int32
+}
+
+func keyOf(t time.Time) dueKey { return dueKey{t.Unix(), int32(t.Nanosecond())} }

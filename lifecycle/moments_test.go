@@ -95,3 +95,41 @@ func TestServiceAtUsageOrTimeWhicheverFirst(t *testing.T) {
 		require.ErrorContains(t, err, want)
 	}
 }
+
+// A very light user keeps the 12-month reminder: their usage projection
+// runs past what time.Duration holds (it used to wrap into the past and
+// replace the date). And occurrences after 2262 still sort by time.
+func TestUsageOrTimeFarProjectionAndFarDates(t *testing.T) {
+	utc := time.UTC
+	service := lifecycle.Moment{Name: "service", Kind: lifecycle.UsageOrTime, Anchor: "last_service", After: lifecycle.Offset{Months: 12}, Usage: 12000, Unit: "miles"}
+	last := time.Date(2025, 1, 10, 0, 0, 0, 0, utc)
+	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, utc), time.Date(2027, 1, 1, 0, 0, 0, 0, utc)
+	for _, miles := range []float64{1e-3, 1e-9, 5e-324} {
+		idle := lifecycle.Subject{CustomerID: "idle", Anchors: map[string]time.Time{"last_service": last}, Readings: []lifecycle.Reading{
+			{At: last, Value: 40000}, {At: last.AddDate(0, 0, 60), Value: 40000 + miles},
+		}}
+		o := service.Due(idle, from, to)
+		require.Len(t, o, 1, "%v miles in 60 days", miles)
+		require.False(t, o[0].ByUsage)
+		require.Equal(t, time.Date(2026, 1, 10, 9, 0, 0, 0, utc), o[0].Due, "%v miles in 60 days", miles)
+	}
+	// Readings centuries apart interpolate without overflowing.
+	ancient := lifecycle.Subject{CustomerID: "a", Anchors: map[string]time.Time{"last_service": last}, Readings: []lifecycle.Reading{
+		{At: time.Date(1700, 1, 1, 0, 0, 0, 0, utc), Value: 0}, {At: last, Value: 40000}, {At: last.AddDate(0, 0, 30), Value: 42000},
+	}}
+	o := service.Due(ancient, from, to)
+	require.True(t, o[0].ByUsage)
+	require.Equal(t, time.Date(2025, 7, 9, 9, 0, 0, 0, utc), o[0].Due)
+
+	yearly := lifecycle.Moment{Name: "anniversary", Kind: lifecycle.Every, Anchor: "since", After: lifecycle.Offset{Years: 100}}
+	early := lifecycle.Subject{CustomerID: "early", Anchors: map[string]time.Time{"since": time.Date(2000, 1, 1, 0, 0, 0, 0, utc)}}
+	late := lifecycle.Subject{CustomerID: "late", Anchors: map[string]time.Time{"since": time.Date(2001, 1, 1, 0, 0, 0, 0, utc)}}
+	all, err := lifecycle.Due(context.Background(), []lifecycle.Moment{yearly}, seq(late, early),
+		time.Date(2050, 1, 1, 0, 0, 0, 0, utc), time.Date(2600, 1, 1, 0, 0, 0, 0, utc))
+	require.NoError(t, err)
+	require.Len(t, all, 10)
+	for i := 1; i < len(all); i++ {
+		require.False(t, all[i].Due.Before(all[i-1].Due), "%s before %s", all[i].Due, all[i-1].Due)
+	}
+	require.Equal(t, 2501, all[len(all)-1].Due.Year())
+}
