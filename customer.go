@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/mail"
@@ -105,7 +106,7 @@ type Customer struct {
 	Email string `json:"email,omitempty"`
 	// Phone is the customer's number as given.
 	Phone    string `json:"phone,omitempty"`
-	TimeZone string `json:"time_zone,omitempty"` // IANA name; empty means UTC
+	TimeZone string `json:"time_zone,omitempty"` // IANA name; empty means UTC; "Local" is refused
 	// CreatedAt is when the customer record was made (sign-up).
 	CreatedAt time.Time `json:"created_at"`
 	// Tags are the host's free labels ("vip", "newsletter"), each once.
@@ -140,6 +141,10 @@ func (c Customer) Location() (*time.Location, error) {
 var locations sync.Map // name -> *time.Location
 
 func loadLocation(name string) (*time.Location, error) {
+	if name == "Local" {
+		// The zone the server happens to run in is no customer's.
+		return nil, errors.New(`"Local" is the server's zone, not an IANA name`)
+	}
 	if l, ok := locations.Load(name); ok {
 		return l.(*time.Location), nil
 	}
@@ -185,6 +190,8 @@ func (c Customer) Validate() error {
 	}
 	if c.CreatedAt.IsZero() {
 		p.add("created_at", "must be set")
+	} else if msg := timeProblem(c.CreatedAt); msg != "" {
+		p.add("created_at", "%s", msg)
 	}
 	seen := map[string]bool{}
 	for i, t := range c.Tags {

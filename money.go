@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -137,3 +138,66 @@ func MoneyFromFloat(f float64, currency string) Money {
 }
 
 var pow10f = [...]float64{1, 10, 100, 1000, 10000}
+
+// Limits on the values a record may hold, so that every store (and JSON)
+// can keep them and sums stay exact: Validate refuses amounts of more than
+// MaxAmountDigits whole digits (a quadrillion and up) or more than
+// MaxAmountPlaces decimal places, and times outside years 1–9999.
+const (
+	MaxAmountDigits = 15
+	MaxAmountPlaces = 12
+)
+
+// amountProblem says what is wrong with an amount's size, or "". It works
+// on the coefficient's digits, never scaling the number, so that an
+// exponent of a billion costs no more than one of two.
+func amountProblem(d decimal.Decimal) string {
+	coef := d.Coefficient()
+	if coef.Sign() == 0 {
+		return ""
+	}
+	if coef.BitLen() > 140 {
+		return "an amount with more than 40 significant digits"
+	}
+	digits := strings.TrimLeft(coef.String(), "-")
+	exp := int64(d.Exponent())
+	if exp > 40 || exp < -80 { // d.String would write every digit
+		return fmt.Sprintf("%se%d is out of range: at most %d whole digits (crm.MaxAmountDigits) and %d decimal places (crm.MaxAmountPlaces)",
+			coef, exp, MaxAmountDigits, MaxAmountPlaces)
+	}
+	if whole := int64(len(digits)) + exp; whole > MaxAmountDigits {
+		return fmt.Sprintf("%s has more than %d whole digits (crm.MaxAmountDigits)", amountText(d), MaxAmountDigits)
+	}
+	if exp < 0 {
+		places := -exp - int64(len(digits)-len(strings.TrimRight(digits, "0")))
+		if places > MaxAmountPlaces {
+			return fmt.Sprintf("%s has more than %d decimal places (crm.MaxAmountPlaces)", amountText(d), MaxAmountPlaces)
+		}
+	}
+	return ""
+}
+
+// timeProblem says what is wrong with a time's range, or "".
+func timeProblem(t time.Time) string {
+	if y := t.Year(); y < 1 || y > 9999 {
+		return fmt.Sprintf("year %d is outside 1–9999", y)
+	}
+	return ""
+}
+
+// amountText writes an amount for an error message, briefly however
+// large its coefficient or exponent.
+func amountText(d decimal.Decimal) string {
+	if e := d.Exponent(); e > 40 || e < -80 || d.Coefficient().BitLen() > 140 {
+		return "an amount out of range"
+	}
+	return abbreviate(d.String())
+}
+
+// abbreviate shortens a long value for an error message.
+func abbreviate(s string) string {
+	if len(s) > 40 {
+		return s[:20] + "…" + s[len(s)-10:] + fmt.Sprintf(" (%d characters)", len(s))
+	}
+	return s
+}

@@ -58,6 +58,8 @@ func (tp Touchpoint) Validate() error {
 	validateID(&p, "customer_id", tp.CustomerID)
 	if tp.Time.IsZero() {
 		p.add("time", "must be set")
+	} else if msg := timeProblem(tp.Time); msg != "" {
+		p.add("time", "%s", msg)
 	}
 	if !tp.Channel.Valid() {
 		p.add("channel", "%q is not a channel name", tp.Channel)

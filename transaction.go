@@ -95,9 +95,13 @@ func (t Transaction) Validate() error {
 	validateID(&p, "customer_id", t.CustomerID)
 	if t.Time.IsZero() {
 		p.add("time", "must be set")
+	} else if msg := timeProblem(t.Time); msg != "" {
+		p.add("time", "%s", msg)
 	}
 	if t.Amount.IsNegative() {
-		p.add("amount", "%s is negative (record refunds with kind refund and a positive amount)", t.Amount)
+		p.add("amount", "%s is negative (record refunds with kind refund and a positive amount)", amountText(t.Amount))
+	} else if msg := amountProblem(t.Amount); msg != "" {
+		p.add("amount", "%s", msg)
 	}
 	if !ValidCurrency(t.Currency) {
 		p.add("currency", "%q is not an ISO 4217 currency code", t.Currency)
@@ -119,7 +123,9 @@ func (t Transaction) Validate() error {
 			p.add(f+".quantity", "%d is not positive", it.Quantity)
 		}
 		if it.UnitPrice.IsNegative() {
-			p.add(f+".unit_price", "%s is negative", it.UnitPrice)
+			p.add(f+".unit_price", "%s is negative", amountText(it.UnitPrice))
+		} else if msg := amountProblem(it.UnitPrice); msg != "" {
+			p.add(f+".unit_price", "%s", msg)
 		}
 	}
 	return p.err(fmt.Sprintf("transaction %q", t.ID))

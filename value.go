@@ -114,8 +114,10 @@ func (v Value) String() string {
 
 func (v Value) validate() string {
 	switch v.kind {
-	case KindString, KindBool, KindTime:
+	case KindString, KindBool:
 		return ""
+	case KindTime:
+		return timeProblem(v.t)
 	case KindNumber:
 		if math.IsNaN(v.n) || math.IsInf(v.n, 0) {
 			return "number must be finite"

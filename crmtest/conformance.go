@@ -392,7 +392,7 @@ func TestTransactionStore(t *testing.T, h Harness[crm.TransactionStore]) {
 	t.Run("ExactDecimals", func(t *testing.T) {
 		s := newStore(t)
 		ctx := context.Background()
-		for i, amount := range []string{"12345678901234567890.123456789", "0.1", "0", "0.000000001", "100.50"} {
+		for i, amount := range []string{"123456789012345.123456789", "999999999999999.999999999999", "0.1", "0", "0.000000001", "100.50"} {
 			tx := crm.Transaction{ID: "d" + strconv.Itoa(i), CustomerID: "c", Time: t0, Amount: decimal.RequireFromString(amount), Currency: "USD", Kind: crm.Refund,
 				Items: []crm.LineItem{{SKU: "x", Quantity: 1, UnitPrice: decimal.RequireFromString(amount)}}}
 			require.NoError(t, s.AppendTransactions(ctx, tx))
@@ -402,6 +402,31 @@ func TestTransactionStore(t *testing.T, h Harness[crm.TransactionStore]) {
 			require.True(t, got.Items[0].UnitPrice.Equal(tx.Amount), "unit price %s came back as %s", amount, got.Items[0].UnitPrice)
 			require.Equal(t, crm.Refund, got.Kind)
 			require.True(t, got.SignedAmount().Equal(tx.Amount.Neg()))
+		}
+	})
+	t.Run("OutOfRange", func(t *testing.T) {
+		// What no store can keep is refused by every store alike, and
+		// nothing of the batch is stored.
+		s := newStore(t)
+		ctx := context.Background()
+		ok := crm.Transaction{ID: "ok", CustomerID: "c", Time: t0, Amount: decimal.RequireFromString("1"), Currency: "USD", Kind: crm.Purchase}
+		for _, c := range []struct {
+			edit func(*crm.Transaction)
+			want string
+		}{
+			{func(tx *crm.Transaction) { tx.Amount = decimal.RequireFromString("1000000000000000") }, "amount"},
+			{func(tx *crm.Transaction) { tx.Amount = decimal.New(1, 400) }, "amount"},
+			{func(tx *crm.Transaction) { tx.Amount = decimal.RequireFromString("0.0000000000001") }, "decimal places"},
+			{func(tx *crm.Transaction) { tx.Time = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }, "year 10000"},
+		} {
+			bad := ok
+			bad.ID = "bad"
+			c.edit(&bad)
+			err := s.AppendTransactions(ctx, ok, bad)
+			require.ErrorIs(t, err, crm.ErrInvalid, c.want)
+			require.ErrorContains(t, err, c.want)
+			_, err = s.Transaction(ctx, "ok")
+			require.ErrorIs(t, err, crm.ErrNotFound, "a refused batch stores nothing")
 		}
 	})
 }

@@ -117,11 +117,12 @@ func (cr *CustomerReader) setup() error {
 func (cr *CustomerReader) Line() int { return cr.rows.line }
 
 // Read returns the next customer, io.EOF after the last, a *RowError for a
-// bad row (reading may go on), or a final error.
+// bad row (reading may go on), or a final error (a problem with the header
+// line or the mapping is final: Read returns it again on every call).
 func (cr *CustomerReader) Read() (crm.Customer, error) {
 	if !cr.ready {
 		cr.ready = true
-		cr.err = cr.setup()
+		cr.err = finalErr(cr.setup())
 	}
 	if cr.err != nil {
 		return crm.Customer{}, cr.err

@@ -155,6 +155,50 @@ type rows struct {
 	fields []string
 	header []string
 	done   bool
+	limit  *recordLimit
+	// lastLine is where the last record's last field began.
+	lastLine int
+}
+
+// MaxRecordBytes bounds one record (one line, or several when a quoted
+// field spans lines): a longer one — most often an opening quote never
+// closed — is an error naming the line it starts on, and reading stops
+// there rather than holding the rest of the file in memory.
+const MaxRecordBytes = 1 << 20
+
+// MaxNumberLength bounds the text of an amount or price (after grouping
+// marks are removed); longer numbers are refused before they are parsed.
+const MaxNumberLength = 64
+
+// recordLimit counts the bytes the CSV reader takes since its last
+// complete record, and fails past MaxRecordBytes (plus the reader's
+// 4 KiB read-ahead).
+type recordLimit struct {
+	r    io.Reader
+	n    int
+	over bool
+}
+
+var errRecordTooLong = fmt.Errorf("a record longer than MaxRecordBytes (%d bytes): is a quote never closed?", MaxRecordBytes)
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.n > MaxRecordBytes+4096 {
+		l.over = true
+		return 0, errRecordTooLong
+	}
+	n, err := l.r.Read(p)
+	l.n += n
+	return n, err
+}
+
+// skipBOM drops a UTF-8 byte-order mark (Excel's "CSV UTF-8") from the
+// start of r, so that a quoted first header reads as quoted.
+func skipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
+		_, _ = br.Discard(3)
+	}
+	return br
 }
 
 func newRows(r io.Reader, f Format) *rows {
@@ -162,12 +206,14 @@ func newRows(r io.Reader, f Format) *rows {
 	if r == nil {
 		return rs // refused by the reader's setup
 	}
+	r = skipBOM(r)
 	if f.Whitespace {
 		rs.lines = bufio.NewScanner(r)
-		rs.lines.Buffer(make([]byte, 64*1024), 1<<20)
+		rs.lines.Buffer(make([]byte, 64*1024), MaxRecordBytes)
 		return rs
 	}
-	rs.csv = csv.NewReader(r)
+	rs.limit = &recordLimit{r: r}
+	rs.csv = csv.NewReader(rs.limit)
 	if f.Delimiter != 0 {
 		rs.csv.Comma = f.Delimiter
 	}
@@ -187,9 +233,6 @@ func (rs *rows) next() ([]string, error) {
 		for rs.lines.Scan() {
 			rs.line++
 			text := strings.TrimRight(rs.lines.Text(), "\r")
-			if rs.line == 1 {
-				text = strings.TrimPrefix(text, "\uFEFF")
-			}
 			if !utf8.ValidString(text) {
 				return nil, &RowError{Line: rs.line, Err: errors.New("not valid UTF-8")}
 			}
@@ -213,6 +256,13 @@ func (rs *rows) next() ([]string, error) {
 		rs.done = true
 		return nil, io.EOF
 	}
+	if rs.limit.over {
+		// The record began on the line after the last one read.
+		rs.done = true
+		rs.line = rs.lastLine + 1
+		return nil, &RowError{Line: rs.line, Err: errRecordTooLong}
+	}
+	rs.limit.n = 0
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
@@ -223,9 +273,7 @@ func (rs *rows) next() ([]string, error) {
 		return nil, err
 	}
 	rs.line, _ = rs.csv.FieldPos(0)
-	if rs.line == 1 && len(rec) > 0 {
-		rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
-	}
+	rs.lastLine, _ = rs.csv.FieldPos(len(rec) - 1)
 	for _, f := range rec {
 		if !utf8.ValidString(f) {
 			return nil, &RowError{Line: rs.line, Err: errors.New("not valid UTF-8")}
@@ -338,6 +386,9 @@ func (rs *rows) parseDecimal(s string, places int32) (decimal.Decimal, error) {
 			return decimal.Decimal{}, errors.New(`not a number: "." in a decimal-comma number (set Format.ThousandsSeparator to '.' if it groups thousands)`)
 		}
 		s = strings.Replace(s, ",", ".", 1)
+	}
+	if len(s) > MaxNumberLength {
+		return decimal.Decimal{}, fmt.Errorf("a number of %d characters, more than MaxNumberLength (%d)", len(s), MaxNumberLength)
 	}
 	if s == "" || strings.ContainsAny(s, "eE") && !isPlainExponent(s) {
 		return decimal.Decimal{}, errors.New("not a number")
@@ -495,11 +546,12 @@ func (tr *TransactionReader) Line() int { return tr.rows.line }
 
 // Read returns the next transaction, io.EOF after the last, or an error. A
 // *RowError (matching ErrInvalid) reports one bad row and reading may go on
-// with the next; any other error is final.
+// with the next; any other error is final, and so is a problem with the
+// header line or the mapping (Read returns it again on every call).
 func (tr *TransactionReader) Read() (crm.Transaction, error) {
 	if !tr.init {
 		tr.init = true
-		tr.err = tr.setup()
+		tr.err = finalErr(tr.setup())
 	}
 	if tr.err != nil {
 		return crm.Transaction{}, tr.err
@@ -694,8 +746,9 @@ func importAll[T any](ctx context.Context, opt Options, read func() (T, error), 
 			break
 		}
 		if err != nil {
-			if !errors.Is(err, crm.ErrInvalid) {
-				return res, err // I/O or mapping failure
+			var f *final
+			if !errors.Is(err, crm.ErrInvalid) || errors.As(err, &f) {
+				return res, err // I/O, header or mapping failure
 			}
 			var re *RowError
 			if !errors.As(err, &re) {
@@ -723,6 +776,20 @@ func importAll[T any](ctx context.Context, opt Options, read func() (T, error), 
 		return res, fmt.Errorf("csvimport: %d bad row(s), failing batch not stored: %w", len(errs), errors.Join(errs...))
 	}
 	return res, flush()
+}
+
+// final marks an error after which reading cannot go on (the header or
+// the mapping is wrong), even when it wraps a *RowError.
+type final struct{ err error }
+
+func (f *final) Error() string { return f.err.Error() }
+func (f *final) Unwrap() error { return f.err }
+
+func finalErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &final{err}
 }
 
 // problems collects every problem with a mapping, reported at once.

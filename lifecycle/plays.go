@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"text/template"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -81,11 +79,14 @@ type Message struct {
 // CompiledPlay is a play with parsed templates.
 type CompiledPlay struct {
 	play                     Play
-	subject, brief, personal *template.Template
+	subject, brief, personal *playTemplate
 }
 
 // Compile parses the play's templates; executing them will fail on any
-// field the data does not have (missingkey=error).
+// field the data does not have (missingkey=error). Templates are single
+// (no define, block or template actions), at most MaxTemplateBytes long;
+// a render runs at most MaxRangeIterations loop passes and writes at most
+// MaxMessageBytes per template, and printf widths stay below 1000.
 func (p Play) Compile() (*CompiledPlay, error) {
 	var errs []error
 	bad := func(field, format string, args ...any) {
@@ -106,11 +107,11 @@ func (p Play) Compile() (*CompiledPlay, error) {
 		bad("brief/personal", "no message template")
 	}
 	cp := &CompiledPlay{play: p}
-	parse := func(name, text string) *template.Template {
+	parse := func(name, text string) *playTemplate {
 		if text == "" {
 			return nil
 		}
-		t, err := template.New(name).Option("missingkey=error").Parse(text)
+		t, err := parsePlayTemplate(name, text)
 		if err != nil {
 			bad(name, "%v", err)
 		}
@@ -127,9 +128,11 @@ func (p Play) Compile() (*CompiledPlay, error) {
 
 // TemplateData is what a customer's templates may read: the customer's own
 // fields when set (Name, Email, Phone, Country, Region, AccountManager,
-// CustomerID), each attribute under its name, and the host's extra data
-// (stage, moment, offer…), which wins on a clash. An empty field is absent,
-// so a template that uses it fails instead of printing a blank.
+// CustomerID), each attribute under its name unless that is one of those
+// built-in names (an attribute named "Name" cannot put words in the
+// greeting), and the host's extra data (stage, moment, offer…), which wins
+// on a clash. An empty field is absent, so a template that uses it fails
+// instead of printing a blank.
 func TemplateData(c crm.Customer, extra map[string]any) map[string]any {
 	d := map[string]any{"CustomerID": c.ID}
 	put := func(k, v string) {
@@ -144,6 +147,9 @@ func TemplateData(c crm.Customer, extra map[string]any) map[string]any {
 	put("Region", c.Demographics.Region)
 	put("AccountManager", c.Preferences.AccountManager)
 	for k, v := range c.Attributes {
+		if builtinTemplateField[k] {
+			continue
+		}
 		switch v.Kind() {
 		case crm.KindString:
 			s, _ := v.Str()
@@ -161,6 +167,12 @@ func TemplateData(c crm.Customer, extra map[string]any) map[string]any {
 	}
 	maps.Copy(d, extra)
 	return d
+}
+
+// builtinTemplateField are the names TemplateData gives the customer's own
+// fields; attributes do not override them.
+var builtinTemplateField = map[string]bool{
+	"CustomerID": true, "Name": true, "Email": true, "Phone": true, "Country": true, "Region": true, "AccountManager": true,
 }
 
 // Render prepares the play for a customer at time at: a *NotSentError when
@@ -215,15 +227,16 @@ func (cp *CompiledPlay) Render(c crm.Customer, extra map[string]any, at time.Tim
 		style = crm.StyleAutomated
 	}
 	data := TemplateData(c, extra)
-	render := func(t *template.Template) (string, error) {
+	loops := &budget{left: MaxRangeIterations}
+	render := func(t *playTemplate) (string, error) {
 		if t == nil {
 			return "", nil
 		}
-		var b strings.Builder
-		if err := t.Execute(&b, data); err != nil {
+		text, err := t.execute(data, loops)
+		if err != nil {
 			return "", fmt.Errorf("lifecycle: play %q for customer %q: %v: %w", p.Name, c.ID, err, crm.ErrInvalid)
 		}
-		return b.String(), nil
+		return text, nil
 	}
 	subject, err := render(cp.subject)
 	if err != nil {

@@ -225,7 +225,13 @@ func summarizeStream[T any](ctx context.Context, txs iter.Seq2[crm.Transaction, 
 			}
 			current, firstID = tx.CustomerID, tx.ID
 		}
+		if tx.Amount.Exponent() > crm.MaxAmountDigits {
+			return nil, &SummaryError{TransactionID: tx.ID, Problem: fmt.Sprintf("amount out of range (more than crm.MaxAmountDigits = %d whole digits)", crm.MaxAmountDigits)}
+		}
 		amount := tx.Amount.InexactFloat64()
+		if math.Abs(amount) >= 1e15 {
+			return nil, &SummaryError{TransactionID: tx.ID, Problem: fmt.Sprintf("amount %.4g out of range (more than crm.MaxAmountDigits = %d whole digits)", amount, crm.MaxAmountDigits)}
+		}
 		refund := tx.Kind == crm.Refund
 		if !tx.Time.After(split) {
 			total.add(tx.Amount, amount, refund)

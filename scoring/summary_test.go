@@ -136,13 +136,27 @@ func TestSummarizeRefusals(t *testing.T) {
 func TestSummarizeExactTotals(t *testing.T) {
 	got, err := scoring.Summarize(context.Background(), seq(
 		tx("a", "1", "2025-01-01", "0.1"), tx("b", "1", "2025-01-02", "0.2"),
-		tx("c", "1", "2025-01-03", "12345678901234567890.123456789"),
+		tx("c", "1", "2025-01-03", "123456789012345.123456789"),
 		refund("d", "1", "2025-01-04", "0.000000001"),
 		tx("e", "2", "2025-01-01", "0.1"), refund("f", "2", "2025-01-02", "0.35"), tx("g", "2", "2025-01-03", "8999999999.999999999"),
 	), day("2025-02-01"), nil)
 	require.NoError(t, err)
-	require.Equal(t, "12345678901234567890.423456788", got[0].Total.String())
+	require.Equal(t, "123456789012345.423456788", got[0].Total.String())
 	require.Equal(t, "8999999999.749999999", got[1].Total.String())
+}
+
+// An amount no store would accept is an error naming the transaction, not
+// an infinite monetary value (1e400 became +Inf).
+func TestSummarizeRefusesAmountsOutOfRange(t *testing.T) {
+	for _, amount := range []decimal.Decimal{decimal.RequireFromString("1e400"), decimal.RequireFromString("1e15"), decimal.New(1, 1_000_000_000)} {
+		big := tx("big", "1", "2025-01-03", "1")
+		big.Amount = amount
+		_, err := scoring.Summarize(context.Background(), seq(tx("a", "1", "2025-01-01", "1"), big), day("2025-02-01"), nil)
+		var se *scoring.SummaryError
+		require.ErrorAs(t, err, &se, amount.Exponent())
+		require.Equal(t, "big", se.TransactionID)
+		require.ErrorContains(t, err, "crm.MaxAmountDigits")
+	}
 }
 
 // Summarising CDNOW_sample.txt by sample_id to 1997-09-30, daily periods in
