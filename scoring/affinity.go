@@ -3,6 +3,7 @@ package scoring
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -79,6 +80,20 @@ type AffinityOptions struct {
 	// MinLift keeps only rules whose lift reaches it (default 1: no worse than
 	// chance).
 	MinLift float64
+	// MaxItemsets bounds the frequent itemsets mined (default 100,000) and
+	// MaxRules the rules kept (default 1,000,000): past either the mining
+	// stops with an error naming the limit, so that one basket of hundreds
+	// of items at a low MinSupport cannot fill the host's memory. Raise
+	// MinSupport, lower MaxSize, or raise the limit.
+	MaxItemsets int
+	// MaxRules bounds the rules kept (default 1,000,000); see MaxItemsets.
+	MaxRules int
+}
+
+// errTooMany reports a mining limit reached.
+func errTooMany(what string, limit int, opt AffinityOptions) error {
+	return fmt.Errorf("scoring: associations: more than %s (%d) at MinSupport %v and MaxSize %d: raise MinSupport, lower MaxSize or raise %s: %w",
+		what, limit, opt.MinSupport, opt.MaxSize, what, crm.ErrInvalid)
 }
 
 // Itemset is a set of items bought together in Count baskets.
@@ -139,12 +154,24 @@ func MineAssociations(ctx context.Context, baskets [][]string, options *Affinity
 	if opt.MaxSize == 0 {
 		opt.MaxSize = 3
 	}
+	if opt.MaxItemsets == 0 {
+		opt.MaxItemsets = 100_000
+	}
+	if opt.MaxRules == 0 {
+		opt.MaxRules = 1_000_000
+	}
 	var errs []error
 	if !(opt.MinSupport > 0 && opt.MinSupport <= 1) {
 		errs = append(errs, &crm.FieldError{Field: "min_support", Problem: fmt.Sprintf("%v is outside (0, 1]", opt.MinSupport)})
 	}
-	if opt.MaxSize < 1 {
-		errs = append(errs, &crm.FieldError{Field: "max_size", Problem: fmt.Sprintf("%d is below 1", opt.MaxSize)})
+	if opt.MaxSize < 1 || opt.MaxSize > 20 {
+		errs = append(errs, &crm.FieldError{Field: "max_size", Problem: fmt.Sprintf("%d is outside 1..20", opt.MaxSize)})
+	}
+	if opt.MaxItemsets < 0 {
+		errs = append(errs, &crm.FieldError{Field: "max_itemsets", Problem: fmt.Sprintf("%d is negative", opt.MaxItemsets)})
+	}
+	if opt.MaxRules < 0 {
+		errs = append(errs, &crm.FieldError{Field: "max_rules", Problem: fmt.Sprintf("%d is negative", opt.MaxRules)})
 	}
 	if !(opt.MinConfidence >= 0 && opt.MinConfidence <= 1) {
 		errs = append(errs, &crm.FieldError{Field: "min_confidence", Problem: fmt.Sprintf("%v is outside [0, 1]", opt.MinConfidence)})
@@ -222,13 +249,22 @@ func MineAssociations(ctx context.Context, baskets [][]string, options *Affinity
 	}
 
 	// Grow itemsets.
-	m := &fpMiner{minCount: minCount, maxSize: opt.MaxSize, counts: map[string]int64{}, ctx: ctx}
+	m := &fpMiner{minCount: minCount, maxSize: opt.MaxSize, maxSets: opt.MaxItemsets, counts: map[string]int64{}, ctx: ctx}
 	if err := m.mine(tree, nil); err != nil {
+		if err == errItemsets {
+			return nil, errTooMany("MaxItemsets", opt.MaxItemsets, opt)
+		}
 		return nil, err
 	}
 
 	// Itemsets, then rules.
+	done := 0
 	for key, c := range m.counts {
+		if done++; done%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		set := decodeItemset(key)
 		names := make([]string, len(set))
 		for i, r := range set {
@@ -262,6 +298,9 @@ func MineAssociations(ctx context.Context, baskets [][]string, options *Affinity
 			}
 			slices.Sort(rule.If)
 			slices.Sort(rule.Then)
+			if len(res.Rules) == opt.MaxRules {
+				return nil, errTooMany("MaxRules", opt.MaxRules, opt)
+			}
 			res.Rules = append(res.Rules, rule)
 		}
 	}
@@ -364,10 +403,13 @@ func (t *fpTree) insert(path []int32, count int64) {
 type fpMiner struct {
 	minCount int64
 	maxSize  int
+	maxSets  int
 	counts   map[string]int64 // encoded itemset (ascending ranks) → count
 	ctx      context.Context
 	steps    int
 }
+
+var errItemsets = errors.New("too many itemsets")
 
 // mine records every frequent itemset that extends suffix within t.
 func (m *fpMiner) mine(t *fpTree, suffix []int32) error {
@@ -385,6 +427,14 @@ func (m *fpMiner) mine(t *fpTree, suffix []int32) error {
 		sorted := slices.Clone(set)
 		slices.Sort(sorted)
 		m.counts[encodeItemset(sorted)] = t.total[it]
+		if len(m.counts) > m.maxSets {
+			return errItemsets
+		}
+		if len(m.counts)%4096 == 0 {
+			if err := m.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if len(set) == m.maxSize {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -203,4 +204,39 @@ func TestAffinityJSONRoundTrip(t *testing.T) {
 	var back scoring.Affinity
 	require.NoError(t, json.Unmarshal(b, &back))
 	require.Equal(t, a.Recommend([]string{"beer"}, 3), back.Recommend([]string{"beer"}, 3))
+}
+
+// 999 ordinary baskets and one order of 200 SKUs, with the default options:
+// every subset of the big order is "frequent" at one basket in a thousand.
+// Mining stops at MaxItemsets with an error saying what to change (it used
+// 3 GB over 40 s and ignored a deadline); a deadline is honoured.
+func TestAssociationsBoundedOnOneHugeBasket(t *testing.T) {
+	baskets := make([][]string, 0, 1000)
+	for i := range 999 {
+		baskets = append(baskets, []string{fmt.Sprintf("p%d", i%7), fmt.Sprintf("p%d", (i+3)%7)})
+	}
+	big := make([]string, 200)
+	for i := range big {
+		big[i] = fmt.Sprintf("sku%03d", i)
+	}
+	baskets = append(baskets, big)
+	_, err := scoring.MineAssociations(context.Background(), baskets, nil)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "more than MaxItemsets (100000) at MinSupport 0.001 and MaxSize 3: raise MinSupport")
+
+	// With the limits raised out of the way, a deadline still stops it.
+	ctx, cancel := context.WithCancel(context.Background())
+	at := make(chan time.Time, 1)
+	time.AfterFunc(20*time.Millisecond, func() { at <- time.Now(); cancel() })
+	_, err = scoring.MineAssociations(ctx, baskets, &scoring.AffinityOptions{MaxItemsets: 1 << 40, MaxRules: 1 << 40})
+	require.ErrorIs(t, err, context.Canceled)
+	t.Logf("mining returned %v after cancellation", time.Since(<-at))
+
+	// Rules have their own bound.
+	_, err = scoring.MineAssociations(context.Background(), baskets[len(baskets)-1:], &scoring.AffinityOptions{MaxSize: 2, MaxRules: 1000})
+	require.ErrorContains(t, err, "more than MaxRules (1000)")
+	// And ordinary data mine as before.
+	a, err := scoring.MineAssociations(context.Background(), baskets[:999], nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, a.Rules)
 }

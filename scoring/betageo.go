@@ -135,6 +135,9 @@ func fitBetaGeo(ctx context.Context, model string, rows []Row, shift float64, op
 	if err := validateRows(model, rows, false); err != nil {
 		return nil, nil, 0, 0, err
 	}
+	if err := identifiable(model, rows, 4); err != nil {
+		return nil, nil, 0, 0, err
+	}
 	h := newHistories(rows)
 	meanT := 0.0
 	for _, r := range rows {

@@ -38,6 +38,9 @@ func FitBGBB(ctx context.Context, rows []Row, opt *FitOptions) (*BGBB, error) {
 	if err := validateRows(model, rows, true); err != nil {
 		return nil, err
 	}
+	if err := identifiable(model, rows, 4); err != nil {
+		return nil, err
+	}
 	total := 0.0
 	for i, r := range rows {
 		if r.Recency != math.Trunc(r.Recency) || r.T != math.Trunc(r.T) {

@@ -89,7 +89,9 @@ type CustomerValue struct {
 // (the population mean for customers with no repeat purchase). This is the
 // discrete monthly sum lifetimes uses. It refuses a spend model with
 // Q ≤ 1, whose mean spend is infinite (and whose fitted values would be
-// negative or meaningless), and summaries in mixed currencies. The work is
+// negative or meaningless), summaries in mixed currencies, and summaries no
+// summary could be (negative frequency or spend, recency outside 0..T),
+// naming each (the first 20). The work is
 // spread over all processors; results keep the summaries' order.
 func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGamma, summaries []Summary, options *CLVOptions) ([]CustomerValue, error) {
 	var opt CLVOptions
@@ -144,6 +146,25 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 	}
 	if !(opt.Margin > 0) || math.IsInf(opt.Margin, 0) {
 		bad("margin", "%v must be positive", opt.Margin)
+	}
+	for i, s := range summaries {
+		// Checked up to a few dozen, so that a bad stream is not listed whole.
+		if len(errs) >= 20 {
+			break
+		}
+		f := fmt.Sprintf("summaries[%d] %q", i, s.CustomerID)
+		switch {
+		case s.Frequency < 0:
+			bad(f+".frequency", "%d is negative", s.Frequency)
+		case !(s.T >= 0) || math.IsInf(s.T, 0):
+			bad(f+".t", "%v is not a finite age ≥ 0", s.T)
+		case !(s.Recency >= 0) || s.Recency > s.T:
+			bad(f+".recency", "%v is outside 0..T (%v)", s.Recency, s.T)
+		case s.Frequency == 0 && s.Recency != 0:
+			bad(f+".recency", "%v with no repeat purchase (want 0)", s.Recency)
+		case !(s.Monetary >= 0) || math.IsInf(s.Monetary, 0):
+			bad(f+".monetary", "%v is not a finite spend ≥ 0", s.Monetary)
+		}
 	}
 	currency := opt.Currency
 	for i := range summaries {

@@ -112,6 +112,32 @@ func validateRows(model string, rows []Row, discrete bool) error {
 	return nil
 }
 
+// identifiable refuses data from which a purchase model with params
+// parameters cannot be learned, before any optimising: the optimiser would
+// otherwise stop at its starting point, or at the edge of the parameter
+// space, and report a fit that predicts nonsense.
+func identifiable(model string, rows []Row, params int) error {
+	var weight, observed, repeat float64
+	for _, r := range rows {
+		weight += r.Weight
+		if r.T > 0 {
+			observed += r.Weight
+		}
+		if r.Frequency > 0 {
+			repeat += r.Weight
+		}
+	}
+	switch {
+	case observed == 0:
+		return &FitError{Model: model, Reason: "every customer has T = 0: nobody has been observed for any time", Remedy: "summarise at a later date than the first purchases"}
+	case repeat == 0:
+		return &FitError{Model: model, Reason: "no customer made a repeat purchase: the data cannot say how often, or for how long, customers buy", Remedy: "observe the customers for longer"}
+	case weight < float64(2*params):
+		return &FitError{Model: model, Reason: fmt.Sprintf("%g customers cannot determine %d parameters", weight, params), Remedy: fmt.Sprintf("fit on at least %d customers (hundreds in practice)", 2*params)}
+	}
+	return nil
+}
+
 // objective is a negative log-likelihood at natural parameters p. When grad
 // is not nil it also stores the gradient with respect to p there.
 type objective func(p, grad []float64) float64

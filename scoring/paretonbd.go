@@ -39,6 +39,9 @@ func FitParetoNBD(ctx context.Context, rows []Row, opt *FitOptions) (*ParetoNBD,
 	if err := validateRows(model, rows, false); err != nil {
 		return nil, err
 	}
+	if err := identifiable(model, rows, 4); err != nil {
+		return nil, err
+	}
 	h := newHistories(rows)
 	meanT := 0.0
 	for _, r := range rows {
