@@ -58,8 +58,9 @@ type Level struct {
 type Options struct {
 	// Clock gives the time of every step; nil means time.Now.
 	Clock func() time.Time
-	// NewID makes item IDs; nil means "F" and eight digits counting up,
-	// skipping IDs already taken in the store.
+	// NewID makes item IDs; nil means "F" and eight digits counting up
+	// from the first number the store has not taken (found with a few dozen
+	// lookups, however many items it holds).
 	NewID func() string
 	// LeastLoaded assigns each item to the eligible agent with the fewest
 	// open items; otherwise agents take turns.
@@ -94,6 +95,10 @@ type Desk struct {
 	seq    atomic.Int64
 	rr     atomic.Int64
 	mu     sync.Mutex
+	// numbered says the desk numbers items itself (no Options.NewID);
+	// seeded, that it has found where the store's numbering stops.
+	numbered, seeded bool
+	seedMu           sync.Mutex
 }
 
 // NewDesk returns a desk over store whose items are owned by agents (at
@@ -153,7 +158,8 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 		d.opt.Clock = time.Now
 	}
 	if d.opt.NewID == nil {
-		d.opt.NewID = func() string { return fmt.Sprintf("F%08d", d.seq.Add(1)) }
+		d.numbered = true
+		d.opt.NewID = func() string { return itemID(d.seq.Add(1)) }
 	}
 	d.opt.SLA = slices.Clone(d.opt.SLA)
 	d.opt.Tiers = slices.Clone(d.opt.Tiers)
@@ -238,6 +244,11 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 	// A taken ID (another desk numbered items in this store before) moves
 	// on to the next; a taken idempotency key means a concurrent retry
 	// won, and its item is the answer.
+	if d.numbered {
+		if err := d.seedIDs(ctx, false); err != nil {
+			return Item{}, false, err
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		it.ID = d.opt.NewID()
 		intake := it
@@ -248,7 +259,7 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 		if err == nil {
 			return created, true, nil
 		}
-		if !errors.Is(err, crm.ErrExists) || attempt >= 1<<20 {
+		if !errors.Is(err, crm.ErrExists) || attempt >= 64 {
 			return Item{}, false, err
 		}
 		if in.Key != "" {
@@ -256,7 +267,65 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 				return existing, false, nil
 			}
 		}
+		if d.numbered { // another desk numbers in this store too: catch up
+			if err := d.seedIDs(ctx, true); err != nil {
+				return Item{}, false, err
+			}
+		}
 	}
+}
+
+// itemID is the desk's own ID for number n.
+func itemID(n int64) string { return fmt.Sprintf("F%08d", n) }
+
+// seedIDs moves the desk's numbering past the IDs the store has taken:
+// doubling steps find a free number, then bisection the first free one
+// after the taken run, so a store of a million items costs about forty
+// lookups. again re-seeds after a collision.
+func (d *Desk) seedIDs(ctx context.Context, again bool) error {
+	d.seedMu.Lock()
+	defer d.seedMu.Unlock()
+	if d.seeded && !again {
+		return nil
+	}
+	taken := func(n int64) (bool, error) {
+		_, err := d.store.Item(ctx, itemID(n))
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, crm.ErrNotFound):
+			return false, nil
+		}
+		return false, err
+	}
+	lo := d.seq.Load() // taken, or 0
+	hi := lo + 1
+	for step := int64(1); ; step *= 2 {
+		t, err := taken(hi)
+		if err != nil {
+			return err
+		}
+		if !t {
+			break
+		}
+		lo, hi = hi, hi+step
+	}
+	for hi-lo > 1 { // lo taken (or the start), hi free
+		mid := lo + (hi-lo)/2
+		t, err := taken(mid)
+		if err != nil {
+			return err
+		}
+		if t {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	for cur := d.seq.Load(); cur < lo && !d.seq.CompareAndSwap(cur, lo); cur = d.seq.Load() {
+	}
+	d.seeded = true
+	return nil
 }
 
 func (a Agent) eligible(it Item) bool {

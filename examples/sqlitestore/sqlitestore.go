@@ -107,9 +107,11 @@ func (s *Store) Path() string { return s.path }
 // extra DSN parameters ("_pragma=query_only(1)"). It applies no migrations.
 func OpenDB(path string, params ...string) (*sql.DB, error) {
 	q := url.Values{}
+	// The busy timeout first: switching a new file to WAL takes a lock that
+	// another process opening it at the same time may hold.
+	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_time_format", "sqlite")
 	for _, p := range params {
@@ -120,11 +122,21 @@ func OpenDB(path string, params ...string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	// Switching a brand-new file to WAL needs a lock SQLite does not wait
+	// for: when another process is creating the same file, try again for
+	// up to the busy timeout.
+	deadline := time.Now().Add(5 * time.Second)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err = db.Ping()
+		if err == nil {
+			return db, nil
+		}
+		if !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			db.Close()
+			return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+		}
+		time.Sleep(wait)
 	}
-	return db, nil
 }
 
 // SchemaVersion returns the number of the newest migration applied.
@@ -153,15 +165,34 @@ func migrationVersion(name string) (int, error) {
 	return v, nil
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+func migrate(ctx context.Context, db *sql.DB) (err error) {
+	// One IMMEDIATE transaction takes the write lock before the schema
+	// version is read, so that two processes opening a new file at once
+	// take turns: the second waits (busy timeout), then finds the schema
+	// made and applies nothing.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+			return
+		}
+		_, err = conn.ExecContext(ctx, `COMMIT`)
+	}()
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
 		applied_at INTEGER NOT NULL)`); err != nil {
 		return err
 	}
 	var have int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
 		return err
 	}
 	names := Migrations()
@@ -185,23 +216,17 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if err != nil {
 			return err
 		}
-		err = inTx(ctx, db, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				v, name, time.Now().UnixNano())
-			return err
-		})
-		if err != nil {
+		if _, err := conn.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			v, name, time.Now().UnixNano()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// inTx runs f in a transaction on db, committing when f returns nil and
-// rolling back otherwise.
 func inTx(ctx context.Context, db *sql.DB, f func(*sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
