@@ -247,7 +247,10 @@ func TestImportCustomers(t *testing.T) {
 }
 
 func FuzzTransactionReader(f *testing.F) {
-	for _, seed := range []string{shopCSV, "c1,2025-01-01,1\n", "\"a\"\"b\",2025-01-01,1e3\n", "x;y\n\n;;;\n", "c,2025-01-01,1e99999999\n", "\uFEFFc,2025-01-01,-0\n", "c,2025-01-01,1,2,3\r\n"} {
+	for _, seed := range []string{shopCSV, "c1,2025-01-01,1\n", "\"a\"\"b\",2025-01-01,1e3\n", "x;y\n\n;;;\n", "c,2025-01-01,1e99999999\n", "\uFEFFc,2025-01-01,-0\n", "c,2025-01-01,1,2,3\r\n",
+		// Hostile: a stray quote, a BOM before quotes, huge and tiny amounts, far dates.
+		"c,2025-01-01,1\n\"c,2025-01-01,1\n", "\uFEFF\"c\",\"2025-01-01\",\"1\"\n", "c,2025-01-01," + strings.Repeat("9", 200) + "\n",
+		"c,2025-01-01,1e400\n", "c,2025-01-01,1e-20\n", "c,10000-01-01,1\n", "c,0001-01-01,1\n"} {
 		f.Add(seed, false)
 		f.Add(seed, true)
 	}

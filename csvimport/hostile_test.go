@@ -2,6 +2,7 @@ package csvimport_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"runtime"
 	"strings"
@@ -111,4 +112,40 @@ func TestImportOversizedAmounts(t *testing.T) {
 		n, _ := countCustomers(t, s)
 		require.Zero(t, n)
 	}
+}
+
+// FuzzCustomerReader: the customer reader never panics, names a line for
+// every row it refuses, and returns only customers that validate.
+func FuzzCustomerReader(f *testing.F) {
+	for _, seed := range []string{
+		"id,name,since,zone\nc1,Ana,2025-01-01,Europe/Berlin\n", "\uFEFF\"id\",\"name\",\"since\",\"zone\"\nc1,Ana,2025-01-01,\n",
+		"id,name,since,zone\nc1,\"Ana,2025-01-01,UTC\n", "id,name,since,zone\nc1,Ana,10000-01-01,Local\n", "", "id\n",
+		"id,name,since,zone\nc1,Ana,2025-01-01,UTC,extra\n", "id,name,since,zone\n,,,\n",
+	} {
+		f.Add(seed)
+	}
+	m := csvimport.CustomerMapping{Format: csvimport.Format{Header: true}, Columns: csvimport.CustomerColumns{
+		ID: csvimport.ColumnNamed("id"), Name: csvimport.ColumnNamed("name"), CreatedAt: csvimport.ColumnNamed("since"), TimeZone: csvimport.ColumnNamed("zone")}}
+	f.Fuzz(func(t *testing.T, in string) {
+		r := csvimport.NewCustomerReader(strings.NewReader(in), m)
+		for range 1000 {
+			c, err := r.Read()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				var re *csvimport.RowError
+				if !errors.As(err, &re) {
+					return // the header or mapping: final
+				}
+				if re.Line < 1 {
+					t.Fatalf("error without a line: %v", err)
+				}
+				continue
+			}
+			if err := c.Validate(); err != nil {
+				t.Fatalf("reader returned an invalid customer: %v", err)
+			}
+		}
+	})
 }

@@ -3,8 +3,6 @@ package scoring
 import (
 	"context"
 	"math"
-
-	"gonum.org/v1/gonum/mathext"
 )
 
 // BGNBD is a fitted beta-geometric/negative-binomial model of repeat buying
@@ -66,17 +64,38 @@ func (m *BGNBD) ProbabilityOfPurchases(n int, t float64) float64 {
 	return m.model().pmf(n, t)
 }
 
-// logHypergeo returns ln 2F1(a, b; c; z) for 0 ≤ z < 1. When the series
-// overflows (large a and b, z near 1) it uses Euler's transformation
-// 2F1(a,b;c;z) = (1−z)^(c−a−b) 2F1(c−a, c−b; c; z), evaluated in log space.
+// logHypergeo returns ln 2F1(a, b; c; z) for 0 ≤ z < 1, by the Gauss
+// series or, when that does not settle (large a and b, z near 1), by
+// Euler's transformation 2F1(a,b;c;z) = (1−z)^(c−a−b) 2F1(c−a, c−b; c; z),
+// each summed for at most hypergeoTerms terms: NaN when neither settles,
+// never a loop without end (a general-purpose evaluator ran for ever for
+// a and b in the billions).
 func logHypergeo(a, b, c, z float64) float64 {
 	if z == 0 {
 		return 0
 	}
-	h := mathext.Hypergeo(a, b, c, z)
-	if h > 0 && !math.IsInf(h, 0) && !math.IsNaN(h) {
-		return math.Log(h)
+	if s, ok := hypergeoSeries(a, b, c, z); ok && s > 0 {
+		return math.Log(s)
 	}
-	e := mathext.Hypergeo(c-a, c-b, c, z)
-	return (c-a-b)*math.Log1p(-z) + math.Log(e)
+	if s, ok := hypergeoSeries(c-a, c-b, c, z); ok && s > 0 {
+		return (c-a-b)*math.Log1p(-z) + math.Log(s)
+	}
+	return math.NaN()
+}
+
+// hypergeoSeries sums the Gauss series of ₂F₁(a, b; c; z) until its terms
+// fall below the sum's rounding, for at most hypergeoTerms terms.
+func hypergeoSeries(a, b, c, z float64) (float64, bool) {
+	sum, term := 1.0, 1.0
+	for k := 0.0; k < hypergeoTerms; k++ {
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+		sum += term
+		if math.IsInf(sum, 0) || math.IsNaN(sum) {
+			return 0, false
+		}
+		if math.Abs(term) <= 1e-17*math.Abs(sum) {
+			return sum, true
+		}
+	}
+	return 0, false
 }
