@@ -98,3 +98,20 @@ func TestCalendarOverlapsAndSpringGap(t *testing.T) {
 	across.Week[time.Sunday] = []Shift{{90, 3*60 + 30}} // 01:30–03:30 local: 01:30–02:00 EST, 03:00–03:30 EDT
 	require.Equal(t, time.Hour, across.Between(sunday, sunday.Add(24*time.Hour)))
 }
+
+// BenchmarkBetweenFarDates: a 200-year span in New York, where every
+// clock change inside it is looked at (a fresh calendar each time, so
+// nothing is remembered).
+func BenchmarkBetweenFarDates(b *testing.B) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		b.Fatal(err)
+	}
+	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, ny), time.Date(2224, 1, 1, 0, 0, 0, 0, ny)
+	for b.Loop() {
+		c := WeekdayCalendar(ny, 9*60, 17*60)
+		if c.Between(from, to) <= 0 {
+			b.Fatal("no business time")
+		}
+	}
+}
