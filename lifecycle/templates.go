@@ -28,7 +28,7 @@ const (
 
 // boundName is the function the compiler puts in front of every range:
 // it counts the loop's iterations against the render's budget.
-const boundName = "crmkit_bound"
+const boundName = "loop_budget"
 
 // budget is one render's allowance of loop iterations.
 type budget struct{ left int }
@@ -166,7 +166,7 @@ func guard(tree *parse.Tree, n parse.Node, ranges *int) error {
 	case *parse.WithNode:
 		return errors.Join(guard(tree, n.List, ranges), guard(tree, n.ElseList, ranges))
 	case *parse.RangeNode:
-		// {{range P}} becomes {{range crmkit_bound (P)}}: the loop is
+		// {{range P}} becomes {{range loop_budget (P)}}: the loop is
 		// charged to the render's budget before it runs.
 		*ranges++
 		call := &parse.CommandNode{NodeType: parse.NodeCommand, Pos: n.Pipe.Pos, Args: []parse.Node{
