@@ -1,6 +1,8 @@
 package crm_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -64,4 +66,33 @@ func TestValidateRefusesValuesNoStoreKeeps(t *testing.T) {
 	}
 	tp := crm.Touchpoint{ID: "p", CustomerID: "c", Time: far, Channel: crm.ChannelPhone, Kind: crm.TouchSupport}
 	require.ErrorContains(t, tp.Validate(), "time: year 10000")
+}
+
+// One customer's many transactions in one batch, their IDs out of order
+// against their times: the store merges them into the customer's list in
+// one pass (it copied the list for every record: 10,000 records took
+// 98 ms, a million would not finish), and streams them by (time, ID).
+func TestMemoryStoreOneCustomerLargeBatch(t *testing.T) {
+	ctx := context.Background()
+	s := crm.NewMemoryStore()
+	day := time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC)
+	for batch := range 2 {
+		var txs []crm.Transaction
+		for i := range 100_000 {
+			txs = append(txs, crm.Transaction{ID: fmt.Sprintf("b%d-line-%d", batch, i), CustomerID: "c1", Time: day.Add(time.Duration(i%7) * time.Hour),
+				Amount: decimal.RequireFromString("1.00"), Currency: "USD", Kind: crm.Purchase})
+		}
+		require.NoError(t, s.AppendTransactions(ctx, txs...))
+	}
+	var prev crm.Transaction
+	n := 0
+	for tx, err := range s.CustomerTransactions(ctx, "c1") {
+		require.NoError(t, err)
+		if n > 0 {
+			require.True(t, prev.Time.Before(tx.Time) || prev.Time.Equal(tx.Time) && prev.ID < tx.ID, "%s %s after %s %s", tx.Time, tx.ID, prev.Time, prev.ID)
+		}
+		prev = tx
+		n++
+	}
+	require.Equal(t, 200_000, n)
 }

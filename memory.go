@@ -287,17 +287,28 @@ func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 	if len(errs) > 0 {
 		return &ValidationError{Package: "crm", What: fmt.Sprintf("append %ss", l.kind), Problems: errs}
 	}
+	// New records join their customers' lists in one merge per customer,
+	// so a batch of k records for one customer costs O(n + k log k), not a
+	// copy of the list per record.
+	added := map[string][]int{}
+	var order []string
 	for _, i := range fresh {
 		rec := l.clone(batch[i])
 		id, cust, _ := l.key(&rec)
 		n := len(l.items)
 		l.items = append(l.items, rec)
 		l.byID[id] = n
+		if _, ok := added[cust]; !ok {
+			order = append(order, cust)
+		}
+		added[cust] = append(added[cust], n)
+	}
+	for _, cust := range order {
 		list, known := l.byCustomer[cust]
 		if !known {
 			l.customers = nil
 		}
-		l.byCustomer[cust] = l.insertOrdered(list, n)
+		l.byCustomer[cust] = l.insertOrdered(list, added[cust])
 	}
 	if len(fresh) > 0 {
 		l.byTime = nil
@@ -305,18 +316,30 @@ func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 	return nil
 }
 
-// insertOrdered adds item n to list, which is ordered by (time, id). Appending
-// at the end writes only past the length readers hold; an insertion in the
-// middle copies, so that no reader sees a slice change under it.
-func (l *eventLog[T]) insertOrdered(list []int, n int) []int {
-	pos, _ := slices.BinarySearchFunc(list, n, l.compare)
-	if pos == len(list) {
-		return append(list, n)
+// insertOrdered adds items ns to list, which is ordered by (time, id).
+// When they all sort after the list, they are appended, writing only past
+// the length readers hold; otherwise the two are merged into a new slice,
+// so that no reader sees a slice change under it.
+func (l *eventLog[T]) insertOrdered(list []int, ns []int) []int {
+	if len(ns) > 1 {
+		slices.SortFunc(ns, l.compare)
 	}
-	out := make([]int, 0, len(list)+1+len(list)/4)
-	out = append(out, list[:pos]...)
-	out = append(out, n)
-	return append(out, list[pos:]...)
+	if len(list) == 0 || l.compare(list[len(list)-1], ns[0]) < 0 {
+		return append(list, ns...)
+	}
+	out := make([]int, 0, len(list)+len(ns)+len(list)/4)
+	i, j := 0, 0
+	for i < len(list) && j < len(ns) {
+		if l.compare(list[i], ns[j]) <= 0 {
+			out = append(out, list[i])
+			i++
+		} else {
+			out = append(out, ns[j])
+			j++
+		}
+	}
+	out = append(out, list[i:]...)
+	return append(out, ns[j:]...)
 }
 
 func (l *eventLog[T]) compare(a, b int) int {

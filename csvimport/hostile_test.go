@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -148,4 +149,21 @@ func FuzzCustomerReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An import stops with the context's error soon after cancellation, with
+// the batches before it stored and none after.
+func TestImportHonoursCancellation(t *testing.T) {
+	m := csvimport.TransactionMapping{Currency: "USD", Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnAt(1), Time: csvimport.ColumnAt(2), Amount: csvimport.ColumnAt(3)}}
+	in := &repeatReader{line: []byte("c1,2025-01-10,1.00\n"), n: 5_000_000}
+	ctx, cancel := context.WithCancel(context.Background())
+	at := make(chan time.Time, 1)
+	time.AfterFunc(20*time.Millisecond, func() { at <- time.Now(); cancel() })
+	s := crm.NewMemoryStore()
+	res, err := csvimport.Transactions(ctx, s, in, m, &csvimport.Options{BatchSize: 10_000})
+	require.ErrorIs(t, err, context.Canceled)
+	t.Logf("import returned %v after cancellation, %d rows read", time.Since(<-at), res.Rows)
+	require.Greater(t, in.n, 0, "the input was not read to the end")
+	n, _ := countCustomers(t, s)
+	require.Equal(t, res.Stored, n)
 }
