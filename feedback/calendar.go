@@ -57,8 +57,8 @@ type Calendar struct {
 	nominal  [7]time.Duration // each weekday's shifts, without holidays or clock changes
 	week     time.Duration
 	mu       sync.Mutex
-	days     map[int64]dayInfo       // memoised shifts per day, cleared past maxMemo
-	cum      map[int64]time.Duration // memoised cumulative, cleared past maxMemo
+	days     map[int64][][2]time.Time // memoised shifts covering each day, cleared past maxMemo
+	cum      map[int64]time.Duration  // memoised cumulative, cleared past maxMemo
 }
 
 // MaxCalendarSpan is the longest span Calendar.Between measures exactly,
@@ -68,12 +68,6 @@ const MaxCalendarSpan = 100_000 * 24 * time.Hour
 
 // maxMemo bounds the days a calendar remembers.
 const maxMemo = 4096
-
-// dayInfo is the shifts that may cover a local day: those starting the
-// day before (overnight) and on the day.
-type dayInfo struct {
-	ivs [][2]time.Time
-}
 
 // Validate checks shifts are within a day, not zero-length, and do not
 // overlap one another (an overnight shift included, against the next day's
@@ -296,7 +290,7 @@ func (c *Calendar) oddDays(x, y int64) []int64 {
 // that lies before t.
 func (c *Calendar) within(t time.Time, day int64) time.Duration {
 	var pos time.Duration
-	for _, iv := range c.day(day).ivs {
+	for _, iv := range c.day(day) {
 		switch {
 		case !t.After(iv[0]):
 		case t.Before(iv[1]):
@@ -314,8 +308,9 @@ func (c *Calendar) localDay(t time.Time) int64 {
 	return dayNumber(y, m, d)
 }
 
-// day returns the memoised shifts covering a day.
-func (c *Calendar) day(day int64) dayInfo {
+// day returns the memoised shifts that may cover a local day: those
+// starting the day before (overnight) and on the day.
+func (c *Calendar) day(day int64) [][2]time.Time {
 	c.mu.Lock()
 	info, ok := c.days[day]
 	c.mu.Unlock()
@@ -323,10 +318,10 @@ func (c *Calendar) day(day int64) dayInfo {
 		return info
 	}
 	// Shifts that started the day before may run into this one.
-	info = dayInfo{ivs: c.intervals(day, c.intervals(day-1, nil))}
+	info = c.intervals(day, c.intervals(day-1, nil))
 	c.mu.Lock()
 	if c.days == nil || len(c.days) >= maxMemo {
-		c.days = map[int64]dayInfo{}
+		c.days = map[int64][][2]time.Time{}
 	}
 	c.days[day] = info
 	c.mu.Unlock()
