@@ -115,3 +115,38 @@ func BenchmarkBetweenFarDates(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCalendarSlowest: the slowest calls a calendar allows, which is
+// why Between and Add take no context. Between spans MaxCalendarSpan in
+// New York with a holiday on every day but Sundays (every day is then
+// looked at); Add looks 3,660 days ahead and finds too little time.
+func BenchmarkCalendarSlowest(b *testing.B) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Date(1800, 1, 1, 0, 0, 0, 0, ny)
+	c := WeekdayCalendar(ny, 9*60, 17*60)
+	c.Week[time.Sunday] = []Shift{{60, 180}, {22 * 60, 23 * 60}}
+	for d := start; d.Year() < 2075; d = d.AddDate(0, 0, 1) {
+		if d.Weekday() != time.Sunday {
+			c.Holidays = append(c.Holidays, Date{d.Year(), d.Month(), d.Day()})
+		}
+	}
+	b.Run("Between", func(b *testing.B) {
+		for b.Loop() {
+			fresh := &Calendar{Location: c.Location, Week: c.Week, Holidays: c.Holidays}
+			if fresh.Between(start, start.Add(MaxCalendarSpan-time.Hour)) <= 0 {
+				b.Fatal("no business time")
+			}
+		}
+	})
+	b.Run("Add", func(b *testing.B) {
+		for b.Loop() {
+			fresh := &Calendar{Location: c.Location, Week: c.Week, Holidays: c.Holidays}
+			if !fresh.Add(start, 3000*time.Hour).IsZero() {
+				b.Fatal("found 3,000 hours in ten years of three-hour weeks")
+			}
+		}
+	})
+}

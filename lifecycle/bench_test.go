@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/segment"
 )
@@ -122,4 +124,33 @@ func BenchmarkMomentsDue(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(due)), "due")
+}
+
+// BenchmarkRender renders a personal play with a loop over offers, and the
+// slowest plays the limits allow: the most loop passes, nested loops, and
+// the longest body passes can run. The last three bound how long any one
+// render can take.
+func BenchmarkRender(b *testing.B) {
+	c := crm.Customer{ID: "C1", Name: "Ana", Preferences: crm.Preferences{Style: crm.StylePersonal}}
+	at := time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC)
+	quiet := strings.Repeat("{{$x := 1}}", 5800) // 23,200 nodes
+	for _, bc := range []struct{ name, body string }{
+		{"typical", `Dear {{.Name}}, thank you for your {{.purchases}} orders. {{range $i, $o := .offers}}{{if $i}}, {{end}}{{$o}}{{end}} {{printf "%.0f" .discount}}% off.`},
+		{"most_passes", fmt.Sprintf("{{range %d}}{{end}}", lifecycle.MaxRenderSteps/(lifecycle.PassSteps+1))},
+		{"nested", "{{range 300}}{{range 300}}{{end}}{{end}}"},
+		{"longest_body", fmt.Sprintf("{{range %d}}%s{{end}}", lifecycle.MaxRenderSteps/(lifecycle.PassSteps+1+4*5800+22), quiet)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Personal: bc.body}.Compile()
+			if err != nil {
+				b.Fatal(err)
+			}
+			extra := map[string]any{"purchases": 7, "offers": []string{"tea", "cake", "scones"}, "discount": 10.0}
+			for b.Loop() {
+				if _, err := p.Render(b.Context(), c, extra, at, nil, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -112,12 +112,12 @@ func ExamplePlay() {
 		panic(err)
 	}
 	c := crm.Customer{ID: "C9", Name: "Mei", Preferences: crm.Preferences{Style: crm.StylePersonal, AccountManager: "Tom"}}
-	m, err := play.Render(c, map[string]any{"offer": "10% voucher"}, time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC), nil, nil)
+	m, err := play.Render(context.Background(), c, map[string]any{"offer": "10% voucher"}, time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC), nil, nil)
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(m.Channel, "|", m.Subject, "|", m.Body)
-	_, err = play.Render(crm.Customer{ID: "C10"}, map[string]any{"offer": "10% voucher"}, time.Now(), nil, nil)
+	_, err = play.Render(context.Background(), crm.Customer{ID: "C10"}, map[string]any{"offer": "10% voucher"}, time.Now(), nil, nil)
 	fmt.Println(err != nil)
 	// Output:
 	// email | Good to see you again, Mei | Dear Mei, it is Tom. Welcome back: I have put a 10% voucher in your account.

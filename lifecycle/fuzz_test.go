@@ -30,7 +30,7 @@ func FuzzPlay(f *testing.F) {
 		if err != nil {
 			return
 		}
-		m, err := p.Render(c, map[string]any{"purchases": 3, "offers": []string{"tea", "cake"}}, at, nil, nil)
+		m, err := p.Render(t.Context(), c, map[string]any{"purchases": 3, "offers": []string{"tea", "cake"}}, at, nil, nil)
 		if err != nil {
 			return
 		}

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -85,8 +86,9 @@ type CompiledPlay struct {
 // Compile parses the play's templates; executing them will fail on any
 // field the data does not have (missingkey=error). Templates are single
 // (no define, block or template actions), at most MaxTemplateBytes long;
-// a render runs at most MaxRangeIterations loop passes and writes at most
-// MaxMessageBytes per template, and printf widths stay below 1000.
+// a render's loops do at most MaxRenderSteps steps, its functions build
+// at most MaxBuiltBytes of text, it writes at most MaxMessageBytes per
+// template, and printf widths stay below 1000.
 func (p Play) Compile() (*CompiledPlay, error) {
 	var errs []error
 	bad := func(field, format string, args ...any) {
@@ -182,8 +184,10 @@ var builtinTemplateField = map[string]bool{
 // customer's style (personal or brief), on the first preferred channel the
 // play has, sent at at — or, inside the customer's quiet hours, when they
 // end, in the customer's time zone. A template reading data the customer
-// does not have is an error wrapping crm.ErrInvalid.
-func (cp *CompiledPlay) Render(c crm.Customer, extra map[string]any, at time.Time, sent []time.Time, options *PlayOptions) (Message, error) {
+// does not have is an error wrapping crm.ErrInvalid, and so is a template
+// that passes the limits Compile names. A render ends with ctx.Err() when
+// ctx is done, at the latest at the next pass of a loop.
+func (cp *CompiledPlay) Render(ctx context.Context, c crm.Customer, extra map[string]any, at time.Time, sent []time.Time, options *PlayOptions) (Message, error) {
 	var opt PlayOptions
 	if options != nil {
 		opt = *options
@@ -227,12 +231,18 @@ func (cp *CompiledPlay) Render(c crm.Customer, extra map[string]any, at time.Tim
 		style = crm.StyleAutomated
 	}
 	data := TemplateData(c, extra)
-	loops := &budget{left: MaxRangeIterations}
+	if err := ctx.Err(); err != nil {
+		return Message{}, err
+	}
+	loops := newBudget(ctx)
 	render := func(t *playTemplate) (string, error) {
 		if t == nil {
 			return "", nil
 		}
 		text, err := t.execute(data, loops)
+		if ctxErr := ctx.Err(); err != nil && ctxErr != nil {
+			return "", ctxErr
+		}
 		if err != nil {
 			return "", fmt.Errorf("lifecycle: play %q for customer %q: %v: %w", p.Name, c.ID, err, crm.ErrInvalid)
 		}

@@ -27,13 +27,13 @@ func TestPlayRendersInTheCustomersStyle(t *testing.T) {
 	p := thankYou(t)
 	at := time.Date(2025, 7, 1, 14, 0, 0, 0, time.UTC)
 	brief := crm.Customer{ID: "c1", Name: "Ana", Preferences: crm.Preferences{Channels: []crm.Channel{crm.ChannelSMS, crm.ChannelEmail}}}
-	m, err := p.Render(brief, map[string]any{"purchases": 7}, at, nil, nil)
+	m, err := p.Render(t.Context(), brief, map[string]any{"purchases": 7}, at, nil, nil)
 	require.NoError(t, err)
 	require.Equal(t, lifecycle.Message{CustomerID: "c1", Play: "thank loyal customers", Channel: crm.ChannelSMS, Style: crm.StyleAutomated,
 		Subject: "Thank you, Ana", Body: "Thanks for 7 orders, Ana.", SendAt: at}, m)
 	personal := brief
 	personal.Preferences = crm.Preferences{Style: crm.StylePersonal, AccountManager: "Ben"}
-	m, err = p.Render(personal, map[string]any{"purchases": 7}, at, nil, nil)
+	m, err = p.Render(t.Context(), personal, map[string]any{"purchases": 7}, at, nil, nil)
 	require.NoError(t, err)
 	require.Equal(t, "Dear Ana, Ben here: thank you for 7 orders.", m.Body)
 	require.Equal(t, crm.ChannelEmail, m.Channel, "no preference: the play's first channel")
@@ -41,10 +41,10 @@ func TestPlayRendersInTheCustomersStyle(t *testing.T) {
 	// A missing field is an error, never "Dear customer".
 	nameless := brief
 	nameless.Name = ""
-	_, err = p.Render(nameless, map[string]any{"purchases": 7}, at, nil, nil)
+	_, err = p.Render(t.Context(), nameless, map[string]any{"purchases": 7}, at, nil, nil)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	require.ErrorContains(t, err, `map has no entry for key "Name"`)
-	_, err = p.Render(personal, nil, at, nil, nil)
+	_, err = p.Render(t.Context(), personal, nil, at, nil, nil)
 	require.ErrorContains(t, err, `"purchases"`)
 }
 
@@ -55,36 +55,36 @@ func TestPlayContactRules(t *testing.T) {
 	c := crm.Customer{ID: "c", Name: "Ana", TimeZone: "Europe/Berlin", Preferences: crm.Preferences{QuietHours: "22:00-08:00"}}
 	// 23:30 UTC is 01:30 in Berlin (summer time): inside the quiet hours,
 	// so the message waits for 08:00 Berlin time.
-	m, err := p.Render(c, data, at, nil, nil)
+	m, err := p.Render(t.Context(), c, data, at, nil, nil)
 	require.NoError(t, err)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	require.Equal(t, time.Date(2025, 7, 2, 8, 0, 0, 0, berlin), m.SendAt)
 	early := time.Date(2025, 7, 1, 19, 0, 0, 0, time.UTC) // 21:00 Berlin: fine
-	m, err = p.Render(c, data, early, nil, nil)
+	m, err = p.Render(t.Context(), c, data, early, nil, nil)
 	require.NoError(t, err)
 	require.Equal(t, early, m.SendAt)
 	late := time.Date(2025, 7, 1, 20, 30, 0, 0, time.UTC) // 22:30 Berlin: until tomorrow 08:00
-	m, err = p.Render(c, data, late, nil, nil)
+	m, err = p.Render(t.Context(), c, data, late, nil, nil)
 	require.NoError(t, err)
 	require.Equal(t, time.Date(2025, 7, 2, 8, 0, 0, 0, berlin), m.SendAt)
 
 	// Frequency cap: two in the last week already.
 	sent := []time.Time{at.Add(-24 * time.Hour), at.Add(-6 * 24 * time.Hour), at.Add(-30 * 24 * time.Hour)}
-	_, err = p.Render(c, data, at, sent, nil)
+	_, err = p.Render(t.Context(), c, data, at, sent, nil)
 	var ns *lifecycle.NotSentError
 	require.True(t, errors.As(err, &ns))
 	require.ErrorIs(t, err, lifecycle.ErrNotSent)
 	require.Contains(t, ns.Reason, "frequency cap: 2 messages")
-	_, err = p.Render(c, data, at, sent, &lifecycle.PlayOptions{Cap: 3})
+	_, err = p.Render(t.Context(), c, data, at, sent, &lifecycle.PlayOptions{Cap: 3})
 	require.NoError(t, err)
 
 	optedOut := c
 	optedOut.Preferences.DoNotContact = true
-	_, err = p.Render(optedOut, data, at, nil, nil)
+	_, err = p.Render(t.Context(), optedOut, data, at, nil, nil)
 	require.ErrorContains(t, err, "asked not to be contacted")
 	appOnly := c
 	appOnly.Preferences.Channels = []crm.Channel{crm.ChannelApp}
-	_, err = p.Render(appOnly, data, at, nil, nil)
+	_, err = p.Render(t.Context(), appOnly, data, at, nil, nil)
 	require.ErrorContains(t, err, "none of the play's channels")
 
 	_, err = lifecycle.Play{Name: "", Channels: []crm.Channel{"Pigeon Post"}, Brief: "{{.Name"}.Compile()

@@ -1,9 +1,11 @@
 package lifecycle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -18,42 +20,117 @@ const (
 	// MaxMessageBytes is the most text one rendered subject or body may
 	// have.
 	MaxMessageBytes = 1 << 20
-	// MaxRangeIterations is the most loop iterations one render may run,
-	// counting every pass of every "range", nested ones included.
-	MaxRangeIterations = 100_000
+	// MaxRenderSteps is the most work one render's loops may do: each pass
+	// of a range costs PassSteps plus the template nodes in its body, and
+	// a loop is charged in full before its first pass, nested loops each
+	// time they start. A template outside loops runs each of its nodes
+	// once, so MaxTemplateBytes bounds it. The slowest render these allow
+	// takes about 50 ms (BENCHMARKS.md).
+	MaxRenderSteps = 1_000_000
+	// PassSteps is what one pass of a loop costs beyond its body's nodes.
+	PassSteps = 10
+	// MaxBuiltBytes is the most text one render's print, printf, println,
+	// html, js and urlquery calls may build in all, written out or kept in
+	// a variable ({{$x = print $x $x}} in a loop doubles $x each pass).
+	MaxBuiltBytes = 8 << 20
+	// tickEvery is how many template nodes run between two looks at the
+	// render's context, besides the look at every pass of a loop.
+	tickEvery = 256
 	// maxFormatWidth bounds widths and precisions in print formats
 	// ("%9999999d" would allocate before anything is written).
 	maxFormatWidth = 1000
 )
 
-// boundName is the function the compiler puts in front of every range:
-// it counts the loop's iterations against the render's budget.
-const boundName = "loop_budget"
+// The functions the compiler puts into every range: budgetName in front
+// of the range's pipeline ({{range loop_budget COST P}}) charges the loop
+// to the render's budget before it runs, tickName as the first action of
+// its body stops the render when its context is done.
+const (
+	budgetName = "loop_budget"
+	tickName   = "loop_tick"
+)
 
-// budget is one render's allowance of loop iterations.
-type budget struct{ left int }
+var (
+	errSteps = fmt.Errorf("more than MaxRenderSteps (%d) steps in loops", MaxRenderSteps)
+	errBuilt = fmt.Errorf("more than MaxBuiltBytes (%d) of text built", MaxBuiltBytes)
+)
 
-var errBudget = fmt.Errorf("more than MaxRangeIterations (%d) loop iterations", MaxRangeIterations)
+// budget is one render's allowance: loop steps, bytes built, and the
+// context it runs under.
+type budget struct {
+	ctx   context.Context
+	steps int
+	built int
+}
 
-// bound charges the loop over v to the budget and returns v.
-func (b *budget) bound(v any) (any, error) {
+func newBudget(ctx context.Context) *budget {
+	return &budget{ctx: ctx, steps: MaxRenderSteps, built: MaxBuiltBytes}
+}
+
+// loop charges a loop over v whose body has cost nodes and returns v.
+func (b *budget) loop(cost int, v any) (any, error) {
 	n := 0
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n = int(min(rv.Int(), int64(MaxRangeIterations)+1))
+		n = int(max(0, min(rv.Int(), int64(MaxRenderSteps)+1)))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n = int(min(rv.Uint(), uint64(MaxRangeIterations)+1))
+		n = int(min(rv.Uint(), uint64(MaxRenderSteps)+1))
 	case reflect.Slice, reflect.Array, reflect.Map, reflect.String:
-		n = rv.Len()
+		n = min(rv.Len(), MaxRenderSteps+1)
 	case reflect.Chan, reflect.Func:
 		return nil, fmt.Errorf("range over a %s cannot be bounded", rv.Kind())
 	}
-	if n > b.left {
-		return nil, errBudget
+	cost += PassSteps
+	if n > 0 && cost > b.steps/n {
+		return nil, errSteps
 	}
-	b.left -= n
+	b.steps -= n * cost
 	return v, nil
+}
+
+// tick ends the render when its context is done.
+func (b *budget) tick() (string, error) {
+	return "", b.ctx.Err()
+}
+
+// build charges text built by a function to the budget.
+func (b *budget) build(s string) (string, error) {
+	if len(s) > b.built {
+		return "", errBuilt
+	}
+	b.built -= len(s)
+	return s, nil
+}
+
+// funcs are the render's own functions: the loop guards and the text
+// builders, charged to this budget.
+func (b *budget) funcs() template.FuncMap {
+	return template.FuncMap{
+		budgetName: b.loop,
+		tickName:   b.tick,
+		"printf": func(format string, args ...any) (string, error) {
+			if err := checkFormat(format); err != nil {
+				return "", err
+			}
+			return b.build(fmt.Sprintf(format, args...))
+		},
+		"print":    func(args ...any) (string, error) { return b.build(fmt.Sprint(args...)) },
+		"println":  func(args ...any) (string, error) { return b.build(fmt.Sprintln(args...)) },
+		"html":     func(args ...any) (string, error) { return b.build(template.HTMLEscaper(args...)) },
+		"js":       func(args ...any) (string, error) { return b.build(template.JSEscaper(args...)) },
+		"urlquery": func(args ...any) (string, error) { return b.build(template.URLQueryEscaper(args...)) },
+	}
+}
+
+// parseFuncs stand in for the render's functions while a play is parsed
+// (the parser only checks that the names exist).
+var parseFuncs = (&budget{}).funcs()
+
+// guarded reports whether a function is one the render must replace.
+func guarded(name string) bool {
+	_, ok := parseFuncs[name]
+	return ok
 }
 
 // checkFormat refuses print formats whose width or precision would
@@ -85,34 +162,24 @@ func checkFormat(format string) error {
 	return nil
 }
 
-var playFuncs = template.FuncMap{
-	// Replaced by each render's own budget (see playTemplate.execute).
-	boundName: func(any) (any, error) { return nil, errors.New("no loop budget") },
-	"printf": func(format string, args ...any) (string, error) {
-		if err := checkFormat(format); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf(format, args...), nil
-	},
-}
-
 // playTemplate is one parsed template of a play.
 type playTemplate struct {
-	t      *template.Template
-	ranges int // how many range actions it has
+	t *template.Template
+	// budgeted is true when the template loops or builds text, and so
+	// needs each render's own functions.
+	budgeted bool
 }
 
-// execute renders the template within the limits: a budget of loop
-// iterations shared by the render's templates, and MaxMessageBytes of
-// output.
+// execute renders the template within the limits: the budget shared by
+// the render's templates, and MaxMessageBytes of output.
 func (pt *playTemplate) execute(data any, b *budget) (string, error) {
 	t := pt.t
-	if pt.ranges > 0 {
+	if pt.budgeted {
 		c, err := t.Clone()
 		if err != nil {
 			return "", err
 		}
-		t = c.Funcs(template.FuncMap{boundName: b.bound})
+		t = c.Funcs(b.funcs())
 	}
 	var w limitedWriter
 	if err := t.Execute(&w, data); err != nil {
@@ -121,15 +188,15 @@ func (pt *playTemplate) execute(data any, b *budget) (string, error) {
 	return w.b.String(), nil
 }
 
-// parsePlayTemplate parses one of a play's templates and puts the loop
-// budget in front of every range. Templates of plays are single: define,
-// block and template (which could call each other without end) are
-// refused.
+// parsePlayTemplate parses one of a play's templates, charges every range
+// to the render's budget and stops it at each pass when the render's
+// context is done. Templates of plays are single: define, block and
+// template (which could call each other without end) are refused.
 func parsePlayTemplate(name, text string) (*playTemplate, error) {
 	if len(text) > MaxTemplateBytes {
 		return nil, fmt.Errorf("%d bytes, more than MaxTemplateBytes (%d)", len(text), MaxTemplateBytes)
 	}
-	t, err := template.New(name).Funcs(playFuncs).Option("missingkey=error").Parse(text)
+	t, err := template.New(name).Funcs(parseFuncs).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, err
 	}
@@ -140,43 +207,146 @@ func parsePlayTemplate(name, text string) (*playTemplate, error) {
 	if t.Tree == nil || t.Tree.Root == nil {
 		return pt, nil
 	}
-	if err := guard(t.Tree, t.Tree.Root, &pt.ranges); err != nil {
+	g := guard{tree: t.Tree}
+	if _, err := g.walk(t.Tree.Root); err != nil {
 		return nil, err
 	}
+	pt.budgeted = g.budgeted
 	return pt, nil
 }
 
-// guard walks a template, refusing calls of other templates and bounding
-// every range.
-func guard(tree *parse.Tree, n parse.Node, ranges *int) error {
+// guard walks a template, refusing calls of other templates, bounding
+// every range and counting the nodes each range's body runs.
+type guard struct {
+	tree     *parse.Tree
+	budgeted bool
+}
+
+// walk guards n and returns how many nodes running it once executes,
+// loops in it counted once (they charge their own passes).
+func (g *guard) walk(n parse.Node) (int, error) {
 	switch n := n.(type) {
+	case nil:
+		return 0, nil
 	case *parse.ListNode:
 		if n == nil {
-			return nil
+			return 0, nil
 		}
+		// A tick every tickEvery nodes: one pass of a long body, or a long
+		// template outside loops, also stops soon after its context is done.
+		total, since := 1, 0
+		nodes := make([]parse.Node, 0, len(n.Nodes))
 		for _, k := range n.Nodes {
-			if err := guard(tree, k, ranges); err != nil {
-				return err
+			if since >= tickEvery {
+				nodes = append(nodes, g.tick(k.Position()))
+				since = 0
 			}
+			w, err := g.walk(k)
+			if err != nil {
+				return 0, err
+			}
+			nodes = append(nodes, k)
+			total += w
+			since += w
 		}
+		n.Nodes = nodes
+		return total, nil
 	case *parse.TemplateNode:
-		return fmt.Errorf("{{template %q}} is not supported in a play; write each template whole", n.Name)
+		return 0, fmt.Errorf("{{template %q}} is not supported in a play; write each template whole", n.Name)
+	case *parse.ActionNode:
+		return g.walk(n.Pipe)
+	case *parse.PipeNode:
+		if n == nil {
+			return 0, nil
+		}
+		total := 1 + len(n.Decl)
+		for _, c := range n.Cmds {
+			w, err := g.walk(c)
+			if err != nil {
+				return 0, err
+			}
+			total += w
+		}
+		return total, nil
+	case *parse.CommandNode:
+		total := 1
+		for _, a := range n.Args {
+			w, err := g.walk(a)
+			if err != nil {
+				return 0, err
+			}
+			total += w
+		}
+		return total, nil
+	case *parse.IdentifierNode:
+		if guarded(n.Ident) {
+			g.budgeted = true
+		}
+		return 1, nil
 	case *parse.IfNode:
-		return errors.Join(guard(tree, n.List, ranges), guard(tree, n.ElseList, ranges))
+		return g.branch(n.Pipe, n.List, n.ElseList)
 	case *parse.WithNode:
-		return errors.Join(guard(tree, n.List, ranges), guard(tree, n.ElseList, ranges))
+		return g.branch(n.Pipe, n.List, n.ElseList)
 	case *parse.RangeNode:
-		// {{range P}} becomes {{range loop_budget (P)}}: the loop is
-		// charged to the render's budget before it runs.
-		*ranges++
-		call := &parse.CommandNode{NodeType: parse.NodeCommand, Pos: n.Pipe.Pos, Args: []parse.Node{
-			parse.NewIdentifier(boundName).SetTree(tree).SetPos(n.Pipe.Pos),
-			&parse.PipeNode{NodeType: parse.NodePipe, Pos: n.Pipe.Pos, Line: n.Pipe.Line, Cmds: n.Pipe.Cmds},
+		g.budgeted = true
+		pipe, err := g.walk(n.Pipe)
+		if err != nil {
+			return 0, err
+		}
+		body, err := g.walk(n.List)
+		if err != nil {
+			return 0, err
+		}
+		otherwise, err := g.walk(n.ElseList)
+		if err != nil {
+			return 0, err
+		}
+		// {{range P}}B{{end}} becomes
+		// {{range loop_budget COST (P)}}{{loop_tick}}B{{end}}: the loop is
+		// charged COST (B's nodes) a pass before it runs, and each pass
+		// first looks at the render's context.
+		pos := n.Pipe.Pos
+		cost := &parse.NumberNode{NodeType: parse.NodeNumber, Pos: pos, IsInt: true, Int64: int64(body), Text: strconv.Itoa(body)}
+		call := &parse.CommandNode{NodeType: parse.NodeCommand, Pos: pos, Args: []parse.Node{
+			parse.NewIdentifier(budgetName).SetTree(g.tree).SetPos(pos),
+			cost,
+			&parse.PipeNode{NodeType: parse.NodePipe, Pos: pos, Line: n.Pipe.Line, Cmds: n.Pipe.Cmds},
 		}}
 		n.Pipe.Cmds = []*parse.CommandNode{call}
-		return errors.Join(guard(tree, n.List, ranges), guard(tree, n.ElseList, ranges))
+		if n.List == nil {
+			n.List = &parse.ListNode{NodeType: parse.NodeList, Pos: pos}
+		}
+		n.List.Nodes = append([]parse.Node{g.tick(pos)}, n.List.Nodes...)
+		return pipe + 1 + otherwise, nil
 	}
-	return nil
+	return 1, nil
+}
+
+// tick is a {{loop_tick}} action at pos.
+func (g *guard) tick(pos parse.Pos) *parse.ActionNode {
+	g.budgeted = true
+	return &parse.ActionNode{NodeType: parse.NodeAction, Pos: pos, Pipe: &parse.PipeNode{
+		NodeType: parse.NodePipe, Pos: pos, Cmds: []*parse.CommandNode{{
+			NodeType: parse.NodeCommand, Pos: pos, Args: []parse.Node{parse.NewIdentifier(tickName).SetTree(g.tree).SetPos(pos)},
+		}},
+	}}
+}
+
+// branch walks an if or with: its pipeline and the larger of its branches.
+func (g *guard) branch(pipe *parse.PipeNode, list, otherwise *parse.ListNode) (int, error) {
+	p, err := g.walk(pipe)
+	if err != nil {
+		return 0, err
+	}
+	a, err := g.walk(list)
+	if err != nil {
+		return 0, err
+	}
+	b, err := g.walk(otherwise)
+	if err != nil {
+		return 0, err
+	}
+	return 1 + p + max(a, b), nil
 }
 
 // limitedWriter stops a render at MaxMessageBytes.
