@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/crmkit/crm/internal/bounds"
 )
 
 // iso4217 lists the active ISO 4217 currency codes with their minor units
@@ -178,12 +180,7 @@ func amountProblem(d decimal.Decimal) string {
 }
 
 // timeProblem says what is wrong with a time's range, or "".
-func timeProblem(t time.Time) string {
-	if y := t.Year(); y < 1 || y > 9999 {
-		return fmt.Sprintf("year %d is outside 1–9999", y)
-	}
-	return ""
-}
+func timeProblem(t time.Time) string { return bounds.Time(t) }
 
 // amountText writes an amount for an error message, briefly however
 // large its coefficient or exponent.

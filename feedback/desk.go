@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/bounds"
 )
 
 // Agent is a person who can own items: of the given categories and kinds
@@ -232,11 +233,18 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 	if in.Tier != "" && !slices.Contains(d.opt.Tiers, in.Tier) {
 		bad("tier", "%q is not one of the tiers %q", in.Tier, d.opt.Tiers)
 	}
+	if p := bounds.Number(in.Value); p != "" {
+		bad("value", "%s", p)
+	}
+	now := d.opt.Clock()
+	if p := bounds.Time(now); p != "" {
+		bad("received", "the desk's clock: %s", p)
+	}
 	if len(errs) > 0 {
 		return Item{}, false, &crm.ValidationError{Package: "feedback", What: "intake", Problems: errs}
 	}
 	it := Item{Key: in.Key, CustomerID: in.CustomerID, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
-		Severity: in.Severity, Tier: in.Tier, Value: in.Value, Text: in.Text, Received: d.opt.Clock()}
+		Severity: in.Severity, Tier: in.Tier, Value: in.Value, Text: in.Text, Received: now}
 	owner, err := d.pickOwner(ctx, it)
 	if err != nil {
 		return Item{}, false, err
@@ -367,7 +375,24 @@ func (d *Desk) Assign(ctx context.Context, id, owner, actor string) (Item, error
 	if owner == "" {
 		return Item{}, fmt.Errorf("feedback: item %q: an open item needs an owner: %w", id, crm.ErrInvalid)
 	}
-	return d.write(ctx, it, Event{Type: AssignEvent, At: d.opt.Clock(), Actor: actor, PreviousOwner: it.Owner, Owner: owner})
+	now, err := d.now()
+	if err != nil {
+		return Item{}, err
+	}
+	return d.write(ctx, it, Event{Type: AssignEvent, At: now, Actor: actor, PreviousOwner: it.Owner, Owner: owner})
+}
+
+// now reads the desk's clock, refusing a time no store keeps.
+func (d *Desk) now() (time.Time, error) {
+	return checkTime("the desk's clock", d.opt.Clock())
+}
+
+// checkTime refuses a time no store keeps (outside years 1–9999).
+func checkTime(what string, t time.Time) (time.Time, error) {
+	if p := bounds.Time(t); p != "" {
+		return t, fmt.Errorf("feedback: %s: %s: %w", what, p, crm.ErrInvalid)
+	}
+	return t, nil
 }
 
 // write applies events to it, numbering them after its last, and stores
@@ -415,7 +440,10 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 	if len(missing) > 0 {
 		return Item{}, &crm.ValidationError{Package: "feedback", What: fmt.Sprintf("step %s of item %q", action, it.ID), Problems: missing}
 	}
-	now := d.opt.Clock()
+	now, err := d.now()
+	if err != nil {
+		return Item{}, err
+	}
 	// A target this step finds missed is recorded with it, so attainment
 	// is right whether or not a sweep ran in between.
 	events := d.missed(it, now, actor)
@@ -518,6 +546,9 @@ type SweepResult struct {
 // new.
 func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	var res SweepResult
+	if _, err := checkTime("sweep", now); err != nil {
+		return res, err
+	}
 	cal := d.opt.Calendar
 	nowPos := cal.position(now)
 	for it, err := range openItems(ctx, d.store) {
@@ -572,7 +603,11 @@ func (d *Desk) RecordSurvey(ctx context.Context, itemID string, t SurveyType, sc
 	if lo, hi := t.scale(); score < lo || score > hi {
 		return fmt.Errorf("feedback: %s score %d is outside %d..%d: %w", t, score, lo, hi, crm.ErrInvalid)
 	}
-	s := Survey{ID: itemID + "/" + string(t), ItemID: itemID, CustomerID: it.CustomerID, Type: t, Score: score, At: d.opt.Clock()}
+	at, err := d.now()
+	if err != nil {
+		return err
+	}
+	s := Survey{ID: itemID + "/" + string(t), ItemID: itemID, CustomerID: it.CustomerID, Type: t, Score: score, At: at}
 	err = d.store.AppendSurveys(ctx, s)
 	if errors.Is(err, crm.ErrExists) {
 		// A retry at a later time: the same answer is already recorded.

@@ -3,6 +3,7 @@ package feedback_test
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -417,4 +418,33 @@ func TestDefaultTiersAreScoringTiers(t *testing.T) {
 		names = append(names, tier.Name)
 	}
 	require.Equal(t, names, feedback.DefaultTiers())
+}
+
+// The desk refuses what no store keeps — a NaN or infinite value, a clock
+// past year 9999 — naming the field, before any store sees it.
+func TestDeskRefusesWhatNoStoreKeeps(t *testing.T) {
+	ctx := context.Background()
+	store := feedback.NewMemoryStore()
+	clock := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	desk, err := feedback.NewDesk(store, []feedback.Agent{{Name: "ana"}}, &feedback.Options{Clock: func() time.Time { return clock }})
+	require.NoError(t, err)
+	in := feedback.Intake{CustomerID: "c1", Kind: feedback.Complaint, Channel: crm.ChannelEmail, Text: "late", Value: math.NaN()}
+	_, _, err = desk.Submit(ctx, in, "ana")
+	var ve *crm.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.ErrorContains(t, err, "value: NaN")
+	in.Value = 10
+	it, _, err := desk.Submit(ctx, in, "ana")
+	require.NoError(t, err)
+	clock = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, err = desk.Step(ctx, it.ID, feedback.Acknowledge, feedback.Content{Apology: "sorry"}, "ana")
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "year 10000")
+	_, err = desk.Assign(ctx, it.ID, "bo", "ana")
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	_, err = desk.Sweep(ctx, clock)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	got, err := store.Item(ctx, it.ID)
+	require.NoError(t, err)
+	require.Equal(t, it, got)
 }

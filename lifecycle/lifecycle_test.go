@@ -399,3 +399,17 @@ func TestAdvocacyNotAskedIsNotADetractor(t *testing.T) {
 		require.ErrorContains(t, err, `profile of "asked"`)
 	}
 }
+
+// A classification at a time no store keeps is refused before the store.
+func TestTrackerRefusesFarTimes(t *testing.T) {
+	store := lifecycle.NewMemoryStore()
+	tr, err := lifecycle.NewTracker(store, nil)
+	require.NoError(t, err)
+	for _, at := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC)} {
+		_, err = tr.Apply(context.Background(), lifecycle.Classification{CustomerID: "c1", Stage: "prospect", AsOf: at})
+		require.ErrorIs(t, err, crm.ErrInvalid)
+		require.ErrorContains(t, err, "outside 1–9999")
+	}
+	_, err = store.State(context.Background(), "c1")
+	require.ErrorIs(t, err, crm.ErrNotFound)
+}

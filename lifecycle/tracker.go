@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/bounds"
 )
 
 // State is a customer's current stage.
@@ -105,12 +106,16 @@ func NewTracker(store Store, opt *Options) (*Tracker, error) {
 // that stage, or when the state is as recent as the classification (so
 // re-running at the same asOf adds nothing); a transition when the policy
 // allows the move; a *crm.TransitionError naming the allowed stages
-// otherwise. A classification without a customer or a time, with an
-// unknown stage, or older than the state is refused. It returns whether a
+// otherwise. A classification without a customer or a time, at a time no
+// store keeps (outside years 1–9999), with an unknown stage, or older than
+// the state is refused. It returns whether a
 // transition was recorded.
 func (t *Tracker) Apply(ctx context.Context, c Classification) (bool, error) {
 	if c.CustomerID == "" || c.AsOf.IsZero() {
 		return false, fmt.Errorf("lifecycle: classification %+v: needs a customer and a time: %w", c, crm.ErrInvalid)
+	}
+	if p := bounds.Time(c.AsOf); p != "" {
+		return false, fmt.Errorf("lifecycle: customer %q: classification time: %s: %w", c.CustomerID, p, crm.ErrInvalid)
 	}
 	if _, ok := t.policy.Stage(c.Stage); !ok {
 		return false, fmt.Errorf("lifecycle: customer %q: unknown stage %q: %w", c.CustomerID, c.Stage, crm.ErrInvalid)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/bounds"
 )
 
 // Mode says whether a customer can be in several segments.
@@ -221,8 +222,8 @@ type Membership struct {
 }
 
 // Validate reports whether m can be kept as a snapshot: it needs the
-// segmentation's name and its observation time. A nil membership is
-// invalid too.
+// segmentation's name and its observation time, in years 1–9999 (what
+// every store keeps). A nil membership is invalid too.
 func (m *Membership) Validate() error {
 	if m == nil {
 		return fmt.Errorf("segment: snapshot: nil membership: %w", crm.ErrInvalid)
@@ -233,6 +234,8 @@ func (m *Membership) Validate() error {
 	}
 	if m.AsOf.IsZero() {
 		errs = append(errs, &crm.FieldError{Field: "as_of", Problem: "zero"})
+	} else if p := bounds.Time(m.AsOf); p != "" {
+		errs = append(errs, &crm.FieldError{Field: "as_of", Problem: p})
 	}
 	if len(errs) > 0 {
 		return &crm.ValidationError{Package: "segment", What: "snapshot", Problems: errs}

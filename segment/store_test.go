@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/segment"
 	"github.com/crmkit/crm/segment/segmenttest"
@@ -66,4 +67,13 @@ func TestMemoryStoreSnapshotRoundTrip(t *testing.T) {
 	again, err := store.Snapshot(ctx, "mixed", m.AsOf)
 	require.NoError(t, err)
 	require.Equal(t, m, again)
+}
+
+// A snapshot at a time no store keeps is refused by Validate, so by every
+// store.
+func TestSnapshotRefusesFarTimes(t *testing.T) {
+	m := &segment.Membership{Segmentation: "value", AsOf: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	require.ErrorContains(t, m.Validate(), "as_of: year 10000 is outside 1–9999")
+	s := segment.NewMemoryStore()
+	require.ErrorIs(t, s.AppendSnapshot(context.Background(), m), crm.ErrInvalid)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -259,4 +260,72 @@ func TestConcurrentOpenOfANewFile(t *testing.T) {
 		require.Equal(t, len(sqlitestore.Migrations()), n, "each migration applied once")
 		require.NoError(t, s.Close())
 	}
+}
+
+// What no store can keep (NaN, a year past 9999) is refused by the
+// packages before any store sees it, so the memory stores and this one
+// answer alike, with the package's error, and nothing is stored.
+func TestServicesRefuseWhatNoStoreKeepsAlike(t *testing.T) {
+	ctx := context.Background()
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	type backend struct {
+		feedback  feedback.Store
+		lifecycle lifecycle.Store
+		segments  segment.Store
+	}
+	db := open(t)
+	backends := map[string]backend{
+		"memory": {feedback.NewMemoryStore(), lifecycle.NewMemoryStore(), segment.NewMemoryStore()},
+		"sqlite": {db.Feedback(), db.Lifecycle(), db.Segments()},
+	}
+	answers := map[string][]string{}
+	for name, b := range backends {
+		say := func(err error) {
+			require.ErrorIs(t, err, crm.ErrInvalid, name)
+			answers[name] = append(answers[name], err.Error())
+		}
+		clock := now
+		desk, err := feedback.NewDesk(b.feedback, []feedback.Agent{{Name: "ana"}}, &feedback.Options{Clock: func() time.Time { return clock }})
+		require.NoError(t, err)
+		in := feedback.Intake{CustomerID: "c1", Kind: feedback.Complaint, Channel: crm.ChannelEmail, Text: "late", Value: math.NaN()}
+		_, _, err = desk.Submit(ctx, in, "ana")
+		say(err)
+		in.Value = math.Inf(1)
+		_, _, err = desk.Submit(ctx, in, "ana")
+		say(err)
+		in.Value = 120
+		clock = far
+		_, _, err = desk.Submit(ctx, in, "ana")
+		say(err)
+		for _, err := range b.feedback.Items(ctx) {
+			t.Fatalf("%s: an item was stored (%v)", name, err)
+		}
+		clock = now
+		it, _, err := desk.Submit(ctx, in, "ana")
+		require.NoError(t, err, name)
+		clock = far
+		_, err = desk.Step(ctx, it.ID, feedback.Acknowledge, feedback.Content{Apology: "sorry"}, "ana")
+		say(err)
+		_, err = desk.Sweep(ctx, far)
+		say(err)
+		got, err := b.feedback.Item(ctx, it.ID)
+		require.NoError(t, err)
+		require.Equal(t, it, got, "%s: the refused step changed nothing", name)
+
+		tracker, err := lifecycle.NewTracker(b.lifecycle, nil)
+		require.NoError(t, err)
+		_, err = tracker.Apply(ctx, lifecycle.Classification{CustomerID: "c1", Stage: "prospect", AsOf: far})
+		say(err)
+		_, err = b.lifecycle.State(ctx, "c1")
+		require.ErrorIs(t, err, crm.ErrNotFound, name)
+
+		err = b.segments.AppendSnapshot(ctx, &segment.Membership{Segmentation: "value", AsOf: far, Members: map[string][]string{}, Counts: map[string]int{}})
+		say(err)
+		for tm, err := range b.segments.SnapshotTimes(ctx, "value") {
+			t.Fatalf("%s: a snapshot was stored (%v, %v)", name, tm, err)
+		}
+	}
+	require.Equal(t, answers["memory"], answers["sqlite"])
+	require.Len(t, answers["memory"], 7)
 }
