@@ -11,7 +11,9 @@ import (
 )
 
 // FuzzPlay: any play template compiles or is refused, and rendering it
-// never panics, stays within MaxMessageBytes, and ends.
+// never panics, stays within MaxMessageBytes, and ends (within the
+// fuzzer's own per-input deadline: MaxRenderSteps keeps every render to
+// tens of milliseconds).
 func FuzzPlay(f *testing.F) {
 	for _, seed := range []string{
 		"Dear {{.Name}}, thanks for {{.purchases}} orders.", "{{range .offers}}{{.}}, {{end}}",
@@ -20,6 +22,10 @@ func FuzzPlay(f *testing.F) {
 		`{{define "a"}}{{template "a"}}{{end}}{{template "a"}}`, `{{range 2000}}{{printf "%1000d" 1}}{{end}}`,
 		`{{printf "%*d" 99999999 1}}`, `{{.Name | printf "%s%s%s"}}`, "{{range $i, $e := .offers}}{{$i}}{{break}}{{end}}",
 		strings.Repeat("{{if .Name}}", 50) + strings.Repeat("{{end}}", 50),
+		// A long quiet body in many passes (19 s), a variable doubled each
+		// pass (2^40 bytes).
+		"{{range 100000}}" + strings.Repeat("{{$x := 1}}", 5800) + "{{end}}",
+		`{{$x := "ab"}}{{range 40}}{{$x = print $x $x}}{{end}}`, `{{$x := "<"}}{{range 40}}{{$x = html $x $x}}{{end}}`,
 	} {
 		f.Add(seed)
 	}
