@@ -18,6 +18,7 @@ const (
 	TouchCampaign  TouchpointKind = "campaign"  // received or answered a campaign message
 	TouchService   TouchpointKind = "service"   // a service appointment or delivery
 	TouchSurvey    TouchpointKind = "survey"    // answered a survey
+	TouchReferral  TouchpointKind = "referral"  // referred someone: CustomerID is the referrer, Note may name the referred
 )
 
 // Rating is an experience rating on the crmkit scale: 1 very poor, 2 poor,

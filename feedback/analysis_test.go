@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/feedback"
 )
 
@@ -136,4 +137,21 @@ func TestWinBack(t *testing.T) {
 	require.Contains(t, got[1].FollowUp, "reopen the complaint")
 	require.Equal(t, "d", got[2].CustomerID)
 	require.Equal(t, 300.0, got[2].AtStake)
+}
+
+// NPSFromCounts gives what NPSScore gives for the answers counted, and
+// refuses a negative count.
+func TestNPSFromCounts(t *testing.T) {
+	scores := []int{10, 9, 9, 8, 7, 6, 0, 3, 10}
+	want, err := feedback.NPSScore(scores)
+	require.NoError(t, err)
+	got, err := feedback.NPSFromCounts(4, 2, 3)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	_, _, p := feedback.NPSChange(want, got)
+	require.Equal(t, 1.0, p)
+	_, err = feedback.NPSFromCounts(1, -1, 0)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	_, err = feedback.NPSScore([]int{11})
+	require.ErrorIs(t, err, crm.ErrInvalid)
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/crmkit/crm"
 )
 
 // SurveyType is a satisfaction measure.
@@ -75,20 +77,29 @@ type NPSResult struct {
 // NPSScore scores likelihood-to-recommend answers (0–10): 9–10 promoters,
 // 0–6 detractors.
 func NPSScore(scores []int) (NPSResult, error) {
-	var r NPSResult
+	var pro, pas, det int
 	for _, s := range scores {
 		switch {
 		case s < 0 || s > 10:
-			return NPSResult{}, fmt.Errorf("feedback: NPS answer %d is outside 0..10", s)
+			return NPSResult{}, fmt.Errorf("feedback: NPS answer %d is outside 0..10: %w", s, crm.ErrInvalid)
 		case s >= 9:
-			r.Promoters++
+			pro++
 		case s <= 6:
-			r.Detractors++
+			det++
 		default:
-			r.Passives++
+			pas++
 		}
 	}
-	r.N = len(scores)
+	return NPSFromCounts(pro, pas, det)
+}
+
+// NPSFromCounts is the NPS of answers already counted: promoters (9–10),
+// passives (7–8) and detractors (0–6). A negative count is an error.
+func NPSFromCounts(promoters, passives, detractors int) (NPSResult, error) {
+	if promoters < 0 || passives < 0 || detractors < 0 {
+		return NPSResult{}, fmt.Errorf("feedback: NPS counts %d, %d, %d: a count is negative: %w", promoters, passives, detractors, crm.ErrInvalid)
+	}
+	r := NPSResult{Promoters: promoters, Passives: passives, Detractors: detractors, N: promoters + passives + detractors}
 	if r.N > 0 {
 		r.Score = float64(r.Promoters-r.Detractors) / float64(r.N)
 	}
