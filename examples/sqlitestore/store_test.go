@@ -17,6 +17,8 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/cycle"
+	"github.com/crmkit/crm/cycle/cycletest"
 	"github.com/crmkit/crm/examples/sqlitestore"
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/feedback/feedbacktest"
@@ -24,6 +26,7 @@ import (
 	"github.com/crmkit/crm/lifecycle/lifecycletest"
 	"github.com/crmkit/crm/roadmap"
 	"github.com/crmkit/crm/roadmap/roadmaptest"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/segment"
 	"github.com/crmkit/crm/segment/segmenttest"
 )
@@ -102,6 +105,10 @@ func TestRoadmapStore(t *testing.T) {
 }
 
 // Reopening a database keeps what was stored and applies no migration twice.
+func TestCycleStore(t *testing.T) {
+	cycletest.TestStore(t, harness(func(s *sqlitestore.Store) cycle.Store { return s.Cycle() }))
+}
+
 func TestReopenKeepsDataAndSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "crm.db")
@@ -328,4 +335,56 @@ func TestServicesRefuseWhatNoStoreKeepsAlike(t *testing.T) {
 	}
 	require.Equal(t, answers["memory"], answers["sqlite"])
 	require.Len(t, answers["memory"], 7)
+}
+
+// The loop over every store on SQLite measures exactly what it measures
+// over the memory stores: the same periods, the same results.
+func TestLoopOnSQLiteAgreesWithMemory(t *testing.T) {
+	ctx := context.Background()
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers = 600
+	gen, err := sampledata.NewGenerator(cfg)
+	require.NoError(t, err)
+	db := open(t)
+	mem := crm.NewMemoryStore()
+	memSegs, memOut := segment.NewMemoryStore(), cycle.NewMemoryStore()
+	for _, s := range []sampledata.Store{db, mem} {
+		require.NoError(t, gen.Load(ctx, s))
+	}
+	for _, s := range []segment.Store{db.Segments(), memSegs} {
+		_, err := s.CreateSegmentation(ctx, *segment.RFMSegments())
+		require.NoError(t, err)
+	}
+	loops := map[string]*cycle.Loop{}
+	for name, st := range map[string]cycle.Stores{
+		"sqlite": {Customers: db, Transactions: db, Touchpoints: db, Segments: db.Segments(), Lifecycle: db.Lifecycle(), Feedback: db.Feedback(), Results: db.Cycle(), Periods: db.Cycle()},
+		"memory": {Customers: mem, Transactions: mem, Touchpoints: mem, Segments: memSegs, Lifecycle: lifecycle.NewMemoryStore(), Feedback: feedback.NewMemoryStore(), Results: memOut, Periods: memOut},
+	} {
+		loops[name], err = cycle.New(st, nil)
+		require.NoError(t, err)
+	}
+	for _, asOf := range []time.Time{cfg.End.AddDate(0, -3, 0), cfg.End} {
+		onDB, err := loops["sqlite"].Run(ctx, asOf)
+		require.NoError(t, err)
+		inMem, err := loops["memory"].Run(ctx, asOf)
+		require.NoError(t, err)
+		require.Equal(t, inMem.Metrics, onDB.Metrics)
+		stored, err := db.Cycle().Period(ctx, asOf)
+		require.NoError(t, err)
+		require.True(t, stored.Equal(*inMem))
+		var fromDB, fromMem []cycle.Result
+		for r, err := range db.Cycle().ResultsAt(ctx, asOf) {
+			require.NoError(t, err)
+			fromDB = append(fromDB, r)
+		}
+		for r, err := range memOut.ResultsAt(ctx, asOf) {
+			require.NoError(t, err)
+			fromMem = append(fromMem, r)
+		}
+		require.Len(t, fromDB, cfg.Customers)
+		require.Len(t, fromMem, cfg.Customers)
+		for i := range fromDB {
+			require.True(t, fromMem[i].Equal(fromDB[i]), "%+v\n%+v", fromMem[i], fromDB[i])
+		}
+	}
 }
