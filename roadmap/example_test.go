@@ -47,9 +47,9 @@ func ExamplePlanner_SignOff() {
 
 func ExampleGaps() {
 	gaps, _ := roadmap.Gaps([]roadmap.Metric{
-		{Name: "on-time delivery %", Current: 82, Target: 95, Benchmark: 97, Weight: 3},
-		{Name: "open complaints", Current: 40, Target: 10, Benchmark: 5, Weight: 1, LowerIsBetter: true},
-		{Name: "NPS", Current: 20, Target: 40, Benchmark: 50, Weight: 2},
+		{Name: "on-time delivery %", Current: 82, Target: 95, Benchmark: new(97.0), Weight: 3},
+		{Name: "open complaints", Current: 40, Target: 10, Benchmark: new(5.0), Weight: 1, LowerIsBetter: true},
+		{Name: "NPS", Current: 20, Target: 40, Benchmark: new(50.0), Weight: 2},
 	})
 	for _, g := range gaps {
 		fmt.Printf("%-20s shortfall %4.0f%%  score %.2f\n", g.Metric.Name, 100*g.Shortfall, g.Score)
@@ -58,9 +58,9 @@ func ExampleGaps() {
 		fmt.Println(ph.Name, ph.Priorities)
 	}
 	// Output:
-	// open complaints      shortfall  300%  score 3.00
-	// NPS                  shortfall   50%  score 1.00
-	// on-time delivery %   shortfall   14%  score 0.41
+	// open complaints      shortfall  300%  score 10.00
+	// NPS                  shortfall   50%  score 2.20
+	// on-time delivery %   shortfall   14%  score 0.87
 	// Phase 1 [open complaints NPS]
 	// Phase 2 [on-time delivery %]
 }

@@ -14,8 +14,10 @@ type Metric struct {
 	// Current is where the metric stands.
 	Current float64 `json:"current"`
 	// Target is where the plan wants it.
-	Target    float64 `json:"target"`
-	Benchmark float64 `json:"benchmark"` // what the best comparable companies reach
+	Target float64 `json:"target"`
+	// Benchmark, when set, is what the best comparable companies reach:
+	// a metric behind it ranks as a gap even when its own target is met.
+	Benchmark *float64 `json:"benchmark,omitempty"`
 	// Weight is the metric's importance, relative to the others.
 	Weight float64 `json:"weight"`
 	// LowerIsBetter is set for metrics to bring down (complaints, churn).
@@ -27,10 +29,14 @@ type Gap struct {
 	// Metric is the metric behind the gap.
 	Metric Metric `json:"metric"`
 	// Shortfall is the distance still to go to the target as a share of the
-	// target (0 when met); BehindBenchmark the same against the benchmark.
-	Shortfall       float64 `json:"shortfall"`
-	BehindBenchmark float64 `json:"behind_benchmark"` // share still to go to the benchmark
-	// Score ranks gaps: Weight × Shortfall.
+	// target (0 when met).
+	Shortfall float64 `json:"shortfall"`
+	// BehindBenchmark is the same against the benchmark (0 when level or
+	// ahead, or without one).
+	BehindBenchmark float64 `json:"behind_benchmark"`
+	// Score ranks gaps: Weight × (Shortfall + BehindBenchmark), so that of
+	// two metrics equally short of their targets the one further behind
+	// the best companies comes first.
 	Score float64 `json:"score"`
 }
 
@@ -45,17 +51,20 @@ func shortfall(current, goal float64, lowerIsBetter bool) float64 {
 	return d / math.Max(math.Abs(goal), 1e-12)
 }
 
-// Gaps normalises each metric's shortfall against its target (and
-// benchmark) and ranks them by weighted shortfall, largest first (ties by
-// name). Metrics with non-positive weights are an error.
+// Gaps normalises each metric's shortfall against its target and its
+// benchmark and ranks them by Score, largest first (ties by name).
+// Metrics with non-positive weights are an error.
 func Gaps(metrics []Metric) ([]Gap, error) {
 	out := make([]Gap, 0, len(metrics))
 	for _, m := range metrics {
 		if !(m.Weight > 0) {
 			return nil, fmt.Errorf("roadmap: gap %q: weight %v must be positive", m.Name, m.Weight)
 		}
-		g := Gap{Metric: m, Shortfall: shortfall(m.Current, m.Target, m.LowerIsBetter), BehindBenchmark: shortfall(m.Current, m.Benchmark, m.LowerIsBetter)}
-		g.Score = m.Weight * g.Shortfall
+		g := Gap{Metric: m, Shortfall: shortfall(m.Current, m.Target, m.LowerIsBetter)}
+		if m.Benchmark != nil {
+			g.BehindBenchmark = shortfall(m.Current, *m.Benchmark, m.LowerIsBetter)
+		}
+		g.Score = m.Weight * (g.Shortfall + g.BehindBenchmark)
 		out = append(out, g)
 	}
 	slices.SortFunc(out, func(a, b Gap) int {
@@ -65,7 +74,8 @@ func Gaps(metrics []Metric) ([]Gap, error) {
 }
 
 // ProposePhases turns ranked gaps into phases that tackle at most perPhase
-// of them at a time, largest first; met metrics get no phase. Never
+// of them at a time, largest first; metrics that meet their target and
+// their benchmark get no phase. Never
 // everything at once: perPhase must be at least 1, and a proposal for a
 // single phase holding every gap is split.
 func ProposePhases(gaps []Gap, perPhase int) []Phase {
@@ -74,7 +84,7 @@ func ProposePhases(gaps []Gap, perPhase int) []Phase {
 	}
 	var open []string
 	for _, g := range gaps {
-		if g.Shortfall > 0 {
+		if g.Shortfall > 0 || g.BehindBenchmark > 0 {
 			open = append(open, g.Metric.Name)
 		}
 	}

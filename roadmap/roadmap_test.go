@@ -52,14 +52,47 @@ func codes(fs []roadmap.Finding) []string {
 	return out
 }
 
+// balanced adds internal goals from the other three perspectives of the
+// balanced scorecard.
+func balanced(c roadmap.Content) roadmap.Content {
+	c.InternalGoals = append(c.InternalGoals,
+		roadmap.InternalGoal{ID: "I2", Perspective: roadmap.CustomerView, FinancialLink: "retained accounts keep revenue",
+			KPI: &roadmap.KPI{Name: "renewal rate", Unit: "%", Baseline: 80, Target: 90, Deadline: day(2025, 12, 31), Weight: 1}},
+		roadmap.InternalGoal{ID: "I3", Perspective: roadmap.InternalProcess, FinancialLink: "fewer delays cut service cost",
+			KPI: &roadmap.KPI{Name: "late shipments", Unit: "%", Baseline: 12, Target: 5, Deadline: day(2025, 12, 31), Weight: 1, LowerIsBetter: true}},
+		roadmap.InternalGoal{ID: "I4", Perspective: roadmap.LearningGrowth, FinancialLink: "trained staff resolve delays in one call",
+			KPI: &roadmap.KPI{Name: "staff trained", Unit: "%", Baseline: 10, Target: 80, Deadline: day(2025, 12, 31), Weight: 1}})
+	return c
+}
+
 func TestEveryValidationFinding(t *testing.T) {
-	c := goodPlan()
+	c := balanced(goodPlan())
 	r := roadmap.Roadmap{ID: "r", Content: c}
 	require.Equal(t, []string{
 		"missing_sign_off warning sign_offs", "missing_sign_off warning sign_offs", "missing_sign_off warning sign_offs",
 	}, codes(r.Validate(planned)), "a good plan only lacks its sign-offs")
+	r = roadmap.Roadmap{ID: "r", Content: goodPlan()}
+	require.Equal(t, []string{
+		"missing_sign_off warning sign_offs", "missing_sign_off warning sign_offs", "missing_sign_off warning sign_offs",
+		"perspective_missing warning internal_goals", "perspective_missing warning internal_goals", "perspective_missing warning internal_goals",
+	}, codes(r.Validate(planned)), "one internal goal leaves three perspectives of the scorecard out")
 
-	bad := goodPlan()
+	thin := goodPlan()
+	thin.Vision = " "
+	thin.Owner = "Lee Chan" // not on the team
+	thin.ExternalGoals = nil
+	thin.InternalGoals = nil
+	r = roadmap.Roadmap{ID: "r", Content: thin}
+	require.Equal(t, []string{
+		"missing_sign_off warning sign_offs", "missing_sign_off warning sign_offs", "missing_sign_off warning sign_offs",
+		"no_external_goal error external_goals", "no_internal_goal error internal_goals", "no_vision error vision", "owner_not_on_team error owner",
+	}, codes(r.Validate(planned)))
+	unlinked := balanced(goodPlan())
+	unlinked.InternalGoals[2].FinancialLink = ""
+	r = roadmap.Roadmap{ID: "r", Content: unlinked}
+	require.Contains(t, codes(r.Validate(planned)), `no_financial_link warning internal_goals[2] "I3".financial_link`)
+
+	bad := balanced(goodPlan())
 	bad.Owner = ""
 	bad.Team = bad.Team[:1]
 	bad.Initiatives[0].Owner = ""
@@ -181,26 +214,44 @@ func TestSignOffAndActivation(t *testing.T) {
 }
 
 func TestGapsAndPhases(t *testing.T) {
+	// Score = weight × (shortfall to target + shortfall to benchmark).
 	gaps, err := roadmap.Gaps([]roadmap.Metric{
-		{Name: "on-time delivery", Current: 82, Target: 95, Benchmark: 97, Weight: 3},                      // 13/95 = 0.1368 × 3 = 0.4105
-		{Name: "complaint backlog", Current: 40, Target: 10, Benchmark: 5, Weight: 1, LowerIsBetter: true}, // 30/10 = 3 × 1 = 3
-		{Name: "NPS", Current: 20, Target: 40, Benchmark: 50, Weight: 2},                                   // 20/40 = 0.5 × 2 = 1
-		{Name: "portal adoption", Current: 60, Target: 50, Benchmark: 70, Weight: 1},                       // met: 0, but behind benchmark 10/70
-		{Name: "training hours", Current: 10, Target: 20, Benchmark: 25, Weight: 0.5},                      // 0.5 × 0.5 = 0.25
+		{Name: "on-time delivery", Current: 82, Target: 95, Benchmark: new(97.0), Weight: 3},                      // (13/95 + 15/97) × 3 = 0.8744
+		{Name: "complaint backlog", Current: 40, Target: 10, Benchmark: new(5.0), Weight: 1, LowerIsBetter: true}, // (30/10 + 35/5) × 1 = 10
+		{Name: "NPS", Current: 20, Target: 40, Benchmark: new(50.0), Weight: 2},                                   // (20/40 + 30/50) × 2 = 2.2
+		{Name: "portal adoption", Current: 60, Target: 50, Benchmark: new(70.0), Weight: 1},                       // met, but behind benchmark: 10/70
+		{Name: "training hours", Current: 10, Target: 20, Benchmark: new(25.0), Weight: 0.5},                      // (10/20 + 15/25) × 0.5 = 0.55
+		{Name: "returns", Current: 8, Target: 4, Weight: 0.25, LowerIsBetter: true},                               // no benchmark: 4/4 × 0.25 = 0.25
 	})
 	require.NoError(t, err)
 	var names []string
 	for _, g := range gaps {
 		names = append(names, g.Metric.Name)
 	}
-	require.Equal(t, []string{"complaint backlog", "NPS", "on-time delivery", "training hours", "portal adoption"}, names)
-	require.InDelta(t, 3, gaps[0].Score, 1e-12)
-	require.InDelta(t, 13.0/95*3, gaps[2].Score, 1e-12)
-	require.Zero(t, gaps[4].Shortfall)
-	require.InDelta(t, 10.0/70, gaps[4].BehindBenchmark, 1e-12)
+	require.Equal(t, []string{"complaint backlog", "NPS", "on-time delivery", "training hours", "returns", "portal adoption"}, names)
+	require.InDelta(t, 10, gaps[0].Score, 1e-12)
+	require.InDelta(t, 2.2, gaps[1].Score, 1e-12)
+	require.InDelta(t, (13.0/95+15.0/97)*3, gaps[2].Score, 1e-12)
+	require.InDelta(t, 0.25, gaps[4].Score, 1e-12)
+	require.Zero(t, gaps[4].BehindBenchmark, "no benchmark, nothing behind it")
+	require.Zero(t, gaps[5].Shortfall)
+	require.InDelta(t, 10.0/70, gaps[5].BehindBenchmark, 1e-12)
+	require.InDelta(t, 10.0/70, gaps[5].Score, 1e-12)
 	phases := roadmap.ProposePhases(gaps, 2)
-	require.Equal(t, []roadmap.Phase{{Name: "Phase 1", Priorities: []string{"complaint backlog", "NPS"}}, {Name: "Phase 2", Priorities: []string{"on-time delivery", "training hours"}}}, phases)
+	require.Equal(t, []roadmap.Phase{
+		{Name: "Phase 1", Priorities: []string{"complaint backlog", "NPS"}},
+		{Name: "Phase 2", Priorities: []string{"on-time delivery", "training hours"}},
+		{Name: "Phase 3", Priorities: []string{"returns", "portal adoption"}},
+	}, phases, "a metric behind the benchmark gets a phase though its target is met")
 	require.Len(t, roadmap.ProposePhases(gaps, 10), 2, "never everything at once")
+	// Equally short of their targets, the one behind the best companies
+	// comes first.
+	gaps, err = roadmap.Gaps([]roadmap.Metric{
+		{Name: "a", Current: 50, Target: 100, Weight: 1},
+		{Name: "b", Current: 50, Target: 100, Benchmark: new(120.0), Weight: 1},
+	})
+	require.NoError(t, err)
+	require.Equal(t, "b", gaps[0].Metric.Name)
 	_, err = roadmap.Gaps([]roadmap.Metric{{Name: "x", Weight: 0}})
 	require.ErrorContains(t, err, "weight 0 must be positive")
 }

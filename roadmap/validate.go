@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -45,6 +46,12 @@ const (
 	TooManyPriorities  = "too_many_priorities"
 	MissingSignOff     = "missing_sign_off"
 	BadValue           = "bad_value"
+	NoVision           = "no_vision"
+	NoExternalGoal     = "no_external_goal"
+	NoInternalGoal     = "no_internal_goal"
+	OwnerNotOnTeam     = "owner_not_on_team"
+	NoFinancialLink    = "no_financial_link"
+	PerspectiveMissing = "perspective_missing"
 )
 
 // Validate lists every finding at once, in a stable order, as of planning
@@ -67,6 +74,16 @@ const (
 //   - bad_value (error): a number that is NaN or infinite, or a time
 //     outside years 0–9999: no store can hold it, and the content has no
 //     revision to sign.
+//   - no_vision (error): no vision of where the relationship is going.
+//   - no_external_goal (error): nothing promised to the customer;
+//     no_internal_goal (error): no goal of ours tied to strategy.
+//   - owner_not_on_team (error): the accountable owner is not a member of
+//     the team that agreed the plan.
+//   - no_financial_link (warning): an internal goal that says nothing of
+//     how it ties to strategy and finance.
+//   - perspective_missing (warning): the internal goals leave out one of
+//     the balanced scorecard's four perspectives (financial, customer,
+//     internal process, learning and growth).
 func (r *Roadmap) Validate(asOf time.Time) []Finding {
 	c := &r.Content
 	var out []Finding
@@ -76,6 +93,31 @@ func (r *Roadmap) Validate(asOf time.Time) []Finding {
 	r.badValues(func(path, problem string) { add(BadValue, FindingError, path, "%s", problem) })
 	if c.Owner == "" {
 		add(NoOwner, FindingError, "owner", "the roadmap needs one accountable owner")
+	} else if !slices.ContainsFunc(c.Team, func(m Member) bool { return m.Name == c.Owner }) {
+		add(OwnerNotOnTeam, FindingError, "owner", "the owner %q is not on the team that agrees the plan", c.Owner)
+	}
+	if strings.TrimSpace(c.Vision) == "" {
+		add(NoVision, FindingError, "vision", "the roadmap needs a vision: where the relationship with %q is going", c.Account)
+	}
+	if len(c.ExternalGoals) == 0 {
+		add(NoExternalGoal, FindingError, "external_goals", "nothing is promised to the customer; add an external goal (situation, promise, commitment)")
+	}
+	if len(c.InternalGoals) == 0 {
+		add(NoInternalGoal, FindingError, "internal_goals", "no internal goal ties the plan to strategy and finance")
+	}
+	perspectives := map[Perspective]bool{}
+	for i, g := range c.InternalGoals {
+		perspectives[g.Perspective] = true
+		if strings.TrimSpace(g.FinancialLink) == "" {
+			add(NoFinancialLink, FindingWarning, fmt.Sprintf("internal_goals[%d] %q.financial_link", i, g.ID), "say how the goal ties to strategy and finance")
+		}
+	}
+	if len(c.InternalGoals) > 0 {
+		for _, p := range []Perspective{Financial, CustomerView, InternalProcess, LearningGrowth} {
+			if !perspectives[p] {
+				add(PerspectiveMissing, FindingWarning, "internal_goals", "no internal goal from the %s perspective of the balanced scorecard", p)
+			}
+		}
 	}
 	if d := c.Departments(); len(d) < 2 {
 		add(NotCrossFunctional, FindingError, "team", "%d department(s) involved %v; a roadmap needs at least two", len(d), d)

@@ -139,5 +139,11 @@ func fixDraft(c roadmap.Content, at time.Time) roadmap.Content {
 	c.ExternalGoals[1].Commitment = &roadmap.KPI{Name: "users trained before launch", Unit: "people", Baseline: 0, Target: 25, Deadline: at.AddDate(0, 0, 200), Weight: 1}
 	c.Initiatives[1].Start = at.AddDate(0, 0, 100)
 	c.Initiatives[1].FiscalYear = c.Initiatives[1].Start.Year()
+	// The scorecard needs the internal-process and learning perspectives.
+	c.InternalGoals = append(c.InternalGoals,
+		roadmap.InternalGoal{ID: "I3", Perspective: roadmap.InternalProcess, FinancialLink: "orders right first time cost less to serve",
+			KPI: &roadmap.KPI{Name: "orders needing a correction", Unit: "%", Baseline: 8, Target: 3, Deadline: at.AddDate(0, 0, 300), Weight: 1, LowerIsBetter: true}},
+		roadmap.InternalGoal{ID: "I4", Perspective: roadmap.LearningGrowth, FinancialLink: "a trained service team keeps the account",
+			KPI: &roadmap.KPI{Name: "service staff certified on the account", Unit: "people", Baseline: 1, Target: 6, Deadline: at.AddDate(0, 0, 240), Weight: 1}})
 	return c
 }

@@ -80,6 +80,13 @@ func fix(c roadmap.Content) roadmap.Content {
 	c.Initiatives[0].Budget = eur("140000")
 	c.Phases[0].Priorities = []string{"E1", "N1", "N2"}
 	c.Phases[1].Priorities = []string{"I1", "I2", "N3"}
+	// The balanced scorecard needs the customer and internal-process
+	// perspectives too.
+	c.InternalGoals = append(c.InternalGoals,
+		roadmap.InternalGoal{ID: "I3", Perspective: roadmap.CustomerView, FinancialLink: "a fleet that runs renews its contract",
+			KPI: &roadmap.KPI{Name: "contract renewal intent", Unit: "%", Baseline: 60, Target: 85, Deadline: date(2026, 6, 30), Weight: 1}},
+		roadmap.InternalGoal{ID: "I4", Perspective: roadmap.InternalProcess, FinancialLink: "fewer breakdowns, fewer replacement costs",
+			KPI: &roadmap.KPI{Name: "breakdowns per 100 trucks a month", Unit: "breakdowns", Baseline: 9, Target: 5, Deadline: date(2026, 6, 30), Weight: 1, LowerIsBetter: true}})
 	return c
 }
 
