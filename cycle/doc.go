@@ -27,7 +27,10 @@
 // before (so "reactivated" fires); assigns every saved segmentation and
 // saves its snapshot; classifies and tracks every customer's stage; and
 // measures the period's desk items and survey answers. Each customer's
-// [Result] goes to a [ResultStore], the [Period] to a [PeriodStore].
+// [Result] goes to a [ResultStore], the [Period] to a [PeriodStore], and
+// every KPI of an active roadmap that names a period metric
+// (roadmap.KPI.Metric, with a cut and a scale) is recorded from the
+// period, so the plan's health is measured from data ([Measurements]).
 //
 // A run holds O(customers) — summaries, scores, values, churn signals, a
 // classification per customer and each segmentation's membership — and

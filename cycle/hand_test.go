@@ -73,10 +73,18 @@ func newSmall(t *testing.T) *small {
 	require.NoError(t, err)
 	_, err = s.segs.CreateSegmentation(ctx, *segment.RFMSegments())
 	require.NoError(t, err)
-	s.loop, err = cycle.New(cycle.Stores{Customers: s.crm, Transactions: s.crm, Touchpoints: s.crm, Segments: s.segs, Lifecycle: s.life,
-		Feedback: s.desk, Results: s.out, Periods: s.out}, &cycle.Options{Churn: &lifecycle.ChurnPolicy{IgnorePAlive: true}})
+	s.loop, err = cycle.New(s.stores(), s.options())
 	require.NoError(t, err)
 	return s
+}
+
+func (s *small) stores() cycle.Stores {
+	return cycle.Stores{Customers: s.crm, Transactions: s.crm, Touchpoints: s.crm, Segments: s.segs, Lifecycle: s.life,
+		Feedback: s.desk, Results: s.out, Periods: s.out}
+}
+
+func (s *small) options() *cycle.Options {
+	return &cycle.Options{Churn: &lifecycle.ChurnPolicy{IgnorePAlive: true}}
 }
 
 func value(t *testing.T, p *cycle.Period, name, cut string) float64 {

@@ -15,7 +15,9 @@ import (
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/internal/bounds"
 	"github.com/crmkit/crm/internal/join"
+	"github.com/crmkit/crm/internal/suggest"
 	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/roadmap"
 	"github.com/crmkit/crm/scoring"
 	"github.com/crmkit/crm/segment"
 )
@@ -60,6 +62,10 @@ type Stores struct {
 	// Feedback, when set, gives the desk's figures for the period and the
 	// customers' NPS answers (for advocacy).
 	Feedback feedback.Store
+	// Roadmaps, when set, are the account plans: every KPI of an active
+	// roadmap that names a period metric (roadmap.KPI.Metric) is recorded
+	// from each run's period.
+	Roadmaps roadmap.Store
 	// Results and Periods keep what each run finds. Required; one
 	// MemoryStore serves both.
 	Results ResultStore
@@ -108,6 +114,7 @@ type Loop struct {
 	classifier *lifecycle.Classifier
 	tiers      scoring.TierSpec
 	rfmTable   []scoring.RFMSegment
+	planner    *roadmap.Planner
 }
 
 // New checks the stores and options and returns the loop.
@@ -156,6 +163,11 @@ func New(stores Stores, opt *Options) (*Loop, error) {
 		}
 		if l.tracker, err = lifecycle.NewTracker(stores.Lifecycle, &lifecycle.Options{Policy: l.policy}); err != nil {
 			errs = append(errs, err)
+		}
+		if stores.Roadmaps != nil {
+			if l.planner, err = roadmap.NewPlanner(stores.Roadmaps, nil); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if len(errs) > 0 {
@@ -271,10 +283,94 @@ func (r *run) run(ctx context.Context) (*Period, error) {
 	}
 	slices.SortFunc(r.metrics, func(a, b Metric) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Cut, b.Cut)) })
 	p := Period{From: r.from, AsOf: r.asOf, Currency: r.currency, Metrics: r.metrics}
+	if err := l.recordKPIs(ctx, &p); err != nil {
+		return nil, err
+	}
 	if err := l.st.Periods.AppendPeriods(ctx, p); err != nil {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// recordKPIs records every bound KPI of the active roadmaps from the
+// period, before the period is stored: a run that fails here is repeated
+// whole, and recording the same measurement again writes nothing.
+func (l *Loop) recordKPIs(ctx context.Context, p *Period) error {
+	if l.planner == nil {
+		return nil
+	}
+	var active []roadmap.Roadmap
+	for r, err := range l.st.Roadmaps.Roadmaps(ctx) {
+		if err != nil {
+			return err
+		}
+		if r.Status == roadmap.Active {
+			active = append(active, r)
+		}
+	}
+	for _, r := range active {
+		ms, err := Measurements(&r, p)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		if _, err := l.planner.Record(ctx, r.ID, ms...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Measurements are a roadmap's KPI measurements from a period: one for
+// each KPI that names a metric (roadmap.KPI.Metric) the period has, at
+// the period's AsOf, scaled into the KPI's unit. A KPI naming a metric
+// that is not one of Definitions is an error that names the goal and
+// suggests the nearest name; one whose metric the period lacks (no NPS
+// answers in the period, say) is left unmeasured.
+func Measurements(r *roadmap.Roadmap, p *Period) ([]roadmap.Measurement, error) {
+	var out []roadmap.Measurement
+	var errs []error
+	measure := func(path, goal string, k *roadmap.KPI) {
+		if k == nil || k.Metric == "" {
+			return
+		}
+		if _, ok := definition(k.Metric); !ok {
+			errs = append(errs, &crm.FieldError{Field: path + ".metric", Problem: unknownMetric(k.Metric)})
+			return
+		}
+		v, ok := p.Value(k.Metric, k.Cut)
+		if !ok {
+			return
+		}
+		if k.Scale != 0 {
+			v *= k.Scale
+		}
+		out = append(out, roadmap.Measurement{Goal: goal, At: p.AsOf, Value: v})
+	}
+	for i, g := range r.Content.ExternalGoals {
+		measure(fmt.Sprintf("external_goals[%d] %q.commitment", i, g.ID), g.ID, g.Commitment)
+	}
+	for i, g := range r.Content.InternalGoals {
+		measure(fmt.Sprintf("internal_goals[%d] %q.kpi", i, g.ID), g.ID, g.KPI)
+	}
+	if len(errs) > 0 {
+		return nil, &crm.ValidationError{Package: "cycle", What: fmt.Sprintf("roadmap %q", r.ID), Problems: errs}
+	}
+	return out, nil
+}
+
+// unknownMetric says a metric name is not defined, with the nearest one.
+func unknownMetric(name string) string {
+	names := make([]string, len(definitions))
+	for i, d := range definitions {
+		names[i] = d.Name
+	}
+	if s := suggest.Nearest(name, names); s != "" {
+		return fmt.Sprintf("%q is not a metric; did you mean %q?", name, s)
+	}
+	return fmt.Sprintf("%q is not a metric (see cycle.Definitions)", name)
 }
 
 // before streams the transactions before asOf.

@@ -76,6 +76,17 @@ type KPI struct {
 	Weight float64 `json:"weight"`
 	// LowerIsBetter is set for KPIs to bring down.
 	LowerIsBetter bool `json:"lower_is_better,omitempty"`
+	// Metric, when set, names the period metric that measures the KPI
+	// (one of cycle.Definitions, such as "performance.nps"), and Cut the
+	// part of the base it is measured on ("tier=Platinum"): each run of
+	// the loop records the KPI from its period, so progress is measured
+	// from data, not typed in.
+	Metric string `json:"metric,omitempty"`
+	// Cut is the metric's cut ("" for the whole base).
+	Cut string `json:"cut,omitempty"`
+	// Scale multiplies the metric's value into the KPI's Unit: 100 for a
+	// share (0–1) in "%" or an NPS (−1..1) in points; 0 means 1.
+	Scale float64 `json:"scale,omitempty"`
 }
 
 // ExternalGoal is a promise to the customer: what they can expect in a

@@ -337,7 +337,9 @@ func (p *Planner) Cancel(ctx context.Context, id string) (Roadmap, error) {
 }
 
 // Record adds KPI measurements (goals must have KPIs; values must be
-// finite and times within years 0–9999).
+// finite and times within years 0–9999). A measurement of a goal at a time
+// already measured replaces the earlier one, so recording the same
+// measurements again changes nothing (and writes nothing).
 func (p *Planner) Record(ctx context.Context, id string, ms ...Measurement) (Roadmap, error) {
 	r, err := p.store.Roadmap(ctx, id)
 	if err != nil {
@@ -349,7 +351,21 @@ func (p *Planner) Record(ctx context.Context, id string, ms ...Measurement) (Roa
 			return Roadmap{}, fmt.Errorf("roadmap: roadmap %q: goal %q has no KPI to measure: %w", id, m.Goal, crm.ErrInvalid)
 		}
 	}
-	r.Measurements = append(r.Measurements, ms...)
+	changed := false
+	for _, m := range ms {
+		i := slices.IndexFunc(r.Measurements, func(x Measurement) bool { return x.Goal == m.Goal && x.At.Equal(m.At) })
+		switch {
+		case i < 0:
+			r.Measurements = append(r.Measurements, m)
+			changed = true
+		case r.Measurements[i].Value != m.Value:
+			r.Measurements[i] = m
+			changed = true
+		}
+	}
+	if !changed {
+		return r, nil
+	}
 	if err := r.storable(); err != nil {
 		return Roadmap{}, err
 	}

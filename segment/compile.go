@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/suggest"
 )
 
 // Truth is a three-valued result: a condition on a missing field is
@@ -399,36 +400,13 @@ func (c *compiler) compile(r Rule) int32 {
 	return c.add(node{op: opConst, result: Unknown})
 }
 
-// suggest returns the known field nearest to name (edit distance at most a
-// third of its length, at least 2), or "".
+// suggest returns the known field nearest to name, or "".
 func (s *Schema) suggest(name string) string {
-	best, bestD := "", max(2, len(name)/3)+1
-	for _, f := range s.fields {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(f.Name)); d < bestD {
-			best, bestD = f.Name, d
-		}
+	names := make([]string, len(s.fields))
+	for i, f := range s.fields {
+		names[i] = f.Name
 	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Nearest(name, names)
 }
 
 // Rule returns the rule the matcher was compiled from.
