@@ -31,6 +31,9 @@
 // every KPI of an active roadmap that names a period metric
 // (roadmap.KPI.Metric, with a cut and a scale) is recorded from the
 // period, so the plan's health is measured from data ([Measurements]).
+// With Options.Charter (a roadmap.Charter, the customer bill of rights)
+// each period says of every promise whether it was kept and counts the
+// broken ones.
 //
 // A run holds O(customers) — summaries, scores, values, churn signals, a
 // classification per customer and each segmentation's membership — and

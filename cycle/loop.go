@@ -99,6 +99,11 @@ type Options struct {
 	Moments []lifecycle.Moment
 	// Subjects streams what the moments are computed from.
 	Subjects func(ctx context.Context) iter.Seq2[lifecycle.Subject, error]
+	// Charter, when set, is the customer bill of rights: each period
+	// counts the promises it broke (performance.broken_promises) and says
+	// of each whether it was kept (performance.promise_kept). Every
+	// promise's metric must be one of Definitions.
+	Charter *roadmap.Charter
 }
 
 // Loop runs the CRM loop's analysis over a host's stores. Make one with
@@ -140,6 +145,13 @@ func New(stores Stores, opt *Options) (*Loop, error) {
 	}
 	if l.opt.Period == 0 {
 		l.opt.Period = 30 * 24 * time.Hour
+	}
+	if c := l.opt.Charter; c != nil {
+		for i, p := range c.Promises {
+			if _, ok := definition(p.Metric); !ok {
+				errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("options.charter.promises[%d] %q.metric", i, p.ID), Problem: unknownMetric(p.Metric)})
+			}
+		}
 	}
 	l.schema = l.opt.Schema
 	if l.schema == nil {
@@ -281,6 +293,7 @@ func (r *run) run(ctx context.Context) (*Period, error) {
 	if err := r.moments(ctx); err != nil {
 		return nil, err
 	}
+	r.promises()
 	slices.SortFunc(r.metrics, func(a, b Metric) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Cut, b.Cut)) })
 	p := Period{From: r.from, AsOf: r.asOf, Currency: r.currency, Metrics: r.metrics}
 	if err := l.recordKPIs(ctx, &p); err != nil {
@@ -927,6 +940,35 @@ func (r *run) desk(ctx context.Context) error {
 		r.add(MetricCauseShare, cut, row.Share)
 	}
 	return nil
+}
+
+// promises says of each promise of the charter whether the period kept
+// it, and counts the broken ones. A promise whose metric the period lacks
+// (no complaints, no answers) is neither.
+func (r *run) promises() {
+	c := r.l.opt.Charter
+	if c == nil {
+		return
+	}
+	have := map[[2]string]float64{}
+	for _, m := range r.metrics {
+		have[[2]string{m.Name, m.Cut}] = m.Value
+	}
+	broken := 0
+	for _, p := range c.Promises {
+		v, ok := have[[2]string{p.Metric, p.Cut}]
+		if !ok {
+			continue
+		}
+		kept := 0.0
+		if p.Kept(v) {
+			kept = 1
+		} else {
+			broken++
+		}
+		r.add(MetricPromiseKept, Cut("promise", p.ID), kept)
+	}
+	r.add(MetricBrokenPromises, "", float64(broken))
 }
 
 // moments counts the moments due in the period.

@@ -88,6 +88,8 @@ const (
 	MetricCSAT               = "performance.csat"
 	MetricCES                = "performance.ces"
 	MetricExperience         = "performance.experience"
+	MetricPromiseKept        = "performance.promise_kept"
+	MetricBrokenPromises     = "performance.broken_promises"
 )
 
 var definitions = []Definition{
@@ -132,6 +134,8 @@ var definitions = []Definition{
 	{MetricNPSDetractors, Performance, UnitCount, "", "NPS answers 0–6 in the period"},
 	{MetricCSAT, Performance, UnitShare, "", "share of the N CSAT answers in the period that are satisfied (4–5), with a Wilson 95% interval"},
 	{MetricCES, Performance, UnitScore, "", "mean of the N customer-effort answers (1–7) in the period"},
+	{MetricPromiseKept, Performance, UnitCount, "promise", "1 when the period kept the charter's promise (its metric met its target), 0 when it broke it; absent when the period has no measure of it"},
+	{MetricBrokenPromises, Performance, UnitCount, "", "promises of the charter the period broke"},
 	{MetricExperience, Performance, UnitIndex, "channel", "experience index per channel at AsOf (scoring.ExperienceIndex over the touchpoints)"},
 }
 

@@ -107,3 +107,34 @@ func TestLoopRefusesAnUnknownMetric(t *testing.T) {
 	_, err = s.out.Period(ctx, date(2024, 6, 1))
 	require.ErrorIs(t, err, crm.ErrNotFound)
 }
+
+// Each period says of every promise of the charter whether it was kept,
+// and counts the broken ones.
+func TestLoopCountsBrokenPromises(t *testing.T) {
+	ctx := context.Background()
+	s := newSmall(t)
+	opt := s.options()
+	opt.Charter = &roadmap.Charter{Promises: []roadmap.Promise{
+		{ID: "answer", Promise: "a person answers within the hour", Metric: cycle.MetricFirstResponseHours, Target: 1, LowerIsBetter: true},
+		{ID: "recommend", Promise: "customers recommend us", Metric: cycle.MetricNPS, Target: 0.3},
+		{ID: "stay", Promise: "nine in ten customers come back", Metric: cycle.MetricRetention, Target: 0.9},
+		{ID: "satisfied", Promise: "satisfied customers", Metric: cycle.MetricCSAT, Target: 0.8},
+	}}
+	loop, err := cycle.New(s.stores(), opt)
+	require.NoError(t, err)
+	_, err = loop.Run(ctx, date(2024, 6, 1))
+	require.NoError(t, err)
+	p, err := loop.Run(ctx, date(2024, 7, 1))
+	require.NoError(t, err)
+	require.Equal(t, 1.0, value(t, p, cycle.MetricPromiseKept, "promise=answer"), "answered in half an hour")
+	require.Equal(t, 1.0, value(t, p, cycle.MetricPromiseKept, "promise=recommend"), "NPS +1")
+	require.Equal(t, 0.0, value(t, p, cycle.MetricPromiseKept, "promise=stay"), "2 of 3 came back")
+	_, ok := p.Value(cycle.MetricPromiseKept, "promise=satisfied")
+	require.False(t, ok, "no CSAT answers: not measured")
+	require.Equal(t, 1.0, value(t, p, cycle.MetricBrokenPromises, ""))
+
+	opt.Charter.Promises[0].Metric = "performance.first_response_hours"
+	_, err = cycle.New(s.stores(), opt)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, `options.charter.promises[0] "answer".metric: "performance.first_response_hours" is not a metric; did you mean "performance.first_response_median_hours"?`)
+}

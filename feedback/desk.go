@@ -490,9 +490,17 @@ func (d *Desk) missed(it Item, now time.Time, actor string) []Event {
 
 // targets returns the SLA targets of an item.
 func (d *Desk) targets(it Item) (SLAPolicy, bool) {
+	return PolicyFor(d.opt.SLA, it.Tier, it.Severity)
+}
+
+// PolicyFor is the SLA policy a desk applies to an item of the tier and
+// severity: the most specific of those that match (a policy for the tier
+// beats one for the severity, which beats one for any item; the first
+// listed wins a tie), and false when none matches.
+func PolicyFor(policies []SLAPolicy, tier string, severity Severity) (SLAPolicy, bool) {
 	best, score := SLAPolicy{}, -1
-	for _, p := range d.opt.SLA {
-		if (p.Tier != "" && p.Tier != it.Tier) || (p.Severity != "" && p.Severity != it.Severity) {
+	for _, p := range policies {
+		if (p.Tier != "" && p.Tier != tier) || (p.Severity != "" && p.Severity != severity) {
 			continue
 		}
 		s := 0

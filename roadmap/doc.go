@@ -34,11 +34,20 @@
 // errors. MemoryStore is the in-memory store and roadmaptest.TestStore the
 // conformance suite.
 //
-// Gaps ranks the shortfalls of the current model against the target (and
-// an external benchmark), and ProposePhases tackles a few at a time. Record
+// Gaps ranks the shortfalls of the current model against the target and
+// an external benchmark, and ProposePhases tackles a few at a time. Record
 // and Assess turn KPI measurements into progress, a least-squares
 // forecast per KPI, a health band by a scoring scorecard, and budget burn.
+// A KPI that names a period metric (KPI.Metric) is recorded by every run
+// of the loop (package cycle), so progress is measured from data.
 // Markdown, Gantt (Mermaid) and ICalendar (RFC 5545) export the plan.
+//
+// A [Charter] is the company's bill of rights for every customer: promises
+// (situation → promise → metric and target), each bound to what keeps it
+// — a desk SLA policy, a lifecycle moment, a play. [Charter.Check] proves
+// the bindings honour the promises (a promise of an answer within 2
+// business hours against a 4-hour first-response target is a finding);
+// each run of the loop counts the promises the period broke.
 //
 // # Concurrency
 //
