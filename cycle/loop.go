@@ -894,6 +894,7 @@ func (r *run) desk(ctx context.Context) error {
 	var items, complaints []feedback.Item
 	open, closed := 0, 0
 	kinds := map[feedback.Kind]int{}
+	breached := map[string]int{}
 	for it, err := range r.l.st.Feedback.Items(ctx) {
 		if err != nil {
 			return err
@@ -915,6 +916,9 @@ func (r *run) desk(ctx context.Context) error {
 		if it.Kind == feedback.Complaint {
 			complaints = append(complaints, it)
 		}
+		if len(it.Breaches) > 0 {
+			breached[it.Category]++
+		}
 	}
 	r.add(MetricOpenItems, "", float64(open))
 	for _, k := range []feedback.Kind{feedback.Complaint, feedback.Suggestion, feedback.Praise, feedback.Inquiry} {
@@ -934,6 +938,9 @@ func (r *run) desk(ctx context.Context) error {
 	}
 	r.add(MetricFirstResponseHours, "", rep.FirstResponse[0].Hours())
 	r.add(MetricResolutionHours, "", rep.Resolution[0].Hours())
+	for cause, n := range breached {
+		r.add(MetricBreaches, Cut("cause", cause), float64(n))
+	}
 	for _, row := range feedback.Pareto(complaints, nil, nil) {
 		cut := Cut("cause", row.Cause)
 		r.add(MetricCause, cut, float64(row.Count))

@@ -81,6 +81,7 @@ const (
 	MetricResolutionHours    = "performance.resolution_median_hours"
 	MetricCause              = "performance.cause"
 	MetricCauseShare         = "performance.cause_share"
+	MetricBreaches           = "performance.breaches"
 	MetricNPS                = "performance.nps"
 	MetricNPSPromoters       = "performance.nps_promoters"
 	MetricNPSPassives        = "performance.nps_passives"
@@ -128,6 +129,7 @@ var definitions = []Definition{
 	{MetricResolutionHours, Performance, UnitHours, "", "median business hours to resolution, of the period's resolved items"},
 	{MetricCause, Performance, UnitCount, "cause", "complaints received in the period by cause (the item's category)"},
 	{MetricCauseShare, Performance, UnitShare, "cause", "each cause's share of the period's complaints, most frequent first in a Pareto chart"},
+	{MetricBreaches, Performance, UnitCount, "cause", "the period's desk items that missed a service-level target, by cause (the item's category)"},
 	{MetricNPS, Performance, UnitScore, "", "Net Promoter Score of the N answers in the period, −1..1, with its adjusted-Wald 95% interval"},
 	{MetricNPSPromoters, Performance, UnitCount, "", "NPS answers 9–10 in the period"},
 	{MetricNPSPassives, Performance, UnitCount, "", "NPS answers 7–8 in the period"},

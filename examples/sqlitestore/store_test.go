@@ -24,6 +24,8 @@ import (
 	"github.com/crmkit/crm/feedback/feedbacktest"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/lifecycle/lifecycletest"
+	"github.com/crmkit/crm/monitor"
+	"github.com/crmkit/crm/monitor/monitortest"
 	"github.com/crmkit/crm/roadmap"
 	"github.com/crmkit/crm/roadmap/roadmaptest"
 	"github.com/crmkit/crm/sampledata"
@@ -107,6 +109,10 @@ func TestRoadmapStore(t *testing.T) {
 // Reopening a database keeps what was stored and applies no migration twice.
 func TestCycleStore(t *testing.T) {
 	cycletest.TestStore(t, harness(func(s *sqlitestore.Store) cycle.Store { return s.Cycle() }))
+}
+
+func TestAlertStore(t *testing.T) {
+	monitortest.TestStore(t, harness(func(s *sqlitestore.Store) monitor.Store { return s.Alerts() }))
 }
 
 func TestReopenKeepsDataAndSchema(t *testing.T) {

@@ -13,3 +13,10 @@ CREATE TABLE cycle_periods (
 	as_of INTEGER PRIMARY KEY,
 	body  TEXT NOT NULL
 );
+
+-- The monitor's alerts, versioned documents by ID.
+CREATE TABLE alerts (
+	id      TEXT PRIMARY KEY,
+	version INTEGER NOT NULL,
+	body    TEXT NOT NULL
+) WITHOUT ROWID;
