@@ -3,6 +3,7 @@ package cycle_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,4 +157,38 @@ func TestLoopSmallBusinessByHand(t *testing.T) {
 	st, err := s.life.State(ctx, "d")
 	require.NoError(t, err)
 	require.Equal(t, "reactivated", st.Stage, "the tracker recorded the move")
+}
+
+// The report shows every metric in its unit, with intervals and changes.
+func TestWriteReport(t *testing.T) {
+	ctx := context.Background()
+	s := newSmall(t)
+	p1, err := s.loop.Run(ctx, date(2024, 6, 1))
+	require.NoError(t, err)
+	p2, err := s.loop.Run(ctx, date(2024, 7, 1))
+	require.NoError(t, err)
+	var b strings.Builder
+	require.NoError(t, cycle.WriteReport(&b, p2, p1))
+	out := b.String()
+	require.Contains(t, out, "period 2024-06-01 to 2024-07-01 (changes against the period to 2024-06-01; * significant at 5%)")
+	lines := map[string]bool{}
+	for l := range strings.SplitSeq(out, "\n") {
+		lines[strings.Join(strings.Fields(l), " ")] = true
+	}
+	for _, want := range []string{
+		"== portfolio", "== lifecycle", "== performance",
+		"revenue 250.00 EUR -50.00", // 300 in May
+		"customers 5 +1",
+		"flow lapsed → reactivated 1",
+		"retention 66.7% (20.8% to 93.9%, n = 3) -33.3%",
+		"stage advocate 2 +1",
+		"stage loyal 0 -2",
+		"nps +100 (-48 to +98, n = 1)",
+		"first_response_median_hours 0.5",
+	} {
+		require.True(t, lines[want], "no line %q", want)
+	}
+	require.NotContains(t, out, "segment_entered rfm / Promising", "zero now and no earlier figure: left out")
+	require.NotContains(t, out, "resolution_median_hours", "nothing resolved")
+	require.Less(t, strings.Index(out, "== portfolio"), strings.Index(out, "== lifecycle"), "processes in order")
 }

@@ -523,10 +523,19 @@ func (r *run) score(ctx context.Context, sums []scoring.Summary) (segment.Scores
 		return scores, err
 	}
 	total := decimal.Zero
+	expected, active := 0.0, 0
 	for i := range scores.Values {
-		total = total.Add(scores.Values[i].CLV.Amount)
+		v := &scores.Values[i]
+		total = total.Add(v.CLV.Amount)
+		expected += v.Purchases
+		if v.Alive > 0.5 {
+			active++
+		}
 	}
 	r.add(MetricCLVTotal, "", total.InexactFloat64())
+	r.add(MetricExpectedPurchases, "", expected)
+	lo, hi = wilson(active, len(scores.Values))
+	r.addOf(MetricActiveShare, "", float64(active)/float64(len(scores.Values)), len(scores.Values), lo, hi)
 	for _, rep := range scores.Tiering.Reports {
 		cut := Cut("tier", rep.Tier.Name)
 		r.add(MetricTierCustomers, cut, float64(rep.Customers))
@@ -936,8 +945,21 @@ func (r *run) desk(ctx context.Context) error {
 		lo, hi := wilson(reopened, closed)
 		r.addOf(MetricReopenRate, "", rep.ReopenRate, closed, lo, hi)
 	}
-	r.add(MetricFirstResponseHours, "", rep.FirstResponse[0].Hours())
-	r.add(MetricResolutionHours, "", rep.Resolution[0].Hours())
+	responded, resolved := 0, 0
+	for _, it := range items {
+		if !it.FirstResponse.IsZero() {
+			responded++
+		}
+		if !it.ResolvedAt.IsZero() {
+			resolved++
+		}
+	}
+	if responded > 0 {
+		r.addOf(MetricFirstResponseHours, "", rep.FirstResponse[0].Hours(), responded, 0, 0)
+	}
+	if resolved > 0 {
+		r.addOf(MetricResolutionHours, "", rep.Resolution[0].Hours(), resolved, 0, 0)
+	}
 	for cause, n := range breached {
 		r.add(MetricBreaches, Cut("cause", cause), float64(n))
 	}

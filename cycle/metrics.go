@@ -52,6 +52,8 @@ const (
 	MetricRevenue            = "portfolio.revenue"
 	MetricPurchases          = "portfolio.purchases"
 	MetricCLVTotal           = "portfolio.clv_total"
+	MetricExpectedPurchases  = "portfolio.expected_purchases"
+	MetricActiveShare        = "portfolio.active_share"
 	MetricTierCustomers      = "portfolio.tier_customers"
 	MetricTierValueShare     = "portfolio.tier_value_share"
 	MetricCompleteness       = "information.completeness"
@@ -100,6 +102,8 @@ var definitions = []Definition{
 	{MetricRevenue, Portfolio, UnitMoney, "", "purchases less refunds in the period"},
 	{MetricPurchases, Portfolio, UnitCount, "", "purchases in the period"},
 	{MetricCLVTotal, Portfolio, UnitMoney, "", "the buyers' lifetime value over the horizon, summed"},
+	{MetricExpectedPurchases, Portfolio, UnitCount, "", "purchases the buyers are expected to make over the horizon"},
+	{MetricActiveShare, Portfolio, UnitShare, "", "share of the N buyers probably still active (P(alive) > 0.5)"},
 	{MetricTierCustomers, Portfolio, UnitCount, "tier", "buyers in each value tier"},
 	{MetricTierValueShare, Portfolio, UnitShare, "tier", "each tier's share of the CLV total"},
 	{MetricCompleteness, Information, UnitShare, "field", "share of customers with the field known (email, phone, country, region, age_band, signup_channel), of N customers"},
@@ -125,8 +129,8 @@ var definitions = []Definition{
 	{MetricOpenItems, Performance, UnitCount, "", "desk items open at AsOf"},
 	{MetricSLAAttainment, Performance, UnitShare, "", "share of the N service-level targets of the period's items met"},
 	{MetricReopenRate, Performance, UnitShare, "", "share of the N period's closed items reopened"},
-	{MetricFirstResponseHours, Performance, UnitHours, "", "median business hours to the first response, of the period's items"},
-	{MetricResolutionHours, Performance, UnitHours, "", "median business hours to resolution, of the period's resolved items"},
+	{MetricFirstResponseHours, Performance, UnitHours, "", "median business hours to the first response, of the N period's items answered"},
+	{MetricResolutionHours, Performance, UnitHours, "", "median business hours to resolution, of the N period's items resolved"},
 	{MetricCause, Performance, UnitCount, "cause", "complaints received in the period by cause (the item's category)"},
 	{MetricCauseShare, Performance, UnitShare, "cause", "each cause's share of the period's complaints, most frequent first in a Pareto chart"},
 	{MetricBreaches, Performance, UnitCount, "cause", "the period's desk items that missed a service-level target, by cause (the item's category)"},
