@@ -170,7 +170,7 @@ func TestWriteReport(t *testing.T) {
 	var b strings.Builder
 	require.NoError(t, cycle.WriteReport(&b, p2, p1))
 	out := b.String()
-	require.Contains(t, out, "period 2024-06-01 to 2024-07-01 (changes against the period to 2024-06-01; * significant at 5%)")
+	require.Contains(t, out, "period 2024-06-01 to 2024-07-01 (changes since the previous period, which ended 2024-06-01; * significant at 5%)")
 	lines := map[string]bool{}
 	for l := range strings.SplitSeq(out, "\n") {
 		lines[strings.Join(strings.Fields(l), " ")] = true

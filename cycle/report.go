@@ -16,7 +16,7 @@ const maxReportCuts = 12
 
 // WriteReport writes a period as text, process by process in the order
 // of Definitions: each metric (the twelve largest cuts of one that has
-// many; cuts at zero in both periods left out) with its value in its unit, N and the 95% interval where it has
+// many; segments and flows at zero in both periods left out) with its value in its unit, N and the 95% interval where it has
 // them, and — when previous is not nil — the change since the previous
 // period, marked * where a test finds it significant (see Compare).
 func WriteReport(w io.Writer, p, previous *Period) error {
@@ -24,7 +24,7 @@ func WriteReport(w io.Writer, p, previous *Period) error {
 	fmt.Fprintf(bw, "period %s to %s", p.From.Format("2006-01-02"), p.AsOf.Format("2006-01-02"))
 	moved := map[[2]string]Movement{}
 	if previous != nil {
-		fmt.Fprintf(bw, " (changes against the period to %s; * significant at 5%%)", previous.AsOf.Format("2006-01-02"))
+		fmt.Fprintf(bw, " (changes since the previous period, which ended %s; * significant at 5%%)", previous.AsOf.Format("2006-01-02"))
 		for _, m := range Compare(previous, p) {
 			moved[[2]string{m.Name, m.Cut}] = m
 		}
@@ -46,18 +46,20 @@ func WriteReport(w io.Writer, p, previous *Period) error {
 		}
 		ms = slices.Clone(ms)
 		slices.SortStableFunc(ms, func(a, b Metric) int { return cmp.Compare(math.Abs(b.Value), math.Abs(a.Value)) })
-		// Cuts at zero, now and before, say nothing.
-		ms = slices.DeleteFunc(ms, func(m Metric) bool {
-			mv, ok := moved[[2]string{m.Name, m.Cut}]
-			return m.Cut != "" && m.Value == 0 && (!ok || !mv.InBefore || mv.Before == 0)
-		})
+		// Segments and flows at zero, now and before, say nothing.
+		if d.Cuts == "segmentation,segment" || d.Cuts == "from,to" {
+			ms = slices.DeleteFunc(ms, func(m Metric) bool {
+				mv, ok := moved[[2]string{m.Name, m.Cut}]
+				return m.Value == 0 && (!ok || !mv.InBefore || mv.Before == 0)
+			})
+		}
 		hidden := max(0, len(ms)-maxReportCuts)
 		for _, m := range ms[:len(ms)-hidden] {
 			label := strings.TrimPrefix(d.Name, string(d.Process)+".")
 			if m.Cut != "" {
 				label += " " + cutLabel(m.Cut)
 			}
-			line := fmt.Sprintf("%-46s %16s", label, format(d.Unit, m.Value, p.Currency))
+			line := fmt.Sprintf("%-52s %14s", label, format(d.Unit, m.Value, p.Currency))
 			if m.N > 0 && (d.Unit == UnitShare || d.Unit == UnitScore) {
 				if m.Interval() {
 					line += fmt.Sprintf("  (%s to %s, n = %d)", format(d.Unit, m.Low, ""), format(d.Unit, m.High, ""), m.N)
@@ -75,7 +77,7 @@ func WriteReport(w io.Writer, p, previous *Period) error {
 			fmt.Fprintln(bw, strings.TrimRight(line, " "))
 		}
 		if hidden > 0 {
-			fmt.Fprintf(bw, "%-46s %16s\n", "  … and", fmt.Sprintf("%d more", hidden))
+			fmt.Fprintf(bw, "%-52s %14s\n", "  … and", fmt.Sprintf("%d more", hidden))
 		}
 	}
 	return bw.Flush()

@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crm"
 )
@@ -108,24 +111,112 @@ type Store interface {
 
 // MemoryStore is the in-memory Store, safe for concurrent use: the
 // reference implementation of the ResultStore and PeriodStore contracts.
+// It keeps each run's results packed — the few distinct stages, tiers,
+// cells, segments and currencies interned, amounts as integers — in about
+// 90 bytes a customer.
 type MemoryStore struct {
-	mu       sync.RWMutex
-	runs     map[int64][]Result // by AsOf (Unix ns), each sorted by customer ID
-	customer map[string][]int64 // each customer's runs, sorted
-	periods  []Period           // by AsOf
+	mu      sync.RWMutex
+	runs    map[int64][]packed // by AsOf (Unix ns), each sorted by customer ID
+	words   []string           // interned strings; index 0 is ""
+	word    map[string]uint16
+	large   []decimal.Decimal // amounts whose coefficient does not fit an int64
+	periods []Period          // by AsOf
+}
+
+// packed is a Result in a run: the customer's ID, interned words and
+// amounts as coefficient and exponent.
+type packed struct {
+	customer                      string
+	stage, tier, cell, seg, churn uint16
+	buyer                         bool
+	clv, stake                    money
+	purchases, spend, alive       float64
+}
+
+// money is an amount: coefficient × 10^exp, or large[big-1] when big > 0,
+// in words[currency].
+type money struct {
+	coef     int64
+	exp      int32
+	big      int32
+	currency uint16
 }
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{runs: map[int64][]Result{}, customer: map[string][]int64{}}
+	return &MemoryStore{runs: map[int64][]packed{}, words: []string{""}, word: map[string]uint16{"": 0}}
 }
 
 var _ Store = (*MemoryStore)(nil)
 
 func key(t time.Time) int64 { return t.UnixNano() }
 
+// intern returns s's index, adding it (it fails past 65,535 distinct
+// words: stages, tiers, cells, segments and currencies are few).
+func (m *MemoryStore) intern(s string) (uint16, error) {
+	if i, ok := m.word[s]; ok {
+		return i, nil
+	}
+	if len(m.words) > math.MaxUint16 {
+		return 0, fmt.Errorf("cycle: more than %d distinct stages, tiers, cells, segments and currencies: %w", math.MaxUint16, crm.ErrInvalid)
+	}
+	m.words = append(m.words, s)
+	m.word[s] = uint16(len(m.words) - 1)
+	return uint16(len(m.words) - 1), nil
+}
+
+func (m *MemoryStore) pack(r Result) (packed, error) {
+	p := packed{customer: r.CustomerID, buyer: r.Buyer, purchases: r.ExpectedPurchases, spend: r.ExpectedSpend, alive: r.PAlive}
+	var err error
+	for _, w := range []struct {
+		to *uint16
+		s  string
+	}{{&p.stage, r.Stage}, {&p.tier, r.Tier}, {&p.cell, r.RFMCell}, {&p.seg, r.RFMSegment}, {&p.churn, r.Churn}} {
+		if *w.to, err = m.intern(w.s); err != nil {
+			return p, err
+		}
+	}
+	if p.clv, err = m.packMoney(r.CLV); err != nil {
+		return p, err
+	}
+	p.stake, err = m.packMoney(r.AtStake)
+	return p, err
+}
+
+func (m *MemoryStore) packMoney(x crm.Money) (money, error) {
+	cur, err := m.intern(x.Currency)
+	if err != nil {
+		return money{}, err
+	}
+	c := x.Amount.Coefficient()
+	if c.IsInt64() {
+		return money{coef: c.Int64(), exp: x.Amount.Exponent(), currency: cur}, nil
+	}
+	m.large = append(m.large, x.Amount)
+	return money{big: int32(len(m.large)), currency: cur}, nil
+}
+
+func (m *MemoryStore) unpackMoney(x money) crm.Money {
+	out := crm.Money{Currency: m.words[x.currency]}
+	switch {
+	case x.big > 0:
+		out.Amount = m.large[x.big-1]
+	case x.coef == 0 && x.exp == 0:
+		out.Amount = decimal.Decimal{}
+	default:
+		out.Amount = decimal.New(x.coef, x.exp)
+	}
+	return out
+}
+
+func (m *MemoryStore) unpack(p *packed, asOf int64) Result {
+	return Result{CustomerID: p.customer, AsOf: time.Unix(0, asOf).UTC(), Stage: m.words[p.stage], Buyer: p.buyer, Tier: m.words[p.tier],
+		CLV: m.unpackMoney(p.clv), ExpectedPurchases: p.purchases, ExpectedSpend: p.spend, PAlive: p.alive,
+		RFMCell: m.words[p.cell], RFMSegment: m.words[p.seg], Churn: m.words[p.churn], AtStake: m.unpackMoney(p.stake)}
+}
+
 func (m *MemoryStore) find(id string, at int64) (int, bool) {
-	return slices.BinarySearchFunc(m.runs[at], id, func(r Result, id string) int { return cmp.Compare(r.CustomerID, id) })
+	return slices.BinarySearchFunc(m.runs[at], id, func(r packed, id string) int { return cmp.Compare(r.customer, id) })
 }
 
 // AppendResults implements ResultStore.
@@ -143,7 +234,7 @@ func (m *MemoryStore) AppendResults(ctx context.Context, rs ...Result) error {
 		}
 		at := key(r.AsOf)
 		if j, ok := m.find(r.CustomerID, at); ok {
-			if !m.runs[at][j].Equal(r) {
+			if !m.unpack(&m.runs[at][j], at).Equal(r) {
 				return fmt.Errorf("cycle: result of %q at %s: stored with other content: %w", r.CustomerID, r.AsOf.Format(time.RFC3339Nano), crm.ErrExists)
 			}
 			continue
@@ -158,18 +249,22 @@ func (m *MemoryStore) AppendResults(ctx context.Context, rs ...Result) error {
 		seen[k] = len(fresh)
 		fresh = append(fresh, r)
 	}
-	for _, r := range fresh {
+	ps := make([]packed, len(fresh))
+	for i, r := range fresh {
+		var err error
+		if ps[i], err = m.pack(r); err != nil {
+			return err
+		}
+	}
+	for i, r := range fresh {
 		at := key(r.AsOf)
 		run := m.runs[at]
-		if n := len(run); n == 0 || run[n-1].CustomerID < r.CustomerID {
-			m.runs[at] = append(run, r) // the loop appends in customer order
+		if n := len(run); n == 0 || run[n-1].customer < r.CustomerID {
+			m.runs[at] = append(run, ps[i]) // the loop appends in customer order
 		} else {
-			i, _ := m.find(r.CustomerID, at)
-			m.runs[at] = slices.Insert(run, i, r)
+			j, _ := m.find(r.CustomerID, at)
+			m.runs[at] = slices.Insert(run, j, ps[i])
 		}
-		ats := m.customer[r.CustomerID]
-		i, _ := slices.BinarySearch(ats, at)
-		m.customer[r.CustomerID] = slices.Insert(ats, i, at)
 	}
 	return nil
 }
@@ -183,7 +278,9 @@ func (m *MemoryStore) Result(ctx context.Context, customerID string, asOf time.T
 	defer m.mu.RUnlock()
 	at := key(asOf)
 	if i, ok := m.find(customerID, at); ok {
-		return m.runs[at][i], nil
+		r := m.unpack(&m.runs[at][i], at)
+		r.AsOf = asOf
+		return r, nil
 	}
 	return Result{}, fmt.Errorf("cycle: result of %q at %s: %w", customerID, asOf.Format(time.RFC3339Nano), crm.ErrNotFound)
 }
@@ -192,7 +289,8 @@ func (m *MemoryStore) Result(ctx context.Context, customerID string, asOf time.T
 // appends meanwhile are seen or not, never half.
 func (m *MemoryStore) ResultsAt(ctx context.Context, asOf time.Time) iter.Seq2[Result, error] {
 	return func(yield func(Result, error) bool) {
-		at, after := key(asOf), ""
+		at, after, started := key(asOf), "", false
+		page := make([]Result, 0, 1024)
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(Result{}, err)
@@ -200,14 +298,19 @@ func (m *MemoryStore) ResultsAt(ctx context.Context, asOf time.Time) iter.Seq2[R
 			}
 			m.mu.RLock()
 			run := m.runs[at]
-			i, ok := m.find(after, at)
-			if ok {
-				i++
+			i := 0
+			if started {
+				i, _ = m.find(after, at)
+				if i < len(run) && run[i].customer == after {
+					i++
+				}
 			}
-			if after == "" {
-				i = 0
+			page = page[:0]
+			for _, p := range run[i:min(len(run), i+cap(page))] {
+				r := m.unpack(&p, at)
+				r.AsOf = asOf
+				page = append(page, r)
 			}
-			page := slices.Clone(run[i:min(len(run), i+1024)])
 			m.mu.RUnlock()
 			if len(page) == 0 {
 				return
@@ -217,7 +320,7 @@ func (m *MemoryStore) ResultsAt(ctx context.Context, asOf time.Time) iter.Seq2[R
 					return
 				}
 			}
-			after = page[len(page)-1].CustomerID
+			after, started = page[len(page)-1].CustomerID, true
 		}
 	}
 }
@@ -230,10 +333,15 @@ func (m *MemoryStore) CustomerResults(ctx context.Context, customerID string) it
 			return
 		}
 		m.mu.RLock()
+		ats := make([]int64, 0, len(m.runs))
+		for at := range m.runs {
+			ats = append(ats, at)
+		}
+		slices.Sort(ats)
 		var out []Result
-		for _, at := range m.customer[customerID] {
+		for _, at := range ats {
 			if i, ok := m.find(customerID, at); ok {
-				out = append(out, m.runs[at][i])
+				out = append(out, m.unpack(&m.runs[at][i], at))
 			}
 		}
 		m.mu.RUnlock()

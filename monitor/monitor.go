@@ -245,7 +245,7 @@ func (m *Monitor) customers(ctx context.Context, r *compiled, asOf time.Time, pr
 			continue
 		}
 		f := finding{rule: r, subject: res.CustomerID, customer: res.CustomerID, to: slices.Clone(r.Route.To),
-			message: fmt.Sprintf("customer %s (%s) matches %q", res.CustomerID, describe(res), r.Customers)}
+			message: fmt.Sprintf("customer %s: %s", res.CustomerID, describe(res))}
 		if r.Route.AccountManager && m.src.Customers != nil {
 			c, err := m.src.Customers.Customer(ctx, res.CustomerID)
 			if err != nil && !errors.Is(err, crm.ErrNotFound) {

@@ -1,432 +1,244 @@
-// Command quickstart runs crmkit's whole CRM loop on a sample business or
-// on your own transactions and prints a report: the portfolio, RFM, the
-// purchase and spend models with each customer's lifetime value, value
-// tiers, segments, lifecycle stages and churn with the value at stake, a
-// month on the complaint desk, and a key-account roadmap.
+// Command quickstart runs crmkit's CRM loop on a generated retail business
+// and prints what it found: the six processes measured over the last
+// quarter (portfolio, information, delivery, lifecycle, performance), the
+// company's CRM plan with its KPIs measured from the data, the customer
+// bill of rights with the promises kept and broken, and the alerts the
+// monitor raised.
 //
-//	go run ./examples/quickstart                      # 10,000 generated customers
-//	go run ./examples/quickstart -customers 1000000   # about 10M transactions
-//	go run -tags sqlite ./examples/quickstart -db crm.db  # persist in SQLite; run again to resume
-//	go run ./examples/quickstart -html report.html    # charts in one self-contained file
-//	go run ./examples/quickstart -transactions sales.csv -header \
-//	    -customer customer_id -date date -amount amount
+//	go run ./examples/quickstart                   # 10,000 customers
+//	go run ./examples/quickstart -customers 2000 -seed 7
 //
-// Without -db the generated transactions are kept in a compact in-memory
-// ledger (customers and touchpoints are streamed from the deterministic
-// generator whenever they are needed), and the loop's own state
-// (lifecycle stages, desk items, segment snapshots, the roadmap) lives in
-// the SDK's in-memory stores. With -db everything goes
-// through examples/sqlitestore, which is linked only in a build with the
-// sqlite tag: the default build leaves the SQLite engine out, so that the
-// first run compiles in seconds rather than minutes.
-//
-// A million customers take about 45 s and 3.1 GB on two cores. For a
-// generated business the quickstart gives the Go runtime a soft memory
-// limit of 3 KiB a customer, 3 GiB at least, unless GOMEMLIMIT is set
-// (GOMEMLIMIT=off runs without one).
+// Everything lives in the SDK's memory stores. For a million customers,
+// SQLite, your own transactions and an HTML report, see examples/scale.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"iter"
 	"os"
-	"runtime/debug"
-	"runtime/pprof"
-	"strconv"
 	"time"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/csvimport"
+	"github.com/crmkit/crm/cycle"
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/monitor"
 	"github.com/crmkit/crm/roadmap"
 	"github.com/crmkit/crm/sampledata"
+	"github.com/crmkit/crm/scoring"
 	"github.com/crmkit/crm/segment"
 )
 
 func main() {
-	// The memory limit is the process's, so it is set here rather than in
-	// run (which the tests call); run parses the flags again and reports
-	// any error in them.
-	if o, err := parse(os.Args[1:], io.Discard); err == nil && os.Getenv("GOMEMLIMIT") == "" {
-		if limit := memoryBudget(o); limit > 0 {
-			debug.SetMemoryLimit(limit)
-		}
-	}
-	if err := run(context.Background(), os.Stdout, os.Stderr, os.Args[1:]); err != nil {
+	if err := run(context.Background(), os.Stdout, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-type options struct {
-	customers    int
-	seed         uint64
-	db           string
-	html         string
-	transactions string
-	whitespace   bool
-	delimiter    string
-	decimalComma bool
-	thousands    string
-	negRefunds   bool
-	header       bool
-	customer     string
-	date         string
-	amount       string
-	layout       string
-	currency     string
-	asOf         string
-	cpuProfile   string
-	memProfile   string
-}
-
-func parse(args []string, stderr io.Writer) (options, error) {
-	var o options
+func run(ctx context.Context, w io.Writer, args []string) error {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.IntVar(&o.customers, "customers", 10_000, "customers of the generated sample business")
-	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the generated sample business")
-	fs.StringVar(&o.db, "db", "", "keep everything in this SQLite file; a second run resumes from it")
-	fs.StringVar(&o.html, "html", "", "also write the report with charts to this HTML file")
-	fs.StringVar(&o.transactions, "transactions", "", "read transactions from this CSV file instead of generating a business")
-	fs.BoolVar(&o.whitespace, "whitespace", false, "-transactions: fields are separated by runs of spaces or tabs")
-	fs.BoolVar(&o.header, "header", false, "-transactions: the first line names the columns")
-	fs.StringVar(&o.delimiter, "delimiter", ",", "-transactions: field separator: one character, or tab")
-	fs.BoolVar(&o.decimalComma, "decimal-comma", false, "-transactions: amounts use a decimal comma (12,50)")
-	fs.StringVar(&o.thousands, "thousands", "", "-transactions: thousands separator of the amounts (. , ' _ or space), if they have one")
-	fs.BoolVar(&o.negRefunds, "negative-refunds", false, "-transactions: read negative amounts as refunds")
-	fs.StringVar(&o.customer, "customer", "customer_id", "-transactions: customer ID column, a 1-based number or a header name")
-	fs.StringVar(&o.date, "date", "date", "-transactions: date column, a 1-based number or a header name")
-	fs.StringVar(&o.amount, "amount", "amount", "-transactions: amount column, a 1-based number or a header name")
-	fs.StringVar(&o.layout, "layout", "2006-01-02", "-transactions: Go time layout of the dates")
-	fs.StringVar(&o.currency, "currency", "USD", "-transactions: currency of the amounts")
-	fs.StringVar(&o.asOf, "as-of", "", "analyse as of this date, YYYY-MM-DD (default: the sample's end, or the day after the file's last purchase)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
-	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile, taken after the analysis, to this file")
+	customers := fs.Int("customers", 10_000, "customers of the generated business")
+	seed := fs.Uint64("seed", 1, "random seed of the generated business")
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		return err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments %v", fs.Args())
+	if *customers <= 0 {
+		return fmt.Errorf("-customers must be positive, not %d", *customers)
 	}
-	if o.customers <= 0 {
-		return o, fmt.Errorf("-customers must be positive, not %d", o.customers)
-	}
-	return o, nil
-}
 
-// memoryBudget is the soft limit the quickstart gives the Go runtime for
-// a generated business held in memory, unless GOMEMLIMIT says otherwise:
-// near it the collector runs more often instead of letting the heap grow
-// to twice what is live. A million customers keep about 1.5 GB live at the
-// peak, so 3 KiB a customer (3 GiB at least) is a guard, not a squeeze.
-// With -db or -transactions the size is not known up front: no limit.
-func memoryBudget(o options) int64 {
-	if o.db != "" || o.transactions != "" {
-		return 0
-	}
-	return max(3<<30, int64(o.customers)*3<<10)
-}
-
-// database is a store that keeps everything in one file (-db).
-type database struct {
-	store     sampledata.Store
-	lifecycle lifecycle.Store
-	feedback  feedback.Store
-	segments  segment.Store
-	roadmaps  roadmap.Store
-	close     func() error
-}
-
-// source is where the loop reads its data and keeps its state.
-type source struct {
-	name         string
-	customers    func(context.Context) iter.Seq2[crm.Customer, error]
-	transactions func(context.Context) iter.Seq2[crm.Transaction, error]
-	touchpoints  func(context.Context) iter.Seq2[crm.Touchpoint, error]
-	lifecycle    lifecycle.Store
-	feedback     feedback.Store
-	segments     segment.Store
-	roadmaps     roadmap.Store
-	asOf         time.Time
-	resumed      bool
-	close        func() error
-}
-
-func run(ctx context.Context, out, progress io.Writer, args []string) error {
-	o, err := parse(args, progress)
+	// The business: customers signing up during 2024, their purchases and
+	// touchpoints on eight channels, in the memory stores.
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers, cfg.Seed = *customers, *seed
+	gen, err := sampledata.NewGenerator(cfg)
 	if err != nil {
 		return err
 	}
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	data := crm.NewMemoryStore()
+	if err := gen.Load(ctx, data); err != nil {
+		return err
 	}
-	p := newProgress(progress)
-	src, err := open(ctx, o, p)
+	now, then := cfg.End, cfg.End.AddDate(0, -3, 0)
+
+	// What the loop keeps: segmentations to assign, stages, the desk, the
+	// plan, results and periods.
+	segments := segment.NewMemoryStore()
+	for _, def := range []*segment.Segmentation{segment.RFMSegments(), segment.CommunicationGroups(), segment.TierSegments(scoring.DefaultTiers())} {
+		if _, err := segments.CreateSegmentation(ctx, *def); err != nil {
+			return err
+		}
+	}
+	desk, plans, out := feedback.NewMemoryStore(), roadmap.NewMemoryStore(), cycle.NewMemoryStore()
+	if err := startPlan(ctx, plans, then.AddDate(0, -4, 0), now); err != nil {
+		return err
+	}
+	var deskClock time.Time
+	deskOptions := sampledata.DeskOptions(&deskClock)
+	rights := charter()
+	if fs := rights.Check(deskOptions, nil, nil); len(fs) > 0 {
+		return fmt.Errorf("the charter: %v", fs)
+	}
+	loop, err := cycle.New(cycle.Stores{Customers: data, Transactions: data, Touchpoints: data, Segments: segments,
+		Lifecycle: lifecycle.NewMemoryStore(), Feedback: desk, Roadmaps: plans, Results: out, Periods: out},
+		&cycle.Options{Period: 90 * 24 * time.Hour, Calendar: deskOptions.Calendar, Charter: &rights})
 	if err != nil {
 		return err
 	}
-	defer src.close()
-	if o.asOf != "" {
-		if src.asOf, err = time.Parse("2006-01-02", o.asOf); err != nil {
-			return fmt.Errorf("-as-of: %w", err)
-		}
-	}
-	res, err := loop(ctx, src, p)
+	alerts := monitor.NewMemoryStore()
+	mon, err := monitor.New(monitor.Sources{Alerts: alerts, Results: out, Periods: out, Roadmaps: plans, Customers: data}, monitor.StarterRules(), nil)
 	if err != nil {
 		return err
 	}
-	if o.memProfile != "" {
-		if err := writeHeapProfile(o.memProfile); err != nil {
-			return err
-		}
+
+	// Analyse a quarter ago, work December's complaints on the desk (each
+	// customer served by the tier the quarter-ago run gave), analyse now.
+	before, err := loop.Run(ctx, then)
+	if err != nil {
+		return err
 	}
-	writeText(out, res)
-	if o.html != "" {
-		done := p.step("drawing the HTML report")
-		f, err := os.Create(o.html)
-		if err != nil {
-			return err
-		}
-		if err := writeHTML(f, res); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		done()
-		fmt.Fprintf(progress, "wrote %s\n", o.html)
+	if _, err := mon.Check(ctx, then); err != nil {
+		return err
 	}
-	p.total()
+	tier := func(id string) (string, float64) {
+		r, _ := out.Result(ctx, id, then)
+		return r.Tier, r.CLV.Amount.InexactFloat64()
+	}
+	if err := sampledata.WorkDesk(ctx, desk, gen.Touchpoints(), now.AddDate(0, -1, 0), now, tier); err != nil {
+		return err
+	}
+	period, err := loop.Run(ctx, now)
+	if err != nil {
+		return err
+	}
+	raised, err := mon.Check(ctx, now)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "crmkit quickstart — a generated retail business of %d customers (seed %d)\n", cfg.Customers, cfg.Seed)
+	if err := cycle.WriteReport(w, period, before); err != nil {
+		return err
+	}
+	if err := writePlan(ctx, w, plans, now); err != nil {
+		return err
+	}
+	writeCharter(w, rights, period)
+	writeAlerts(w, raised)
 	return nil
 }
 
-// open sets up the data source: the generator or the user's file, in
-// memory or in SQLite.
-func open(ctx context.Context, o options, p *progress) (*source, error) {
-	cfg := sampledata.DefaultConfig()
-	cfg.Customers, cfg.Seed = o.customers, o.seed
-	gen, err := sampledata.NewGenerator(cfg)
-	if err != nil {
-		return nil, err
+// startPlan agrees and starts the company's CRM plan: each KPI names the
+// period metric that measures it, so every run of the loop records it.
+func startPlan(ctx context.Context, plans roadmap.Store, planned, deadline time.Time) error {
+	kpi := func(name, unit string, base, target float64, metric string, scale float64) *roadmap.KPI {
+		return &roadmap.KPI{Name: name, Unit: unit, Baseline: base, Target: target, Deadline: deadline, Weight: 1, Metric: metric, Scale: scale}
 	}
-	src := &source{close: func() error { return nil }, asOf: cfg.End}
-	if o.db == "" && o.transactions == "" {
-		src.name = fmt.Sprintf("a generated retail business (seed %d), held in memory", cfg.Seed)
-		done := p.step(fmt.Sprintf("generating %d customers", cfg.Customers))
-		// The default business has about ten transactions a customer.
-		l, err := newLedger(ctx, gen.Transactions(), 11*cfg.Customers)
-		if err != nil {
-			return nil, err
-		}
-		done()
-		fmt.Fprintf(p.w, "  %d transactions in a compact ledger\n", l.len())
-		src.customers = func(context.Context) iter.Seq2[crm.Customer, error] { return gen.Customers() }
-		src.transactions = func(ctx context.Context) iter.Seq2[crm.Transaction, error] { return l.transactions(ctx) }
-		src.touchpoints = func(context.Context) iter.Seq2[crm.Touchpoint, error] { return gen.Touchpoints() }
-		src.lifecycle, src.feedback = lifecycle.NewMemoryStore(), feedback.NewMemoryStore()
-		src.segments, src.roadmaps = segment.NewMemoryStore(), roadmap.NewMemoryStore()
-		return src, nil
+	plan := roadmap.Content{Account: "every customer", Owner: "Ana Ruiz",
+		Vision: "customers stay because we know them, and tell their friends",
+		Team: []roadmap.Member{{Name: "Ana Ruiz", Department: "marketing", Role: "CRM lead"},
+			{Name: "Tom Berg", Department: "service", Role: "head of service"}, {Name: "Ines Kahn", Department: "finance", Role: "controller"}},
+		ExternalGoals: []roadmap.ExternalGoal{{ID: "E1", Situation: "something goes wrong", Promise: "we put it right the same day",
+			Commitment: kpi("complaints answered in time", "%", 70, 95, cycle.MetricSLAAttainment, 100)}},
+		InternalGoals: []roadmap.InternalGoal{
+			{ID: "I1", Perspective: roadmap.Financial, FinancialLink: "active buyers are next year's revenue",
+				KPI: kpi("buyers probably still active", "%", 55, 65, cycle.MetricActiveShare, 100)},
+			{ID: "I2", Perspective: roadmap.CustomerView, FinancialLink: "advocates bring customers at no cost",
+				KPI: kpi("advocates", "customers", 0, 100, cycle.MetricAdvocates, 1)},
+			{ID: "I3", Perspective: roadmap.InternalProcess, FinancialLink: "customers who come back cost nothing to win",
+				KPI: kpi("quarterly retention", "%", 60, 75, cycle.MetricRetention, 100)},
+			{ID: "I4", Perspective: roadmap.LearningGrowth, FinancialLink: "trained phone agents keep callers",
+				KPI: kpi("phone experience index", "points", 40, 60, cycle.MetricExperience, 1)}},
 	}
-	var store sampledata.Store
-	if o.db != "" {
-		db, err := openDB(o.db)
-		if err != nil {
-			return nil, err
-		}
-		store, src.close = db.store, db.close
-		src.lifecycle, src.feedback, src.segments, src.roadmaps = db.lifecycle, db.feedback, db.segments, db.roadmaps
-	} else {
-		mem := crm.NewMemoryStore()
-		store = mem
-		src.lifecycle, src.feedback = lifecycle.NewMemoryStore(), feedback.NewMemoryStore()
-		src.segments, src.roadmaps = segment.NewMemoryStore(), roadmap.NewMemoryStore()
-	}
-	src.customers = func(ctx context.Context) iter.Seq2[crm.Customer, error] { return store.Customers(ctx) }
-	src.transactions = func(ctx context.Context) iter.Seq2[crm.Transaction, error] { return store.Transactions(ctx) }
-	src.touchpoints = func(ctx context.Context) iter.Seq2[crm.Touchpoint, error] { return store.Touchpoints(ctx) }
-
-	held := 0
-	for _, err := range store.Customers(ctx) {
-		if err != nil {
-			src.close()
-			return nil, err
-		}
-		held++
-		break
-	}
-	switch {
-	case held > 0:
-		src.resumed = true
-		src.name = "the database " + o.db + " (resumed)"
-	case o.transactions != "":
-		done := p.step("importing " + o.transactions)
-		if err := importFile(ctx, store, o); err != nil {
-			src.close()
-			return nil, err
-		}
-		done()
-	default:
-		done := p.step(fmt.Sprintf("generating %d customers into %s", cfg.Customers, o.db))
-		if err := gen.Load(ctx, store); err != nil {
-			src.close()
-			return nil, err
-		}
-		done()
-	}
-	if o.transactions != "" || src.resumed {
-		last, err := lastPurchase(ctx, store)
-		if err != nil {
-			src.close()
-			return nil, err
-		}
-		if o.transactions != "" || !last.Before(cfg.End) {
-			src.asOf = last.Truncate(24 * time.Hour).Add(24 * time.Hour)
-		}
-	}
-	if src.name == "" {
-		src.name = "a generated retail business (seed " + strconv.FormatUint(cfg.Seed, 10) + ") in " + o.db
-		if o.transactions != "" {
-			src.name = o.transactions
-			if o.db != "" {
-				src.name += " in " + o.db
-			}
-		}
-	}
-	return src, nil
-}
-
-func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
+	plan.InternalGoals[3].KPI.Cut = cycle.Cut("channel", "phone")
+	p, err := roadmap.NewPlanner(plans, &roadmap.Options{Clock: func() time.Time { return planned }})
 	if err != nil {
 		return err
 	}
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		f.Close()
+	if _, err := p.Create(ctx, "crm-plan", plan); err != nil {
 		return err
 	}
-	return f.Close()
-}
-
-// importFile reads the user's transactions and gives every customer in
-// them a customer record, created at their first purchase.
-func importFile(ctx context.Context, store sampledata.Store, o options) error {
-	format, err := csvFormat(o)
-	if err != nil {
+	if _, err := p.Submit(ctx, "crm-plan"); err != nil {
 		return err
 	}
-	f, err := os.Open(o.transactions)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if _, err := csvimport.Transactions(ctx, store, f, csvimport.TransactionMapping{
-		Format:          format,
-		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
-		Currency:        o.currency,
-		NegativeRefunds: o.negRefunds,
-	}, nil); err != nil {
-		return err
-	}
-	var cur crm.Customer
-	flush := func() error {
-		if cur.ID == "" {
-			return nil
-		}
-		_, err := store.CreateCustomer(ctx, cur)
-		if errors.Is(err, crm.ErrExists) {
-			err = nil
-		}
-		return err
-	}
-	for tx, err := range store.Transactions(ctx) {
-		if err != nil {
+	for _, m := range plan.Team {
+		if _, err := p.SignOff(ctx, "crm-plan", m.Department, m.Name); err != nil {
 			return err
 		}
-		if tx.CustomerID != cur.ID {
-			if err := flush(); err != nil {
-				return err
-			}
-			cur = crm.Customer{ID: tx.CustomerID, CreatedAt: tx.Time}
+	}
+	if _, err := p.Approve(ctx, "crm-plan"); err != nil {
+		return err
+	}
+	_, err = p.Activate(ctx, "crm-plan")
+	return err
+}
+
+// charter is the customer bill of rights, each promise bound to the
+// desk's SLA targets that keep it.
+func charter() roadmap.Charter {
+	return roadmap.Charter{Promises: []roadmap.Promise{
+		{ID: "answer", Situation: "a complaint comes in", Promise: "a person answers within 8 business hours",
+			Metric: cycle.MetricFirstResponseHours, Target: 8, LowerIsBetter: true, Within: 8 * time.Hour,
+			SLA: &roadmap.SLABinding{Target: "first_response"}},
+		{ID: "resolve", Situation: "a complaint comes in", Promise: "resolved within 30 business hours",
+			Metric: cycle.MetricResolutionHours, Target: 30, LowerIsBetter: true, Within: 30 * time.Hour,
+			SLA: &roadmap.SLABinding{Target: "resolution"}},
+		{ID: "in-time", Situation: "a complaint comes in", Promise: "nine complaints in ten handled within every service level",
+			Metric: cycle.MetricSLAAttainment, Target: 0.9, Within: 30 * time.Hour, SLA: &roadmap.SLABinding{Target: "resolution"}},
+	}}
+}
+
+func writePlan(ctx context.Context, w io.Writer, plans roadmap.Store, now time.Time) error {
+	r, err := plans.Roadmap(ctx, "crm-plan")
+	if err != nil {
+		return err
+	}
+	h, err := r.Assess(now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n== plan %q (%s), owner %s: health %s (%.0f/100), KPIs measured from the periods\n", r.ID, r.Status, r.Content.Owner, h.Score.Band, h.Score.Total)
+	names := map[string]string{}
+	for _, g := range r.Content.ExternalGoals {
+		names[g.ID] = g.Commitment.Name
+	}
+	for _, g := range r.Content.InternalGoals {
+		names[g.ID] = g.KPI.Name
+	}
+	for _, k := range h.KPIs {
+		fmt.Fprintf(w, "%-3s %-34s latest %10.1f  %3.0f%% of the way  on track %t\n", k.Goal, names[k.Goal], k.Latest, 100*k.Progress, k.OnTrack)
+	}
+	return nil
+}
+
+func writeCharter(w io.Writer, c roadmap.Charter, p *cycle.Period) {
+	broken, _ := p.Value(cycle.MetricBrokenPromises, "")
+	fmt.Fprintf(w, "\n== customer bill of rights: %.0f of %d promises broken this period\n", broken, len(c.Promises))
+	for _, pr := range c.Promises {
+		kept, measured := p.Value(cycle.MetricPromiseKept, cycle.Cut("promise", pr.ID))
+		v, _ := p.Value(pr.Metric, pr.Cut)
+		state := map[bool]string{true: "kept", false: "BROKEN"}[kept == 1]
+		if !measured {
+			state = "not measured"
 		}
+		fmt.Fprintf(w, "%-7s %-58s %-12s (%s = %.3g)\n", pr.ID, pr.Promise, state, pr.Metric, v)
 	}
-	return flush()
 }
 
-func lastPurchase(ctx context.Context, store crm.TransactionStore) (time.Time, error) {
-	var last time.Time
-	for tx, err := range store.Transactions(ctx) {
-		if err != nil {
-			return time.Time{}, err
+func writeAlerts(w io.Writer, raised []monitor.Alert) {
+	fmt.Fprintf(w, "\n== alerts raised now: %d\n", len(raised))
+	byRule := map[string][]monitor.Alert{}
+	var order []string
+	for _, a := range raised {
+		if len(byRule[a.Rule]) == 0 {
+			order = append(order, a.Rule)
 		}
-		if tx.Time.After(last) {
-			last = tx.Time
-		}
+		byRule[a.Rule] = append(byRule[a.Rule], a)
 	}
-	return last, nil
-}
-
-// csvFormat is the file format the flags describe.
-func csvFormat(o options) (csvimport.Format, error) {
-	f := csvimport.Format{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}, DecimalComma: o.decimalComma}
-	var err error
-	if !o.whitespace {
-		if f.Delimiter, err = flagRune("-delimiter", o.delimiter); err != nil {
-			return f, err
-		}
+	for _, rule := range order {
+		as := byRule[rule]
+		fmt.Fprintf(w, "%-28s %4d  %-8s e.g. %s → %v\n", rule, len(as), as[0].Severity, as[0].Message, as[0].To)
 	}
-	if o.thousands != "" {
-		f.ThousandsSeparator, err = flagRune("-thousands", o.thousands)
-	}
-	return f, err
-}
-
-// flagRune reads a one-character flag value; "tab" and "\\t" mean a tab.
-func flagRune(name, v string) (rune, error) {
-	if v == "tab" || v == `\t` {
-		return '\t', nil
-	}
-	if r := []rune(v); len(r) == 1 {
-		return r[0], nil
-	}
-	return 0, fmt.Errorf("%s %q: want one character", name, v)
-}
-
-func column(spec string) csvimport.Column {
-	if i, err := strconv.Atoi(spec); err == nil {
-		return csvimport.ColumnAt(i)
-	}
-	return csvimport.ColumnNamed(spec)
-}
-
-// progress reports long steps on stderr.
-type progress struct {
-	w     io.Writer
-	start time.Time
-}
-
-func newProgress(w io.Writer) *progress { return &progress{w: w, start: time.Now()} }
-
-func (p *progress) step(what string) func() {
-	fmt.Fprintf(p.w, "%s…\n", what)
-	t := time.Now()
-	return func() { fmt.Fprintf(p.w, "  done in %v\n", time.Since(t).Round(time.Millisecond)) }
-}
-
-func (p *progress) total() {
-	fmt.Fprintf(p.w, "quickstart finished in %v\n", time.Since(p.start).Round(time.Millisecond))
 }

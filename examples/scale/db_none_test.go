@@ -12,7 +12,7 @@ import (
 )
 
 // The default build says how to get -db rather than failing obscurely.
-func TestQuickstartDBNeedsTheTag(t *testing.T) {
+func TestScaleDBNeedsTheTag(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "crm.db")
 	err := run(context.Background(), io.Discard, io.Discard, []string{"-customers", "50", "-db", db})
 	require.ErrorIs(t, err, errNoSQLite)

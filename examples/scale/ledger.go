@@ -26,7 +26,7 @@ import (
 // shared by every transaction of that amount (decimals are immutable).
 // Amounts stay exact.
 //
-// It is how the quickstart reaches a million customers on one machine
+// It is how the scale example reaches a million customers on one machine
 // without a database: the generator is costly to run and the full records
 // would not fit the memory budget.
 type ledger struct {

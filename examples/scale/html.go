@@ -2,14 +2,16 @@ package main
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"fmt"
 	"html"
 	"image/color"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -19,32 +21,63 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/crmkit/crm/cycle"
 	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/scoring"
 )
 
 // charts are the report's figures, in order: id, title and drawing.
 var charts = []struct {
 	id, title string
-	draw      func(*result) (*plot.Plot, error)
+	draw      func(*figures) (*plot.Plot, error)
 }{
 	{"rfm-heatmap", "RFM: customers by recency and frequency score", rfmHeatMap},
 	{"clv-distribution", "Distribution of 12-month customer lifetime value", clvHistogram},
 	{"tier-value-share", "Value tiers: share of customers and share of value", tierShares},
 	{"lifecycle-flow", "Lifecycle stages a quarter ago (left) and now (right)", stageSankey},
 	{"complaint-pareto", "Complaint causes: Pareto chart", complaintPareto},
-	{"roadmap-gantt", "Key-account roadmap: phases and initiatives", roadmapGantt},
-	{"nps-interval", "NPS after complaints, with 95% confidence intervals", npsIntervals},
+	{"experience-index", "Experience index by channel, a quarter ago and now", experience},
+}
+
+// figures is what the charts draw: the two periods and every customer's
+// result of the later run.
+type figures struct {
+	name      string
+	then, now *cycle.Period
+	results   []cycle.Result
+}
+
+// writeHTMLFile writes the HTML report of the loop's two runs to path.
+func writeHTMLFile(ctx context.Context, path string, src *source, then, now *cycle.Period) error {
+	f := &figures{name: src.name, then: then, now: now}
+	for r, err := range src.results.ResultsAt(ctx, now.AsOf) {
+		if err != nil {
+			return err
+		}
+		f.results = append(f.results, r)
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := writeHTML(file, f); err != nil {
+		file.Close()
+		return err
+	}
+	return file.Close()
 }
 
 // writeHTML writes the report as one self-contained, well-formed HTML
-// file: the text report's numbers plus every chart as inline SVG drawn by
+// file: the text report plus every chart as inline SVG drawn by
 // gonum.org/v1/plot. Nothing is loaded from the network.
-func writeHTML(w io.Writer, r *result) error {
+func writeHTML(w io.Writer, f *figures) error {
 	var text bytes.Buffer
-	writeText(&text, r)
+	if err := cycle.WriteReport(&text, f.now, f.then); err != nil {
+		return err
+	}
 	var b bytes.Buffer
 	b.WriteString(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"/><title>crmkit quickstart report</title>
+<html lang="en"><head><meta charset="utf-8"/><title>crmkit report</title>
 <style>
 body { font-family: "Liberation Sans", Arial, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
 h1 { font-size: 1.6em; } figure { margin: 2em 0; } figcaption { font-weight: bold; margin-bottom: .5em; }
@@ -52,10 +85,10 @@ pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: .85em; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(32em, 1fr)); gap: 1em; }
 </style></head><body>
 `)
-	fmt.Fprintf(&b, "<h1>crmkit quickstart report</h1>\n<p>%s — as of %s</p>\n<div class=\"charts\">\n",
-		html.EscapeString(r.source), r.now.asOf.Format("2 January 2006"))
+	fmt.Fprintf(&b, "<h1>crmkit report</h1>\n<p>%s — as of %s</p>\n<div class=\"charts\">\n",
+		html.EscapeString(f.name), f.now.AsOf.Format("2 January 2006"))
 	for _, c := range charts {
-		p, err := c.draw(r)
+		p, err := c.draw(f)
 		if err != nil {
 			return fmt.Errorf("chart %s: %w", c.id, err)
 		}
@@ -103,10 +136,12 @@ func (g *rfmGrid) Z(c, r int) float64 { return g[c][r] }
 func (g *rfmGrid) X(c int) float64    { return float64(c + 1) }
 func (g *rfmGrid) Y(r int) float64    { return float64(r + 1) }
 
-func rfmHeatMap(r *result) (*plot.Plot, error) {
+func rfmHeatMap(f *figures) (*plot.Plot, error) {
 	var g rfmGrid
-	for _, s := range r.now.rfm {
-		g[s.R-1][s.F-1]++
+	for _, r := range f.results {
+		if c := r.RFMCell; len(c) == 3 && c[0] >= '1' && c[0] <= '5' && c[1] >= '1' && c[1] <= '5' {
+			g[c[0]-'1'][c[1]-'1']++
+		}
 	}
 	p := plot.New()
 	p.X.Label.Text = "recency score (5 = most recent)"
@@ -157,10 +192,15 @@ func scoreTicks() []plot.Tick {
 	return out
 }
 
-func clvHistogram(r *result) (*plot.Plot, error) {
-	vals := make(plotter.Values, 0, len(r.now.values))
-	for _, v := range r.now.values {
-		vals = append(vals, v.CLV.Amount.InexactFloat64())
+func clvHistogram(f *figures) (*plot.Plot, error) {
+	vals := make(plotter.Values, 0, len(f.results))
+	for _, r := range f.results {
+		if r.Buyer && r.CLV.Currency != "" {
+			vals = append(vals, r.CLV.Amount.InexactFloat64())
+		}
+	}
+	if len(vals) == 0 {
+		return nil, fmt.Errorf("no customer values")
 	}
 	slices.Sort(vals)
 	top := vals[int(0.99*float64(len(vals)-1))] // the top 1% would flatten the rest
@@ -174,18 +214,27 @@ func clvHistogram(r *result) (*plot.Plot, error) {
 	h.FillColor = blue
 	p := plot.New()
 	p.Add(h)
-	p.X.Label.Text = fmt.Sprintf("CLV, %s (up to the 99th percentile, %.0f)", r.now.currency, top)
+	p.X.Label.Text = fmt.Sprintf("CLV, %s (up to the 99th percentile, %.0f)", f.now.Currency, top)
 	p.Y.Label.Text = "customers"
 	return p, nil
 }
 
-func tierShares(r *result) (*plot.Plot, error) {
+func tierShares(f *figures) (*plot.Plot, error) {
 	var names []string
 	var cust, val plotter.Values
-	for _, t := range r.now.tiers.Reports {
-		names = append(names, t.Tier.Name)
-		cust = append(cust, 100*t.CustomerShare)
-		val = append(val, 100*t.ValueShare)
+	buyers, _ := f.now.Value(cycle.MetricBuyers, "")
+	for _, t := range scoring.DefaultTiers().Tiers {
+		n, ok := f.now.Value(cycle.MetricTierCustomers, cycle.Cut("tier", t.Name))
+		if !ok {
+			continue
+		}
+		share, _ := f.now.Value(cycle.MetricTierValueShare, cycle.Cut("tier", t.Name))
+		names = append(names, t.Name)
+		cust = append(cust, 100*n/max(buyers, 1))
+		val = append(val, 100*share)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no value tiers")
 	}
 	w := vg.Points(18)
 	a, err := plotter.NewBarChart(cust, w)
@@ -211,11 +260,41 @@ func tierShares(r *result) (*plot.Plot, error) {
 	return p, nil
 }
 
-func stageSankey(r *result) (*plot.Plot, error) {
+// stageSankey links each stage a quarter ago to the stage now: the
+// period's recorded moves, and the customers who stayed (the earlier
+// stage's count less the moves out of it).
+func stageSankey(f *figures) (*plot.Plot, error) {
 	var flows []plotter.Flow
-	for _, f := range r.flows {
-		flows = append(flows, plotter.Flow{SourceLabel: f.From, ReceptorLabel: f.To, SourceCategory: 0, ReceptorCategory: 1, Value: float64(f.Count), Group: f.To})
+	stay := map[string]float64{}
+	for _, m := range f.then.Metrics {
+		if m.Name == cycle.MetricStage {
+			stay[strings.TrimPrefix(m.Cut, "stage=")] = m.Value
+		}
 	}
+	for _, m := range f.now.Metrics {
+		if m.Name != cycle.MetricFlow {
+			continue
+		}
+		var from, to string
+		for kv := range strings.SplitSeq(m.Cut, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			if k == "from" {
+				from = v
+			} else {
+				to = v
+			}
+		}
+		stay[from] -= m.Value
+		flows = append(flows, plotter.Flow{SourceLabel: from, ReceptorLabel: to, SourceCategory: 0, ReceptorCategory: 1, Value: m.Value, Group: to})
+	}
+	for stage, n := range stay {
+		if n > 0 {
+			flows = append(flows, plotter.Flow{SourceLabel: stage, ReceptorLabel: stage, SourceCategory: 0, ReceptorCategory: 1, Value: n, Group: stage})
+		}
+	}
+	slices.SortFunc(flows, func(a, b plotter.Flow) int {
+		return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.SourceLabel, b.SourceLabel), cmp.Compare(a.ReceptorLabel, b.ReceptorLabel))
+	})
 	if len(flows) == 0 {
 		return nil, fmt.Errorf("no lifecycle flows")
 	}
@@ -236,7 +315,7 @@ func stageSankey(r *result) (*plot.Plot, error) {
 	p := plot.New()
 	p.Add(s)
 	p.HideY()
-	p.X.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: r.then.asOf.Format("2 Jan 2006")}, {Value: 1, Label: r.now.asOf.Format("2 Jan 2006")}})
+	p.X.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: f.then.AsOf.Format("2 Jan 2006")}, {Value: 1, Label: f.now.AsOf.Format("2 Jan 2006")}})
 	return p, nil
 }
 
@@ -247,18 +326,26 @@ var stageColors = []color.Color{
 	color.RGBA{R: 0xe3, G: 0x77, B: 0xc2, A: 0xff}, color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff},
 }
 
-func complaintPareto(r *result) (*plot.Plot, error) {
-	rows := r.desk.pareto
+func complaintPareto(f *figures) (*plot.Plot, error) {
+	var rows []cycle.Metric
+	for _, m := range f.now.Metrics {
+		if m.Name == cycle.MetricCauseShare {
+			rows = append(rows, m)
+		}
+	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("no complaints to chart")
 	}
+	slices.SortStableFunc(rows, func(a, b cycle.Metric) int { return cmp.Compare(b.Value, a.Value) })
 	var names []string
 	var share plotter.Values
 	var cum plotter.XYs
+	total := 0.0
 	for i, row := range rows {
-		names = append(names, row.Cause)
-		share = append(share, 100*row.Share)
-		cum = append(cum, plotter.XY{X: float64(i), Y: 100 * row.Cumulative})
+		total += row.Value
+		names = append(names, strings.TrimPrefix(row.Cut, "cause="))
+		share = append(share, 100*row.Value)
+		cum = append(cum, plotter.XY{X: float64(i), Y: 100 * total})
 	}
 	bars, err := plotter.NewBarChart(share, vg.Points(22))
 	if err != nil {
@@ -289,88 +376,46 @@ func complaintPareto(r *result) (*plot.Plot, error) {
 	return p, nil
 }
 
-func roadmapGantt(r *result) (*plot.Plot, error) {
-	c := r.account.roadmap.Content
-	type bar struct {
-		name       string
-		start, end time.Time
-		col        color.Color
-	}
-	var bars []bar
-	for _, ph := range c.Phases {
-		bars = append(bars, bar{"phase: " + ph.Name, ph.Start, ph.End, grey})
-	}
-	for _, in := range c.Initiatives {
-		bars = append(bars, bar{in.ID + " " + in.Name + " (" + string(in.Kind) + ")", in.Start, in.End, blue})
-	}
-	p := plot.New()
-	var names []string
-	for i, b := range bars {
-		y := float64(len(bars) - 1 - i)
-		x0, x1 := float64(b.start.Unix()), float64(b.end.Unix())
-		poly, err := plotter.NewPolygon(plotter.XYs{{X: x0, Y: y - 0.3}, {X: x1, Y: y - 0.3}, {X: x1, Y: y + 0.3}, {X: x0, Y: y + 0.3}})
-		if err != nil {
-			return nil, err
+// experience compares each channel's experience index a quarter ago and
+// now, worst channel first.
+func experience(f *figures) (*plot.Plot, error) {
+	var rows []cycle.Metric
+	for _, m := range f.now.Metrics {
+		if m.Name == cycle.MetricExperience {
+			rows = append(rows, m)
 		}
-		poly.Color, poly.LineStyle.Width = b.col, 0
-		p.Add(poly)
-		names = append([]string{b.name}, names...)
 	}
-	today := float64(r.now.asOf.Unix())
-	nowLine, err := plotter.NewLine(plotter.XYs{{X: today, Y: -0.6}, {X: today, Y: float64(len(bars)) - 0.4}})
-	if err != nil {
-		return nil, err
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no experience ratings")
 	}
-	nowLine.Color, nowLine.Dashes = orange, []vg.Length{vg.Points(4), vg.Points(3)}
-	p.Add(nowLine)
-	p.Legend.Add("analysis date", nowLine)
-	p.Legend.Top = true
-	p.NominalY(names...)
-	p.X.Tick.Marker = plot.TimeTicks{Format: "Jan 2006"}
-	return p, nil
-}
-
-func npsIntervals(r *result) (*plot.Plot, error) {
-	d := r.desk
-	var pts plotter.XYs
-	var errs plotter.YErrors
+	slices.SortStableFunc(rows, func(a, b cycle.Metric) int { return cmp.Compare(a.Value, b.Value) })
 	var names []string
-	for _, l := range []struct {
-		name string
-		n    npsLine
-	}{{"all answers", d.nps}, {"SLA met", d.npsMet}, {"SLA breached", d.npsBreached}} {
-		if !l.n.ok {
-			continue
-		}
-		x := float64(len(pts))
-		pts = append(pts, plotter.XY{X: x, Y: 100 * l.n.Score})
-		errs = append(errs, struct{ Low, High float64 }{100 * (l.n.Score - l.n.Low), 100 * (l.n.High - l.n.Score)})
-		names = append(names, fmt.Sprintf("%s (n = %d)", l.name, l.n.N))
+	var before, after plotter.Values
+	for _, m := range rows {
+		v, _ := f.then.Value(m.Name, m.Cut)
+		names = append(names, strings.TrimPrefix(m.Cut, "channel="))
+		before = append(before, v)
+		after = append(after, m.Value)
 	}
-	if len(pts) == 0 {
-		return nil, fmt.Errorf("no survey answers")
-	}
-	e, err := plotter.NewYErrorBars(struct {
-		plotter.XYs
-		plotter.YErrors
-	}{pts, errs})
+	w := vg.Points(12)
+	a, err := plotter.NewBarChart(before, w)
 	if err != nil {
 		return nil, err
 	}
-	e.Width = vg.Points(1.5)
-	e.CapWidth = vg.Points(10)
-	s, err := plotter.NewScatter(pts)
+	a.Color, a.Offset = grey, -w/2
+	b, err := plotter.NewBarChart(after, w)
 	if err != nil {
 		return nil, err
 	}
-	s.Color, s.Radius = blue, vg.Points(4)
-	zero := plotter.NewFunction(func(float64) float64 { return 0 })
-	zero.Color = grey
+	b.Color, b.Offset = blue, w/2
 	p := plot.New()
-	p.Add(zero, e, s)
+	p.Add(a, b)
+	p.Legend.Add(f.then.AsOf.Format("2 Jan 2006"), a)
+	p.Legend.Add(f.now.AsOf.Format("2 Jan 2006"), b)
+	p.Legend.Top, p.Legend.Left = true, true
 	p.NominalX(names...)
-	p.X.Min, p.X.Max = -0.5, float64(len(pts))-0.5
-	p.Y.Min, p.Y.Max = -100, 100
-	p.Y.Label.Text = "NPS (promoters − detractors, points)"
+	p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
+	p.Y.Min, p.Y.Max = 0, 100
+	p.Y.Label.Text = "experience index (0–100)"
 	return p, nil
 }

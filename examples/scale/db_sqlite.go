@@ -10,5 +10,5 @@ func openDB(path string) (*database, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &database{store: db, lifecycle: db.Lifecycle(), feedback: db.Feedback(), segments: db.Segments(), roadmaps: db.Roadmaps(), close: db.Close}, nil
+	return &database{store: db, lifecycle: db.Lifecycle(), feedback: db.Feedback(), segments: db.Segments(), results: db.Cycle(), close: db.Close}, nil
 }
