@@ -131,6 +131,14 @@ func TestLoopSmallBusinessByHand(t *testing.T) {
 	require.Equal(t, 3, m.N, "a, b and e bought in May 2–June 1")
 	require.InDelta(t, 2.0/3, m.Value, 1e-12, "e did not buy in June")
 	require.True(t, m.Interval() && m.Low < m.Value && m.Value < m.High)
+	// Cohort retention: a, b and e bought 1, 3, 6 and 12 months after
+	// their first month (January 2023); d only a month after.
+	for k, want := range map[string]float64{"1": 1, "3": 0.75, "6": 0.75, "12": 0.75} {
+		m, ok := p2.Get(cycle.MetricCohortRetention, cycle.Cut("months", k))
+		require.True(t, ok, k)
+		require.Equal(t, want, m.Value, k)
+		require.Equal(t, 4, m.N, k)
+	}
 	for stage, want := range map[string]float64{"advocate": 2, "prospect": 1, "reactivated": 1, "at_risk": 1, "loyal": 0, "lapsed": 0} {
 		require.Equal(t, want, value(t, p2, cycle.MetricStage, cycle.Cut("stage", stage)), stage)
 	}

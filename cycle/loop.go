@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -409,10 +410,28 @@ type salesTally struct {
 	customer            string
 	inPrev, inCur       bool
 	prevBuyers, stayers int
+	// Cohort retention: the customer's first purchase month, whether
+	// they bought k months after it, and the totals.
+	first              int
+	bought             [len(cohortMonths)]bool
+	eligible, retained [len(cohortMonths)]int
+	lastMonth          int // the last month that ended by asOf
+}
+
+// cohortMonths are the months after the first purchase whose retention a
+// period reports.
+var cohortMonths = [...]int{1, 3, 6, 12}
+
+// monthIndex numbers months: year × 12 + month − 1.
+func monthIndex(t time.Time) int {
+	t = t.UTC()
+	return t.Year()*12 + int(t.Month()) - 1
 }
 
 func (s *salesTally) tap(r *run, txs iter.Seq2[crm.Transaction, error]) iter.Seq2[crm.Transaction, error] {
 	prevFrom := r.from.Add(-r.asOf.Sub(r.from))
+	s.first = -1
+	s.lastMonth = monthIndex(r.asOf) - 1 // the month before asOf's has ended by it
 	return func(yield func(crm.Transaction, error) bool) {
 		for tx, err := range txs {
 			if err == nil {
@@ -424,6 +443,15 @@ func (s *salesTally) tap(r *run, txs iter.Seq2[crm.Transaction, error]) iter.Seq
 					s.newest = tx.Time
 				}
 				if tx.Kind == crm.Purchase {
+					m := monthIndex(tx.Time)
+					if s.first < 0 {
+						s.first = m
+					}
+					for i, k := range cohortMonths {
+						if m-s.first == k {
+							s.bought[i] = true
+						}
+					}
 					if !tx.Time.Before(r.from) {
 						s.purchases++
 						s.inCur = true
@@ -452,7 +480,17 @@ func (s *salesTally) closeCustomer() {
 			s.stayers++
 		}
 	}
-	s.inPrev, s.inCur = false, false
+	if s.first >= 0 {
+		for i, k := range cohortMonths {
+			if s.first+k <= s.lastMonth {
+				s.eligible[i]++
+				if s.bought[i] {
+					s.retained[i]++
+				}
+			}
+		}
+	}
+	s.inPrev, s.inCur, s.first, s.bought = false, false, -1, [len(cohortMonths)]bool{}
 }
 
 func (s *salesTally) finish(r *run) {
@@ -466,6 +504,12 @@ func (s *salesTally) finish(r *run) {
 		share := float64(s.stayers) / float64(s.prevBuyers)
 		lo, hi := wilson(s.stayers, s.prevBuyers)
 		r.addOf(MetricRetention, "", share, s.prevBuyers, lo, hi)
+	}
+	for i, k := range cohortMonths {
+		if n := s.eligible[i]; n > 0 {
+			lo, hi := wilson(s.retained[i], n)
+			r.addOf(MetricCohortRetention, Cut("months", strconv.Itoa(k)), float64(s.retained[i])/float64(n), n, lo, hi)
+		}
 	}
 }
 
@@ -669,7 +713,8 @@ func (r *run) surveys(ctx context.Context, adv map[string]lifecycle.Advocacy) er
 	}
 	if len(ces) > 0 {
 		mean, _, _ := feedback.CESScore(ces)
-		r.addOf(MetricCES, "", mean, len(ces), 0, 0)
+		lo, hi := meanInterval(ces, mean)
+		r.addOf(MetricCES, "", mean, len(ces), lo, hi)
 	}
 	return nil
 }

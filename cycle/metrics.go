@@ -66,6 +66,7 @@ const (
 	MetricRefusedMoves       = "lifecycle.refused_moves"
 	MetricAdvocates          = "lifecycle.advocates"
 	MetricRetention          = "lifecycle.retention"
+	MetricCohortRetention    = "lifecycle.cohort_retention"
 	MetricRepeatRate         = "lifecycle.repeat_rate"
 	MetricChurnAbsolute      = "lifecycle.churn_absolute"
 	MetricChurnRelative      = "lifecycle.churn_relative"
@@ -116,6 +117,7 @@ var definitions = []Definition{
 	{MetricRefusedMoves, Lifecycle, UnitCount, "", "classifications the policy's allowed moves refused (the customer stays in the recorded stage)"},
 	{MetricAdvocates, Lifecycle, UnitCount, "", "customers in the advocate stage at AsOf"},
 	{MetricRetention, Lifecycle, UnitShare, "", "of the N customers who bought in the period before this one (of the same length), the share who bought in this one"},
+	{MetricCohortRetention, Lifecycle, UnitShare, "months", "of the N buyers whose k-th month after their first purchase (k = 1, 3, 6, 12) has ended by AsOf, the share who bought in that month: retention by acquisition cohort, all cohorts together"},
 	{MetricRepeatRate, Lifecycle, UnitShare, "", "share of the N buyers who bought in more than one period (frequency ≥ 1)"},
 	{MetricChurnAbsolute, Lifecycle, UnitCount, "", "customers who stopped buying (absolute churn) at AsOf"},
 	{MetricChurnRelative, Lifecycle, UnitCount, "", "customers still buying but spending much less than their own past (relative churn)"},
@@ -139,7 +141,7 @@ var definitions = []Definition{
 	{MetricNPSPassives, Performance, UnitCount, "", "NPS answers 7–8 in the period"},
 	{MetricNPSDetractors, Performance, UnitCount, "", "NPS answers 0–6 in the period"},
 	{MetricCSAT, Performance, UnitShare, "", "share of the N CSAT answers in the period that are satisfied (4–5), with a Wilson 95% interval"},
-	{MetricCES, Performance, UnitScore, "", "mean of the N customer-effort answers (1–7) in the period"},
+	{MetricCES, Performance, UnitScore, "", "mean of the N customer-effort answers (1–7) in the period, with its 95% interval"},
 	{MetricPromiseKept, Performance, UnitCount, "promise", "1 when the period kept the charter's promise (its metric met its target), 0 when it broke it; absent when the period has no measure of it"},
 	{MetricBrokenPromises, Performance, UnitCount, "", "promises of the charter the period broke"},
 	{MetricExperience, Performance, UnitIndex, "channel", "experience index per channel at AsOf (scoring.ExperienceIndex over the touchpoints)"},

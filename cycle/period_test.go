@@ -1,6 +1,8 @@
 package cycle_test
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -90,4 +92,25 @@ func TestPeriodValidate(t *testing.T) {
 			require.Less(t, cycle.Definitions()[i-1].Name, d.Name)
 		}
 	}
+}
+
+// The CES interval is the normal approximation around the mean.
+func TestCESInterval(t *testing.T) {
+	ctx := context.Background()
+	s := newSmall(t)
+	for i, score := range []int{7, 5, 6, 7, 4} {
+		require.NoError(t, s.desk.AppendSurveys(ctx, feedback.Survey{ID: fmt.Sprint("ces", i), CustomerID: "a", Type: feedback.CES, Score: score, At: date(2024, 6, 3)}))
+	}
+	_, err := s.loop.Run(ctx, date(2024, 6, 1))
+	require.NoError(t, err)
+	p, err := s.loop.Run(ctx, date(2024, 7, 1))
+	require.NoError(t, err)
+	m, ok := p.Get(cycle.MetricCES, "")
+	require.True(t, ok)
+	// Mean 5.8; sample variance (1.44+0.64+0.04+1.44+3.24)/4 = 1.7.
+	half := 1.959963984540054 * math.Sqrt(1.7/5)
+	require.InDelta(t, 5.8, m.Value, 1e-12)
+	require.InDelta(t, 5.8-half, m.Low, 1e-12)
+	require.InDelta(t, 5.8+half, m.High, 1e-12)
+	require.Equal(t, 5, m.N)
 }

@@ -40,6 +40,10 @@ func WriteReport(w io.Writer, p, previous *Period) error {
 		if len(ms) == 0 {
 			continue
 		}
+		unit := d.Unit
+		if d.Name == MetricNPS {
+			unit = unitPoints
+		}
 		if d.Process != process {
 			process = d.Process
 			fmt.Fprintf(bw, "\n== %s\n", process)
@@ -59,10 +63,10 @@ func WriteReport(w io.Writer, p, previous *Period) error {
 			if m.Cut != "" {
 				label += " " + cutLabel(m.Cut)
 			}
-			line := fmt.Sprintf("%-52s %14s", label, format(d.Unit, m.Value, p.Currency))
+			line := fmt.Sprintf("%-52s %14s", label, format(unit, m.Value, p.Currency))
 			if m.N > 0 && (d.Unit == UnitShare || d.Unit == UnitScore) {
 				if m.Interval() {
-					line += fmt.Sprintf("  (%s to %s, n = %d)", format(d.Unit, m.Low, ""), format(d.Unit, m.High, ""), m.N)
+					line += fmt.Sprintf("  (%s to %s, n = %d)", format(unit, m.Low, ""), format(unit, m.High, ""), m.N)
 				} else {
 					line += fmt.Sprintf("  (n = %d)", m.N)
 				}
@@ -72,7 +76,7 @@ func WriteReport(w io.Writer, p, previous *Period) error {
 				if mv.Significant {
 					mark = " *"
 				}
-				line += fmt.Sprintf("  %s%s", signed(d.Unit, mv.Delta), mark)
+				line += fmt.Sprintf("  %s%s", signed(unit, mv.Delta), mark)
 			}
 			fmt.Fprintln(bw, strings.TrimRight(line, " "))
 		}
@@ -98,6 +102,9 @@ func cutLabel(cut string) string {
 	return strings.Join(vals, " / ")
 }
 
+// unitPoints shows a score of −1..1 (NPS) in points.
+const unitPoints Unit = "points"
+
 func format(u Unit, v float64, currency string) string {
 	switch u {
 	case UnitCount:
@@ -106,10 +113,9 @@ func format(u Unit, v float64, currency string) string {
 		return fmt.Sprintf("%.1f%%", 100*v)
 	case UnitMoney:
 		return strings.TrimSpace(fmt.Sprintf("%.2f %s", v, currency))
+	case unitPoints:
+		return fmt.Sprintf("%+.0f", 100*v)
 	case UnitScore:
-		if math.Abs(v) <= 1 {
-			return fmt.Sprintf("%+.0f", 100*v) // NPS in points
-		}
 		return fmt.Sprintf("%.2f", v)
 	}
 	return fmt.Sprintf("%.1f", v)

@@ -222,11 +222,17 @@ func TestKPIOffTrack(t *testing.T) {
 	_, err = p.Record(ctx, "acme", roadmap.Measurement{Goal: "E1", At: day(1, 1), Value: 20}, roadmap.Measurement{Goal: "E1", At: day(3, 1), Value: 22},
 		roadmap.Measurement{Goal: "I1", At: day(1, 1), Value: 30}, roadmap.Measurement{Goal: "I1", At: day(3, 1), Value: 34})
 	require.NoError(t, err)
+	w.run(day(3, 20), nil)
+	w.run(day(4, 5), nil)
 	m, alerts := w.monitor([]monitor.Rule{starter(t, "KPI off track")}, nil)
 	require.Equal(t, []string{"acme/E1"}, check(t, m, day(3, 1)))
 	require.Empty(t, check(t, m, day(3, 1)))
 	as := collect(t, alerts)
 	require.Equal(t, []string{"Ada"}, as[0].To, "to the roadmap's owner")
+	_, err = m.Resolve(ctx, as[0].ID, "Ada", "a new call script")
+	require.NoError(t, err)
+	require.Empty(t, check(t, m, day(3, 20)), "still off track, but within the 30-day cool-down")
+	require.Equal(t, []string{"acme/E1"}, check(t, m, day(4, 5)), "after it, raised again")
 }
 
 func collect(t *testing.T, s monitor.Store) []monitor.Alert {

@@ -315,6 +315,7 @@ func stageSankey(f *figures) (*plot.Plot, error) {
 	p := plot.New()
 	p.Add(s)
 	p.HideY()
+	p.X.Min, p.X.Max = -0.15, 1.15 // room for the dates under the columns
 	p.X.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: f.then.AsOf.Format("2 Jan 2006")}, {Value: 1, Label: f.now.AsOf.Format("2 Jan 2006")}})
 	return p, nil
 }
