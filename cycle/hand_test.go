@@ -61,7 +61,10 @@ func newSmall(t *testing.T) *small {
 	buy("d", date(2023, 2, 1), 50)
 	buy("d", date(2024, 6, 15), 50)
 	require.NoError(t, s.crm.AppendTransactions(ctx, txs...))
-	require.NoError(t, s.crm.AppendTouchpoints(ctx, crm.Touchpoint{ID: "ref-b", CustomerID: "b", Time: date(2024, 5, 20), Channel: crm.ChannelWeb, Kind: crm.TouchReferral}))
+	require.NoError(t, s.crm.AppendTouchpoints(ctx, crm.Touchpoint{ID: "ref-b", CustomerID: "b", Time: date(2024, 5, 20), Channel: crm.ChannelWeb, Kind: crm.TouchReferral},
+		crm.Touchpoint{ID: "mail-a", CustomerID: "a", Time: date(2024, 6, 2), Channel: crm.ChannelEmail, Kind: crm.TouchCampaign},
+		crm.Touchpoint{ID: "mail-d", CustomerID: "d", Time: date(2024, 6, 3), Channel: crm.ChannelEmail, Kind: crm.TouchCampaign},
+		crm.Touchpoint{ID: "sms-e", CustomerID: "e", Time: date(2024, 5, 3), Channel: crm.ChannelSMS, Kind: crm.TouchCampaign}))
 	require.NoError(t, s.desk.AppendSurveys(ctx, feedback.Survey{ID: "s1", CustomerID: "a", Type: feedback.NPS, Score: 10, At: date(2024, 6, 20)}))
 	// One complaint in June, answered within the hour.
 	s.clock = date(2024, 6, 5)
@@ -123,7 +126,7 @@ func TestLoopSmallBusinessByHand(t *testing.T) {
 		cycle.MetricOpenItems:      1,
 		cycle.MetricSLAAttainment:  1,
 		cycle.MetricTransactionLag: 16, // June 15 to July 1
-		cycle.MetricTouchpointLag:  42, // May 20 to July 1
+		cycle.MetricTouchpointLag:  28, // June 3 to July 1
 	} {
 		require.Equal(t, want, value(t, p2, name, ""), name)
 	}
@@ -146,6 +149,9 @@ func TestLoopSmallBusinessByHand(t *testing.T) {
 	require.Equal(t, 1.0, value(t, p2, cycle.MetricFlow, cycle.Cut("from", "new", "to", "prospect")), "c's first stage")
 	require.Equal(t, 0.4, value(t, p2, cycle.MetricCompleteness, cycle.Cut("field", "email")), "a and c of five")
 	require.Equal(t, 1.0, value(t, p2, cycle.MetricItems, cycle.Cut("kind", "complaint")))
+	require.Equal(t, 2.0, value(t, p2, cycle.MetricContacts, cycle.Cut("channel", "email")), "two mailings in June")
+	_, ok := p2.Value(cycle.MetricContacts, cycle.Cut("channel", "sms"))
+	require.False(t, ok, "the text message went out in May")
 	require.Equal(t, 1.0, value(t, p2, cycle.MetricCauseShare, cycle.Cut("cause", "late delivery")))
 	require.Equal(t, 0.5, value(t, p2, cycle.MetricFirstResponseHours, ""))
 
@@ -156,6 +162,8 @@ func TestLoopSmallBusinessByHand(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want[r.CustomerID], r.Stage, r.CustomerID)
 		require.Equal(t, r.CustomerID != "c", r.Buyer, r.CustomerID)
+		_, valued := p2.Value(cycle.MetricCLVTotal, "")
+		require.Equal(t, valued && r.Buyer, r.Valued, "%s: valued when the models fit, and only buyers", r.CustomerID)
 		n++
 	}
 	require.Equal(t, 5, n)

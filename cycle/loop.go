@@ -626,6 +626,7 @@ func (r *run) voice(ctx context.Context) (map[string]lifecycle.Advocacy, error) 
 		return adv, nil
 	}
 	var newest time.Time
+	contacts := map[crm.Channel]int{}
 	tps := func(yield func(crm.Touchpoint, error) bool) {
 		for tp, err := range r.l.st.Touchpoints.Touchpoints(ctx) {
 			if err == nil {
@@ -634,6 +635,9 @@ func (r *run) voice(ctx context.Context) (map[string]lifecycle.Advocacy, error) 
 				}
 				if tp.Time.After(newest) {
 					newest = tp.Time
+				}
+				if tp.Kind == crm.TouchCampaign && !tp.Time.Before(r.from) {
+					contacts[tp.Channel]++
 				}
 				if tp.Kind == crm.TouchReferral {
 					a := adv[tp.CustomerID]
@@ -655,6 +659,9 @@ func (r *run) voice(ctx context.Context) (map[string]lifecycle.Advocacy, error) 
 	}
 	if !newest.IsZero() {
 		r.add(MetricTouchpointLag, "", r.asOf.Sub(newest).Hours()/24)
+	}
+	for ch, n := range contacts {
+		r.add(MetricContacts, Cut("channel", string(ch)), float64(n))
 	}
 	return adv, nil
 }
@@ -783,6 +790,7 @@ func (r *run) profiles(ctx context.Context, in lifecycle.Inputs, segs []*segStat
 		}
 		if k := values.Find(p.CustomerID); k >= 0 {
 			v := in.Scores.Values[k]
+			res.Valued = true
 			res.CLV, res.ExpectedPurchases, res.ExpectedSpend, res.PAlive = v.CLV, v.Purchases, v.Spend, v.Alive
 			if t := in.Scores.Tiering; t != nil && k < len(t.Of) {
 				res.Tier = r.l.tiers.Tiers[t.Of[k]].Name

@@ -157,6 +157,7 @@ func TestLoopResultsAgreeWithTheAnalyses(t *testing.T) {
 	for i, v := range values {
 		r, err := b.out.Result(ctx, v.CustomerID, asOf)
 		require.NoError(t, err)
+		require.True(t, r.Valued)
 		require.True(t, r.CLV.Amount.Equal(v.CLV.Amount), "%s: CLV %s, by hand %s", v.CustomerID, r.CLV.Amount, v.CLV.Amount)
 		require.Equal(t, v.Alive, r.PAlive)
 		require.Equal(t, scoring.DefaultTiers().Tiers[tiers.Of[i]].Name, r.Tier)

@@ -60,6 +60,7 @@ const (
 	MetricTransactionLag     = "information.transaction_lag_days"
 	MetricTouchpointLag      = "information.touchpoint_lag_days"
 	MetricMomentsDue         = "delivery.moments_due"
+	MetricContacts           = "delivery.contacts"
 	MetricStage              = "lifecycle.stage"
 	MetricFlow               = "lifecycle.flow"
 	MetricReactivations      = "lifecycle.reactivations"
@@ -111,6 +112,7 @@ var definitions = []Definition{
 	{MetricTransactionLag, Information, UnitDays, "", "days from the newest transaction before AsOf to AsOf: how fresh the sales data is"},
 	{MetricTouchpointLag, Information, UnitDays, "", "days from the newest touchpoint before AsOf to AsOf"},
 	{MetricMomentsDue, Delivery, UnitCount, "moment", "occurrences of each moment due in the period (Options.Moments over Options.Subjects)"},
+	{MetricContacts, Delivery, UnitCount, "channel", "campaign messages delivered in the period, by channel: the touchpoints of kind campaign the host recorded"},
 	{MetricStage, Lifecycle, UnitCount, "stage", "customers in each lifecycle stage at AsOf, as classified"},
 	{MetricFlow, Lifecycle, UnitCount, "from,to", "moves recorded in the period from one stage to another (from=new: a first stage)"},
 	{MetricReactivations, Lifecycle, UnitCount, "", "moves into the reactivated stage in the period"},

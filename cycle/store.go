@@ -26,9 +26,12 @@ type Result struct {
 	// Stage is the lifecycle stage the policy gave ("" when no stage
 	// rule matched).
 	Stage string `json:"stage,omitempty"`
-	// Buyer says the customer had bought before AsOf; the value fields
-	// below are read only then.
+	// Buyer says the customer had bought before AsOf.
 	Buyer bool `json:"buyer"`
+	// Valued says the models valued the customer: Tier, CLV,
+	// ExpectedPurchases, ExpectedSpend and PAlive are read only then (a
+	// business too small or too young to fit the models values no one).
+	Valued bool `json:"valued"`
 	// Tier is the value tier (Platinum, Gold, …) by CLV.
 	Tier string `json:"tier,omitempty"`
 	// CLV is the customer's lifetime value over the run's horizon,
@@ -56,7 +59,7 @@ type Result struct {
 // Equal reports whether r and o hold the same result (amounts compared
 // as numbers, times as instants).
 func (r Result) Equal(o Result) bool {
-	return r.CustomerID == o.CustomerID && r.AsOf.Equal(o.AsOf) && r.Stage == o.Stage && r.Buyer == o.Buyer &&
+	return r.CustomerID == o.CustomerID && r.AsOf.Equal(o.AsOf) && r.Stage == o.Stage && r.Buyer == o.Buyer && r.Valued == o.Valued &&
 		r.Tier == o.Tier && moneyEqual(r.CLV, o.CLV) && r.ExpectedPurchases == o.ExpectedPurchases &&
 		r.ExpectedSpend == o.ExpectedSpend && r.PAlive == o.PAlive && r.RFMCell == o.RFMCell &&
 		r.RFMSegment == o.RFMSegment && r.Churn == o.Churn && moneyEqual(r.AtStake, o.AtStake)
@@ -128,7 +131,7 @@ type MemoryStore struct {
 type packed struct {
 	customer                      string
 	stage, tier, cell, seg, churn uint16
-	buyer                         bool
+	buyer, valued                 bool
 	clv, stake                    money
 	purchases, spend, alive       float64
 }
@@ -166,7 +169,7 @@ func (m *MemoryStore) intern(s string) (uint16, error) {
 }
 
 func (m *MemoryStore) pack(r Result) (packed, error) {
-	p := packed{customer: r.CustomerID, buyer: r.Buyer, purchases: r.ExpectedPurchases, spend: r.ExpectedSpend, alive: r.PAlive}
+	p := packed{customer: r.CustomerID, buyer: r.Buyer, valued: r.Valued, purchases: r.ExpectedPurchases, spend: r.ExpectedSpend, alive: r.PAlive}
 	var err error
 	for _, w := range []struct {
 		to *uint16
@@ -210,7 +213,7 @@ func (m *MemoryStore) unpackMoney(x money) crm.Money {
 }
 
 func (m *MemoryStore) unpack(p *packed, asOf int64) Result {
-	return Result{CustomerID: p.customer, AsOf: time.Unix(0, asOf).UTC(), Stage: m.words[p.stage], Buyer: p.buyer, Tier: m.words[p.tier],
+	return Result{CustomerID: p.customer, AsOf: time.Unix(0, asOf).UTC(), Stage: m.words[p.stage], Buyer: p.buyer, Valued: p.valued, Tier: m.words[p.tier],
 		CLV: m.unpackMoney(p.clv), ExpectedPurchases: p.purchases, ExpectedSpend: p.spend, PAlive: p.alive,
 		RFMCell: m.words[p.cell], RFMSegment: m.words[p.seg], Churn: m.words[p.churn], AtStake: m.unpackMoney(p.stake)}
 }

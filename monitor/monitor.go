@@ -281,7 +281,7 @@ func fill(p *segment.Profile, res cycle.Result, hasPrev bool, prev cycle.Result)
 	str("churn", res.Churn)
 	str("rfm_segment", res.RFMSegment)
 	errs = append(errs, p.SetBool("buyer", res.Buyer))
-	if res.Buyer && res.CLV.Currency != "" {
+	if res.Valued {
 		errs = append(errs, p.SetNumber("clv", res.CLV.Amount.InexactFloat64()), p.SetNumber("p_alive", res.PAlive))
 	}
 	if res.Churn == "absolute" || res.Churn == "relative" {
@@ -301,7 +301,7 @@ func describe(r cycle.Result) string {
 			parts = append(parts, p)
 		}
 	}
-	if r.Buyer && r.CLV.Currency != "" {
+	if r.Valued {
 		parts = append(parts, "CLV "+r.CLV.Amount.StringFixed(0)+" "+r.CLV.Currency)
 	}
 	return strings.Join(parts, ", ")

@@ -83,7 +83,7 @@ func check(t *testing.T, m *monitor.Monitor, at time.Time) []string {
 }
 
 func loyal(id, tier string) cycle.Result {
-	return cycle.Result{CustomerID: id, Stage: "loyal", Tier: tier, Buyer: true, CLV: eur(3000), PAlive: 0.9}
+	return cycle.Result{CustomerID: id, Stage: "loyal", Tier: tier, Buyer: true, Valued: true, CLV: eur(3000), PAlive: 0.9}
 }
 
 func atRisk(id, tier string) cycle.Result {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/roadmap"
 )
 
@@ -63,4 +64,29 @@ func ExampleGaps() {
 	// on-time delivery %   shortfall   14%  score 0.87
 	// Phase 1 [open complaints NPS]
 	// Phase 2 [on-time delivery %]
+}
+
+// A charter's promise is checked against the desk's SLA policies that
+// keep it: an answer within 2 business hours is more than a 4-hour
+// first-response target allows.
+func ExampleCharter_Check() {
+	desk := &feedback.Options{Tiers: []string{"Platinum"}, SLA: []feedback.SLAPolicy{
+		{FirstResponse: 4 * time.Hour, Resolution: 24 * time.Hour},
+		{Tier: "Platinum", FirstResponse: time.Hour, Resolution: 8 * time.Hour},
+	}}
+	c := roadmap.Charter{Promises: []roadmap.Promise{
+		{ID: "R1", Situation: "a Platinum customer complains", Promise: "an answer within 2 business hours",
+			Metric: "performance.first_response_median_hours", Target: 2, LowerIsBetter: true, Within: 2 * time.Hour,
+			SLA: &roadmap.SLABinding{Tier: "Platinum", Target: "first_response"}},
+		{ID: "R2", Situation: "any customer complains", Promise: "an answer within 2 business hours",
+			Metric: "performance.first_response_median_hours", Target: 2, LowerIsBetter: true, Within: 2 * time.Hour,
+			SLA: &roadmap.SLABinding{Severity: feedback.Critical, Target: "first_response"}},
+	}}
+	for _, f := range c.Check(desk, nil, nil) {
+		fmt.Println(f.Code, f.Path)
+		fmt.Println(" ", f.Message)
+	}
+	// Output:
+	// sla_weaker_than_promise promises[1] "R2".sla
+	//   "an answer within 2 business hours" promises 2h0m0s, and the desk allows 4h0m0s for critical items (first_response)
 }

@@ -31,7 +31,7 @@ func day(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
 
 // result is a result of customer id at day d with every field set.
 func result(id string, d int) cycle.Result {
-	return cycle.Result{CustomerID: id, AsOf: day(d), Stage: "loyal", Buyer: true, Tier: "Gold",
+	return cycle.Result{CustomerID: id, AsOf: day(d), Stage: "loyal", Buyer: true, Valued: true, Tier: "Gold",
 		CLV: crm.Money{Amount: decimal.RequireFromString("1234.56"), Currency: "EUR"}, ExpectedPurchases: 3.25, ExpectedSpend: 41.125,
 		PAlive: 0.875, RFMCell: "545", RFMSegment: "Champions", Churn: "relative", AtStake: crm.Money{Amount: decimal.RequireFromString("1234.56"), Currency: "EUR"}}
 }

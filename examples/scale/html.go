@@ -195,7 +195,7 @@ func scoreTicks() []plot.Tick {
 func clvHistogram(f *figures) (*plot.Plot, error) {
 	vals := make(plotter.Values, 0, len(f.results))
 	for _, r := range f.results {
-		if r.Buyer && r.CLV.Currency != "" {
+		if r.Valued {
 			vals = append(vals, r.CLV.Amount.InexactFloat64())
 		}
 	}
