@@ -16,6 +16,7 @@ import (
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/internal/bounds"
 	"github.com/crmkit/crm/internal/join"
+	"github.com/crmkit/crm/internal/stats"
 	"github.com/crmkit/crm/internal/suggest"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/roadmap"
@@ -502,12 +503,12 @@ func (s *salesTally) finish(r *run) {
 	}
 	if s.prevBuyers > 0 {
 		share := float64(s.stayers) / float64(s.prevBuyers)
-		lo, hi := wilson(s.stayers, s.prevBuyers)
+		lo, hi := stats.Wilson(s.stayers, s.prevBuyers)
 		r.addOf(MetricRetention, "", share, s.prevBuyers, lo, hi)
 	}
 	for i, k := range cohortMonths {
 		if n := s.eligible[i]; n > 0 {
-			lo, hi := wilson(s.retained[i], n)
+			lo, hi := stats.Wilson(s.retained[i], n)
 			r.addOf(MetricCohortRetention, Cut("months", strconv.Itoa(k)), float64(s.retained[i])/float64(n), n, lo, hi)
 		}
 	}
@@ -531,7 +532,7 @@ func (r *run) score(ctx context.Context, sums []scoring.Summary) (segment.Scores
 			repeat++
 		}
 	}
-	lo, hi := wilson(repeat, len(sums))
+	lo, hi := stats.Wilson(repeat, len(sums))
 	r.addOf(MetricRepeatRate, "", float64(repeat)/float64(len(sums)), len(sums), lo, hi)
 	var err error
 	if scores.RFM, _, err = scoring.RFM(sums, nil); err != nil {
@@ -578,7 +579,7 @@ func (r *run) score(ctx context.Context, sums []scoring.Summary) (segment.Scores
 	}
 	r.add(MetricCLVTotal, "", total.InexactFloat64())
 	r.add(MetricExpectedPurchases, "", expected)
-	lo, hi = wilson(active, len(scores.Values))
+	lo, hi = stats.Wilson(active, len(scores.Values))
 	r.addOf(MetricActiveShare, "", float64(active)/float64(len(scores.Values)), len(scores.Values), lo, hi)
 	for _, rep := range scores.Tiering.Reports {
 		cut := Cut("tier", rep.Tier.Name)
@@ -715,12 +716,12 @@ func (r *run) surveys(ctx context.Context, adv map[string]lifecycle.Advocacy) er
 	if len(csat) > 0 {
 		share := feedback.CSATScore(csat)
 		satisfied := int(share*float64(len(csat)) + 0.5)
-		lo, hi := wilson(satisfied, len(csat))
+		lo, hi := stats.Wilson(satisfied, len(csat))
 		r.addOf(MetricCSAT, "", share, len(csat), lo, hi)
 	}
 	if len(ces) > 0 {
 		mean, _, _ := feedback.CESScore(ces)
-		lo, hi := meanInterval(ces, mean)
+		lo, hi := stats.MeanInterval(ces, mean)
 		r.addOf(MetricCES, "", mean, len(ces), lo, hi)
 	}
 	return nil
@@ -868,7 +869,7 @@ func (t *infoTally) finish(r *run) {
 		return
 	}
 	for i, f := range infoFields {
-		lo, hi := wilson(t.known[i], t.customers)
+		lo, hi := stats.Wilson(t.known[i], t.customers)
 		r.addOf(MetricCompleteness, Cut("field", f), float64(t.known[i])/float64(t.customers), t.customers, lo, hi)
 	}
 }
@@ -991,11 +992,11 @@ func (r *run) desk(ctx context.Context) error {
 	}
 	rep := feedback.Analyze(items, r.l.opt.Calendar, r.asOf)
 	met := int(rep.SLAAttainment*float64(len(items)) + 0.5)
-	lo, hi := wilson(met, len(items))
+	lo, hi := stats.Wilson(met, len(items))
 	r.addOf(MetricSLAAttainment, "", rep.SLAAttainment, len(items), lo, hi)
 	if closed > 0 {
 		reopened := int(rep.ReopenRate*float64(closed) + 0.5)
-		lo, hi := wilson(reopened, closed)
+		lo, hi := stats.Wilson(reopened, closed)
 		r.addOf(MetricReopenRate, "", rep.ReopenRate, closed, lo, hi)
 	}
 	responded, resolved := 0, 0

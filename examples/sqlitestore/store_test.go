@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/campaign"
+	"github.com/crmkit/crm/campaign/campaigntest"
 	"github.com/crmkit/crm/crmtest"
 	"github.com/crmkit/crm/cycle"
 	"github.com/crmkit/crm/cycle/cycletest"
@@ -113,6 +115,14 @@ func TestCycleStore(t *testing.T) {
 
 func TestAlertStore(t *testing.T) {
 	monitortest.TestStore(t, harness(func(s *sqlitestore.Store) monitor.Store { return s.Alerts() }))
+}
+
+func TestContactStore(t *testing.T) {
+	campaigntest.TestStore(t, harness(func(s *sqlitestore.Store) campaign.Store { return s.Contacts() }))
+}
+
+func TestCampaignStore(t *testing.T) {
+	campaigntest.TestCampaignStore(t, harness(func(s *sqlitestore.Store) campaign.CampaignStore { return s.Campaigns() }))
 }
 
 func TestReopenKeepsDataAndSchema(t *testing.T) {

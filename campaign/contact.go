@@ -1,0 +1,371 @@
+package campaign
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/bounds"
+)
+
+// Reason says why a contact was not sent.
+type Reason string
+
+// Reasons a contact is suppressed.
+const (
+	DoNotContact Reason = "do_not_contact" // the customer asked not to be contacted
+	FrequencyCap Reason = "frequency_cap"  // enough contact already, across every campaign and play
+	NoChannel    Reason = "no_channel"     // none of the play's channels is one the customer accepts
+	QuietHours   Reason = "quiet_hours"    // the customer's quiet hours push it past the campaign's window
+	StageGuard   Reason = "stage_guard"    // the customer's stage forbids this kind of play
+	ControlGroup Reason = "control_group"  // held out at random to measure the campaign's effect
+	BadTemplate  Reason = "bad_template"   // the play cannot be written for this customer (a field it lacks)
+)
+
+// Contact is one decision about one customer in one campaign, made once:
+// sent (with the message) or suppressed (with the reason).
+type Contact struct {
+	// ID is the campaign's ID and the customer's, "spring-winback/C0000042":
+	// a customer is decided once per campaign.
+	ID string `json:"id"`
+	// CustomerID is the customer.
+	CustomerID string `json:"customer_id"`
+	// Campaign is the campaign's ID.
+	Campaign string `json:"campaign"`
+	// Play is the play decided on.
+	Play string `json:"play"`
+	// At is when it was decided.
+	At time.Time `json:"at"`
+	// Sent says the message went out; Reason and Detail say why not.
+	Sent bool `json:"sent"`
+	// Reason is why it was suppressed.
+	Reason Reason `json:"reason,omitempty"`
+	// Detail says the reason in words.
+	Detail string `json:"detail,omitempty"`
+	// Channel, Subject, Body and SendAt are the message sent.
+	Channel crm.Channel `json:"channel,omitempty"`
+	// Subject is the message's subject line.
+	Subject string `json:"subject,omitempty"`
+	// Body is the message's text.
+	Body string `json:"body,omitempty"`
+	// SendAt is when it goes out, after the customer's quiet hours.
+	SendAt time.Time `json:"send_at,omitzero"`
+}
+
+// OutcomeKind is what came of a contact.
+type OutcomeKind string
+
+// Outcome kinds.
+const (
+	Responded   OutcomeKind = "responded"   // the customer answered, opened, called back
+	Converted   OutcomeKind = "converted"   // the customer did what the campaign wanted
+	Disposition OutcomeKind = "disposition" // how a call went, in the agent's words
+)
+
+// Outcome is what came of a contact — or, for a customer held out as
+// control, what the customer did anyway (so uplift can be measured).
+type Outcome struct {
+	// ID identifies the outcome; appending it again is a no-op.
+	ID string `json:"id"`
+	// Contact is the contact's ID.
+	Contact string `json:"contact"`
+	// Campaign is the contact's campaign.
+	Campaign string `json:"campaign"`
+	// Kind is responded, converted or a call's disposition.
+	Kind OutcomeKind `json:"kind"`
+	// At is when it happened.
+	At time.Time `json:"at"`
+	// Note is the disposition in words ("accepted the free repair",
+	// "dealer may call Tuesday afternoon").
+	Note string `json:"note,omitempty"`
+	// Value is what a conversion brought, when known.
+	Value crm.Money `json:"value"`
+}
+
+// Validate reports every problem with the outcome at once.
+func (o Outcome) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if o.ID == "" {
+		bad("id", "empty")
+	}
+	if o.Contact == "" {
+		bad("contact", "empty")
+	}
+	if o.Campaign == "" {
+		bad("campaign", "empty")
+	}
+	switch o.Kind {
+	case Responded, Converted:
+	case Disposition:
+		if o.Note == "" {
+			bad("note", "a disposition says how the call went")
+		}
+	default:
+		bad("kind", "%q is not responded, converted or disposition", o.Kind)
+	}
+	if o.At.IsZero() {
+		bad("at", "zero")
+	} else if p := bounds.Time(o.At); p != "" {
+		bad("at", "%s", p)
+	}
+	if len(errs) > 0 {
+		return &crm.ValidationError{Package: "campaign", What: fmt.Sprintf("outcome %q", o.ID), Problems: errs}
+	}
+	return nil
+}
+
+// Store is the contact log every campaign and play shares, with the
+// outcomes recorded against it: append-only logs. It persists and decides
+// nothing. A host implements it on its own database and proves it with
+// campaigntest.TestStore. Implementations must be safe for concurrent use.
+type Store interface {
+	// AppendContacts stores a batch atomically: every contact or none. A
+	// contact already stored (same ID, equal content) is a no-op; the same
+	// ID with other content is crm.ErrExists.
+	AppendContacts(ctx context.Context, cs ...Contact) error
+	// Contact returns the contact with the ID, or crm.ErrNotFound.
+	Contact(ctx context.Context, id string) (Contact, error)
+	// CustomerContacts streams one customer's contacts, by At then ID,
+	// oldest first; none for an unknown customer.
+	CustomerContacts(ctx context.Context, customerID string) iter.Seq2[Contact, error]
+	// CampaignContacts streams one campaign's contacts by ID.
+	CampaignContacts(ctx context.Context, campaign string) iter.Seq2[Contact, error]
+	// AppendOutcomes stores a batch atomically. An outcome already stored
+	// is a no-op; the same ID with other content is crm.ErrExists; one
+	// naming a contact the log does not hold is crm.ErrNotFound.
+	AppendOutcomes(ctx context.Context, os ...Outcome) error
+	// Outcomes streams one campaign's outcomes by ID.
+	Outcomes(ctx context.Context, campaign string) iter.Seq2[Outcome, error]
+}
+
+// MemoryStore is the in-memory Store, safe for concurrent use: the
+// reference implementation of the Store contract.
+type MemoryStore struct {
+	mu         sync.RWMutex
+	contacts   map[string]Contact
+	byCustomer map[string][]string // contact IDs, by At then ID
+	byCampaign map[string][]string // contact IDs, sorted
+	outcomes   map[string]Outcome
+	byOutcome  map[string][]string // outcome IDs by campaign, sorted
+}
+
+// NewMemoryStore returns an empty in-memory store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{contacts: map[string]Contact{}, byCustomer: map[string][]string{}, byCampaign: map[string][]string{},
+		outcomes: map[string]Outcome{}, byOutcome: map[string][]string{}}
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// Equal reports whether c and o are the same contact (times compared as
+// instants).
+func (c Contact) Equal(o Contact) bool { return sameContact(c, o) }
+
+// Equal reports whether o and x are the same outcome (times as instants,
+// amounts as numbers).
+func (o Outcome) Equal(x Outcome) bool { return sameOutcome(o, x) }
+
+func sameContact(a, b Contact) bool {
+	return a.ID == b.ID && a.CustomerID == b.CustomerID && a.Campaign == b.Campaign && a.Play == b.Play && a.At.Equal(b.At) &&
+		a.Sent == b.Sent && a.Reason == b.Reason && a.Detail == b.Detail && a.Channel == b.Channel && a.Subject == b.Subject &&
+		a.Body == b.Body && a.SendAt.Equal(b.SendAt)
+}
+
+func sameOutcome(a, b Outcome) bool {
+	return a.ID == b.ID && a.Contact == b.Contact && a.Campaign == b.Campaign && a.Kind == b.Kind && a.At.Equal(b.At) &&
+		a.Note == b.Note && a.Value.Currency == b.Value.Currency && a.Value.Amount.Equal(b.Value.Amount)
+}
+
+// checkContact reports what no store can keep or no reader can use.
+func checkContact(i int, c Contact) error {
+	var errs []error
+	bad := func(field, problem string) { errs = append(errs, &crm.FieldError{Field: field, Problem: problem}) }
+	if c.ID == "" {
+		bad("id", "empty")
+	}
+	if c.CustomerID == "" {
+		bad("customer_id", "empty")
+	}
+	if c.Campaign == "" {
+		bad("campaign", "empty")
+	}
+	if c.At.IsZero() {
+		bad("at", "zero")
+	} else if p := bounds.Time(c.At); p != "" {
+		bad("at", p)
+	}
+	if p := bounds.Time(c.SendAt); !c.SendAt.IsZero() && p != "" {
+		bad("send_at", p)
+	}
+	if !c.Sent && c.Reason == "" {
+		bad("reason", "a suppressed contact says why")
+	}
+	if len(errs) > 0 {
+		return &crm.ValidationError{Package: "campaign", What: fmt.Sprintf("contact %d %q", i, c.ID), Problems: errs}
+	}
+	return nil
+}
+
+// AppendContacts implements Store.
+func (m *MemoryStore) AppendContacts(ctx context.Context, cs ...Contact) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, c := range cs {
+		if err := checkContact(i, c); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fresh := map[string]Contact{}
+	var order []string
+	for _, c := range cs {
+		old, ok := m.contacts[c.ID]
+		if !ok {
+			old, ok = fresh[c.ID]
+		}
+		if ok {
+			if !sameContact(old, c) {
+				return fmt.Errorf("campaign: contact %q: stored with other content: %w", c.ID, crm.ErrExists)
+			}
+			continue
+		}
+		fresh[c.ID] = c
+		order = append(order, c.ID)
+	}
+	for _, id := range order {
+		c := fresh[id]
+		m.contacts[id] = c
+		ids := m.byCustomer[c.CustomerID]
+		i, _ := slices.BinarySearchFunc(ids, c, func(id string, c Contact) int {
+			o := m.contacts[id]
+			return cmp.Or(o.At.Compare(c.At), cmp.Compare(o.ID, c.ID))
+		})
+		m.byCustomer[c.CustomerID] = slices.Insert(ids, i, id)
+		ids = m.byCampaign[c.Campaign]
+		j, _ := slices.BinarySearch(ids, id)
+		m.byCampaign[c.Campaign] = slices.Insert(ids, j, id)
+	}
+	return nil
+}
+
+// Contact implements Store.
+func (m *MemoryStore) Contact(ctx context.Context, id string) (Contact, error) {
+	if err := ctx.Err(); err != nil {
+		return Contact{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, ok := m.contacts[id]
+	if !ok {
+		return Contact{}, fmt.Errorf("campaign: contact %q: %w", id, crm.ErrNotFound)
+	}
+	return c, nil
+}
+
+func (m *MemoryStore) stream(ctx context.Context, ids func() []string) iter.Seq2[Contact, error] {
+	return func(yield func(Contact, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Contact{}, err)
+			return
+		}
+		m.mu.RLock()
+		list := ids()
+		out := make([]Contact, len(list))
+		for i, id := range list {
+			out[i] = m.contacts[id]
+		}
+		m.mu.RUnlock()
+		for _, c := range out {
+			if !yield(c, nil) {
+				return
+			}
+		}
+	}
+}
+
+// CustomerContacts implements Store.
+func (m *MemoryStore) CustomerContacts(ctx context.Context, customerID string) iter.Seq2[Contact, error] {
+	return m.stream(ctx, func() []string { return m.byCustomer[customerID] })
+}
+
+// CampaignContacts implements Store.
+func (m *MemoryStore) CampaignContacts(ctx context.Context, campaign string) iter.Seq2[Contact, error] {
+	return m.stream(ctx, func() []string { return m.byCampaign[campaign] })
+}
+
+// AppendOutcomes implements Store.
+func (m *MemoryStore) AppendOutcomes(ctx context.Context, os ...Outcome) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, o := range os {
+		if err := o.Validate(); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fresh := map[string]Outcome{}
+	var order []string
+	for _, o := range os {
+		c, ok := m.contacts[o.Contact]
+		if !ok {
+			return fmt.Errorf("campaign: outcome %q: contact %q: %w", o.ID, o.Contact, crm.ErrNotFound)
+		}
+		if c.Campaign != o.Campaign {
+			return fmt.Errorf("campaign: outcome %q: contact %q is of campaign %q, not %q: %w", o.ID, o.Contact, c.Campaign, o.Campaign, crm.ErrInvalid)
+		}
+		old, ok := m.outcomes[o.ID]
+		if !ok {
+			old, ok = fresh[o.ID]
+		}
+		if ok {
+			if !sameOutcome(old, o) {
+				return fmt.Errorf("campaign: outcome %q: stored with other content: %w", o.ID, crm.ErrExists)
+			}
+			continue
+		}
+		fresh[o.ID] = o
+		order = append(order, o.ID)
+	}
+	for _, id := range order {
+		o := fresh[id]
+		m.outcomes[id] = o
+		ids := m.byOutcome[o.Campaign]
+		i, _ := slices.BinarySearch(ids, id)
+		m.byOutcome[o.Campaign] = slices.Insert(ids, i, id)
+	}
+	return nil
+}
+
+// Outcomes implements Store.
+func (m *MemoryStore) Outcomes(ctx context.Context, campaign string) iter.Seq2[Outcome, error] {
+	return func(yield func(Outcome, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Outcome{}, err)
+			return
+		}
+		m.mu.RLock()
+		ids := m.byOutcome[campaign]
+		out := make([]Outcome, len(ids))
+		for i, id := range ids {
+			out[i] = m.outcomes[id]
+		}
+		m.mu.RUnlock()
+		for _, o := range out {
+			if !yield(o, nil) {
+				return
+			}
+		}
+	}
+}
