@@ -64,7 +64,8 @@ type Campaign struct {
 	// Programme says it is a communication programme, planned 3–6 months
 	// ahead: approval less than 3 months before Start is refused.
 	Programme bool `json:"programme,omitempty"`
-	// Budget caps what its contacts may cost (CostPerContact each).
+	// Budget caps what its contacts may cost (CostPerContact each); zero
+	// is no cap.
 	Budget crm.Money `json:"budget"`
 	// CostPerContact is what one message sent costs.
 	CostPerContact crm.Money `json:"cost_per_contact"`
@@ -116,7 +117,7 @@ func (c *Campaign) Validate() error {
 	if c.Budget.Amount.IsNegative() || c.CostPerContact.Amount.IsNegative() {
 		bad("budget", "negative")
 	}
-	if !c.CostPerContact.Amount.IsZero() && c.Budget.Currency != c.CostPerContact.Currency {
+	if !c.CostPerContact.Amount.IsZero() && !c.Budget.Amount.IsZero() && c.Budget.Currency != c.CostPerContact.Currency {
 		bad("cost_per_contact", "in %q, the budget in %q", c.CostPerContact.Currency, c.Budget.Currency)
 	}
 	if !(c.ControlShare >= 0 && c.ControlShare <= 0.5) {

@@ -150,16 +150,18 @@ type Store interface {
 // reference implementation of the Store contract.
 type MemoryStore struct {
 	mu         sync.RWMutex
-	contacts   map[string]Contact
-	byCustomer map[string][]string // contact IDs, by At then ID
-	byCampaign map[string][]string // contact IDs, sorted
+	contacts   []Contact
+	prev       []int32            // each contact's customer's contact appended before it, −1 for none
+	index      map[string]int32   // by ID
+	last       map[string]int32   // each customer's contact appended last
+	byCampaign map[string][]int32 // by ID
 	outcomes   map[string]Outcome
 	byOutcome  map[string][]string // outcome IDs by campaign, sorted
 }
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{contacts: map[string]Contact{}, byCustomer: map[string][]string{}, byCampaign: map[string][]string{},
+	return &MemoryStore{index: map[string]int32{}, last: map[string]int32{}, byCampaign: map[string][]int32{},
 		outcomes: map[string]Outcome{}, byOutcome: map[string][]string{}}
 }
 
@@ -167,21 +169,17 @@ var _ Store = (*MemoryStore)(nil)
 
 // Equal reports whether c and o are the same contact (times compared as
 // instants).
-func (c Contact) Equal(o Contact) bool { return sameContact(c, o) }
+func (c Contact) Equal(o Contact) bool {
+	return c.ID == o.ID && c.CustomerID == o.CustomerID && c.Campaign == o.Campaign && c.Play == o.Play && c.At.Equal(o.At) &&
+		c.Sent == o.Sent && c.Reason == o.Reason && c.Detail == o.Detail && c.Channel == o.Channel && c.Subject == o.Subject &&
+		c.Body == o.Body && c.SendAt.Equal(o.SendAt)
+}
 
 // Equal reports whether o and x are the same outcome (times as instants,
 // amounts as numbers).
-func (o Outcome) Equal(x Outcome) bool { return sameOutcome(o, x) }
-
-func sameContact(a, b Contact) bool {
-	return a.ID == b.ID && a.CustomerID == b.CustomerID && a.Campaign == b.Campaign && a.Play == b.Play && a.At.Equal(b.At) &&
-		a.Sent == b.Sent && a.Reason == b.Reason && a.Detail == b.Detail && a.Channel == b.Channel && a.Subject == b.Subject &&
-		a.Body == b.Body && a.SendAt.Equal(b.SendAt)
-}
-
-func sameOutcome(a, b Outcome) bool {
-	return a.ID == b.ID && a.Contact == b.Contact && a.Campaign == b.Campaign && a.Kind == b.Kind && a.At.Equal(b.At) &&
-		a.Note == b.Note && a.Value.Currency == b.Value.Currency && a.Value.Amount.Equal(b.Value.Amount)
+func (o Outcome) Equal(x Outcome) bool {
+	return o.ID == x.ID && o.Contact == x.Contact && o.Campaign == x.Campaign && o.Kind == x.Kind && o.At.Equal(x.At) &&
+		o.Note == x.Note && o.Value.Currency == x.Value.Currency && o.Value.Amount.Equal(x.Value.Amount)
 }
 
 // checkContact reports what no store can keep or no reader can use.
@@ -226,37 +224,55 @@ func (m *MemoryStore) AppendContacts(ctx context.Context, cs ...Contact) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fresh := map[string]Contact{}
-	var order []string
-	for _, c := range cs {
-		old, ok := m.contacts[c.ID]
-		if !ok {
-			old, ok = fresh[c.ID]
-		}
-		if ok {
-			if !sameContact(old, c) {
+	fresh := map[string]int{}
+	keep := make([]bool, len(cs))
+	for i, c := range cs {
+		if j, ok := m.index[c.ID]; ok {
+			if !m.contacts[j].Equal(c) {
 				return fmt.Errorf("campaign: contact %q: stored with other content: %w", c.ID, crm.ErrExists)
 			}
 			continue
 		}
-		fresh[c.ID] = c
-		order = append(order, c.ID)
+		if j, ok := fresh[c.ID]; ok {
+			if !cs[j].Equal(c) {
+				return fmt.Errorf("campaign: contact %q: twice in the batch with other content: %w", c.ID, crm.ErrExists)
+			}
+			continue
+		}
+		fresh[c.ID] = i
+		keep[i] = true
 	}
-	for _, id := range order {
-		c := fresh[id]
-		m.contacts[id] = c
-		ids := m.byCustomer[c.CustomerID]
-		i, _ := slices.BinarySearchFunc(ids, c, func(id string, c Contact) int {
-			o := m.contacts[id]
-			return cmp.Or(o.At.Compare(c.At), cmp.Compare(o.ID, c.ID))
-		})
-		m.byCustomer[c.CustomerID] = slices.Insert(ids, i, id)
-		ids = m.byCampaign[c.Campaign]
-		j, _ := slices.BinarySearch(ids, id)
-		m.byCampaign[c.Campaign] = slices.Insert(ids, j, id)
+	for i, c := range cs {
+		if !keep[i] {
+			continue
+		}
+		n := int32(len(m.contacts))
+		m.contacts = append(m.contacts, c)
+		m.index[c.ID] = n
+		prev, ok := m.last[c.CustomerID]
+		if !ok {
+			prev = -1
+		}
+		m.prev = append(m.prev, prev)
+		m.last[c.CustomerID] = n
+		ids := m.byCampaign[c.Campaign]
+		if k := len(ids); k == 0 || m.contacts[ids[k-1]].ID < c.ID {
+			m.byCampaign[c.Campaign] = append(ids, n)
+		} else {
+			at, _ := slices.BinarySearchFunc(ids, c.ID, func(a int32, id string) int { return cmp.Compare(m.contacts[a].ID, id) })
+			m.byCampaign[c.Campaign] = slices.Insert(ids, at, n)
+		}
 	}
 	return nil
 }
+
+// notFound is the store's not-found error, formatted only when read.
+type notFound string
+
+func (e notFound) Error() string {
+	return fmt.Sprintf("campaign: contact %q: %v", string(e), crm.ErrNotFound)
+}
+func (e notFound) Unwrap() error { return crm.ErrNotFound }
 
 // Contact implements Store.
 func (m *MemoryStore) Contact(ctx context.Context, id string) (Contact, error) {
@@ -265,14 +281,14 @@ func (m *MemoryStore) Contact(ctx context.Context, id string) (Contact, error) {
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	c, ok := m.contacts[id]
+	i, ok := m.index[id]
 	if !ok {
-		return Contact{}, fmt.Errorf("campaign: contact %q: %w", id, crm.ErrNotFound)
+		return Contact{}, notFound(id)
 	}
-	return c, nil
+	return m.contacts[i], nil
 }
 
-func (m *MemoryStore) stream(ctx context.Context, ids func() []string) iter.Seq2[Contact, error] {
+func (m *MemoryStore) stream(ctx context.Context, ids func() []int32) iter.Seq2[Contact, error] {
 	return func(yield func(Contact, error) bool) {
 		if err := ctx.Err(); err != nil {
 			yield(Contact{}, err)
@@ -281,8 +297,8 @@ func (m *MemoryStore) stream(ctx context.Context, ids func() []string) iter.Seq2
 		m.mu.RLock()
 		list := ids()
 		out := make([]Contact, len(list))
-		for i, id := range list {
-			out[i] = m.contacts[id]
+		for i, j := range list {
+			out[i] = m.contacts[j]
 		}
 		m.mu.RUnlock()
 		for _, c := range out {
@@ -293,14 +309,27 @@ func (m *MemoryStore) stream(ctx context.Context, ids func() []string) iter.Seq2
 	}
 }
 
-// CustomerContacts implements Store.
+// CustomerContacts implements Store: the customer's contacts are linked
+// newest first, and sorted when read (a customer has few).
 func (m *MemoryStore) CustomerContacts(ctx context.Context, customerID string) iter.Seq2[Contact, error] {
-	return m.stream(ctx, func() []string { return m.byCustomer[customerID] })
+	return m.stream(ctx, func() []int32 {
+		var ids []int32
+		i, ok := m.last[customerID]
+		for ok && i >= 0 {
+			ids = append(ids, i)
+			i = m.prev[i]
+		}
+		slices.SortFunc(ids, func(a, b int32) int {
+			x, y := &m.contacts[a], &m.contacts[b]
+			return cmp.Or(x.At.Compare(y.At), cmp.Compare(x.ID, y.ID))
+		})
+		return ids
+	})
 }
 
 // CampaignContacts implements Store.
 func (m *MemoryStore) CampaignContacts(ctx context.Context, campaign string) iter.Seq2[Contact, error] {
-	return m.stream(ctx, func() []string { return m.byCampaign[campaign] })
+	return m.stream(ctx, func() []int32 { return m.byCampaign[campaign] })
 }
 
 // AppendOutcomes implements Store.
@@ -318,10 +347,11 @@ func (m *MemoryStore) AppendOutcomes(ctx context.Context, os ...Outcome) error {
 	fresh := map[string]Outcome{}
 	var order []string
 	for _, o := range os {
-		c, ok := m.contacts[o.Contact]
+		ci, ok := m.index[o.Contact]
 		if !ok {
 			return fmt.Errorf("campaign: outcome %q: contact %q: %w", o.ID, o.Contact, crm.ErrNotFound)
 		}
+		c := m.contacts[ci]
 		if c.Campaign != o.Campaign {
 			return fmt.Errorf("campaign: outcome %q: contact %q is of campaign %q, not %q: %w", o.ID, o.Contact, c.Campaign, o.Campaign, crm.ErrInvalid)
 		}
@@ -330,7 +360,7 @@ func (m *MemoryStore) AppendOutcomes(ctx context.Context, os ...Outcome) error {
 			old, ok = fresh[o.ID]
 		}
 		if ok {
-			if !sameOutcome(old, o) {
+			if !old.Equal(o) {
 				return fmt.Errorf("campaign: outcome %q: stored with other content: %w", o.ID, crm.ErrExists)
 			}
 			continue

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -200,7 +203,7 @@ type Tally struct {
 	Cost crm.Money `json:"cost"`
 }
 
-// batch is how many contacts a run writes at once.
+// batch is how many targets a run decides, and writes, at once.
 const batch = 1024
 
 // Run decides, at time at, the contact of every target the running
@@ -225,61 +228,110 @@ func (m *Manager) Run(ctx context.Context, id string, at time.Time, targets iter
 	if at.Before(c.Start) || !at.Before(c.End) {
 		return t, fmt.Errorf("campaign: campaign %q runs %s to %s, not at %s: %w", id, c.Start.Format(time.RFC3339), c.End.Format(time.RFC3339), at.Format(time.RFC3339), crm.ErrInvalid)
 	}
-	spent := decimal.Zero
+	// The budget allows so many messages; those sent before count.
+	allowed := -1
+	if per := c.CostPerContact.Amount; !c.Budget.Amount.IsZero() && per.IsPositive() {
+		allowed = int(c.Budget.Amount.Div(per).IntPart())
+	} else if !c.Budget.Amount.IsZero() {
+		allowed = math.MaxInt
+	}
+	sentBefore := 0
 	for k, err := range m.contacts.CampaignContacts(ctx, id) {
 		if err != nil {
 			return t, err
 		}
 		if k.Sent {
-			spent = spent.Add(c.CostPerContact.Amount)
+			sentBefore++
 		}
 	}
-	var pending []Contact
-	flush := func() error {
-		err := m.contacts.AppendContacts(ctx, pending...)
-		pending = pending[:0]
-		return err
+	// Targets are decided a batch at a time: the decisions in parallel,
+	// then, in the targets' order, the budget and the writes.
+	var tgs []Target
+	out := make([]Contact, batch)
+	known := make([]bool, batch)
+	process := func() error {
+		if err := m.decideAll(ctx, &c, tgs, at, out[:len(tgs)], known[:len(tgs)]); err != nil {
+			return err
+		}
+		pending := make([]Contact, 0, len(tgs))
+		seen := make(map[string]bool, len(tgs))
+		for i, k := range out[:len(tgs)] {
+			if known[i] || seen[k.CustomerID] {
+				t.Already++
+				continue
+			}
+			seen[k.CustomerID] = true
+			if k.Sent && allowed >= 0 && sentBefore+t.Sent >= allowed {
+				k.Sent, k.Channel, k.Subject, k.Body, k.SendAt = false, "", "", "", time.Time{}
+				k.Reason, k.Detail = BudgetSpent, fmt.Sprintf("the budget of %s %s is spent", c.Budget.Amount.StringFixed(2), c.Budget.Currency)
+			}
+			t.Decided++
+			if k.Sent {
+				t.Sent++
+			} else {
+				t.Suppressed[k.Reason]++
+			}
+			pending = append(pending, k)
+		}
+		tgs = tgs[:0]
+		return m.contacts.AppendContacts(ctx, pending...)
 	}
 	for tg, err := range targets {
 		if err != nil {
 			return t, err
 		}
-		cust := tg.Customer
-		k := Contact{ID: id + "/" + cust.ID, CustomerID: cust.ID, Campaign: id, At: at}
-		if _, err := m.contacts.Contact(ctx, k.ID); err == nil {
-			t.Already++
-			continue
-		} else if !errors.Is(err, crm.ErrNotFound) {
-			return t, err
-		}
-		if err := m.decide(ctx, &c, &k, tg, at, spent); err != nil {
-			return t, err
-		}
-		t.Decided++
-		if k.Sent {
-			t.Sent++
-			spent = spent.Add(c.CostPerContact.Amount)
-			t.Cost.Amount = t.Cost.Amount.Add(c.CostPerContact.Amount)
-		} else {
-			t.Suppressed[k.Reason]++
-		}
-		pending = append(pending, k)
-		if len(pending) == batch {
-			if err := flush(); err != nil {
+		tgs = append(tgs, tg)
+		if len(tgs) == batch {
+			if err := process(); err != nil {
 				return t, err
 			}
 		}
 	}
-	return t, flush()
+	if len(tgs) > 0 {
+		err = process()
+	}
+	t.Cost.Amount = c.CostPerContact.Amount.Mul(decimal.NewFromInt(int64(t.Sent)))
+	return t, err
+}
+
+// decideAll decides a batch of targets on every processor, each into its
+// place in out.
+// A target the log has decided before is marked known.
+func (m *Manager) decideAll(ctx context.Context, c *Campaign, tgs []Target, at time.Time, out []Contact, known []bool) error {
+	workers := min(runtime.GOMAXPROCS(0), len(tgs))
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(tgs); i += workers {
+				cust := tgs[i].Customer
+				out[i] = Contact{ID: c.ID + "/" + cust.ID, CustomerID: cust.ID, Campaign: c.ID, At: at}
+				_, err := m.contacts.Contact(ctx, out[i].ID)
+				if known[i] = err == nil; known[i] {
+					continue
+				}
+				if !errors.Is(err, crm.ErrNotFound) {
+					errs[w] = err
+					return
+				}
+				if err := m.decide(ctx, c, &out[i], tgs[i], at); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // decide fills in one contact's decision.
-func (m *Manager) decide(ctx context.Context, c *Campaign, k *Contact, tg Target, at time.Time, spent decimal.Decimal) error {
-	cust := tg.Customer
+func (m *Manager) decide(ctx context.Context, c *Campaign, k *Contact, tg Target, at time.Time) error {
+	cust := &tg.Customer
 	k.Play = c.Plays[0]
-	suppress := func(r Reason, format string, args ...any) {
-		k.Reason, k.Detail = r, fmt.Sprintf(format, args...)
-	}
+	suppress := k.suppress
 	if cust.Preferences.DoNotContact {
 		suppress(DoNotContact, "the customer asked not to be contacted")
 		return nil
@@ -305,13 +357,9 @@ func (m *Manager) decide(ctx context.Context, c *Campaign, k *Contact, tg Target
 		suppress(FrequencyCap, "%d messages in the last %v, the most any campaign may send", recent, m.opt.Window)
 		return nil
 	}
-	if !c.Budget.Amount.IsZero() && spent.Add(c.CostPerContact.Amount).GreaterThan(c.Budget.Amount) {
-		suppress(BudgetSpent, "the budget of %s %s is spent", c.Budget.Amount.StringFixed(2), c.Budget.Currency)
-		return nil
-	}
 	var reasons []string
 	for _, name := range c.Plays {
-		msg, err := m.plays[name].Render(ctx, cust, tg.Data, at, nil, &lifecycle.PlayOptions{Cap: math32})
+		msg, err := m.plays[name].Render(ctx, *cust, tg.Data, at, nil, noCap)
 		var ns *lifecycle.NotSentError
 		switch {
 		case errors.As(err, &ns):
@@ -336,9 +384,14 @@ func (m *Manager) decide(ctx context.Context, c *Campaign, k *Contact, tg Target
 	return nil
 }
 
-// math32 is a frequency cap no render reaches: the manager counts the cap
+// noCap is a frequency cap no render reaches: the manager counts the cap
 // itself, across campaigns.
-const math32 = 1 << 30
+var noCap = &lifecycle.PlayOptions{Cap: 1 << 30}
+
+// suppress records why a contact is not sent.
+func (k *Contact) suppress(r Reason, format string, args ...any) {
+	k.Reason, k.Detail = r, fmt.Sprintf(format, args...)
+}
 
 // Record records outcomes against the contacts of a campaign — a
 // control customer's too, so uplift can be measured.
