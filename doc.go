@@ -17,7 +17,9 @@
 // attributes and [Preferences]; a [Transaction] is a purchase or refund in
 // exact [Money]; a [Touchpoint] is any contact, rated. [CustomerStore],
 // [TransactionStore] and [TouchpointStore] keep them, and [MemoryStore]
-// implements all three.
+// implements all three; a [ContactIndex] finds the customers behind an
+// e-mail address or a phone number in any written form ([EmailKey],
+// [PhoneKey]), so a caller is recognised.
 //
 // crmkit turns the closed loop of CRM practice into code. Each of its six
 // processes has a package:
@@ -58,8 +60,9 @@
 //
 // # Stores
 //
-// Storage belongs to the host. CustomerStore, TransactionStore and
-// TouchpointStore are small interfaces; MemoryStore implements all three and
+// Storage belongs to the host. CustomerStore, TransactionStore,
+// TouchpointStore and ContactIndex are small interfaces; MemoryStore
+// implements all four and
 // package crmtest holds the conformance suites a host implementation runs
 // with one call each. Customers carry a Version for optimistic concurrency;
 // transactions and touchpoints are append-only and idempotent by ID. Streams

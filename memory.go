@@ -39,6 +39,7 @@ var (
 	_ CustomerStore    = (*MemoryStore)(nil)
 	_ TransactionStore = (*MemoryStore)(nil)
 	_ TouchpointStore  = (*MemoryStore)(nil)
+	_ ContactIndex     = (*MemoryStore)(nil)
 )
 
 // chunk is how many records a stream copies per lock acquisition.
@@ -48,6 +49,7 @@ type customerMap struct {
 	mu     sync.RWMutex
 	byID   map[string]*Customer // records are never mutated after insertion
 	sorted []string             // IDs in order; nil when stale
+	keys   contactKeys          // IDs by e-mail and phone key
 }
 
 // CreateCustomer implements CustomerStore.
@@ -67,6 +69,7 @@ func (s *MemoryStore) CreateCustomer(ctx context.Context, c Customer) (Customer,
 		return Customer{}, fmt.Errorf("crm: create customer %q: %w", c.ID, ErrExists)
 	}
 	m.byID[c.ID] = &c
+	m.keys.add(&c)
 	m.sorted = nil
 	return c.Clone(), nil
 }
@@ -106,7 +109,9 @@ func (s *MemoryStore) UpdateCustomer(ctx context.Context, c Customer) (Customer,
 		return Customer{}, &ConflictError{Kind: "customer", ID: c.ID, Have: c.Version, Current: old.Version}
 	}
 	c.Version++
+	m.keys.remove(old)
 	m.byID[c.ID] = &c
+	m.keys.add(&c)
 	return c.Clone(), nil
 }
 
@@ -126,6 +131,7 @@ func (s *MemoryStore) DeleteCustomer(ctx context.Context, id string, version int
 		return &ConflictError{Kind: "customer", ID: id, Have: version, Current: old.Version}
 	}
 	delete(m.byID, id)
+	m.keys.remove(old)
 	m.sorted = nil
 	return nil
 }

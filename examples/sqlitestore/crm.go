@@ -19,10 +19,83 @@ var (
 	_ crm.CustomerStore    = (*Store)(nil)
 	_ crm.TransactionStore = (*Store)(nil)
 	_ crm.TouchpointStore  = (*Store)(nil)
+	_ crm.ContactIndex     = (*Store)(nil)
 )
 
 var customers = &docTable[crm.Customer]{kind: "customer", table: "customers", keyCol: "id",
-	key: func(c *crm.Customer) string { return c.ID }, version: func(c *crm.Customer) *int64 { return &c.Version }}
+	key: func(c *crm.Customer) string { return c.ID }, version: func(c *crm.Customer) *int64 { return &c.Version },
+	extra:  []string{"email_key", "phone_key"},
+	values: func(c *crm.Customer) []any { return []any{crm.EmailKey(c.Email), crm.PhoneKey(c.Phone)} }}
+
+// CustomersByEmail implements crm.ContactIndex.
+func (s *Store) CustomersByEmail(ctx context.Context, email string) iter.Seq2[crm.Customer, error] {
+	return s.customersBy(ctx, "email_key", crm.EmailKey(email))
+}
+
+// CustomersByPhone implements crm.ContactIndex.
+func (s *Store) CustomersByPhone(ctx context.Context, phone string) iter.Seq2[crm.Customer, error] {
+	return s.customersBy(ctx, "phone_key", crm.PhoneKey(phone))
+}
+
+func (s *Store) customersBy(ctx context.Context, col, key string) iter.Seq2[crm.Customer, error] {
+	if key == "" {
+		return func(yield func(crm.Customer, error) bool) {
+			if err := ctx.Err(); err != nil {
+				yield(crm.Customer{}, err)
+			}
+		}
+	}
+	sel := `SELECT id, version, body FROM customers WHERE ` + col + ` = ?`
+	return paged(ctx, s.r, func(after *string) (string, []any) {
+		if after == nil {
+			return sel + ` ORDER BY id LIMIT ` + limit, []any{key}
+		}
+		return sel + ` AND id > ? ORDER BY id LIMIT ` + limit, []any{key, *after}
+	}, func(rows *sql.Rows) (crm.Customer, string, error) {
+		var id string
+		var version int64
+		var body []byte
+		if err := rows.Scan(&id, &version, &body); err != nil {
+			return crm.Customer{}, "", err
+		}
+		c, err := customers.decode(id, version, body)
+		return c, id, err
+	})
+}
+
+// backfillContactKeys fills in the contact keys of the customers stored
+// before migration 5, with the SDK's own key functions.
+func backfillContactKeys(ctx context.Context, conn *sql.Conn) error {
+	rows, err := conn.QueryContext(ctx, `SELECT id, body FROM customers`)
+	if err != nil {
+		return err
+	}
+	type keys struct{ id, email, phone string }
+	var all []keys
+	for rows.Next() {
+		var id string
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			rows.Close()
+			return err
+		}
+		var c crm.Customer
+		if err := json.Unmarshal(body, &c); err != nil {
+			rows.Close()
+			return fmt.Errorf("customer %q: corrupt record: %w", id, err)
+		}
+		all = append(all, keys{id, crm.EmailKey(c.Email), crm.PhoneKey(c.Phone)})
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, k := range all {
+		if _, err := conn.ExecContext(ctx, `UPDATE customers SET email_key = ?, phone_key = ? WHERE id = ?`, k.email, k.phone, k.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // CreateCustomer implements crm.CustomerStore.
 func (s *Store) CreateCustomer(ctx context.Context, c crm.Customer) (crm.Customer, error) {

@@ -18,6 +18,27 @@ type docTable[T any] struct {
 	kind, table, keyCol string
 	key                 func(*T) string
 	version             func(*T) *int64
+	// extra, when set, are more columns written with the document, and
+	// values their values (customers' contact keys).
+	extra  []string
+	values func(*T) []any
+}
+
+// extraCols is ", a, b" for the extra columns; extraSet ", a = ?, b = ?".
+func (d *docTable[T]) extraCols() (cols, marks, set string) {
+	for _, c := range d.extra {
+		cols += ", " + c
+		marks += ", ?"
+		set += ", " + c + " = ?"
+	}
+	return cols, marks, set
+}
+
+func (d *docTable[T]) extraValues(v *T) []any {
+	if d.values == nil {
+		return nil
+	}
+	return d.values(v)
 }
 
 func (d *docTable[T]) encode(v T) ([]byte, error) {
@@ -45,8 +66,10 @@ func (d *docTable[T]) create(ctx context.Context, db *sql.DB, v T) (T, error) {
 		return zero, err
 	}
 	key := d.key(&v)
+	cols, marks, _ := d.extraCols()
+	args := append([]any{key, body}, d.extraValues(&v)...)
 	err = inTx(ctx, db, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO `+d.table+` (`+d.keyCol+`, version, body) VALUES (?, 1, ?) ON CONFLICT DO NOTHING`, key, body)
+		res, err := tx.ExecContext(ctx, `INSERT INTO `+d.table+` (`+d.keyCol+`, version, body`+cols+`) VALUES (?, 1, ?`+marks+`) ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
 			return err
 		}
@@ -91,9 +114,11 @@ func (d *docTable[T]) update(ctx context.Context, db *sql.DB, v T) (T, error) {
 		return zero, err
 	}
 	key := d.key(&v)
+	_, _, set := d.extraCols()
+	args := append(append([]any{body}, d.extraValues(&v)...), key, have)
 	err = inTx(ctx, db, func(tx *sql.Tx) error {
 		return casVersion(ctx, tx, d.kind, d.table, d.keyCol, key, have,
-			`UPDATE `+d.table+` SET version = version + 1, body = ? WHERE `+d.keyCol+` = ? AND version = ?`, body, key, have)
+			`UPDATE `+d.table+` SET version = version + 1, body = ?`+set+` WHERE `+d.keyCol+` = ? AND version = ?`, args...)
 	})
 	if err != nil {
 		return zero, err

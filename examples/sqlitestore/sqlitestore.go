@@ -165,6 +165,12 @@ func migrationVersion(name string) (int, error) {
 	return v, nil
 }
 
+// backfills are the steps a migration takes in Go, in its transaction,
+// after its SQL: data only the SDK's own functions can compute.
+var backfills = map[int]func(context.Context, *sql.Conn) error{
+	5: backfillContactKeys,
+}
+
 func migrate(ctx context.Context, db *sql.DB) (err error) {
 	// One IMMEDIATE transaction takes the write lock before the schema
 	// version is read, so that two processes opening a new file at once
@@ -218,6 +224,11 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		}
 		if _, err := conn.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if fill := backfills[v]; fill != nil {
+			if err := fill(ctx, conn); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
 		}
 		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 			v, name, time.Now().UnixNano()); err != nil {

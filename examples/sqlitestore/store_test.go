@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"os"
 	"path/filepath"
@@ -115,6 +116,10 @@ func TestCycleStore(t *testing.T) {
 
 func TestAlertStore(t *testing.T) {
 	monitortest.TestStore(t, harness(func(s *sqlitestore.Store) monitor.Store { return s.Alerts() }))
+}
+
+func TestContactIndex(t *testing.T) {
+	crmtest.TestContactIndex(t, harness(func(s *sqlitestore.Store) crm.CustomerStore { return s }))
 }
 
 func TestContactStore(t *testing.T) {
@@ -402,5 +407,37 @@ func TestLoopOnSQLiteAgreesWithMemory(t *testing.T) {
 		for i := range fromDB {
 			require.True(t, fromMem[i].Equal(fromDB[i]), "%+v\n%+v", fromMem[i], fromDB[i])
 		}
+	}
+}
+
+// Customers stored before migration 5 get their contact keys from the
+// SDK's own key functions when the file is opened.
+func TestMigrationGivesCustomersContactKeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sqlitestore.OpenDB(path)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`)
+	require.NoError(t, err)
+	for i, name := range sqlitestore.Migrations()[:4] {
+		body, err := os.ReadFile("migrations/" + name)
+		require.NoError(t, err)
+		_, err = db.ExecContext(ctx, string(body))
+		require.NoError(t, err, name)
+		_, err = db.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name)
+		require.NoError(t, err)
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO customers (id, version, body) VALUES ('ana', 1, '{"id":"ana","email":"Ana@Example.ORG","phone":"0049 (30) 123 4567","created_at":"2025-01-02T00:00:00Z"}')`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s := openAt(t, path)
+	for _, seq := range []iter.Seq2[crm.Customer, error]{s.CustomersByEmail(ctx, "ana@example.org"), s.CustomersByPhone(ctx, "+49301234567")} {
+		var got []string
+		for c, err := range seq {
+			require.NoError(t, err)
+			got = append(got, c.ID)
+		}
+		require.Equal(t, []string{"ana"}, got)
 	}
 }
