@@ -81,6 +81,9 @@ type Preferences struct {
 	QuietHours string `json:"quiet_hours,omitempty"`
 	// DoNotContact opts the customer out of all outbound communication.
 	DoNotContact bool `json:"do_not_contact,omitempty"`
+	// Consents are the customer's yes and no to purposes and channels,
+	// newest deciding (ConsentFor).
+	Consents []Consent `json:"consents,omitempty"`
 }
 
 // Demographics are the descriptive facts used to segment customers.
@@ -167,6 +170,7 @@ func (c Customer) Clone() Customer {
 	c.Preferences.Channels = slices.Clone(c.Preferences.Channels)
 	c.Preferences.Interests = slices.Clone(c.Preferences.Interests)
 	c.Preferences.ImportantDates = slices.Clone(c.Preferences.ImportantDates)
+	c.Preferences.Consents = slices.Clone(c.Preferences.Consents)
 	return c
 }
 
@@ -229,6 +233,7 @@ func (c Customer) Validate() error {
 			p.add(fmt.Sprintf("preferences.channels[%d]", i), "%q is not a channel name", ch)
 		}
 	}
+	validateConsents(&p, pr.Consents)
 	for i, d := range pr.ImportantDates {
 		f := fmt.Sprintf("preferences.important_dates[%d]", i)
 		if strings.TrimSpace(d.Label) == "" {

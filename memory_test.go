@@ -2,6 +2,9 @@ package crm_test
 
 import (
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/crmtest"
@@ -23,5 +26,29 @@ func TestContactKeys(t *testing.T) {
 	}
 	if got := crm.EmailKey("  Ana.Ruiz@Example.ORG "); got != "ana.ruiz@example.org" {
 		t.Errorf("EmailKey: %q", got)
+	}
+}
+
+func TestConsentFor(t *testing.T) {
+	at := func(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
+	c := crm.Customer{ID: "c1", CreatedAt: at(1), Preferences: crm.Preferences{Consents: []crm.Consent{
+		{Purpose: crm.PurposeMarketing, Given: true, Source: crm.ConsentProvided, At: at(2)},
+		{Purpose: crm.PurposeMarketing, Channel: crm.ChannelSMS, Given: false, Source: crm.ConsentProvided, At: at(3)},
+		{Purpose: crm.PurposeMarketing, Given: false, Source: crm.ConsentProvided, At: at(5)},
+		{Purpose: crm.PurposeService, Channel: crm.ChannelPhone, Given: true, Source: crm.ConsentInferred, At: at(4)},
+	}}}
+	require.NoError(t, c.Validate())
+	k, ok := c.ConsentFor(crm.PurposeMarketing, crm.ChannelEmail)
+	require.True(t, ok)
+	require.False(t, k.Given, "the newest general record: withdrawn on the 5th")
+	k, ok = c.ConsentFor(crm.PurposeMarketing, crm.ChannelSMS)
+	require.True(t, ok)
+	require.True(t, k.At.Equal(at(3)), "a channel's own record beats a general one")
+	_, ok = c.ConsentFor(crm.PurposeService, crm.ChannelEmail)
+	require.False(t, ok)
+	c.Preferences.Consents = append(c.Preferences.Consents, crm.Consent{Purpose: "spam", Channel: "Pigeon Post", Source: "guessed"})
+	err := c.Validate()
+	for _, want := range []string{`consents[4].purpose: "spam"`, `consents[4].channel: "Pigeon Post"`, `consents[4].source: "guessed"`, "consents[4].at: must be set"} {
+		require.ErrorContains(t, err, want)
 	}
 }

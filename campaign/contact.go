@@ -25,6 +25,7 @@ const (
 	StageGuard   Reason = "stage_guard"    // the customer's stage forbids this kind of play
 	ControlGroup Reason = "control_group"  // held out at random to measure the campaign's effect
 	BadTemplate  Reason = "bad_template"   // the play cannot be written for this customer (a field it lacks)
+	NoConsent    Reason = "consent"        // the customer refused or never gave consent for this purpose on this channel
 )
 
 // Contact is one decision about one customer in one campaign, made once:

@@ -34,6 +34,21 @@ type Options struct {
 	// Forbid maps lifecycle stages to the kinds of campaign they may not
 	// receive (default: no sales to loyal customers or advocates).
 	Forbid map[string][]Kind
+	// RequireConsent sends only to customers who gave consent themselves
+	// (crm.ConsentProvided) for the campaign's purpose on the message's
+	// channel. Without it a refusal or withdrawal still stops the
+	// message, and a customer with no record for the purpose is
+	// contacted.
+	RequireConsent bool
+}
+
+// Purpose is what consent a campaign of the kind needs: service for
+// service campaigns, marketing for the rest.
+func (k Kind) Purpose() crm.Purpose {
+	if k == Service {
+		return crm.PurposeService
+	}
+	return crm.PurposeMarketing
 }
 
 // Manager runs campaigns: it takes each through draft → approved →
@@ -76,7 +91,7 @@ func NewManager(contacts Store, campaigns CampaignStore, plays []lifecycle.Play,
 		errs = append(errs, &crm.FieldError{Field: "options.cap", Problem: "negative cap or window"})
 	}
 	for _, p := range plays {
-		cp, err := p.Compile()
+		cp, err := p.Compile(nil)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -358,6 +373,7 @@ func (m *Manager) decide(ctx context.Context, c *Campaign, k *Contact, tg Target
 		return nil
 	}
 	var reasons []string
+	refused := "" // why a play's channel lacked consent
 	for _, name := range c.Plays {
 		msg, err := m.plays[name].Render(ctx, *cust, tg.Data, at, nil, noCap)
 		var ns *lifecycle.NotSentError
@@ -373,6 +389,10 @@ func (m *Manager) decide(ctx context.Context, c *Campaign, k *Contact, tg Target
 			return nil
 		}
 		k.Play = name
+		if why := m.consent(cust, c.Kind.Purpose(), msg.Channel); why != "" {
+			refused = why
+			continue
+		}
 		if !msg.SendAt.Before(c.End) {
 			suppress(QuietHours, "the customer's quiet hours move it to %s, after the campaign ends", msg.SendAt.Format(time.RFC3339))
 			return nil
@@ -380,8 +400,27 @@ func (m *Manager) decide(ctx context.Context, c *Campaign, k *Contact, tg Target
 		k.Sent, k.Channel, k.Subject, k.Body, k.SendAt = true, msg.Channel, msg.Subject, msg.Body, msg.SendAt
 		return nil
 	}
+	if refused != "" {
+		suppress(NoConsent, "%s", refused)
+		return nil
+	}
 	suppress(NoChannel, "%s", reasons[0])
 	return nil
+}
+
+// consent says why the customer may not be contacted for the purpose on
+// the channel, or "".
+func (m *Manager) consent(c *crm.Customer, purpose crm.Purpose, ch crm.Channel) string {
+	k, ok := c.ConsentFor(purpose, ch)
+	switch {
+	case ok && !k.Given:
+		return fmt.Sprintf("no %s consent by %s (refused %s)", purpose, ch, k.At.Format("2006-01-02"))
+	case m.opt.RequireConsent && !ok:
+		return fmt.Sprintf("no %s consent by %s on record", purpose, ch)
+	case m.opt.RequireConsent && k.Source != crm.ConsentProvided:
+		return fmt.Sprintf("the %s consent by %s was %s, not given by the customer", purpose, ch, k.Source)
+	}
+	return ""
 }
 
 // noCap is a frequency cap no render reaches: the manager counts the cap

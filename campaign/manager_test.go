@@ -253,3 +253,46 @@ func TestWorkflowAndValidation(t *testing.T) {
 	_, err = m.Finish(ctx, "spring")
 	require.NoError(t, err)
 }
+
+// Consent: a refusal stops the message on its channel (another play on a
+// consented channel may still go); with RequireConsent only a consent the
+// customer gave counts.
+func TestConsent(t *testing.T) {
+	ctx := context.Background()
+	given := func(ch crm.Channel, yes bool, src crm.ConsentSource) crm.Consent {
+		return crm.Consent{Purpose: crm.PurposeMarketing, Channel: ch, Given: yes, Source: src, At: march.AddDate(0, -1, 0)}
+	}
+	noEmail := customer("noemail", crm.Preferences{Consents: []crm.Consent{given(crm.ChannelEmail, false, crm.ConsentProvided)}})
+	noneAtAll := customer("none", crm.Preferences{Consents: []crm.Consent{given("", false, crm.ConsentProvided)}})
+	inferred := customer("inferred", crm.Preferences{Consents: []crm.Consent{given("", true, crm.ConsentInferred)}})
+	provided := customer("provided", crm.Preferences{Consents: []crm.Consent{given(crm.ChannelEmail, true, crm.ConsentProvided)}})
+	silent := customer("silent", crm.Preferences{})
+	for _, strict := range []bool{false, true} {
+		log := campaign.NewMemoryStore()
+		m, err := campaign.NewManager(log, campaign.NewMemoryCampaigns(), plays(), &campaign.Options{RequireConsent: strict, Clock: func() time.Time { return march.AddDate(0, -4, 0) }})
+		require.NoError(t, err)
+		running(t, m, spring("spring", campaign.Sales, 0))
+		_, err = m.Run(ctx, "spring", march, targets(noEmail, noneAtAll, inferred, provided, silent))
+		require.NoError(t, err)
+		sent := map[string]string{}
+		for c, err := range log.CampaignContacts(ctx, "spring") {
+			require.NoError(t, err)
+			if c.Sent {
+				sent[c.CustomerID] = string(c.Channel)
+			} else {
+				sent[c.CustomerID] = string(c.Reason) + ": " + c.Detail
+			}
+		}
+		if !strict {
+			require.Equal(t, "sms", sent["noemail"], "e-mail refused, so the text-message play")
+			require.Equal(t, "consent: no marketing consent by sms (refused 2025-02-03)", sent["none"])
+			require.Equal(t, "email", sent["inferred"])
+			require.Equal(t, "email", sent["silent"], "no record: contacted")
+		} else {
+			require.Equal(t, "consent: no marketing consent by sms on record", sent["noemail"], "no yes for text messages either")
+			require.Equal(t, "consent: the marketing consent by sms was inferred, not given by the customer", sent["inferred"])
+			require.Equal(t, "consent: no marketing consent by sms on record", sent["silent"])
+		}
+		require.Equal(t, "email", sent["provided"])
+	}
+}

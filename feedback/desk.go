@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,6 +83,41 @@ type Options struct {
 	// intake naming another tier is refused, so that a misspelt tier
 	// ("platinum" for "Platinum") never silently means no SLA.
 	Tiers []string
+	// Boilerplate are stock phrases that do not answer anyone ("we have
+	// noted your feedback"): an answer that closes a suggestion or an
+	// inquiry with little but these is refused. nil means
+	// DefaultBoilerplate; an empty list that is not nil allows any answer.
+	Boilerplate []string
+}
+
+// DefaultBoilerplate are the stock phrases an answer cannot consist of.
+func DefaultBoilerplate() []string {
+	return []string{"we have noted your feedback", "thank you for your feedback", "thanks for your feedback", "your feedback has been forwarded",
+		"your feedback is important to us", "we will look into it", "we will look into this", "we appreciate your feedback",
+		"we have received your message", "we will get back to you", "thank you for contacting us", "thank you for your inquiry",
+		"感谢您的反馈", "我们已收到您的反馈", "我们会尽快处理"}
+}
+
+// minAnswerChars is how many letters or digits an answer needs beside
+// boilerplate ("9 to 5" is an answer; "We have noted your feedback." is
+// not).
+const minAnswerChars = 3
+
+// boilerplate reports whether an answer says little beside stock phrases.
+func boilerplate(answer string, phrases []string) bool {
+	rest := strings.ToLower(answer)
+	for _, p := range phrases {
+		if p != "" {
+			rest = strings.ReplaceAll(rest, strings.ToLower(p), " ")
+		}
+	}
+	n := 0
+	for _, r := range rest {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n < minAnswerChars
 }
 
 // DefaultTiers returns the tier names of the value pyramid, as
@@ -127,6 +163,9 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 		if strings.TrimSpace(a.Name) == "" {
 			bad(fmt.Sprintf("agents[%d].name", i), "empty")
 		}
+	}
+	if d.opt.Boilerplate == nil {
+		d.opt.Boilerplate = DefaultBoilerplate()
 	}
 	if len(d.opt.Tiers) == 0 {
 		d.opt.Tiers = DefaultTiers()
@@ -436,6 +475,9 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 		if strings.TrimSpace(content.field(f)) == "" {
 			missing = append(missing, &crm.FieldError{Field: "content." + f, Problem: "required to " + string(action)})
 		}
+	}
+	if action == Answer && strings.TrimSpace(content.Answer) != "" && boilerplate(content.Answer, d.opt.Boilerplate) {
+		missing = append(missing, &crm.FieldError{Field: "content.answer", Problem: "boilerplate: say what the customer raised and what was done about it"})
 	}
 	if len(missing) > 0 {
 		return Item{}, &crm.ValidationError{Package: "feedback", What: fmt.Sprintf("step %s of item %q", action, it.ID), Problems: missing}

@@ -448,3 +448,39 @@ func TestDeskRefusesWhatNoStoreKeeps(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, it, got)
 }
+
+// An answer made of stock phrases does not close a suggestion or an
+// inquiry; a short real one does; the list is the host's.
+func TestBoilerplateIsNoAnswer(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		answer string
+		opt    *feedback.Options
+		ok     bool
+	}{
+		{"We have noted your feedback.", nil, false},
+		{"Thank you for your feedback! We will look into it.", nil, false},
+		{"感谢您的反馈。", nil, false},
+		{"9 to 5", nil, true},
+		{"Thank you for your feedback: the shop opens at 9 from Monday.", nil, true},
+		{"We have noted your feedback.", &feedback.Options{Boilerplate: []string{}}, true},
+	} {
+		store := feedback.NewMemoryStore()
+		d, err := feedback.NewDesk(store, []feedback.Agent{{Name: "ann"}}, c.opt)
+		require.NoError(t, err)
+		it, _, err := d.Submit(ctx, feedback.Intake{CustomerID: "c1", Kind: feedback.Inquiry, Channel: crm.ChannelEmail, Text: "When do you open?"}, "ann")
+		require.NoError(t, err)
+		_, err = d.Step(ctx, it.ID, feedback.Acknowledge, feedback.Content{Apology: "Thanks for asking."}, "ann")
+		require.NoError(t, err)
+		_, err = d.Step(ctx, it.ID, feedback.Answer, feedback.Content{Answer: c.answer}, "ann")
+		if c.ok {
+			require.NoError(t, err, c.answer)
+		} else {
+			require.ErrorIs(t, err, crm.ErrInvalid, c.answer)
+			require.ErrorContains(t, err, "content.answer: boilerplate")
+			got, err := store.Item(ctx, it.ID)
+			require.NoError(t, err)
+			require.Equal(t, feedback.Acknowledged, got.State, "nothing recorded")
+		}
+	}
+}

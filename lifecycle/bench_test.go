@@ -141,7 +141,7 @@ func BenchmarkRender(b *testing.B) {
 		{"longest_body", fmt.Sprintf("{{range %d}}%s{{end}}", lifecycle.MaxRenderSteps/(lifecycle.PassSteps+1+4*5800+22), quiet)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Personal: bc.body}.Compile()
+			p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Personal: bc.body}.Compile(nil)
 			if err != nil {
 				b.Fatal(err)
 			}

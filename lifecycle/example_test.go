@@ -107,7 +107,7 @@ func ExamplePlay() {
 		Subject:  "Good to see you again, {{.Name}}",
 		Brief:    "Welcome back! Your {{.offer}} is in your account.",
 		Personal: "Dear {{.Name}}, it is {{.AccountManager}}. Welcome back: I have put a {{.offer}} in your account.",
-	}.Compile()
+	}.Compile(nil)
 	if err != nil {
 		panic(err)
 	}

@@ -32,7 +32,7 @@ func FuzzPlay(f *testing.F) {
 	c := crm.Customer{ID: "c1", Name: "Ana", Attributes: map[string]crm.Value{"Name": crm.StringValue("Mallory")}}
 	at := time.Date(2025, 7, 1, 14, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, text string) {
-		p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Subject: text, Brief: text}.Compile()
+		p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Subject: text, Brief: text}.Compile(nil)
 		if err != nil {
 			return
 		}

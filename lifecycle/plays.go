@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -83,13 +84,45 @@ type CompiledPlay struct {
 	subject, brief, personal *playTemplate
 }
 
+// CompileOptions are the checks Compile makes of what a play says. The
+// zero value of each field is its default.
+type CompileOptions struct {
+	// GenericGreetings are phrases no template may use, compared without
+	// regard to case: a message addresses the customer, not "Dear
+	// customer". nil means DefaultGenericGreetings; an empty list that is
+	// not nil allows every phrase.
+	GenericGreetings []string
+}
+
+// DefaultGenericGreetings are the greetings that tell customers they are
+// one of many, in the languages crmkit's hosts write to.
+func DefaultGenericGreetings() []string {
+	return []string{"Dear customer", "Dear valued customer", "Dear client", "Dear valued client", "Dear Sir or Madam", "Dear Sir/Madam",
+		"To whom it may concern", "Dear member", "Dear user", "Hello customer", "尊敬的客户", "亲爱的客户", "尊敬的用户", "亲爱的用户",
+		"Sehr geehrter Kunde", "Sehr geehrte Kundin", "Sehr geehrte Damen und Herren", "Cher client", "Chère cliente", "Estimado cliente", "Gentile cliente"}
+}
+
+// personalFields are the customer's own fields a personal template must
+// read at least one of.
+var personalFields = []string{"Name", "Interests", "ImportantDates", "AccountManager", "Country", "Region"}
+
 // Compile parses the play's templates; executing them will fail on any
 // field the data does not have (missingkey=error). Templates are single
 // (no define, block or template actions), at most MaxTemplateBytes long;
 // a render's loops do at most MaxRenderSteps steps, its functions build
 // at most MaxBuiltBytes of text, it writes at most MaxMessageBytes per
-// template, and printf widths stay below 1000.
-func (p Play) Compile() (*CompiledPlay, error) {
+// template, and printf widths stay below 1000. What the play says is
+// checked too: no template may use a generic greeting (options), and a
+// personal template must read at least one of the customer's own fields
+// (Name, Interests, ImportantDates, AccountManager, Country, Region).
+func (p Play) Compile(options *CompileOptions) (*CompiledPlay, error) {
+	var opt CompileOptions
+	if options != nil {
+		opt = *options
+	}
+	if opt.GenericGreetings == nil {
+		opt.GenericGreetings = DefaultGenericGreetings()
+	}
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
@@ -122,6 +155,17 @@ func (p Play) Compile() (*CompiledPlay, error) {
 	cp.subject = parse("subject", p.Subject)
 	cp.brief = parse("brief", p.Brief)
 	cp.personal = parse("personal", p.Personal)
+	for _, t := range []struct{ name, text string }{{"subject", p.Subject}, {"brief", p.Brief}, {"personal", p.Personal}} {
+		lower := strings.ToLower(t.text)
+		for _, g := range opt.GenericGreetings {
+			if g != "" && strings.Contains(lower, strings.ToLower(g)) {
+				bad(t.name, "%q is a generic greeting; address the customer by name", g)
+			}
+		}
+	}
+	if cp.personal != nil && !cp.personal.reads(personalFields) {
+		bad("personal", "a personal message reads none of the customer's own fields (%s)", strings.Join(personalFields, ", "))
+	}
 	if len(errs) > 0 {
 		return nil, &crm.ValidationError{Package: "lifecycle", What: fmt.Sprintf("play %q", p.Name), Problems: errs}
 	}
@@ -130,7 +174,7 @@ func (p Play) Compile() (*CompiledPlay, error) {
 
 // TemplateData is what a customer's templates may read: the customer's own
 // fields when set (Name, Email, Phone, Country, Region, AccountManager,
-// CustomerID), each attribute under its name unless that is one of those
+// CustomerID, Interests, ImportantDates), each attribute under its name unless that is one of those
 // built-in names (an attribute named "Name" cannot put words in the
 // greeting), and the host's extra data (stage, moment, offer…), which wins
 // on a clash. An empty field is absent, so a template that uses it fails
@@ -148,6 +192,12 @@ func TemplateData(c crm.Customer, extra map[string]any) map[string]any {
 	put("Country", c.Demographics.Country)
 	put("Region", c.Demographics.Region)
 	put("AccountManager", c.Preferences.AccountManager)
+	if len(c.Preferences.Interests) > 0 {
+		d["Interests"] = slices.Clone(c.Preferences.Interests)
+	}
+	if len(c.Preferences.ImportantDates) > 0 {
+		d["ImportantDates"] = slices.Clone(c.Preferences.ImportantDates)
+	}
 	for k, v := range c.Attributes {
 		if builtinTemplateField[k] {
 			continue
@@ -175,6 +225,7 @@ func TemplateData(c crm.Customer, extra map[string]any) map[string]any {
 // fields; attributes do not override them.
 var builtinTemplateField = map[string]bool{
 	"CustomerID": true, "Name": true, "Email": true, "Phone": true, "Country": true, "Region": true, "AccountManager": true,
+	"Interests": true, "ImportantDates": true,
 }
 
 // Render prepares the play for a customer at time at: a *NotSentError when

@@ -18,7 +18,7 @@ func thankYou(t *testing.T) *lifecycle.CompiledPlay {
 		Subject:  "Thank you, {{.Name}}",
 		Brief:    "Thanks for {{.purchases}} orders, {{.Name}}.",
 		Personal: "Dear {{.Name}}, {{.AccountManager}} here: thank you for {{.purchases}} orders.",
-	}.Compile()
+	}.Compile(nil)
 	require.NoError(t, err)
 	return p
 }
@@ -87,9 +87,43 @@ func TestPlayContactRules(t *testing.T) {
 	_, err = p.Render(t.Context(), appOnly, data, at, nil, nil)
 	require.ErrorContains(t, err, "none of the play's channels")
 
-	_, err = lifecycle.Play{Name: "", Channels: []crm.Channel{"Pigeon Post"}, Brief: "{{.Name"}.Compile()
+	_, err = lifecycle.Play{Name: "", Channels: []crm.Channel{"Pigeon Post"}, Brief: "{{.Name"}.Compile(nil)
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	for _, want := range []string{"name: empty", `"Pigeon Post" is not a channel`, "brief: template"} {
 		require.ErrorContains(t, err, want)
 	}
+}
+
+// A play that calls the customer "Dear customer" is refused, in any
+// language on the list; a personal message must read the customer's own
+// fields; the list is the host's to change.
+func TestPlaysAddressTheCustomer(t *testing.T) {
+	for _, c := range []struct {
+		play lifecycle.Play
+		want string
+	}{
+		{lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: "DEAR CUSTOMER, thanks for {{.purchases}} orders."}, `brief: "Dear customer" is a generic greeting`},
+		{lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Subject: "尊敬的客户，您好", Brief: "{{.Name}}"}, `subject: "尊敬的客户" is a generic greeting`},
+		{lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Personal: "Thanks for your {{.purchases}} orders!"}, "personal: a personal message reads none of the customer's own fields"},
+	} {
+		_, err := c.play.Compile(nil)
+		require.ErrorIs(t, err, crm.ErrInvalid)
+		require.ErrorContains(t, err, c.want)
+	}
+	for _, ok := range []string{"Hello {{.Name}}", "{{range .Interests}}{{.}} {{end}}", "{{if $.AccountManager}}{{$.AccountManager}} will call{{end}}", "{{with .Country}}{{.}}{{end}}"} {
+		_, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Personal: ok}.Compile(nil)
+		require.NoError(t, err, ok)
+	}
+	_, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: "Dear customer"}.Compile(&lifecycle.CompileOptions{GenericGreetings: []string{}})
+	require.NoError(t, err, "an empty list allows every greeting")
+	_, err = lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: "Hi friend"}.Compile(&lifecycle.CompileOptions{GenericGreetings: []string{"hi friend"}})
+	require.ErrorContains(t, err, `"hi friend" is a generic greeting`)
+	// Interests and important dates reach the templates.
+	p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail},
+		Personal: `{{.Name}}, new for {{index .Interests 0}}{{range .ImportantDates}}; happy {{.Label}}{{end}}`}.Compile(nil)
+	require.NoError(t, err)
+	m, err := p.Render(t.Context(), crm.Customer{ID: "c1", Name: "Ana", Preferences: crm.Preferences{Style: crm.StylePersonal, Interests: []string{"trail running"},
+		ImportantDates: []crm.ImportantDate{{Label: "birthday", Month: 6, Day: 12}}}}, nil, time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC), nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, "Ana, new for trail running; happy birthday", m.Body)
 }

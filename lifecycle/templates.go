@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -186,6 +187,61 @@ func (pt *playTemplate) execute(data any, b *budget) (string, error) {
 		return "", err
 	}
 	return w.b.String(), nil
+}
+
+// reads reports whether the template reads any of the fields, as .F or
+// $.F.
+func (pt *playTemplate) reads(fields []string) bool {
+	if pt.t.Tree == nil {
+		return false
+	}
+	found := false
+	var walk func(n parse.Node)
+	walk = func(n parse.Node) {
+		if found || n == nil {
+			return
+		}
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n == nil {
+				return
+			}
+			for _, k := range n.Nodes {
+				walk(k)
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Cmds {
+				walk(c)
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *parse.FieldNode:
+			found = len(n.Ident) > 0 && slices.Contains(fields, n.Ident[0])
+		case *parse.VariableNode:
+			found = len(n.Ident) > 1 && n.Ident[0] == "$" && slices.Contains(fields, n.Ident[1])
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		}
+	}
+	walk(pt.t.Tree.Root)
+	return found
 }
 
 // parsePlayTemplate parses one of a play's templates, charges every range

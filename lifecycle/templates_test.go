@@ -14,7 +14,7 @@ import (
 
 func render(t *testing.T, brief string, extra map[string]any) (string, error) {
 	t.Helper()
-	p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: brief}.Compile()
+	p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: brief}.Compile(nil)
 	if err != nil {
 		return "", err
 	}
@@ -84,7 +84,7 @@ func TestPlayTemplateLimits(t *testing.T) {
 // A render stops at the next pass of a loop once its context is done, and
 // does not start when it is done already.
 func TestRenderHonoursContext(t *testing.T) {
-	p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: `{{range 10}}{{range 3}}{{call $.f}}{{end}}{{end}}`}.Compile()
+	p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: `{{range 10}}{{range 3}}{{call $.f}}{{end}}{{end}}`}.Compile(nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -110,7 +110,7 @@ func TestRenderHonoursContext(t *testing.T) {
 
 	// A long template outside loops looks at its context every few
 	// hundred nodes too.
-	p, err = lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: strings.Repeat(`{{call $.f}}`, 1000)}.Compile()
+	p, err = lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: strings.Repeat(`{{call $.f}}`, 1000)}.Compile(nil)
 	require.NoError(t, err)
 	ctx2, cancel2 := context.WithCancel(t.Context())
 	defer cancel2()
