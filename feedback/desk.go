@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/internal/bounds"
