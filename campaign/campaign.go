@@ -57,6 +57,8 @@ type Campaign struct {
 	// Plays are the plays it sends (their names), in order of preference:
 	// the first whose channels the customer accepts is used.
 	Plays []string `json:"plays"`
+	// Audience says who it is for (Targets streams them for Run).
+	Audience Audience `json:"audience"`
 	// Start and End bound when it runs.
 	Start time.Time `json:"start"`
 	// End is when it stops.
@@ -100,6 +102,15 @@ func (c *Campaign) Validate() error {
 	}
 	if len(c.Plays) == 0 {
 		bad("plays", "none")
+	}
+	a := c.Audience
+	if len(a.Stages) == 0 && a.Rule == "" && a.Moment == "" && a.Customers == nil {
+		bad("audience", "empty: give stages, a rule, a moment or a list of customers")
+	}
+	for _, r := range []struct{ field, text string }{{"audience.rule", a.Rule}, {"audience.exclude", a.Exclude}} {
+		if _, err := compileAudienceRule(r.text, r.field); err != nil {
+			bad(r.field, "%v", err)
+		}
 	}
 	for _, f := range []struct {
 		name string
@@ -165,6 +176,8 @@ var _ CampaignStore = (*MemoryCampaigns)(nil)
 
 func cloneCampaign(c Campaign) Campaign {
 	c.Plays = slices.Clone(c.Plays)
+	c.Audience.Stages = slices.Clone(c.Audience.Stages)
+	c.Audience.Customers = slices.Clone(c.Audience.Customers)
 	return c
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/campaign"
+	"github.com/crmkit/crm/cycle"
 	"github.com/crmkit/crm/lifecycle"
 )
 
@@ -47,7 +48,7 @@ func running(t *testing.T, m *campaign.Manager, c campaign.Campaign) {
 
 func spring(id string, kind campaign.Kind, control float64) campaign.Campaign {
 	return campaign.Campaign{ID: id, Name: id, Objective: "a second purchase", Owner: "Ana", Kind: kind, Plays: []string{"offer", "text offer"},
-		Start: march, End: march.AddDate(0, 1, 0), Budget: eur("1000"), CostPerContact: eur("0.50"), ControlShare: control, Success: campaign.Converted}
+		Audience: campaign.Audience{Rule: `buyer = true`}, Start: march, End: march.AddDate(0, 1, 0), Budget: eur("1000"), CostPerContact: eur("0.50"), ControlShare: control, Success: campaign.Converted}
 }
 
 func targets(ts ...campaign.Target) iter.Seq2[campaign.Target, error] {
@@ -244,7 +245,7 @@ func TestWorkflowAndValidation(t *testing.T) {
 	bad := campaign.Campaign{ID: "a/b", Kind: "spam", Plays: []string{"nope"}, Start: march, End: march, ControlShare: 0.9, Success: "clicked",
 		Budget: eur("10"), CostPerContact: crm.Money{Amount: decimal.NewFromInt(1), Currency: "USD"}}
 	_, err = m.Create(ctx, bad)
-	for _, want := range []string{"id: \"a/b\"", "objective", "owner", `kind: "spam"`, "end: not after start", "control_share: 0.9", `success: "clicked"`, `cost_per_contact: in "USD"`, `plays: no play "nope"`} {
+	for _, want := range []string{"audience: empty", "id: \"a/b\"", "objective", "owner", `kind: "spam"`, "end: not after start", "control_share: 0.9", `success: "clicked"`, `cost_per_contact: in "USD"`, `plays: no play "nope"`} {
 		require.ErrorContains(t, err, want)
 	}
 	running(t, m, spring("spring", campaign.Sales, 0))
@@ -294,5 +295,50 @@ func TestConsent(t *testing.T) {
 			require.Equal(t, "consent: no marketing consent by sms on record", sent["silent"])
 		}
 		require.Equal(t, "email", sent["provided"])
+	}
+}
+
+// An audience selects from the loop's results, moments and lists.
+func TestTargets(t *testing.T) {
+	ctx := context.Background()
+	store, out := crm.NewMemoryStore(), cycle.NewMemoryStore()
+	jan, feb := march.AddDate(0, -2, 0), march.AddDate(0, -1, 0)
+	for _, id := range []string{"a", "b", "c", "d"} {
+		_, err := store.CreateCustomer(ctx, crm.Customer{ID: id, Name: "N" + id, CreatedAt: jan.AddDate(-1, 0, 0)})
+		require.NoError(t, err)
+	}
+	res := func(id string, at time.Time, stage, tier, churn string) cycle.Result {
+		return cycle.Result{CustomerID: id, AsOf: at, Stage: stage, Tier: tier, Churn: churn, Buyer: true}
+	}
+	require.NoError(t, out.AppendResults(ctx,
+		res("a", jan, "loyal", "Gold", ""), res("a", feb, "at_risk", "Gold", "warning"),
+		res("b", jan, "at_risk", "Gold", ""), res("b", feb, "at_risk", "Gold", "relative"),
+		res("c", feb, "first_time_buyer", "Lead", ""),
+		res("d", feb, "lapsed", "Iron", "absolute")))
+	src := campaign.TargetSources{Customers: store, Results: out, AsOf: feb, Before: jan,
+		Occurrences: []lifecycle.Occurrence{{CustomerID: "d", Moment: "service"}, {CustomerID: "c", Moment: "service"}, {CustomerID: "a", Moment: "birthday"}},
+		Data:        func(c crm.Customer, r cycle.Result) map[string]any { return map[string]any{"tier": r.Tier} }}
+	ids := func(a campaign.Audience) []string {
+		var got []string
+		for tg, err := range campaign.Targets(ctx, a, src) {
+			require.NoError(t, err)
+			got = append(got, tg.Customer.ID+":"+tg.Stage)
+		}
+		return got
+	}
+	require.Equal(t, []string{"a:at_risk", "b:at_risk"}, ids(campaign.Audience{Stages: []string{"at_risk"}}))
+	require.Equal(t, []string{"a:at_risk"}, ids(campaign.Audience{Rule: `tier = "Gold" and stage = "at_risk" and previous_stage != "at_risk"`}), "entered at risk this run")
+	require.Equal(t, []string{"a:at_risk", "b:at_risk", "c:first_time_buyer"}, ids(campaign.Audience{Rule: `buyer = true`, Exclude: `churn = "absolute"`}))
+	require.Equal(t, []string{"c:first_time_buyer", "d:lapsed"}, ids(campaign.Audience{Moment: "service"}), "a moment's occurrences, with their stages")
+	require.Equal(t, []string{"d:lapsed"}, ids(campaign.Audience{Moment: "service", Stages: []string{"lapsed"}}))
+	require.Equal(t, []string{"b:at_risk", "d:lapsed"}, ids(campaign.Audience{Customers: []string{"d", "b"}}))
+	for tg, err := range campaign.Targets(ctx, campaign.Audience{Stages: []string{"first_time_buyer"}}, src) {
+		require.NoError(t, err)
+		require.Equal(t, map[string]any{"tier": "Lead"}, tg.Data)
+		require.Equal(t, "Nc", tg.Customer.Name)
+	}
+	for _, err := range campaign.Targets(ctx, campaign.Audience{Rule: `tierr = "Gold"`}, src) {
+		require.ErrorIs(t, err, crm.ErrInvalid)
+		require.ErrorContains(t, err, `did you mean "tier"?`)
 	}
 }

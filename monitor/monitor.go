@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/crmkit/crm/cycle"
 	"github.com/crmkit/crm/internal/suggest"
 	"github.com/crmkit/crm/roadmap"
-	"github.com/crmkit/crm/segment"
 )
 
 // Notifier delivers alerts to people: e-mail, chat, a ticket. Notify is
@@ -218,31 +216,21 @@ func (m *Monitor) notify(ctx context.Context, alerts []Alert) error {
 // customers evaluates a customer rule over the results of the run at
 // asOf, with each customer's result of the previous run.
 func (m *Monitor) customers(ctx context.Context, r *compiled, asOf time.Time, previous *cycle.Period) ([]finding, error) {
-	schema := r.match.Schema()
-	var before iter.Seq2[cycle.Result, error]
+	var before time.Time
 	if previous != nil {
-		before = m.src.Results.ResultsAt(ctx, previous.AsOf)
+		before = previous.AsOf
 	}
-	next, stop := iter.Pull2(orEmpty(before))
-	defer stop()
-	prev, prevErr, prevOK := next()
 	var out []finding
-	for res, err := range m.src.Results.ResultsAt(ctx, asOf) {
+	for p, err := range cycle.ResultProfiles(ctx, m.src.Results, asOf, before) {
 		if err != nil {
-			return nil, err
-		}
-		for prevOK && prevErr == nil && prev.CustomerID < res.CustomerID {
-			prev, prevErr, prevOK = next()
-		}
-		if prevErr != nil {
-			return nil, prevErr
-		}
-		p := schema.NewProfile(res.CustomerID, asOf)
-		if err := fill(p, res, prevOK && prev.CustomerID == res.CustomerID, prev); err != nil {
 			return nil, err
 		}
 		if !r.match.Match(p) {
 			continue
+		}
+		res, err := m.src.Results.Result(ctx, p.CustomerID, asOf)
+		if err != nil {
+			return nil, err
 		}
 		f := finding{rule: r, subject: res.CustomerID, customer: res.CustomerID, to: slices.Clone(r.Route.To),
 			message: fmt.Sprintf("customer %s: %s", res.CustomerID, describe(res))}
@@ -258,40 +246,6 @@ func (m *Monitor) customers(ctx context.Context, r *compiled, asOf time.Time, pr
 		out = append(out, f)
 	}
 	return out, nil
-}
-
-func orEmpty(s iter.Seq2[cycle.Result, error]) iter.Seq2[cycle.Result, error] {
-	if s == nil {
-		return func(func(cycle.Result, error) bool) {}
-	}
-	return s
-}
-
-// fill sets a profile of CustomerSchema from a result and, when there was
-// one, the customer's previous result.
-func fill(p *segment.Profile, res cycle.Result, hasPrev bool, prev cycle.Result) error {
-	var errs []error
-	str := func(name, v string) {
-		if v != "" {
-			errs = append(errs, p.SetString(name, v))
-		}
-	}
-	str("stage", res.Stage)
-	str("tier", res.Tier)
-	str("churn", res.Churn)
-	str("rfm_segment", res.RFMSegment)
-	errs = append(errs, p.SetBool("buyer", res.Buyer))
-	if res.Valued {
-		errs = append(errs, p.SetNumber("clv", res.CLV.Amount.InexactFloat64()), p.SetNumber("p_alive", res.PAlive))
-	}
-	if res.Churn == "absolute" || res.Churn == "relative" {
-		errs = append(errs, p.SetNumber("at_stake", res.AtStake.Amount.InexactFloat64()))
-	}
-	if hasPrev {
-		str("previous_stage", prev.Stage)
-		str("previous_tier", prev.Tier)
-	}
-	return errors.Join(errs...)
 }
 
 func describe(r cycle.Result) string {

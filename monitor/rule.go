@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/cycle"
 	"github.com/crmkit/crm/segment"
 )
 
@@ -111,38 +112,11 @@ func (c *MetricCondition) matchesCut(cut string) bool {
 	return cut == c.Cut
 }
 
-// CustomerSchema is what a customer rule reads: each customer's latest
-// result and the one before it.
-//
-//	stage, previous_stage    lifecycle stage now and at the previous run
-//	tier, previous_tier      value tier now and at the previous run
-//	churn                    "absolute", "relative", "warning" (absent: none)
-//	clv, at_stake            lifetime value and the CLV at stake, in the currency
-//	p_alive                  probability the customer is still active
-//	rfm_segment              the RFM cell's segment ("Champions")
-//	buyer                    has bought
-//
-// A field the result lacks (no previous run, a prospect's CLV) is
-// missing, and a comparison with it is neither true nor false: a rule
-// matches only customers it can decide.
-func CustomerSchema() *segment.Schema {
-	s, err := segment.NewSchema(
-		segment.Field{Name: "stage", Type: segment.String, Description: "lifecycle stage at this run"},
-		segment.Field{Name: "previous_stage", Type: segment.String, Description: "lifecycle stage at the previous run"},
-		segment.Field{Name: "tier", Type: segment.String, Description: "value tier at this run"},
-		segment.Field{Name: "previous_tier", Type: segment.String, Description: "value tier at the previous run"},
-		segment.Field{Name: "churn", Type: segment.String, Description: "absolute, relative or warning"},
-		segment.Field{Name: "clv", Type: segment.Number, Description: "lifetime value over the horizon"},
-		segment.Field{Name: "at_stake", Type: segment.Number, Description: "CLV at stake when churning"},
-		segment.Field{Name: "p_alive", Type: segment.Number, Description: "probability the customer is still active"},
-		segment.Field{Name: "rfm_segment", Type: segment.String, Description: "the RFM cell's segment"},
-		segment.Field{Name: "buyer", Type: segment.Bool, Description: "has bought"},
-	)
-	if err != nil {
-		panic(err) // the fields are valid
-	}
-	return s
-}
+// CustomerSchema is what a customer rule reads: cycle.ResultSchema, each
+// customer's result of the run checked and of the run before it (stage,
+// previous_stage, tier, previous_tier, churn, clv, at_stake, p_alive,
+// rfm_cell, rfm_segment, buyer).
+func CustomerSchema() *segment.Schema { return cycle.ResultSchema() }
 
 // StarterRules are the rules a practitioner starts with; adjust the
 // thresholds to the business (the money ones are in its currency).
