@@ -192,18 +192,43 @@ func BenchmarkProfiles(b *testing.B) {
 			}
 		}
 	}
+	var txs []crm.Transaction
+	for tx, err := range g.Transactions() {
+		if err != nil {
+			b.Fatal(err)
+		}
+		txs = append(txs, tx)
+	}
+	txStream := func(yield func(crm.Transaction, error) bool) {
+		for _, tx := range txs {
+			if !yield(tx, nil) {
+				return
+			}
+		}
+	}
 	schema := segment.DefaultSchema()
+	windowed, err := schema.WithWindows(
+		segment.Window{Name: "purchases_365d", Measure: segment.WindowPurchases, Days: 365},
+		segment.Window{Name: "purchases_90d", Measure: segment.WindowPurchases, Days: 90},
+		segment.Window{Name: "spend_90d", Measure: segment.WindowSpend, Days: 90},
+		segment.Window{Name: "cat3_spend_365d", Measure: segment.WindowSpend, Days: 365, Category: "category-03"},
+		segment.Window{Name: "categories_365d", Measure: segment.WindowCategories, Days: 365})
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, bc := range []struct {
 		name   string
 		scores segment.Scores
+		schema *segment.Schema
 	}{
-		{"in order", segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering}},
-		{"scores shuffled", shuffled},
+		{"in order", segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering}, schema},
+		{"scores shuffled", shuffled, schema},
+		{"in order, five windows", segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiering, Transactions: txStream}, windowed},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				for _, err := range segment.Profiles(ctx, stream, bc.scores, schema, cfg.End) {
+				for _, err := range segment.Profiles(ctx, stream, bc.scores, bc.schema, cfg.End) {
 					if err != nil {
 						b.Fatal(err)
 					}

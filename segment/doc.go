@@ -31,6 +31,14 @@
 // call, joining the results to the customers by customer ID. A field
 // never set is missing.
 //
+// Behaviour fields are declared once with Schema.WithWindows: a [Window]
+// counts purchases, sums spend net of refunds (optionally of one
+// category), or collects the categories or channels bought, over the last
+// N days ("purchases_365d >= 6", "spend_90d >= 500", `categories_365d
+// contains "shoes"`). Profiles computes them from Scores.Transactions in
+// the same pass as the customers (both by customer ID); in SQL they are
+// columns like any other field.
+//
 // # Rules
 //
 // Parse reads the text syntax, for example

@@ -96,6 +96,11 @@ type Scores struct {
 	// Tiering fills tier: the tiers scoring.TiersByCLV made from Values
 	// (its Of is indexed like Values).
 	Tiering *scoring.Tiering
+	// Transactions fill the schema's windowed fields (Schema.WithWindows):
+	// the customers' transactions by customer ID, as the stores stream
+	// them, read once alongside the customers (which must come by ID
+	// too). Required only when the schema has windows.
+	Transactions iter.Seq2[crm.Transaction, error]
 }
 
 // Profiles streams one profile per customer, built against schema at asOf
@@ -114,12 +119,23 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 			return
 		}
 		b := newProfileBuilder(scores, schema, asOf)
+		win, err := newWindowing(schema, scores.Transactions)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		if win != nil {
+			defer win.stop()
+		}
 		for c, err := range crm.WithContext(ctx, customers) {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
 			p, err := b.build(&c)
+			if err == nil && win != nil {
+				err = win.fill(p, c.ID, asOf)
+			}
 			if err != nil {
 				yield(nil, err)
 				return

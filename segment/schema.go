@@ -44,8 +44,9 @@ type Field struct {
 // Schema is the set of fields profiles carry and rules may read. A schema
 // never changes once made.
 type Schema struct {
-	fields []Field
-	index  map[string]int
+	fields  []Field
+	index   map[string]int
+	windows []Window // behaviour fields, computed from transactions
 }
 
 // sameLayout reports whether profiles of a and b put the same fields, of
@@ -84,7 +85,12 @@ func NewSchema(fields ...Field) (*Schema, error) {
 // With returns a schema with more fields, such as the host's custom
 // attributes.
 func (s *Schema) With(fields ...Field) (*Schema, error) {
-	return NewSchema(append(slices.Clone(s.fields), fields...)...)
+	out, err := NewSchema(append(slices.Clone(s.fields), fields...)...)
+	if err != nil {
+		return nil, err
+	}
+	out.windows = slices.Clone(s.windows)
+	return out, nil
 }
 
 // Fields lists the schema's fields in declaration order.
@@ -291,5 +297,14 @@ func (s *Schema) Only(names ...string) (*Schema, error) {
 		}
 		fields = append(fields, f)
 	}
-	return NewSchema(fields...)
+	out, err := NewSchema(fields...)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range s.windows {
+		if slices.Contains(names, w.Name) {
+			out.windows = append(out.windows, w)
+		}
+	}
+	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/crmkit/crm/examples/sqlitestore"
 	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/segment"
 )
 
@@ -296,4 +297,92 @@ func TestPushdownMisnamedColumnIsAnError(t *testing.T) {
 	n, err = count(`country = "x"`, map[string]string{"country": "we`ird\""})
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
+}
+
+// Windowed fields computed in memory (segment.Profiles) and in SQL (a
+// GROUP BY over the transactions table, as a host's materialised view
+// would) agree, and rules over them select the same customers.
+func TestWindowsMatchInSQL(t *testing.T) {
+	ctx := context.Background()
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers = 1500
+	if raceEnabled {
+		cfg.Customers = 300
+	}
+	gen, err := sampledata.NewGenerator(cfg)
+	require.NoError(t, err)
+	s := open(t)
+	require.NoError(t, gen.Load(ctx, s))
+	at := cfg.End.AddDate(0, -6, 0)
+	ws := []segment.Window{
+		{Name: "purchases_365d", Measure: segment.WindowPurchases, Days: 365},
+		{Name: "purchases_90d", Measure: segment.WindowPurchases, Days: 90},
+		{Name: "spend_90d", Measure: segment.WindowSpend, Days: 90},
+		{Name: "cat3_spend_365d", Measure: segment.WindowSpend, Days: 365, Category: "category-03"},
+		{Name: "categories_365d", Measure: segment.WindowCategories, Days: 365},
+	}
+	schema, err := segment.NewSchema()
+	require.NoError(t, err)
+	schema, err = schema.WithWindows(ws...)
+	require.NoError(t, err)
+	var mem []*segment.Profile
+	for p, err := range segment.Profiles(ctx, s.Customers(ctx), segment.Scores{Transactions: s.Transactions(ctx)}, schema, at) {
+		require.NoError(t, err)
+		mem = append(mem, p)
+	}
+	ns := func(d int) int64 { return at.AddDate(0, 0, -d).UnixNano() }
+	window := `t.customer_id = c.id AND t.at >= ? AND t.at < ?`
+	signed := `CASE t.kind WHEN 'refund' THEN -1 ELSE 1 END`
+	_, err = s.DB().ExecContext(ctx, `CREATE TABLE wprofiles AS SELECT c.id AS id,
+		(SELECT COUNT(*) FROM transactions t WHERE `+window+` AND t.kind = 'purchase') AS purchases_365d,
+		(SELECT COUNT(*) FROM transactions t WHERE `+window+` AND t.kind = 'purchase') AS purchases_90d,
+		(SELECT COALESCE(SUM(`+signed+` * CAST(t.amount AS REAL)), 0) FROM transactions t WHERE `+window+`) AS spend_90d,
+		(SELECT COALESCE(SUM(`+signed+` * CAST(json_extract(i.value, '$.unit_price') AS REAL) * json_extract(i.value, '$.quantity')), 0)
+			FROM transactions t, json_each(COALESCE(t.items, '[]')) i WHERE `+window+` AND json_extract(i.value, '$.category') = 'category-03') AS cat3_spend_365d,
+		(SELECT json_group_array(DISTINCT json_extract(i.value, '$.category'))
+			FROM transactions t, json_each(COALESCE(t.items, '[]')) i WHERE `+window+` AND t.kind = 'purchase') AS categories_365d
+		FROM customers c`,
+		ns(365), at.UnixNano(), ns(90), at.UnixNano(), ns(90), at.UnixNano(), ns(365), at.UnixNano(), ns(365), at.UnixNano())
+	require.NoError(t, err)
+	columns := map[string]string{}
+	for _, w := range ws {
+		columns[w.Name] = w.Name
+	}
+	check := func(text string) int {
+		r, err := segment.Parse(text)
+		require.NoError(t, err, text)
+		m, err := segment.Compile(r, schema)
+		require.NoError(t, err, text)
+		var want []string
+		for _, p := range mem {
+			if m.Match(p) {
+				want = append(want, p.CustomerID)
+			}
+		}
+		where, args, err := segment.ToSQL(r, schema, segment.SQLite, &segment.SQLOptions{Columns: columns, AsOf: at})
+		require.NoError(t, err)
+		rows, err := s.DB().QueryContext(ctx, "SELECT id FROM wprofiles WHERE "+where+" ORDER BY id", args...)
+		require.NoError(t, err, where)
+		var got []string
+		for rows.Next() {
+			var id string
+			require.NoError(t, rows.Scan(&id))
+			got = append(got, id)
+		}
+		require.NoError(t, rows.Err())
+		rows.Close()
+		require.Equal(t, want, got, "%s\nWHERE %s", text, where)
+		return len(want)
+	}
+	nonEmpty := 0
+	for _, text := range []string{
+		"purchases_365d >= 6", "purchases_90d >= 2", "purchases_90d = 0", "spend_90d >= 500", "spend_90d < 50 and purchases_365d > 0",
+		`categories_365d contains "category-03"`, `not (categories_365d contains "category-07") and purchases_365d >= 3`,
+		"cat3_spend_365d >= 100", "cat3_spend_365d > 0 and spend_90d = 0",
+	} {
+		if check(text) > 0 {
+			nonEmpty++
+		}
+	}
+	require.Greater(t, nonEmpty, 6, "the rules select customers")
 }

@@ -1,0 +1,135 @@
+package segment_test
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/segment"
+)
+
+func seq[T any](xs ...T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, x := range xs {
+			if !yield(x, nil) {
+				return
+			}
+		}
+	}
+}
+
+var windows = []segment.Window{
+	{Name: "purchases_365d", Measure: segment.WindowPurchases, Days: 365},
+	{Name: "spend_90d", Measure: segment.WindowSpend, Days: 90},
+	{Name: "shoes_spend_90d", Measure: segment.WindowSpend, Days: 90, Category: "shoes"},
+	{Name: "categories_365d", Measure: segment.WindowCategories, Days: 365},
+	{Name: "channels", Measure: segment.WindowChannels},
+}
+
+// Windowed fields, worked by hand: counted and summed from each
+// customer's transactions in the same pass as the profiles.
+func TestWindows(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	schema, err := segment.DefaultSchema().WithWindows(windows...)
+	require.NoError(t, err)
+	item := func(cat string, price int64, qty int) crm.LineItem {
+		return crm.LineItem{SKU: cat + "-1", Category: cat, Quantity: qty, UnitPrice: decimal.NewFromInt(price)}
+	}
+	tx := func(id, customer string, daysAgo int, kind crm.TransactionKind, ch crm.Channel, items ...crm.LineItem) crm.Transaction {
+		total := decimal.Zero
+		for _, it := range items {
+			total = total.Add(it.UnitPrice.Mul(decimal.NewFromInt(int64(it.Quantity))))
+		}
+		return crm.Transaction{ID: id, CustomerID: customer, Time: asOf.AddDate(0, 0, -daysAgo), Amount: total, Currency: "EUR", Kind: kind, Channel: ch, Items: items}
+	}
+	txs := seq(
+		tx("a1", "a", 400, crm.Purchase, crm.ChannelStore, item("hats", 30, 1)),                      // outside every window but "ever"
+		tx("a2", "a", 200, crm.Purchase, crm.ChannelWeb, item("shoes", 80, 1)),                       // 365 days
+		tx("a3", "a", 60, crm.Purchase, crm.ChannelApp, item("shoes", 100, 2), item("socks", 10, 3)), // 90 days: 230, shoes 200
+		tx("a4", "a", 30, crm.Refund, crm.ChannelApp, item("shoes", 100, 1)),                         // 90 days: −100, shoes −100
+		tx("a5", "a", 0, crm.Purchase, crm.ChannelWeb, item("socks", 10, 1)),                         // at asOf: not counted
+		tx("x1", "x", 10, crm.Purchase, crm.ChannelWeb, item("hats", 30, 1)),                         // a customer without a record
+		tx("z1", "z", 5, crm.Purchase, crm.ChannelPhone, item("shoes", 50, 1)),
+	)
+	customers := seq(crm.Customer{ID: "a", CreatedAt: asOf.AddDate(-2, 0, 0)}, crm.Customer{ID: "b", CreatedAt: asOf.AddDate(-1, 0, 0)}, crm.Customer{ID: "z", CreatedAt: asOf.AddDate(-1, 0, 0)})
+	got := map[string]map[string]any{}
+	for p, err := range segment.Profiles(ctx, customers, segment.Scores{Transactions: txs}, schema, asOf) {
+		require.NoError(t, err)
+		vals := map[string]any{}
+		for _, w := range windows {
+			v, ok := p.Get(w.Name)
+			require.True(t, ok, "%s of %s is never missing", w.Name, p.CustomerID)
+			vals[w.Name] = v
+		}
+		got[p.CustomerID] = vals
+	}
+	require.Equal(t, map[string]any{"purchases_365d": 2.0, "spend_90d": 130.0, "shoes_spend_90d": 100.0,
+		"categories_365d": []string{"shoes", "socks"}, "channels": []string{"app", "store", "web"}}, got["a"])
+	require.Equal(t, map[string]any{"purchases_365d": 0.0, "spend_90d": 0.0, "shoes_spend_90d": 0.0,
+		"categories_365d": []string{}, "channels": []string{}}, normal(got["b"]), "no transactions: zeros and empty sets")
+	require.Equal(t, 50.0, got["z"]["shoes_spend_90d"])
+
+	// Rules read them like any field, and explain them.
+	rule, err := segment.Parse(`purchases_365d >= 2 and spend_90d >= 100 and categories_365d contains "shoes" and not (channels contains "phone")`)
+	require.NoError(t, err)
+	m, err := segment.Compile(rule, schema)
+	require.NoError(t, err)
+	var matched []string
+	for p, err := range segment.Profiles(ctx, customers, segment.Scores{Transactions: txs}, schema, asOf) {
+		require.NoError(t, err)
+		if m.Match(p) {
+			matched = append(matched, p.CustomerID)
+			require.NotEmpty(t, m.Explain(p).Clauses)
+		}
+	}
+	require.Equal(t, []string{"a"}, matched)
+	f, _ := schema.Field("spend_90d")
+	require.Equal(t, "spend net of refunds in the last 90 days", f.Description)
+}
+
+func normal(m map[string]any) map[string]any {
+	for k, v := range m {
+		if s, ok := v.([]string); ok && s == nil {
+			m[k] = []string{}
+		}
+	}
+	return m
+}
+
+func TestWindowsRefuseWhatCannotWork(t *testing.T) {
+	_, err := segment.DefaultSchema().WithWindows(segment.Window{Name: "w", Measure: "clicks"}, segment.Window{Name: "v", Measure: segment.WindowSpend, Days: -1},
+		segment.Window{Name: "u", Measure: segment.WindowChannels, Category: "shoes"}, segment.Window{Name: "purchases", Measure: segment.WindowPurchases})
+	for _, want := range []string{`"w".measure: "clicks"`, `"v".days: negative`, `"u".category: a channels window takes no category`} {
+		require.ErrorContains(t, err, want)
+	}
+	_, err = segment.DefaultSchema().WithWindows(segment.Window{Name: "purchases", Measure: segment.WindowPurchases})
+	require.ErrorContains(t, err, "purchases: declared twice")
+
+	schema, err := segment.DefaultSchema().WithWindows(windows...)
+	require.NoError(t, err)
+	ctx := context.Background()
+	asOf := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	for _, err := range segment.Profiles(ctx, seq(crm.Customer{ID: "a", CreatedAt: asOf}), segment.Scores{}, schema, asOf) {
+		require.ErrorIs(t, err, crm.ErrInvalid)
+		require.ErrorContains(t, err, "Scores.Transactions is nil")
+	}
+	var last error
+	for _, err := range segment.Profiles(ctx, seq(crm.Customer{ID: "b", CreatedAt: asOf}, crm.Customer{ID: "a", CreatedAt: asOf}), segment.Scores{Transactions: seq[crm.Transaction]()}, schema, asOf) {
+		last = err
+	}
+	require.ErrorContains(t, last, "windowed fields need the customers by ID")
+	only, err := schema.Only("purchases_365d", "country")
+	require.NoError(t, err)
+	require.Equal(t, []string{"purchases_365d"}, slices.Collect(func(yield func(string) bool) {
+		for _, w := range only.Windows() {
+			yield(w.Name)
+		}
+	}))
+}
