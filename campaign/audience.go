@@ -20,6 +20,11 @@ import (
 type Audience struct {
 	// Stages are lifecycle stages the customer must be in (any of them).
 	Stages []string `json:"stages,omitempty"`
+	// Entered are lifecycle stages the customer must have entered since
+	// the run before (TargetSources.Before): a transition starts the
+	// campaign ("at_risk": a welcome-back call to whoever just became at
+	// risk).
+	Entered []string `json:"entered,omitempty"`
 	// Rule is a segment rule over the loop's results (cycle.ResultSchema:
 	// stage, previous_stage, tier, churn, clv, p_alive, rfm_segment, …).
 	Rule string `json:"rule,omitempty"`
@@ -101,7 +106,7 @@ func Targets(ctx context.Context, a Audience, src TargetSources) iter.Seq2[Targe
 			}
 			return yield(t, nil)
 		}
-		needResults := len(a.Stages) > 0 || match != nil || exclude != nil
+		needResults := len(a.Stages) > 0 || len(a.Entered) > 0 || match != nil || exclude != nil
 		if !needResults {
 			// A list or a moment: no results needed.
 			ids := make([]string, 0, len(list)+len(due))
@@ -134,7 +139,7 @@ func Targets(ctx context.Context, a Audience, src TargetSources) iter.Seq2[Targe
 			return
 		}
 		if src.Results == nil {
-			fail(&crm.FieldError{Field: "sources.results", Problem: "required for stages and rules"})
+			fail(&crm.FieldError{Field: "sources.results", Problem: "required for stages, entered stages and rules"})
 			return
 		}
 		for p, err := range cycle.ResultProfiles(ctx, src.Results, src.AsOf, src.Before) {
@@ -149,6 +154,12 @@ func Targets(ctx context.Context, a Audience, src TargetSources) iter.Seq2[Targe
 			stage, _ := p.Get("stage")
 			if len(a.Stages) > 0 && !slices.Contains(a.Stages, fmt.Sprint(stage)) {
 				continue
+			}
+			if len(a.Entered) > 0 {
+				prev, _ := p.Get("previous_stage")
+				if !slices.Contains(a.Entered, fmt.Sprint(stage)) || prev == stage {
+					continue
+				}
 			}
 			if (match != nil && !match.Match(p)) || (exclude != nil && exclude.Match(p)) {
 				continue

@@ -104,8 +104,8 @@ func (c *Campaign) Validate() error {
 		bad("plays", "none")
 	}
 	a := c.Audience
-	if len(a.Stages) == 0 && a.Rule == "" && a.Moment == "" && a.Customers == nil {
-		bad("audience", "empty: give stages, a rule, a moment or a list of customers")
+	if len(a.Stages) == 0 && len(a.Entered) == 0 && a.Rule == "" && a.Moment == "" && a.Customers == nil {
+		bad("audience", "empty: give stages, entered stages, a rule, a moment or a list of customers")
 	}
 	for _, r := range []struct{ field, text string }{{"audience.rule", a.Rule}, {"audience.exclude", a.Exclude}} {
 		if _, err := compileAudienceRule(r.text, r.field); err != nil {
@@ -177,6 +177,7 @@ var _ CampaignStore = (*MemoryCampaigns)(nil)
 func cloneCampaign(c Campaign) Campaign {
 	c.Plays = slices.Clone(c.Plays)
 	c.Audience.Stages = slices.Clone(c.Audience.Stages)
+	c.Audience.Entered = slices.Clone(c.Audience.Entered)
 	c.Audience.Customers = slices.Clone(c.Audience.Customers)
 	return c
 }

@@ -328,6 +328,8 @@ func TestTargets(t *testing.T) {
 	}
 	require.Equal(t, []string{"a:at_risk", "b:at_risk"}, ids(campaign.Audience{Stages: []string{"at_risk"}}))
 	require.Equal(t, []string{"a:at_risk"}, ids(campaign.Audience{Rule: `tier = "Gold" and stage = "at_risk" and previous_stage != "at_risk"`}), "entered at risk this run")
+	require.Equal(t, []string{"a:at_risk", "c:first_time_buyer", "d:lapsed"}, ids(campaign.Audience{Entered: []string{"at_risk", "first_time_buyer", "lapsed"}}),
+		"a moved to at risk; c and d had no stage before: their first stage is an entry; b was at risk already")
 	require.Equal(t, []string{"a:at_risk", "b:at_risk", "c:first_time_buyer"}, ids(campaign.Audience{Rule: `buyer = true`, Exclude: `churn = "absolute"`}))
 	require.Equal(t, []string{"c:first_time_buyer", "d:lapsed"}, ids(campaign.Audience{Moment: "service"}), "a moment's occurrences, with their stages")
 	require.Equal(t, []string{"d:lapsed"}, ids(campaign.Audience{Moment: "service", Stages: []string{"lapsed"}}))
