@@ -48,30 +48,13 @@ func (c *ContactStore) AppendContacts(ctx context.Context, cs ...campaign.Contac
 			return fmt.Errorf("sqlitestore: contact %q: %w: %w", k.ID, err, crm.ErrInvalid)
 		}
 	}
-	return inTx(ctx, c.s.w, func(tx *sql.Tx) error {
-		for i, k := range cs {
-			var stored []byte
-			err := tx.QueryRowContext(ctx, `SELECT body FROM contacts WHERE id = ?`, k.ID).Scan(&stored)
-			switch {
-			case err == nil:
-				old, err := decodeContact(k.ID, stored)
-				if err != nil {
-					return err
-				}
-				if !old.Equal(k) {
-					return fmt.Errorf("sqlitestore: contact %q: stored with other content: %w", k.ID, crm.ErrExists)
-				}
-				continue
-			case !errors.Is(err, sql.ErrNoRows):
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, customer_id, campaign, at, body) VALUES (?, ?, ?, ?, ?)`,
-				k.ID, k.CustomerID, k.Campaign, nanos(k.At), bodies[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	recs := make([]storedOnce, len(cs))
+	for i, k := range cs {
+		recs[i] = storedOnce{what: fmt.Sprintf("contact %q", k.ID), find: `SELECT body FROM contacts WHERE id = ?`, key: []any{k.ID},
+			insert: `INSERT INTO contacts (id, customer_id, campaign, at, body) VALUES (?, ?, ?, ?, ?)`, args: []any{k.ID, k.CustomerID, k.Campaign, nanos(k.At), bodies[i]},
+			same: func(b []byte) (bool, error) { return sameJSON(b, k, campaign.Contact.Equal) }}
+	}
+	return appendOnce(ctx, c.s.w, recs)
 }
 
 func decodeContact(id string, body []byte) (campaign.Contact, error) {

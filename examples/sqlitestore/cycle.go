@@ -40,29 +40,14 @@ func (c *CycleStore) AppendResults(ctx context.Context, rs ...cycle.Result) erro
 			return fmt.Errorf("sqlitestore: result %d: %w: %w", i, err, crm.ErrInvalid)
 		}
 	}
-	return inTx(ctx, c.s.w, func(tx *sql.Tx) error {
-		for i, r := range rs {
-			var stored []byte
-			err := tx.QueryRowContext(ctx, `SELECT body FROM cycle_results WHERE as_of = ? AND customer_id = ?`, nanos(r.AsOf), r.CustomerID).Scan(&stored)
-			switch {
-			case err == nil:
-				var old cycle.Result
-				if err := json.Unmarshal(stored, &old); err != nil {
-					return fmt.Errorf("sqlitestore: result of %q: corrupt record: %w", r.CustomerID, err)
-				}
-				if !old.Equal(r) {
-					return fmt.Errorf("sqlitestore: result of %q at %s: stored with other content: %w", r.CustomerID, r.AsOf.Format(time.RFC3339Nano), crm.ErrExists)
-				}
-				continue
-			case !errors.Is(err, sql.ErrNoRows):
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO cycle_results (as_of, customer_id, body) VALUES (?, ?, ?)`, nanos(r.AsOf), r.CustomerID, bodies[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	recs := make([]storedOnce, len(rs))
+	for i, r := range rs {
+		recs[i] = storedOnce{what: fmt.Sprintf("result of %q at %s", r.CustomerID, r.AsOf.Format(time.RFC3339Nano)),
+			find: `SELECT body FROM cycle_results WHERE as_of = ? AND customer_id = ?`, key: []any{nanos(r.AsOf), r.CustomerID},
+			insert: `INSERT INTO cycle_results (as_of, customer_id, body) VALUES (?, ?, ?)`, args: []any{nanos(r.AsOf), r.CustomerID, bodies[i]},
+			same: func(b []byte) (bool, error) { return sameJSON(b, r, cycle.Result.Equal) }}
+	}
+	return appendOnce(ctx, c.s.w, recs)
 }
 
 func decodeResult(id string, body []byte) (cycle.Result, error) {
@@ -144,29 +129,14 @@ func (c *CycleStore) AppendPeriods(ctx context.Context, ps ...cycle.Period) erro
 			return fmt.Errorf("sqlitestore: period %d: %w: %w", i, err, crm.ErrInvalid)
 		}
 	}
-	return inTx(ctx, c.s.w, func(tx *sql.Tx) error {
-		for i, p := range ps {
-			var stored []byte
-			err := tx.QueryRowContext(ctx, `SELECT body FROM cycle_periods WHERE as_of = ?`, nanos(p.AsOf)).Scan(&stored)
-			switch {
-			case err == nil:
-				old, err := decodePeriod(stored)
-				if err != nil {
-					return err
-				}
-				if !old.Equal(p) {
-					return fmt.Errorf("sqlitestore: period at %s: stored with other content: %w", p.AsOf.Format(time.RFC3339Nano), crm.ErrExists)
-				}
-				continue
-			case !errors.Is(err, sql.ErrNoRows):
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO cycle_periods (as_of, body) VALUES (?, ?)`, nanos(p.AsOf), bodies[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	recs := make([]storedOnce, len(ps))
+	for i, p := range ps {
+		recs[i] = storedOnce{what: "period at " + p.AsOf.Format(time.RFC3339Nano),
+			find: `SELECT body FROM cycle_periods WHERE as_of = ?`, key: []any{nanos(p.AsOf)},
+			insert: `INSERT INTO cycle_periods (as_of, body) VALUES (?, ?)`, args: []any{nanos(p.AsOf), bodies[i]},
+			same: func(b []byte) (bool, error) { return sameJSON(b, p, cycle.Period.Equal) }}
+	}
+	return appendOnce(ctx, c.s.w, recs)
 }
 
 func decodePeriod(body []byte) (cycle.Period, error) {

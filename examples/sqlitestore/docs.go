@@ -156,3 +156,52 @@ func (d *docTable[T]) list(ctx context.Context, db *sql.DB) iter.Seq2[T, error] 
 		return v, key, err
 	})
 }
+
+// storedOnce is one record of an append-only batch: how to find it, how
+// to insert it, and whether a stored body is the same record.
+type storedOnce struct {
+	what   string // "contact \"spring/C42\"", for errors
+	find   string // SELECT body … WHERE key
+	key    []any
+	insert string
+	args   []any
+	same   func(stored []byte) (bool, error)
+}
+
+// appendOnce writes a batch of append-only records in one transaction: a
+// record already stored with equal content is skipped, one stored with
+// other content is crm.ErrExists and nothing of the batch is written.
+func appendOnce(ctx context.Context, db *sql.DB, recs []storedOnce) error {
+	return inTx(ctx, db, func(tx *sql.Tx) error {
+		for _, r := range recs {
+			var stored []byte
+			err := tx.QueryRowContext(ctx, r.find, r.key...).Scan(&stored)
+			switch {
+			case err == nil:
+				same, err := r.same(stored)
+				if err != nil {
+					return fmt.Errorf("sqlitestore: %s: corrupt record: %w", r.what, err)
+				}
+				if !same {
+					return fmt.Errorf("sqlitestore: %s: stored with other content: %w", r.what, crm.ErrExists)
+				}
+				continue
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, r.insert, r.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// sameJSON decodes a stored body and compares it with v.
+func sameJSON[T any](stored []byte, v T, equal func(a, b T) bool) (bool, error) {
+	var old T
+	if err := json.Unmarshal(stored, &old); err != nil {
+		return false, err
+	}
+	return equal(old, v), nil
+}
