@@ -33,11 +33,13 @@
 //
 // Behaviour fields are declared once with Schema.WithWindows: a [Window]
 // counts purchases, sums spend net of refunds (optionally of one
-// category), or collects the categories or channels bought, over the last
-// N days ("purchases_365d >= 6", "spend_90d >= 500", `categories_365d
-// contains "shoes"`). Profiles computes them from Scores.Transactions in
-// the same pass as the customers (both by customer ID); in SQL they are
-// columns like any other field.
+// category), collects the categories or channels bought, counts
+// touchpoints or takes the last one's time, over the last N days
+// ("purchases_365d >= 6", "spend_90d >= 500", `categories_365d contains
+// "shoes"`, "not (last_contact within 2555d)"). Profiles computes them
+// from Scores.Transactions and Scores.Touchpoints in the same pass as the
+// customers (all by customer ID); in SQL they are columns like any other
+// field. preferred_channels holds the channels the customer prefers.
 //
 // # Rules
 //

@@ -25,6 +25,7 @@ const (
 	fieldStyle
 	fieldAccountManager
 	fieldDoNotContact
+	fieldPreferredChannels
 	fieldPurchases
 	fieldTotalSpend
 	fieldFrequency
@@ -44,31 +45,32 @@ const (
 )
 
 var builtinFields = [numBuiltin]Field{
-	fieldCustomerID:     {"customer_id", String, "the customer's ID"},
-	fieldCountry:        {"country", String, "ISO 3166 country code"},
-	fieldRegion:         {"region", String, "the host's region"},
-	fieldAgeBand:        {"age_band", String, "age band, such as 25-34"},
-	fieldSignupChannel:  {"signup_channel", String, "channel the customer signed up on"},
-	fieldSignupDate:     {"signup_date", Time, "when the customer record was created"},
-	fieldTags:           {"tags", StringSet, "the customer's tags"},
-	fieldStyle:          {"style", String, "relationship style: automated or personal"},
-	fieldAccountManager: {"account_manager", String, "the accountable manager, if any"},
-	fieldDoNotContact:   {"do_not_contact", Bool, "the customer asked not to be contacted"},
-	fieldPurchases:      {"purchases", Number, "purchases so far (0 for prospects)"},
-	fieldTotalSpend:     {"total_spend", Number, "spend so far, net of refunds (0 for prospects)"},
-	fieldFrequency:      {"frequency", Number, "repeat purchase periods (missing for prospects)"},
-	fieldRecencyDays:    {"recency_days", Number, "days since the last purchase (missing for prospects)"},
-	fieldTenureDays:     {"tenure_days", Number, "days since the first purchase (missing for prospects)"},
-	fieldMonetary:       {"monetary", Number, "mean spend of the repeat periods (missing for prospects)"},
-	fieldFirstPurchase:  {"first_purchase", Time, "first purchase (missing for prospects)"},
-	fieldLastPurchase:   {"last_purchase", Time, "last purchase (missing for prospects)"},
-	fieldCLV:            {"clv", Number, "expected value over the CLV horizon (when values were computed)"},
-	fieldPAlive:         {"p_alive", Number, "probability the customer is still active (when values were computed)"},
-	fieldRScore:         {"r_score", Number, "RFM recency score (when RFM was computed)"},
-	fieldFScore:         {"f_score", Number, "RFM frequency score"},
-	fieldMScore:         {"m_score", Number, "RFM monetary score"},
-	fieldRFMCell:        {"rfm_cell", String, "RFM cell, such as 545"},
-	fieldTier:           {"tier", String, "value tier, such as Platinum (when tiers were assigned)"},
+	fieldCustomerID:        {"customer_id", String, "the customer's ID"},
+	fieldCountry:           {"country", String, "ISO 3166 country code"},
+	fieldRegion:            {"region", String, "the host's region"},
+	fieldAgeBand:           {"age_band", String, "age band, such as 25-34"},
+	fieldSignupChannel:     {"signup_channel", String, "channel the customer signed up on"},
+	fieldSignupDate:        {"signup_date", Time, "when the customer record was created"},
+	fieldTags:              {"tags", StringSet, "the customer's tags"},
+	fieldStyle:             {"style", String, "relationship style: automated or personal"},
+	fieldAccountManager:    {"account_manager", String, "the accountable manager, if any"},
+	fieldDoNotContact:      {"do_not_contact", Bool, "the customer asked not to be contacted"},
+	fieldPreferredChannels: {"preferred_channels", StringSet, "the channels the customer prefers (prefers the phone: preferred_channels contains \"phone\")"},
+	fieldPurchases:         {"purchases", Number, "purchases so far (0 for prospects)"},
+	fieldTotalSpend:        {"total_spend", Number, "spend so far, net of refunds (0 for prospects)"},
+	fieldFrequency:         {"frequency", Number, "repeat purchase periods (missing for prospects)"},
+	fieldRecencyDays:       {"recency_days", Number, "days since the last purchase (missing for prospects)"},
+	fieldTenureDays:        {"tenure_days", Number, "days since the first purchase (missing for prospects)"},
+	fieldMonetary:          {"monetary", Number, "mean spend of the repeat periods (missing for prospects)"},
+	fieldFirstPurchase:     {"first_purchase", Time, "first purchase (missing for prospects)"},
+	fieldLastPurchase:      {"last_purchase", Time, "last purchase (missing for prospects)"},
+	fieldCLV:               {"clv", Number, "expected value over the CLV horizon (when values were computed)"},
+	fieldPAlive:            {"p_alive", Number, "probability the customer is still active (when values were computed)"},
+	fieldRScore:            {"r_score", Number, "RFM recency score (when RFM was computed)"},
+	fieldFScore:            {"f_score", Number, "RFM frequency score"},
+	fieldMScore:            {"m_score", Number, "RFM monetary score"},
+	fieldRFMCell:           {"rfm_cell", String, "RFM cell, such as 545"},
+	fieldTier:              {"tier", String, "value tier, such as Platinum (when tiers were assigned)"},
 }
 
 // DefaultSchema returns the built-in profile fields. Add the host's custom
@@ -101,6 +103,9 @@ type Scores struct {
 	// them, read once alongside the customers (which must come by ID
 	// too). Required only when the schema has windows.
 	Transactions iter.Seq2[crm.Transaction, error]
+	// Touchpoints fill the contacts and last_contact windows, the same way:
+	// by customer ID, read once alongside the customers.
+	Touchpoints iter.Seq2[crm.Touchpoint, error]
 }
 
 // Profiles streams one profile per customer, built against schema at asOf
@@ -119,13 +124,13 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 			return
 		}
 		b := newProfileBuilder(scores, schema, asOf)
-		win, err := newWindowing(schema, scores.Transactions)
+		win, err := newWindowing(schema, scores.Transactions, scores.Touchpoints)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
 		if win != nil {
-			defer win.stop()
+			defer win.close()
 		}
 		for c, err := range crm.WithContext(ctx, customers) {
 			if err != nil {
@@ -236,6 +241,13 @@ func (b *profileBuilder) build(c *crm.Customer) (*Profile, error) {
 	}
 	str(fieldStyle, string(c.Preferences.Style))
 	str(fieldAccountManager, c.Preferences.AccountManager)
+	if i := b.pos[fieldPreferredChannels]; i >= 0 {
+		chs := make([]string, len(c.Preferences.Channels))
+		for k, ch := range c.Preferences.Channels {
+			chs[k] = string(ch)
+		}
+		p.setStrings(&p.slots[i], chs)
+	}
 	if i := b.pos[fieldDoNotContact]; i >= 0 {
 		p.slots[i] = slot{ok: true}
 		if c.Preferences.DoNotContact {

@@ -20,10 +20,13 @@ const (
 	WindowSpend      WindowMeasure = "spend"      // spend net of refunds (a Number)
 	WindowCategories WindowMeasure = "categories" // the categories bought (a StringSet)
 	WindowChannels   WindowMeasure = "channels"   // the channels bought on (a StringSet)
+	// From the touchpoints (Scores.Touchpoints):
+	WindowContacts    WindowMeasure = "contacts"     // how many touchpoints (a Number)
+	WindowLastContact WindowMeasure = "last_contact" // the newest touchpoint's time (a Time; missing for none)
 )
 
-// Window is a behaviour field: a measure of a customer's transactions in
-// the Days before the observation time ("at least 6 purchases in the last
+// Window is a behaviour field: a measure of a customer's transactions (or
+// touchpoints) in the Days before the observation time ("at least 6 purchases in the last
 // 365 days", "spent at least 500 in the last 90", "bought shoes"). Windows
 // are declared once in the schema (Schema.WithWindows) and computed by
 // Profiles in its one pass over customers and their transactions; in SQL
@@ -42,14 +45,23 @@ type Window struct {
 }
 
 func (w Window) fieldType() Type {
-	if w.Measure == WindowCategories || w.Measure == WindowChannels {
+	switch w.Measure {
+	case WindowCategories, WindowChannels:
 		return StringSet
+	case WindowLastContact:
+		return Time
 	}
 	return Number
 }
 
+// onTouchpoints says the window reads touchpoints, not transactions.
+func (w Window) onTouchpoints() bool {
+	return w.Measure == WindowContacts || w.Measure == WindowLastContact
+}
+
 func (w Window) describe() string {
-	what := map[WindowMeasure]string{WindowPurchases: "purchases", WindowSpend: "spend net of refunds", WindowCategories: "categories bought", WindowChannels: "channels bought on"}[w.Measure]
+	what := map[WindowMeasure]string{WindowPurchases: "purchases", WindowSpend: "spend net of refunds", WindowCategories: "categories bought",
+		WindowChannels: "channels bought on", WindowContacts: "touchpoints", WindowLastContact: "the last touchpoint"}[w.Measure]
 	if w.Category != "" {
 		what += " in category " + w.Category
 	}
@@ -67,12 +79,12 @@ func (s *Schema) WithWindows(ws ...Window) (*Schema, error) {
 	fields := make([]Field, 0, len(ws))
 	for i, w := range ws {
 		switch {
-		case w.Measure != WindowPurchases && w.Measure != WindowSpend && w.Measure != WindowCategories && w.Measure != WindowChannels:
-			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("windows[%d] %q.measure", i, w.Name), Problem: fmt.Sprintf("%q is not purchases, spend, categories or channels", w.Measure)})
+		case !slices.Contains([]WindowMeasure{WindowPurchases, WindowSpend, WindowCategories, WindowChannels, WindowContacts, WindowLastContact}, w.Measure):
+			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("windows[%d] %q.measure", i, w.Name), Problem: fmt.Sprintf("%q is not purchases, spend, categories, channels, contacts or last_contact", w.Measure)})
 		case w.Days < 0:
 			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("windows[%d] %q.days", i, w.Name), Problem: "negative"})
-		case w.Category != "" && w.Measure == WindowChannels:
-			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("windows[%d] %q.category", i, w.Name), Problem: "a channels window takes no category"})
+		case w.Category != "" && (w.Measure == WindowChannels || w.onTouchpoints()):
+			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("windows[%d] %q.category", i, w.Name), Problem: fmt.Sprintf("a %s window takes no category", w.Measure)})
 		}
 		fields = append(fields, Field{Name: w.Name, Type: w.fieldType(), Description: w.describe()})
 	}
@@ -103,6 +115,13 @@ type windowing struct {
 	last    string    // the last customer asked about, to see the order
 	asOf    time.Time // the cutoffs are for this observation time
 	cutoff  []time.Time
+	// The touchpoint stream, when a window reads it.
+	tpNext func() (crm.Touchpoint, error, bool)
+	tpStop func()
+	tp     crm.Touchpoint
+	tpErr  error
+	tpOK   bool
+	latest []time.Time
 	// One customer's running figures, reused: counts, sums in millionths
 	// (big ones in decimals), sets.
 	counts []int
@@ -111,21 +130,49 @@ type windowing struct {
 	sets   [][]string
 }
 
-func newWindowing(s *Schema, txs iter.Seq2[crm.Transaction, error]) (*windowing, error) {
+func newWindowing(s *Schema, txs iter.Seq2[crm.Transaction, error], tps iter.Seq2[crm.Touchpoint, error]) (*windowing, error) {
 	if len(s.windows) == 0 {
 		return nil, nil
 	}
-	if txs == nil {
-		return nil, fmt.Errorf("segment: profiles: the schema has windowed fields (%s, …) and Scores.Transactions is nil: %w", s.windows[0].Name, crm.ErrInvalid)
+	var onTx, onTp string
+	for _, win := range s.windows {
+		if win.onTouchpoints() {
+			onTp = win.Name
+		} else {
+			onTx = win.Name
+		}
+	}
+	if onTx != "" && txs == nil {
+		return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.Transactions, which is nil: %w", onTx, crm.ErrInvalid)
+	}
+	if onTp != "" && tps == nil {
+		return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.Touchpoints, which is nil: %w", onTp, crm.ErrInvalid)
 	}
 	n := len(s.windows)
-	w := &windowing{windows: s.windows, cutoff: make([]time.Time, n), counts: make([]int, n), micros: make([]int64, n), big: make([]decimal.Decimal, n), sets: make([][]string, n)}
+	w := &windowing{windows: s.windows, cutoff: make([]time.Time, n), counts: make([]int, n), micros: make([]int64, n), big: make([]decimal.Decimal, n),
+		sets: make([][]string, n), latest: make([]time.Time, n)}
 	for _, win := range s.windows {
 		w.pos = append(w.pos, s.index[win.Name])
 	}
-	w.next, w.stop = iter.Pull2(txs)
-	w.tx, w.err, w.ok = w.next()
+	if onTx != "" {
+		w.next, w.stop = iter.Pull2(txs)
+		w.tx, w.err, w.ok = w.next()
+	}
+	if onTp != "" {
+		w.tpNext, w.tpStop = iter.Pull2(tps)
+		w.tp, w.tpErr, w.tpOK = w.tpNext()
+	}
 	return w, nil
+}
+
+// close stops the streams.
+func (w *windowing) close() {
+	if w.stop != nil {
+		w.stop()
+	}
+	if w.tpStop != nil {
+		w.tpStop()
+	}
 }
 
 // fill sets the windows of customer id's profile from their transactions
@@ -142,13 +189,31 @@ func (w *windowing) fill(p *Profile, id string, asOf time.Time) error {
 		}
 	}
 	for i := range w.windows {
-		w.counts[i], w.micros[i], w.big[i], w.sets[i] = 0, 0, decimal.Decimal{}, w.sets[i][:0]
+		w.counts[i], w.micros[i], w.big[i], w.sets[i], w.latest[i] = 0, 0, decimal.Decimal{}, w.sets[i][:0], time.Time{}
 	}
-	for w.ok && w.err == nil && w.tx.CustomerID <= id {
+	for w.tpNext != nil && w.tpOK && w.tpErr == nil && w.tp.CustomerID <= id {
+		tp := &w.tp
+		if tp.CustomerID == id && tp.Time.Before(asOf) {
+			for i, win := range w.windows {
+				if !win.onTouchpoints() || (win.Days > 0 && tp.Time.Before(w.cutoff[i])) {
+					continue
+				}
+				w.counts[i]++
+				if tp.Time.After(w.latest[i]) {
+					w.latest[i] = tp.Time
+				}
+			}
+		}
+		w.tp, w.tpErr, w.tpOK = w.tpNext()
+	}
+	if w.tpErr != nil {
+		return w.tpErr
+	}
+	for w.next != nil && w.ok && w.err == nil && w.tx.CustomerID <= id {
 		tx := &w.tx
 		if tx.CustomerID == id && tx.Time.Before(asOf) {
 			for i, win := range w.windows {
-				if win.Days > 0 && tx.Time.Before(w.cutoff[i]) {
+				if win.onTouchpoints() || (win.Days > 0 && tx.Time.Before(w.cutoff[i])) {
 					continue
 				}
 				w.add(i, win, tx)
@@ -162,8 +227,13 @@ func (w *windowing) fill(p *Profile, id string, asOf time.Time) error {
 	for i, win := range w.windows {
 		sl := &p.slots[w.pos[i]]
 		switch win.Measure {
-		case WindowPurchases:
+		case WindowPurchases, WindowContacts:
 			*sl = slot{num: float64(w.counts[i]), ok: true}
+		case WindowLastContact:
+			*sl = slot{}
+			if !w.latest[i].IsZero() {
+				*sl = slot{num: timeSeconds(w.latest[i]), ok: true}
+			}
 		case WindowSpend:
 			v := float64(w.micros[i]) / 1e6
 			if !w.big[i].IsZero() {

@@ -118,7 +118,7 @@ func TestWindowsRefuseWhatCannotWork(t *testing.T) {
 	asOf := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 	for _, err := range segment.Profiles(ctx, seq(crm.Customer{ID: "a", CreatedAt: asOf}), segment.Scores{}, schema, asOf) {
 		require.ErrorIs(t, err, crm.ErrInvalid)
-		require.ErrorContains(t, err, "Scores.Transactions is nil")
+		require.ErrorContains(t, err, "needs Scores.Transactions, which is nil")
 	}
 	var last error
 	for _, err := range segment.Profiles(ctx, seq(crm.Customer{ID: "b", CreatedAt: asOf}, crm.Customer{ID: "a", CreatedAt: asOf}), segment.Scores{Transactions: seq[crm.Transaction]()}, schema, asOf) {
@@ -132,4 +132,40 @@ func TestWindowsRefuseWhatCannotWork(t *testing.T) {
 			yield(w.Name)
 		}
 	}))
+}
+
+// Touchpoint windows and the preferred channels: "last contact more than
+// 7 years ago", "prefers the phone channel".
+func TestContactWindowsAndPreferredChannels(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	schema, err := segment.DefaultSchema().WithWindows(
+		segment.Window{Name: "contacts_30d", Measure: segment.WindowContacts, Days: 30},
+		segment.Window{Name: "last_contact", Measure: segment.WindowLastContact})
+	require.NoError(t, err)
+	tp := func(id, customer string, at time.Time) crm.Touchpoint {
+		return crm.Touchpoint{ID: id, CustomerID: customer, Time: at, Channel: crm.ChannelWeb, Kind: crm.TouchVisit}
+	}
+	tps := seq(tp("1", "a", asOf.AddDate(-8, 0, 0)), tp("2", "b", asOf.AddDate(0, 0, -40)), tp("3", "b", asOf.AddDate(0, 0, -10)), tp("4", "b", asOf.AddDate(0, 0, -1)), tp("5", "b", asOf))
+	customers := seq(crm.Customer{ID: "a", CreatedAt: asOf.AddDate(-9, 0, 0), Preferences: crm.Preferences{Channels: []crm.Channel{crm.ChannelPhone, crm.ChannelEmail}}},
+		crm.Customer{ID: "b", CreatedAt: asOf.AddDate(-1, 0, 0)}, crm.Customer{ID: "c", CreatedAt: asOf.AddDate(-1, 0, 0)})
+	rule, err := segment.Parse(`not (last_contact within 2555d) and preferred_channels contains "phone"`)
+	require.NoError(t, err)
+	m, err := segment.Compile(rule, schema)
+	require.NoError(t, err)
+	got := map[string][2]any{}
+	var matched []string
+	for p, err := range segment.Profiles(ctx, customers, segment.Scores{Touchpoints: tps}, schema, asOf) {
+		require.NoError(t, err)
+		n, _ := p.Get("contacts_30d")
+		last, _ := p.Get("last_contact")
+		got[p.CustomerID] = [2]any{n, last}
+		if m.Match(p) {
+			matched = append(matched, p.CustomerID)
+		}
+	}
+	require.Equal(t, 2.0, got["b"][0], "two touchpoints in the 30 days before asOf")
+	require.True(t, asOf.AddDate(0, 0, -1).Equal(got["b"][1].(time.Time)))
+	require.Nil(t, got["c"][1], "no touchpoint: last_contact is missing")
+	require.Equal(t, []string{"a"}, matched, "silent for eight years, and prefers the phone")
 }
