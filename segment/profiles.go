@@ -124,7 +124,7 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 			return
 		}
 		b := newProfileBuilder(scores, schema, asOf)
-		win, err := newWindowing(schema, scores.Transactions, scores.Touchpoints)
+		win, err := newWindowing(schema, scores.Transactions, scores.Touchpoints, asOf)
 		if err != nil {
 			yield(nil, err)
 			return
@@ -139,7 +139,7 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 			}
 			p, err := b.build(&c)
 			if err == nil && win != nil {
-				err = win.fill(p, c.ID, asOf)
+				err = win.fill(p, c.ID)
 			}
 			if err != nil {
 				yield(nil, err)
