@@ -425,8 +425,8 @@ var cohortMonths = [...]int{1, 3, 6, 12}
 
 // monthIndex numbers months: year × 12 + month − 1.
 func monthIndex(t time.Time) int {
-	t = t.UTC()
-	return t.Year()*12 + int(t.Month()) - 1
+	y, m, _ := t.UTC().Date()
+	return y*12 + int(m) - 1
 }
 
 func (s *salesTally) tap(r *run, txs iter.Seq2[crm.Transaction, error]) iter.Seq2[crm.Transaction, error] {
