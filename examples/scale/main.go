@@ -17,7 +17,7 @@
 // SDK's memory stores. With -db everything goes through
 // examples/sqlitestore, linked only in a build with the sqlite tag.
 //
-// A million customers take about 40 s and 3 GB on two cores
+// A million customers take about 55 s and 3 GB on two cores
 // (BENCHMARKS.md). For a generated business the command gives the Go
 // runtime a soft memory limit of 3 KiB a customer, 3 GiB at least, unless
 // GOMEMLIMIT is set (GOMEMLIMIT=off runs without one).
