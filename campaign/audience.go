@@ -142,12 +142,12 @@ func Targets(ctx context.Context, a Audience, src TargetSources) iter.Seq2[Targe
 			fail(&crm.FieldError{Field: "sources.results", Problem: "required for stages, entered stages and rules"})
 			return
 		}
-		for p, err := range cycle.ResultProfiles(ctx, src.Results, src.AsOf, src.Before) {
+		for pr, err := range cycle.ResultProfiles(ctx, src.Results, src.AsOf, src.Before) {
 			if err != nil {
 				fail(err)
 				return
 			}
-			id := p.CustomerID
+			p, id := pr.Profile, pr.Profile.CustomerID
 			if (list != nil && !list[id]) || (due != nil && !due[id]) {
 				continue
 			}
@@ -164,12 +164,7 @@ func Targets(ctx context.Context, a Audience, src TargetSources) iter.Seq2[Targe
 			if (match != nil && !match.Match(p)) || (exclude != nil && exclude.Match(p)) {
 				continue
 			}
-			r, err := src.Results.Result(ctx, id, src.AsOf)
-			if err != nil {
-				fail(err)
-				return
-			}
-			if !emit(id, r) {
+			if !emit(id, pr.Result) {
 				return
 			}
 		}

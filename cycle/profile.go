@@ -73,11 +73,20 @@ func ResultProfile(schema *segment.Schema, r Result, prev *Result) (*segment.Pro
 	return p, errors.Join(errs...)
 }
 
-// ResultProfiles streams the profiles of a run's results (ResultProfile),
-// each with the customer's result of the run before (before zero: none),
-// by customer ID. Both runs are streamed side by side.
-func ResultProfiles(ctx context.Context, store ResultStore, asOf, before time.Time) iter.Seq2[*segment.Profile, error] {
-	return func(yield func(*segment.Profile, error) bool) {
+// Profiled is a customer's result of a run with its profile.
+type Profiled struct {
+	// Result is the customer's result of the run.
+	Result Result
+	// Profile is the result as a profile of ResultSchema.
+	Profile *segment.Profile
+}
+
+// ResultProfiles streams a run's results with their profiles
+// (ResultProfile), each with the customer's result of the run before
+// (before zero: none), by customer ID. Both runs are streamed side by
+// side.
+func ResultProfiles(ctx context.Context, store ResultStore, asOf, before time.Time) iter.Seq2[Profiled, error] {
+	return func(yield func(Profiled, error) bool) {
 		schema := ResultSchema()
 		prevs := func(func(Result, error) bool) {}
 		if !before.IsZero() {
@@ -88,14 +97,14 @@ func ResultProfiles(ctx context.Context, store ResultStore, asOf, before time.Ti
 		prev, prevErr, prevOK := next()
 		for r, err := range store.ResultsAt(ctx, asOf) {
 			if err != nil {
-				yield(nil, err)
+				yield(Profiled{}, err)
 				return
 			}
 			for prevOK && prevErr == nil && prev.CustomerID < r.CustomerID {
 				prev, prevErr, prevOK = next()
 			}
 			if prevErr != nil {
-				yield(nil, prevErr)
+				yield(Profiled{}, prevErr)
 				return
 			}
 			var pp *Result
@@ -103,7 +112,7 @@ func ResultProfiles(ctx context.Context, store ResultStore, asOf, before time.Ti
 				pp = &prev
 			}
 			p, err := ResultProfile(schema, r, pp)
-			if !yield(p, err) || err != nil {
+			if !yield(Profiled{Result: r, Profile: p}, err) || err != nil {
 				return
 			}
 		}

@@ -36,18 +36,19 @@ func TestResultProfiles(t *testing.T) {
 	m, err := segment.Compile(rule, cycle.ResultSchema())
 	require.NoError(t, err)
 	var matched, all []string
-	for p, err := range cycle.ResultProfiles(ctx, s, feb, jan) {
+	for pr, err := range cycle.ResultProfiles(ctx, s, feb, jan) {
 		require.NoError(t, err)
-		all = append(all, p.CustomerID)
-		if m.Match(p) {
-			matched = append(matched, p.CustomerID)
+		require.Equal(t, pr.Result.CustomerID, pr.Profile.CustomerID)
+		all = append(all, pr.Profile.CustomerID)
+		if m.Match(pr.Profile) {
+			matched = append(matched, pr.Profile.CustomerID)
 		}
 	}
 	require.Equal(t, []string{"a", "b", "c"}, all)
 	require.Equal(t, []string{"a"}, matched, "b has no run before (and no value), c was at risk already")
-	for p, err := range cycle.ResultProfiles(ctx, s, feb, time.Time{}) {
+	for pr, err := range cycle.ResultProfiles(ctx, s, feb, time.Time{}) {
 		require.NoError(t, err)
-		_, ok := p.Get("previous_stage")
+		_, ok := pr.Profile.Get("previous_stage")
 		require.False(t, ok, "without a run before, no previous stage")
 	}
 }

@@ -221,17 +221,14 @@ func (m *Monitor) customers(ctx context.Context, r *compiled, asOf time.Time, pr
 		before = previous.AsOf
 	}
 	var out []finding
-	for p, err := range cycle.ResultProfiles(ctx, m.src.Results, asOf, before) {
+	for pr, err := range cycle.ResultProfiles(ctx, m.src.Results, asOf, before) {
 		if err != nil {
 			return nil, err
 		}
-		if !r.match.Match(p) {
+		if !r.match.Match(pr.Profile) {
 			continue
 		}
-		res, err := m.src.Results.Result(ctx, p.CustomerID, asOf)
-		if err != nil {
-			return nil, err
-		}
+		res := pr.Result
 		f := finding{rule: r, subject: res.CustomerID, customer: res.CustomerID, to: slices.Clone(r.Route.To),
 			message: fmt.Sprintf("customer %s: %s", res.CustomerID, describe(res))}
 		if r.Route.AccountManager && m.src.Customers != nil {
