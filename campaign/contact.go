@@ -151,7 +151,8 @@ type Store interface {
 // reference implementation of the Store contract.
 type MemoryStore struct {
 	mu         sync.RWMutex
-	contacts   []Contact
+	chunks     [][]Contact        // the contacts in order of appending, chunkSize each, never moved
+	n          int32              // how many
 	prev       []int32            // each contact's customer's contact appended before it, −1 for none
 	index      map[string]int32   // by ID
 	last       map[string]int32   // each customer's contact appended last
@@ -159,6 +160,13 @@ type MemoryStore struct {
 	outcomes   map[string]Outcome
 	byOutcome  map[string][]string // outcome IDs by campaign, sorted
 }
+
+// chunkSize is how many contacts one chunk of the memory store holds:
+// appending never copies the contacts already kept.
+const chunkSize = 4096
+
+// at is the contact at position i.
+func (m *MemoryStore) at(i int32) *Contact { return &m.chunks[i/chunkSize][i%chunkSize] }
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
@@ -225,11 +233,11 @@ func (m *MemoryStore) AppendContacts(ctx context.Context, cs ...Contact) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fresh := map[string]int{}
+	fresh := make(map[string]int, len(cs))
 	keep := make([]bool, len(cs))
 	for i, c := range cs {
 		if j, ok := m.index[c.ID]; ok {
-			if !m.contacts[j].Equal(c) {
+			if !m.at(j).Equal(c) {
 				return fmt.Errorf("campaign: contact %q: stored with other content: %w", c.ID, crm.ErrExists)
 			}
 			continue
@@ -247,8 +255,12 @@ func (m *MemoryStore) AppendContacts(ctx context.Context, cs ...Contact) error {
 		if !keep[i] {
 			continue
 		}
-		n := int32(len(m.contacts))
-		m.contacts = append(m.contacts, c)
+		n := m.n
+		if int(n/chunkSize) == len(m.chunks) {
+			m.chunks = append(m.chunks, make([]Contact, chunkSize))
+		}
+		*m.at(n) = c
+		m.n++
 		m.index[c.ID] = n
 		prev, ok := m.last[c.CustomerID]
 		if !ok {
@@ -257,11 +269,11 @@ func (m *MemoryStore) AppendContacts(ctx context.Context, cs ...Contact) error {
 		m.prev = append(m.prev, prev)
 		m.last[c.CustomerID] = n
 		ids := m.byCampaign[c.Campaign]
-		if k := len(ids); k == 0 || m.contacts[ids[k-1]].ID < c.ID {
+		if k := len(ids); k == 0 || m.at(ids[k-1]).ID < c.ID {
 			m.byCampaign[c.Campaign] = append(ids, n)
 		} else {
-			at, _ := slices.BinarySearchFunc(ids, c.ID, func(a int32, id string) int { return cmp.Compare(m.contacts[a].ID, id) })
-			m.byCampaign[c.Campaign] = slices.Insert(ids, at, n)
+			pos, _ := slices.BinarySearchFunc(ids, c.ID, func(a int32, id string) int { return cmp.Compare(m.at(a).ID, id) })
+			m.byCampaign[c.Campaign] = slices.Insert(ids, pos, n)
 		}
 	}
 	return nil
@@ -286,7 +298,7 @@ func (m *MemoryStore) Contact(ctx context.Context, id string) (Contact, error) {
 	if !ok {
 		return Contact{}, notFound(id)
 	}
-	return m.contacts[i], nil
+	return *m.at(i), nil
 }
 
 func (m *MemoryStore) stream(ctx context.Context, ids func() []int32) iter.Seq2[Contact, error] {
@@ -299,7 +311,7 @@ func (m *MemoryStore) stream(ctx context.Context, ids func() []int32) iter.Seq2[
 		list := ids()
 		out := make([]Contact, len(list))
 		for i, j := range list {
-			out[i] = m.contacts[j]
+			out[i] = *m.at(j)
 		}
 		m.mu.RUnlock()
 		for _, c := range out {
@@ -321,7 +333,7 @@ func (m *MemoryStore) CustomerContacts(ctx context.Context, customerID string) i
 			i = m.prev[i]
 		}
 		slices.SortFunc(ids, func(a, b int32) int {
-			x, y := &m.contacts[a], &m.contacts[b]
+			x, y := m.at(a), m.at(b)
 			return cmp.Or(x.At.Compare(y.At), cmp.Compare(x.ID, y.ID))
 		})
 		return ids
@@ -352,7 +364,7 @@ func (m *MemoryStore) AppendOutcomes(ctx context.Context, os ...Outcome) error {
 		if !ok {
 			return fmt.Errorf("campaign: outcome %q: contact %q: %w", o.ID, o.Contact, crm.ErrNotFound)
 		}
-		c := m.contacts[ci]
+		c := *m.at(ci)
 		if c.Campaign != o.Campaign {
 			return fmt.Errorf("campaign: outcome %q: contact %q is of campaign %q, not %q: %w", o.ID, o.Contact, c.Campaign, o.Campaign, crm.ErrInvalid)
 		}
