@@ -2,6 +2,7 @@ package crm
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -79,4 +80,30 @@ func validateConsents(p *problems, cs []Consent) {
 			p.add(f+".at", "%s", msg)
 		}
 	}
+}
+
+// inferable maps the customer fields that can be inferred to the names
+// message templates read them by (lifecycle.TemplateData).
+var inferable = map[string]string{
+	"interests": "Interests", "important_dates": "ImportantDates", "demographics.country": "Country",
+	"demographics.region": "Region", "demographics.age_band": "AgeBand",
+}
+
+// InferredField returns the template name of a field that can be marked
+// inferred ("interests" → "Interests", "attributes.shoe_size" →
+// "shoe_size"), and false for a name that cannot.
+func InferredField(name string) (string, bool) {
+	if attr, ok := strings.CutPrefix(name, "attributes."); ok {
+		return attr, IsIdentifier(attr)
+	}
+	t, ok := inferable[name]
+	return t, ok
+}
+
+// MayUseInferred reports whether the customer's own consent allows using
+// what the company inferred about them on the channel: a profiling
+// consent the customer gave (an inferred consent does not count).
+func (c Customer) MayUseInferred(ch Channel) bool {
+	k, ok := c.ConsentFor(PurposeProfiling, ch)
+	return ok && k.Given && k.Source == ConsentProvided
 }

@@ -117,6 +117,10 @@ type Customer struct {
 	// Attributes are the host's typed custom facts, by identifier, for rules
 	// to read.
 	Attributes map[string]Value `json:"attributes,omitempty"`
+	// Inferred names the fields the company inferred rather than the
+	// customer gave ("interests", "attributes.shoe_size"): a message may
+	// use them only with the customer's own consent to profiling.
+	Inferred []string `json:"inferred,omitempty"`
 	// Demographics are the facts customers are segmented by.
 	Demographics Demographics `json:"demographics"`
 	// Preferences say how the customer wants to be served and reached.
@@ -166,6 +170,7 @@ func (c Customer) HasTag(tag string) bool { return slices.Contains(c.Tags, tag) 
 // not reach c.
 func (c Customer) Clone() Customer {
 	c.Tags = slices.Clone(c.Tags)
+	c.Inferred = slices.Clone(c.Inferred)
 	c.Attributes = maps.Clone(c.Attributes)
 	c.Preferences.Channels = slices.Clone(c.Preferences.Channels)
 	c.Preferences.Interests = slices.Clone(c.Preferences.Interests)
@@ -234,6 +239,11 @@ func (c Customer) Validate() error {
 		}
 	}
 	validateConsents(&p, pr.Consents)
+	for i, f := range c.Inferred {
+		if _, ok := InferredField(f); !ok {
+			p.add(fmt.Sprintf("inferred[%d]", i), "%q is not a field that can be inferred (interests, important_dates, demographics.country, demographics.region, demographics.age_band, or attributes.NAME)", f)
+		}
+	}
 	for i, d := range pr.ImportantDates {
 		f := fmt.Sprintf("preferences.important_dates[%d]", i)
 		if strings.TrimSpace(d.Label) == "" {

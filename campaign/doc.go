@@ -24,8 +24,10 @@
 // suppressed because the customer asked not to be contacted, the stage
 // forbids the campaign's kind (no sales to loyal customers or advocates,
 // Options.Forbid), the frequency cap is reached across every campaign
-// sharing the log, no play has a channel the customer accepts, the play
-// cannot be written for the customer, the quiet hours push it past the
+// sharing the log, no play has a channel the customer accepts, consent
+// is missing (refused for the purpose on the channel, or a play reading
+// data the customer did not give without their consent to profiling), the
+// play cannot be written for the customer, the quiet hours push it past the
 // campaign's end, or the budget is spent — or sent, with the rendered
 // message. Every decision is a [Contact] in the [Store]; running again
 // decides only customers not decided before. [Outcome]s (responded,

@@ -378,6 +378,9 @@ func (m *Manager) decide(ctx context.Context, c *Campaign, k *Contact, tg Target
 		msg, err := m.plays[name].Render(ctx, *cust, tg.Data, at, nil, noCap)
 		var ns *lifecycle.NotSentError
 		switch {
+		case errors.As(err, &ns) && ns.Code == lifecycle.InferredData:
+			refused = ns.Reason
+			continue
 		case errors.As(err, &ns):
 			reasons = append(reasons, ns.Reason)
 			continue

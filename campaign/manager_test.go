@@ -344,3 +344,23 @@ func TestTargets(t *testing.T) {
 		require.ErrorContains(t, err, `did you mean "tier"?`)
 	}
 }
+
+// A play that reads inferred data is held back, as a consent matter, from
+// a customer who has not consented to profiling.
+func TestInferredDataIsAConsentMatter(t *testing.T) {
+	ctx := context.Background()
+	log := campaign.NewMemoryStore()
+	m := newManager(t, log)
+	running(t, m, spring("spring", campaign.Sales, 0))
+	profiled := customer("profiled", crm.Preferences{})
+	profiled.Customer.Inferred = []string{"attributes.offer"}
+	profiled.Customer.Attributes = map[string]crm.Value{"offer": crm.StringValue("10% off shoes")}
+	profiled.Data = nil
+	_, err := m.Run(ctx, "spring", march, targets(profiled))
+	require.NoError(t, err)
+	k, err := log.Contact(ctx, "spring/profiled")
+	require.NoError(t, err)
+	require.False(t, k.Sent)
+	require.Equal(t, campaign.NoConsent, k.Reason)
+	require.Contains(t, k.Detail, "has not consented to profiling")
+}

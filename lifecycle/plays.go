@@ -44,13 +44,27 @@ type PlayOptions struct {
 }
 
 // ErrNotSent marks a message deliberately not sent: the customer opted
-// out, the frequency cap is reached, or no channel fits.
+// out, the frequency cap is reached, no channel fits, or the play would
+// use data the company inferred without the customer's consent.
 var ErrNotSent = errors.New("not sent")
+
+// NotSentCode says in one word why a message is not sent.
+type NotSentCode string
+
+// Why messages are not sent.
+const (
+	OptedOut     NotSentCode = "do_not_contact"
+	CapReached   NotSentCode = "frequency_cap"
+	NoChannel    NotSentCode = "no_channel"
+	InferredData NotSentCode = "inferred_data" // the play reads a field the customer did not give, and profiling consent is missing
+)
 
 // NotSentError says why a message is not sent.
 type NotSentError struct {
 	// CustomerID, Play and Reason say who was not sent which play, and why.
 	CustomerID, Play, Reason string
+	// Code is the reason in one word.
+	Code NotSentCode
 }
 
 func (e *NotSentError) Error() string {
@@ -82,6 +96,18 @@ type Message struct {
 type CompiledPlay struct {
 	play                     Play
 	subject, brief, personal *playTemplate
+	reads                    map[string]bool // the data keys the templates read
+}
+
+// Reads lists the data keys the play's templates read (.Name, $.offer),
+// sorted.
+func (cp *CompiledPlay) Reads() []string {
+	out := make([]string, 0, len(cp.reads))
+	for k := range cp.reads {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // CompileOptions are the checks Compile makes of what a play says. The
@@ -163,6 +189,12 @@ func (p Play) Compile(options *CompileOptions) (*CompiledPlay, error) {
 			}
 		}
 	}
+	cp.reads = map[string]bool{}
+	for _, t := range []*playTemplate{cp.subject, cp.brief, cp.personal} {
+		if t != nil {
+			t.keys(cp.reads)
+		}
+	}
 	if cp.personal != nil && !cp.personal.reads(personalFields) {
 		bad("personal", "a personal message reads none of the customer's own fields (%s)", strings.Join(personalFields, ", "))
 	}
@@ -230,8 +262,10 @@ var builtinTemplateField = map[string]bool{
 
 // Render prepares the play for a customer at time at: a *NotSentError when
 // the customer opted out, the frequency cap is reached (sent lists the
-// times of earlier messages to the customer), or no channel of the play is
-// among the customer's preferred ones; otherwise the message in the
+// times of earlier messages to the customer), no channel of the play is
+// among the customer's preferred ones, or the play reads a field the
+// company inferred (crm.Customer.Inferred) and the customer has not
+// consented to profiling on the channel (crm.Customer.MayUseInferred); otherwise the message in the
 // customer's style (personal or brief), on the first preferred channel the
 // play has, sent at at — or, inside the customer's quiet hours, when they
 // end, in the customer's time zone. A template reading data the customer
@@ -244,11 +278,11 @@ func (cp *CompiledPlay) Render(ctx context.Context, c crm.Customer, extra map[st
 		opt = *options
 	}
 	p := cp.play
-	notSent := func(format string, args ...any) (Message, error) {
-		return Message{}, &NotSentError{CustomerID: c.ID, Play: p.Name, Reason: fmt.Sprintf(format, args...)}
+	notSent := func(code NotSentCode, format string, args ...any) (Message, error) {
+		return Message{}, &NotSentError{CustomerID: c.ID, Play: p.Name, Reason: fmt.Sprintf(format, args...), Code: code}
 	}
 	if c.Preferences.DoNotContact {
-		return notSent("the customer asked not to be contacted")
+		return notSent(OptedOut, "the customer asked not to be contacted")
 	}
 	if opt.Cap == 0 {
 		opt.Cap = 2
@@ -263,15 +297,20 @@ func (cp *CompiledPlay) Render(ctx context.Context, c crm.Customer, extra map[st
 		}
 	}
 	if recent >= opt.Cap {
-		return notSent("frequency cap: %d messages in the last %v", recent, opt.Window)
+		return notSent(CapReached, "frequency cap: %d messages in the last %v", recent, opt.Window)
 	}
 	channel := p.Channels[0]
 	if len(c.Preferences.Channels) > 0 {
 		i := slices.IndexFunc(c.Preferences.Channels, func(ch crm.Channel) bool { return slices.Contains(p.Channels, ch) })
 		if i < 0 {
-			return notSent("none of the play's channels %v is among the customer's %v", p.Channels, c.Preferences.Channels)
+			return notSent(NoChannel, "none of the play's channels %v is among the customer's %v", p.Channels, c.Preferences.Channels)
 		}
 		channel = c.Preferences.Channels[i]
+	}
+	for _, f := range c.Inferred {
+		if key, ok := crm.InferredField(f); ok && cp.reads[key] && !c.MayUseInferred(channel) {
+			return notSent(InferredData, "the play reads %s, which the customer did not give, and the customer has not consented to profiling on %s", f, channel)
+		}
 	}
 	style := c.Preferences.Style
 	body := cp.brief

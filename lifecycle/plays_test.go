@@ -127,3 +127,43 @@ func TestPlaysAddressTheCustomer(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Ana, new for trail running; happy birthday", m.Body)
 }
+
+// A play that reads what the company inferred about the customer goes out
+// only with the customer's own consent to profiling.
+func TestInferredDataNeedsProfilingConsent(t *testing.T) {
+	p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail},
+		Brief: `{{.Name}}, new for {{index .Interests 0}} and your size {{$.shoe_size}}`}.Compile(nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"Interests", "Name", "shoe_size"}, p.Reads())
+	at := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	consent := func(src crm.ConsentSource) []crm.Consent {
+		return []crm.Consent{{Purpose: crm.PurposeProfiling, Given: true, Source: src, At: at.AddDate(0, -1, 0)}}
+	}
+	c := crm.Customer{ID: "c1", Name: "Ana", CreatedAt: at.AddDate(-1, 0, 0), Inferred: []string{"interests"},
+		Attributes:  map[string]crm.Value{"shoe_size": crm.NumberValue(38)},
+		Preferences: crm.Preferences{Interests: []string{"trail running"}}}
+	require.NoError(t, c.Validate())
+	_, err = p.Render(t.Context(), c, nil, at, nil, nil)
+	var ns *lifecycle.NotSentError
+	require.ErrorAs(t, err, &ns)
+	require.Equal(t, lifecycle.InferredData, ns.Code)
+	require.Contains(t, ns.Reason, "reads interests, which the customer did not give")
+	c.Preferences.Consents = consent(crm.ConsentInferred)
+	_, err = p.Render(t.Context(), c, nil, at, nil, nil)
+	require.ErrorAs(t, err, &ns, "an inferred consent does not count")
+	c.Preferences.Consents = consent(crm.ConsentProvided)
+	m, err := p.Render(t.Context(), c, nil, at, nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, "Ana, new for trail running and your size 38", m.Body)
+	// An inferred attribute counts the same; a play not reading it does not care.
+	c.Preferences.Consents, c.Inferred = nil, []string{"attributes.shoe_size"}
+	_, err = p.Render(t.Context(), c, nil, at, nil, nil)
+	require.ErrorAs(t, err, &ns)
+	plain, err := lifecycle.Play{Name: "q", Channels: []crm.Channel{crm.ChannelEmail}, Brief: "Hello {{.Name}}"}.Compile(nil)
+	require.NoError(t, err)
+	_, err = plain.Render(t.Context(), c, nil, at, nil, nil)
+	require.NoError(t, err)
+	c.Inferred = []string{"email", "attributes.9x"}
+	require.ErrorContains(t, c.Validate(), `inferred[0]: "email" is not a field that can be inferred`)
+	require.ErrorContains(t, c.Validate(), `inferred[1]: "attributes.9x"`)
+}

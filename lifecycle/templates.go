@@ -192,13 +192,20 @@ func (pt *playTemplate) execute(data any, b *budget) (string, error) {
 // reads reports whether the template reads any of the fields, as .F or
 // $.F.
 func (pt *playTemplate) reads(fields []string) bool {
+	keys := map[string]bool{}
+	pt.keys(keys)
+	return slices.ContainsFunc(fields, func(f string) bool { return keys[f] })
+}
+
+// keys adds the data keys the template reads (.F or $.F, the first name
+// of each chain) to into.
+func (pt *playTemplate) keys(into map[string]bool) {
 	if pt.t.Tree == nil {
-		return false
+		return
 	}
-	found := false
 	var walk func(n parse.Node)
 	walk = func(n parse.Node) {
-		if found || n == nil {
+		if n == nil {
 			return
 		}
 		switch n := n.(type) {
@@ -223,9 +230,13 @@ func (pt *playTemplate) reads(fields []string) bool {
 				walk(a)
 			}
 		case *parse.FieldNode:
-			found = len(n.Ident) > 0 && slices.Contains(fields, n.Ident[0])
+			if len(n.Ident) > 0 {
+				into[n.Ident[0]] = true
+			}
 		case *parse.VariableNode:
-			found = len(n.Ident) > 1 && n.Ident[0] == "$" && slices.Contains(fields, n.Ident[1])
+			if len(n.Ident) > 1 && n.Ident[0] == "$" {
+				into[n.Ident[1]] = true
+			}
 		case *parse.IfNode:
 			walk(n.Pipe)
 			walk(n.List)
@@ -241,7 +252,6 @@ func (pt *playTemplate) reads(fields []string) bool {
 		}
 	}
 	walk(pt.t.Tree.Root)
-	return found
 }
 
 // parsePlayTemplate parses one of a play's templates, charges every range
