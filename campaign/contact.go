@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"slices"
 	"sync"
@@ -149,14 +150,22 @@ type Store interface {
 
 // MemoryStore is the in-memory Store, safe for concurrent use: the
 // reference implementation of the Store contract.
+//
+// Contacts are kept in fixed chunks in the order they were appended and
+// found through maps keyed by a 64-bit hash of the contact's ID and of the
+// customer's ID: the maps hold no pointers for the collector to scan, and
+// a lookup hashes once and compares the IDs of the few contacts chained
+// under the hash (one, almost always).
 type MemoryStore struct {
 	mu         sync.RWMutex
-	chunks     [][]Contact        // the contacts in order of appending, chunkSize each, never moved
-	n          int32              // how many
-	prev       []int32            // each contact's customer's contact appended before it, −1 for none
-	index      map[string]int32   // by ID
-	last       map[string]int32   // each customer's contact appended last
-	byCampaign map[string][]int32 // by ID
+	hash       func(string) uint64 // maphash under a seed of the store's own
+	chunks     [][]Contact         // the contacts in order of appending, chunkSize each, never moved
+	n          int32               // how many
+	byID       map[uint64]int32    // the last contact appended whose ID has the hash
+	sameID     []int32             // each contact's predecessor under its ID's hash, −1 for none
+	byCustomer map[uint64]int32    // the last contact appended whose customer ID has the hash
+	sameCust   []int32             // each contact's predecessor under its customer ID's hash, −1 for none
+	byCampaign map[string][]int32  // by ID
 	outcomes   map[string]Outcome
 	byOutcome  map[string][]string // outcome IDs by campaign, sorted
 }
@@ -170,8 +179,33 @@ func (m *MemoryStore) at(i int32) *Contact { return &m.chunks[i/chunkSize][i%chu
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{index: map[string]int32{}, last: map[string]int32{}, byCampaign: map[string][]int32{},
-		outcomes: map[string]Outcome{}, byOutcome: map[string][]string{}}
+	seed := maphash.MakeSeed()
+	return &MemoryStore{hash: func(s string) uint64 { return maphash.String(seed, s) }, byID: map[uint64]int32{}, byCustomer: map[uint64]int32{},
+		byCampaign: map[string][]int32{}, outcomes: map[string]Outcome{}, byOutcome: map[string][]string{}}
+}
+
+// find returns the position of the contact with the ID, or −1.
+func (m *MemoryStore) find(id string) int32 {
+	return m.findHashed(m.hash(id), id)
+}
+
+func (m *MemoryStore) findHashed(h uint64, id string) int32 {
+	i, ok := m.byID[h]
+	for ok && i >= 0 {
+		if m.at(i).ID == id {
+			return i
+		}
+		i = m.sameID[i]
+	}
+	return -1
+}
+
+// chain returns the head of a chain in a hashed index, −1 for none.
+func chain(index map[uint64]int32, h uint64) int32 {
+	if i, ok := index[h]; ok {
+		return i
+	}
+	return -1
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -233,41 +267,64 @@ func (m *MemoryStore) AppendContacts(ctx context.Context, cs ...Contact) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fresh := make(map[string]int, len(cs))
-	keep := make([]bool, len(cs))
-	for i, c := range cs {
-		if j, ok := m.index[c.ID]; ok {
-			if !m.at(j).Equal(c) {
-				return fmt.Errorf("campaign: contact %q: stored with other content: %w", c.ID, crm.ErrExists)
+	// The new contacts go into the ID index first, at the positions they
+	// will take; a conflict takes them out again, so a failed batch leaves
+	// the store as it was.
+	n0 := m.n
+	fresh := make([]int, 0, len(cs)) // positions in cs of the contacts to keep
+	hashes := make([]uint64, 0, len(cs))
+	undo := func() {
+		for k := len(fresh) - 1; k >= 0; k-- {
+			h, prev := hashes[k], m.sameID[len(m.sameID)-1]
+			m.sameID = m.sameID[:len(m.sameID)-1]
+			if prev < 0 {
+				delete(m.byID, h)
+			} else {
+				m.byID[h] = prev
 			}
-			continue
 		}
-		if j, ok := fresh[c.ID]; ok {
-			if !cs[j].Equal(c) {
+	}
+	for i := range cs {
+		c := &cs[i]
+		h := m.hash(c.ID)
+		j := chain(m.byID, h)
+		for ; j >= 0; j = m.sameID[j] {
+			if j < n0 && m.at(j).ID == c.ID || j >= n0 && cs[fresh[j-n0]].ID == c.ID {
+				break
+			}
+		}
+		if j >= 0 {
+			var same bool
+			if j < n0 {
+				same = m.at(j).Equal(*c)
+			} else {
+				same = cs[fresh[j-n0]].Equal(*c)
+			}
+			if !same {
+				undo()
+				if j < n0 {
+					return fmt.Errorf("campaign: contact %q: stored with other content: %w", c.ID, crm.ErrExists)
+				}
 				return fmt.Errorf("campaign: contact %q: twice in the batch with other content: %w", c.ID, crm.ErrExists)
 			}
 			continue
 		}
-		fresh[c.ID] = i
-		keep[i] = true
+		m.sameID = append(m.sameID, chain(m.byID, h))
+		m.byID[h] = n0 + int32(len(fresh))
+		fresh = append(fresh, i)
+		hashes = append(hashes, h)
 	}
-	for i, c := range cs {
-		if !keep[i] {
-			continue
-		}
+	for _, i := range fresh {
+		c := &cs[i]
 		n := m.n
 		if int(n/chunkSize) == len(m.chunks) {
 			m.chunks = append(m.chunks, make([]Contact, chunkSize))
 		}
-		*m.at(n) = c
+		*m.at(n) = *c
 		m.n++
-		m.index[c.ID] = n
-		prev, ok := m.last[c.CustomerID]
-		if !ok {
-			prev = -1
-		}
-		m.prev = append(m.prev, prev)
-		m.last[c.CustomerID] = n
+		h := m.hash(c.CustomerID)
+		m.sameCust = append(m.sameCust, chain(m.byCustomer, h))
+		m.byCustomer[h] = n
 		ids := m.byCampaign[c.Campaign]
 		if k := len(ids); k == 0 || m.at(ids[k-1]).ID < c.ID {
 			m.byCampaign[c.Campaign] = append(ids, n)
@@ -294,8 +351,8 @@ func (m *MemoryStore) Contact(ctx context.Context, id string) (Contact, error) {
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	i, ok := m.index[id]
-	if !ok {
+	i := m.find(id)
+	if i < 0 {
 		return Contact{}, notFound(id)
 	}
 	return *m.at(i), nil
@@ -327,10 +384,10 @@ func (m *MemoryStore) stream(ctx context.Context, ids func() []int32) iter.Seq2[
 func (m *MemoryStore) CustomerContacts(ctx context.Context, customerID string) iter.Seq2[Contact, error] {
 	return m.stream(ctx, func() []int32 {
 		var ids []int32
-		i, ok := m.last[customerID]
-		for ok && i >= 0 {
-			ids = append(ids, i)
-			i = m.prev[i]
+		for i := chain(m.byCustomer, m.hash(customerID)); i >= 0; i = m.sameCust[i] {
+			if m.at(i).CustomerID == customerID {
+				ids = append(ids, i)
+			}
 		}
 		slices.SortFunc(ids, func(a, b int32) int {
 			x, y := m.at(a), m.at(b)
@@ -360,8 +417,8 @@ func (m *MemoryStore) AppendOutcomes(ctx context.Context, os ...Outcome) error {
 	fresh := map[string]Outcome{}
 	var order []string
 	for _, o := range os {
-		ci, ok := m.index[o.Contact]
-		if !ok {
+		ci := m.find(o.Contact)
+		if ci < 0 {
 			return fmt.Errorf("campaign: outcome %q: contact %q: %w", o.ID, o.Contact, crm.ErrNotFound)
 		}
 		c := *m.at(ci)

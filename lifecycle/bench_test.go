@@ -126,7 +126,8 @@ func BenchmarkMomentsDue(b *testing.B) {
 	b.ReportMetric(float64(len(due)), "due")
 }
 
-// BenchmarkRender renders a personal play with a loop over offers, and the
+// BenchmarkRender renders a play of text and fields (written without the
+// template engine), a play with a loop over offers, and the
 // slowest plays the limits allow: the most loop passes, nested loops, and
 // the longest body passes can run. The last three bound how long any one
 // render can take.
@@ -135,17 +136,18 @@ func BenchmarkRender(b *testing.B) {
 	at := time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC)
 	quiet := strings.Repeat("{{$x := 1}}", 5800) // 23,200 nodes
 	for _, bc := range []struct{ name, body string }{
+		{"flat", `Dear {{.Name}}, your {{.offer}} is waiting for you in {{.store}}.`},
 		{"typical", `Dear {{.Name}}, thank you for your {{.purchases}} orders. {{range $i, $o := .offers}}{{if $i}}, {{end}}{{$o}}{{end}} {{printf "%.0f" .discount}}% off.`},
 		{"most_passes", fmt.Sprintf("{{range %d}}{{end}}", lifecycle.MaxRenderSteps/(lifecycle.PassSteps+1))},
 		{"nested", "{{range 300}}{{range 300}}{{end}}{{end}}"},
 		{"longest_body", fmt.Sprintf("{{range %d}}%s{{end}}", lifecycle.MaxRenderSteps/(lifecycle.PassSteps+1+4*5800+22), quiet)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Personal: bc.body}.Compile(nil)
+			p, err := lifecycle.Play{Name: "p", Channels: []crm.Channel{crm.ChannelEmail}, Brief: bc.body}.Compile(nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			extra := map[string]any{"purchases": 7, "offers": []string{"tea", "cake", "scones"}, "discount": 10.0}
+			extra := map[string]any{"purchases": 7, "offers": []string{"tea", "cake", "scones"}, "discount": 10.0, "offer": "voucher", "store": "Leeds"}
 			for b.Loop() {
 				if _, err := p.Render(b.Context(), c, extra, at, nil, nil); err != nil {
 					b.Fatal(err)

@@ -212,53 +212,107 @@ func (p Play) Compile(options *CompileOptions) (*CompiledPlay, error) {
 // on a clash. An empty field is absent, so a template that uses it fails
 // instead of printing a blank.
 func TemplateData(c crm.Customer, extra map[string]any) map[string]any {
-	d := map[string]any{"CustomerID": c.ID}
-	put := func(k, v string) {
-		if v != "" {
+	d := make(map[string]any, len(builtinFields)+len(c.Attributes)+len(extra))
+	for _, k := range builtinFields {
+		if v, ok := customerField(&c, k); ok {
 			d[k] = v
 		}
-	}
-	put("Name", c.Name)
-	put("Email", c.Email)
-	put("Phone", c.Phone)
-	put("Country", c.Demographics.Country)
-	put("Region", c.Demographics.Region)
-	put("AccountManager", c.Preferences.AccountManager)
-	if len(c.Preferences.Interests) > 0 {
-		d["Interests"] = slices.Clone(c.Preferences.Interests)
-	}
-	if len(c.Preferences.ImportantDates) > 0 {
-		d["ImportantDates"] = slices.Clone(c.Preferences.ImportantDates)
 	}
 	for k, v := range c.Attributes {
 		if builtinTemplateField[k] {
 			continue
 		}
-		switch v.Kind() {
-		case crm.KindString:
-			s, _ := v.Str()
-			d[k] = s
-		case crm.KindNumber:
-			n, _ := v.Number()
-			d[k] = n
-		case crm.KindBool:
-			b, _ := v.Bool()
-			d[k] = b
-		case crm.KindTime:
-			t, _ := v.Time()
-			d[k] = t
+		if x, ok := attributeValue(v); ok {
+			d[k] = x
 		}
 	}
 	maps.Copy(d, extra)
 	return d
 }
 
+// templateField is TemplateData(c, extra)[key] without building the map.
+func templateField(c *crm.Customer, extra map[string]any, key string) (any, bool) {
+	if v, ok := extra[key]; ok {
+		return v, true
+	}
+	if builtinTemplateField[key] {
+		return customerField(c, key)
+	}
+	v, ok := c.Attributes[key]
+	if !ok {
+		return nil, false
+	}
+	return attributeValue(v)
+}
+
+// customerField is the customer's own field under its template name:
+// absent when empty (CustomerID is always there).
+func customerField(c *crm.Customer, key string) (any, bool) {
+	text := func(s string) (any, bool) {
+		if s == "" {
+			return nil, false
+		}
+		return s, true
+	}
+	switch key {
+	case "CustomerID":
+		return c.ID, true
+	case "Name":
+		return text(c.Name)
+	case "Email":
+		return text(c.Email)
+	case "Phone":
+		return text(c.Phone)
+	case "Country":
+		return text(c.Demographics.Country)
+	case "Region":
+		return text(c.Demographics.Region)
+	case "AccountManager":
+		return text(c.Preferences.AccountManager)
+	case "Interests":
+		if len(c.Preferences.Interests) > 0 {
+			return slices.Clone(c.Preferences.Interests), true
+		}
+	case "ImportantDates":
+		if len(c.Preferences.ImportantDates) > 0 {
+			return slices.Clone(c.Preferences.ImportantDates), true
+		}
+	}
+	return nil, false
+}
+
+// attributeValue is an attribute as a template sees it: a string, a
+// number, a bool or a time.
+func attributeValue(v crm.Value) (any, bool) {
+	switch v.Kind() {
+	case crm.KindString:
+		s, _ := v.Str()
+		return s, true
+	case crm.KindNumber:
+		n, _ := v.Number()
+		return n, true
+	case crm.KindBool:
+		b, _ := v.Bool()
+		return b, true
+	case crm.KindTime:
+		t, _ := v.Time()
+		return t, true
+	}
+	return nil, false
+}
+
 // builtinTemplateField are the names TemplateData gives the customer's own
 // fields; attributes do not override them.
-var builtinTemplateField = map[string]bool{
-	"CustomerID": true, "Name": true, "Email": true, "Phone": true, "Country": true, "Region": true, "AccountManager": true,
-	"Interests": true, "ImportantDates": true,
-}
+var builtinTemplateField = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range builtinFields {
+		m[k] = true
+	}
+	return m
+}()
+
+// builtinFields are those names in order.
+var builtinFields = []string{"CustomerID", "Name", "Email", "Phone", "Country", "Region", "AccountManager", "Interests", "ImportantDates"}
 
 // Render prepares the play for a customer at time at: a *NotSentError when
 // the customer opted out, the frequency cap is reached (sent lists the
@@ -320,14 +374,23 @@ func (cp *CompiledPlay) Render(ctx context.Context, c crm.Customer, extra map[st
 	if style == "" {
 		style = crm.StyleAutomated
 	}
-	data := TemplateData(c, extra)
 	if err := ctx.Err(); err != nil {
 		return Message{}, err
 	}
-	loops := newBudget(ctx)
+	// Flat templates of strings are written without the template engine
+	// or the data map; the rest, and every failure, go through both.
+	var data map[string]any
+	var loops *budget
+	look := func(k string) (any, bool) { return templateField(&c, extra, k) }
 	render := func(t *playTemplate) (string, error) {
 		if t == nil {
 			return "", nil
+		}
+		if text, ok := t.quick(look); ok {
+			return text, nil
+		}
+		if data == nil {
+			data, loops = TemplateData(c, extra), newBudget(ctx)
 		}
 		text, err := t.execute(data, loops)
 		if ctxErr := ctx.Err(); err != nil && ctxErr != nil {

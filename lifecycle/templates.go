@@ -169,6 +169,70 @@ type playTemplate struct {
 	// budgeted is true when the template loops or builds text, and so
 	// needs each render's own functions.
 	budgeted bool
+	// flat is the template as literal text and {{.Key}} actions, when it
+	// is nothing else (most plays): quick renders it without the template
+	// engine.
+	flat []part
+}
+
+// part is a piece of a flat template: text, or the data key whose value
+// is printed.
+type part struct {
+	text, key string
+}
+
+// flatten returns the template's parts when it is only text and {{.Key}}
+// actions, each key a single name.
+func flatten(root *parse.ListNode) ([]part, bool) {
+	if root == nil {
+		return nil, false
+	}
+	parts := make([]part, 0, len(root.Nodes))
+	for _, n := range root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+			parts = append(parts, part{text: string(n.Text)})
+		case *parse.ActionNode:
+			p := n.Pipe
+			if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+				return nil, false
+			}
+			f, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+			if !ok || len(f.Ident) != 1 {
+				return nil, false
+			}
+			parts = append(parts, part{key: f.Ident[0]})
+		default:
+			return nil, false
+		}
+	}
+	return parts, true
+}
+
+// quick renders a flat template whose keys all hold strings, looked up by
+// look, exactly as the template engine would; ok is false when it cannot
+// (not flat, a key missing or not a string, the message too long), and
+// the engine renders it instead, with its own errors.
+func (pt *playTemplate) quick(look func(string) (any, bool)) (string, bool) {
+	if pt.flat == nil {
+		return "", false
+	}
+	var b strings.Builder
+	for _, p := range pt.flat {
+		s := p.text
+		if p.key != "" {
+			v, found := look(p.key)
+			var ok bool
+			if s, ok = v.(string); !ok || !found {
+				return "", false
+			}
+		}
+		if b.Len()+len(s) > MaxMessageBytes {
+			return "", false
+		}
+		b.WriteString(s)
+	}
+	return b.String(), true
 }
 
 // execute renders the template within the limits: the budget shared by
@@ -278,6 +342,9 @@ func parsePlayTemplate(name, text string) (*playTemplate, error) {
 		return nil, err
 	}
 	pt.budgeted = g.budgeted
+	if !pt.budgeted {
+		pt.flat, _ = flatten(t.Tree.Root)
+	}
 	return pt, nil
 }
 

@@ -118,6 +118,17 @@ func TestStore(t *testing.T, h crmtest.Harness[campaign.Store]) {
 		require.ErrorIs(t, s.AppendContacts(ctx, sent("spring", "c4", 3), bad), crm.ErrInvalid, "a suppression without a reason")
 		_, err = s.Contact(ctx, "spring/c4")
 		require.ErrorIs(t, err, crm.ErrNotFound)
+		twice := sent("spring", "c6", 3)
+		twice.Body = "other"
+		require.ErrorIs(t, s.AppendContacts(ctx, sent("spring", "c7", 3), sent("spring", "c6", 3), twice), crm.ErrExists, "one ID twice in a batch with other content")
+		for _, id := range []string{"spring/c6", "spring/c7"} {
+			_, err = s.Contact(ctx, id)
+			require.ErrorIs(t, err, crm.ErrNotFound, "a refused batch stores nothing")
+		}
+		require.Empty(t, ids(t, s.CustomerContacts(ctx, "c7")))
+		require.NoError(t, s.AppendContacts(ctx, sent("spring", "c7", 3), sent("spring", "c6", 3), sent("spring", "c6", 3)), "after a refusal the same contacts go in")
+		require.Equal(t, []string{"spring/c1", "spring/c6", "spring/c7"}, ids(t, s.CampaignContacts(ctx, "spring")))
+		require.Equal(t, []string{"spring/c7"}, ids(t, s.CustomerContacts(ctx, "c7")))
 		err = s.AppendOutcomes(ctx, campaign.Outcome{ID: "o1", Contact: "spring/c1", Campaign: "spring", Kind: campaign.Responded, At: day(4)},
 			campaign.Outcome{ID: "o2", Contact: "spring/c1", Campaign: "spring", Kind: campaign.Disposition, At: day(4)})
 		require.ErrorIs(t, err, crm.ErrInvalid, "a disposition without its words")
