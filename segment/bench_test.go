@@ -237,4 +237,14 @@ func BenchmarkProfiles(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(customers)), "ns/customer")
 		})
 	}
+	// For scale: one pass of scoring.Summarize over the same transactions,
+	// the pass a host makes anyway to have the scores profiles read.
+	b.Run("summaries of the same transactions", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.Summarize(ctx, txStream, cfg.End, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(customers)), "ns/customer")
+	})
 }

@@ -47,6 +47,7 @@ type Schema struct {
 	fields  []Field
 	index   map[string]int
 	windows []Window // behaviour fields, computed from transactions
+	sets    int      // how many fields are string sets
 }
 
 // sameLayout reports whether profiles of a and b put the same fields, of
@@ -74,6 +75,9 @@ func NewSchema(fields ...Field) (*Schema, error) {
 			}
 			s.index[f.Name] = len(s.fields)
 			s.fields = append(s.fields, f)
+			if f.Type == StringSet {
+				s.sets++
+			}
 		}
 	}
 	if len(errs) > 0 {
@@ -129,7 +133,11 @@ type Profile struct {
 
 // NewProfile returns an empty profile of the schema.
 func (s *Schema) NewProfile(customerID string, asOf time.Time) *Profile {
-	return &Profile{CustomerID: customerID, AsOf: asOf, schema: s, slots: make([]slot, len(s.fields))}
+	p := &Profile{CustomerID: customerID, AsOf: asOf, schema: s, slots: make([]slot, len(s.fields))}
+	if s.sets > 0 {
+		p.sets = make([][]string, 0, s.sets)
+	}
+	return p
 }
 
 // Schema returns the profile's schema.

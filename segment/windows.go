@@ -3,6 +3,7 @@ package segment
 import (
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"time"
 
@@ -110,21 +111,26 @@ func (s *Schema) Windows() []Window { return slices.Clone(s.windows) }
 type windowing struct {
 	windows []Window
 	pos     []int  // each window's schema position
+	feedOf  []int  // each window's feed
+	colOf   []int  // each window's place among its feed's windows
+	width   []int  // how many windows each feed sums
 	last    string // the last customer asked about, to see the order
 	feeds   []*feed
 	done    chan struct{}
 }
 
-// figures are a batch of customers' figures: customer k's figure of
-// window i at k·len(windows)+i.
+// figures are a batch of customers' figures: customer k's figure of the
+// feed's window i at k·width+i. A number (a count, a sum, a last
+// contact's time in seconds, NaN for none) is in nums; a set is
+// arena[sets[2j]:sets[2j+1]].
 type figures struct {
 	ids   []string
 	nums  []float64
-	sets  [][]string
-	times []time.Time
+	sets  []int32
+	arena []string
 }
 
-// feed is one stream's figures, as its goroutine hands them over.
+// feed is the figures of some windows, as a goroutine hands them over.
 type feed struct {
 	rows  chan *figures
 	err   error // set before rows is closed
@@ -140,57 +146,113 @@ func newWindowing(s *Schema, txs iter.Seq2[crm.Transaction, error], tps iter.Seq
 	if len(s.windows) == 0 {
 		return nil, nil
 	}
-	var onTx, onTp string
-	for _, win := range s.windows {
+	var onTx, onTp []int
+	for i, win := range s.windows {
 		if win.onTouchpoints() {
-			onTp = win.Name
+			onTp = append(onTp, i)
 		} else {
-			onTx = win.Name
+			onTx = append(onTx, i)
 		}
 	}
-	if onTx != "" && txs == nil {
-		return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.Transactions, which is nil: %w", onTx, crm.ErrInvalid)
+	if len(onTx) > 0 && txs == nil {
+		return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.Transactions, which is nil: %w", s.windows[onTx[0]].Name, crm.ErrInvalid)
 	}
-	if onTp != "" && tps == nil {
-		return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.Touchpoints, which is nil: %w", onTp, crm.ErrInvalid)
+	if len(onTp) > 0 && tps == nil {
+		return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.Touchpoints, which is nil: %w", s.windows[onTp[0]].Name, crm.ErrInvalid)
 	}
-	w := &windowing{windows: s.windows, done: make(chan struct{})}
+	n := len(s.windows)
+	w := &windowing{windows: s.windows, feedOf: make([]int, n), colOf: make([]int, n), done: make(chan struct{})}
 	for _, win := range s.windows {
 		w.pos = append(w.pos, s.index[win.Name])
 	}
-	if onTx != "" {
+	// newFeed makes the feed that sums the windows ws.
+	newFeed := func(ws []int) (*feed, *accumulator) {
+		k := len(w.feeds)
+		sub := make([]Window, len(ws))
+		for c, i := range ws {
+			w.feedOf[i], w.colOf[i], sub[c] = k, c, s.windows[i]
+		}
 		f := &feed{rows: make(chan *figures, 4)}
-		w.feeds = append(w.feeds, f)
-		go produce(w, f, txs, asOf, func(tx *crm.Transaction) string { return tx.CustomerID }, func(a *accumulator, tx *crm.Transaction) { a.addTx(tx) })
+		w.feeds, w.width = append(w.feeds, f), append(w.width, len(ws))
+		return f, newAccumulator(sub, asOf)
 	}
-	if onTp != "" {
-		f := &feed{rows: make(chan *figures, 4)}
-		w.feeds = append(w.feeds, f)
-		go produce(w, f, tps, asOf, func(tp *crm.Touchpoint) string { return tp.CustomerID }, func(a *accumulator, tp *crm.Touchpoint) { a.addTouchpoint(tp) })
+	if len(onTx) > 0 {
+		f, a := newFeed(onTx)
+		go produce(w, f, a, txs, func(tx *crm.Transaction) string { return tx.CustomerID }, func(a *accumulator, tx *crm.Transaction) { a.addTx(tx) })
+	}
+	if len(onTp) > 0 {
+		f, a := newFeed(onTp)
+		go produce(w, f, a, tps, func(tp *crm.Touchpoint) string { return tp.CustomerID }, func(a *accumulator, tp *crm.Touchpoint) { a.addTouchpoint(tp) })
 	}
 	return w, nil
 }
 
-// produce reads one stream, sums each customer's records and hands the
-// figures over, a batch at a time, until the stream ends or the
-// windowing closes.
-func produce[T any](w *windowing, f *feed, records iter.Seq2[T, error], asOf time.Time, customer func(*T) string, add func(*accumulator, *T)) {
-	defer close(f.rows)
-	a := newAccumulator(w.windows, asOf)
-	n := len(w.windows)
-	fresh := func() *figures {
-		return &figures{ids: make([]string, 0, feedBatch), nums: make([]float64, 0, feedBatch*n), sets: make([][]string, 0, feedBatch*n), times: make([]time.Time, 0, feedBatch*n)}
+// emitter gathers one feed's figures customer by customer and hands them
+// over a batch at a time.
+type emitter struct {
+	w     *windowing
+	f     *feed
+	a     *accumulator
+	batch *figures
+	cur   string
+}
+
+func newEmitter(w *windowing, f *feed, a *accumulator) *emitter {
+	e := &emitter{w: w, f: f, a: a}
+	e.batch = e.fresh(0)
+	return e
+}
+
+// fresh is an empty batch, its arena as large as the last one's.
+func (e *emitter) fresh(arena int) *figures {
+	n := len(e.a.specs)
+	b := &figures{ids: make([]string, 0, feedBatch), nums: make([]float64, 0, feedBatch*n)}
+	if e.a.hasSets {
+		b.sets, b.arena = make([]int32, 0, 2*feedBatch*n), make([]string, 0, arena)
 	}
-	batch := fresh()
-	send := func() bool {
-		select {
-		case f.rows <- batch:
-			batch = fresh()
-			return true
-		case <-w.done:
+	return b
+}
+
+// next moves to customer id's records; false when the windowing closed.
+func (e *emitter) next(id string) bool {
+	if id == e.cur {
+		return true
+	}
+	if e.cur != "" {
+		if e.a.take(e.cur, e.batch); len(e.batch.ids) == feedBatch && !e.send() {
 			return false
 		}
 	}
+	e.cur = id
+	return true
+}
+
+func (e *emitter) send() bool {
+	select {
+	case e.f.rows <- e.batch:
+		e.batch = e.fresh(cap(e.batch.arena))
+		return true
+	case <-e.w.done:
+		return false
+	}
+}
+
+// finish hands over what is left.
+func (e *emitter) finish() {
+	if e.cur != "" {
+		e.a.take(e.cur, e.batch)
+	}
+	if len(e.batch.ids) > 0 {
+		e.send()
+	}
+}
+
+// produce reads one stream, sums each customer's records into its
+// windows and hands the figures over, a batch at a time, until the stream
+// ends or the windowing closes.
+func produce[T any](w *windowing, f *feed, a *accumulator, records iter.Seq2[T, error], customer func(*T) string, add func(*accumulator, *T)) {
+	defer close(f.rows)
+	e := newEmitter(w, f, a)
 	cur, seen := "", 0
 	rec := new(T) // one record at a time, not one allocation each
 	for r, err := range records {
@@ -208,25 +270,18 @@ func produce[T any](w *windowing, f *feed, records iter.Seq2[T, error], asOf tim
 		*rec = r
 		id := customer(rec)
 		if id != cur {
-			if cur != "" {
-				if id < cur {
-					f.err = fmt.Errorf("segment: profiles: customer %q's records after %q's: windowed fields need the transactions and touchpoints by customer ID, as the stores stream them: %w", id, cur, crm.ErrInvalid)
-					return
-				}
-				if a.take(cur, batch); len(batch.ids) == feedBatch && !send() {
-					return
-				}
+			if cur != "" && id < cur {
+				f.err = fmt.Errorf("segment: profiles: customer %q's records after %q's: windowed fields need the transactions and touchpoints by customer ID, as the stores stream them: %w", id, cur, crm.ErrInvalid)
+				return
+			}
+			if !e.next(id) {
+				return
 			}
 			cur = id
 		}
 		add(a, rec)
 	}
-	if cur != "" {
-		a.take(cur, batch)
-	}
-	if len(batch.ids) > 0 {
-		send()
-	}
+	e.finish()
 }
 
 // close stops the goroutines.
@@ -274,13 +329,9 @@ func (w *windowing) fill(p *Profile, id string) error {
 			return err
 		}
 	}
-	n := len(w.windows)
 	for i, win := range w.windows {
-		k := 0
-		if len(w.feeds) == 2 && win.onTouchpoints() {
-			k = 1
-		}
-		b, j := batches[k], at[k]*n+i
+		k := w.feedOf[i]
+		b, j := batches[k], at[k]*w.width[k]+w.colOf[i]
 		sl := &p.slots[w.pos[i]]
 		switch win.Measure {
 		case WindowPurchases, WindowSpend, WindowContacts:
@@ -290,13 +341,15 @@ func (w *windowing) fill(p *Profile, id string) error {
 			}
 		case WindowLastContact:
 			*sl = slot{}
-			if b != nil && !b.times[j].IsZero() {
-				*sl = slot{num: timeSeconds(b.times[j]), ok: true}
+			if b != nil && !math.IsNaN(b.nums[j]) {
+				*sl = slot{num: b.nums[j], ok: true}
 			}
 		default:
 			var set []string
 			if b != nil {
-				set = b.sets[j]
+				if from, to := b.sets[2*j], b.sets[2*j+1]; to > from {
+					set = b.arena[from:to:to]
+				}
 			}
 			p.setStrings(sl, set)
 		}
@@ -307,75 +360,131 @@ func (w *windowing) fill(p *Profile, id string) error {
 // accumulator sums one customer's records into every window.
 type accumulator struct {
 	windows []Window
-	asOf    time.Time
-	cutoff  []time.Time
+	specs   []spec
+	asOf    instant
+	hasSets bool
 	counts  []int
 	micros  []int64 // sums in millionths
 	big     []decimal.Decimal
 	sets    [][]string
-	latest  []time.Time
+	latest  []instant
+	// amount is the current transaction's amount in millionths, worked
+	// out once for every spend window that reads it.
+	amount struct {
+		micros     int64
+		done, fits bool
+	}
 }
+
+// spec is what the accumulator needs of a window, read once per record.
+type spec struct {
+	measure  measure
+	category string
+	days     int
+	onTp     bool
+	cutoff   instant
+}
+
+// measure is a WindowMeasure as a number, so that a record's windows are
+// told apart without comparing strings.
+type measure uint8
+
+const (
+	mPurchases measure = iota
+	mSpend
+	mCategories
+	mChannels
+	mContacts
+	mLastContact
+)
+
+var measures = map[WindowMeasure]measure{WindowPurchases: mPurchases, WindowSpend: mSpend, WindowCategories: mCategories,
+	WindowChannels: mChannels, WindowContacts: mContacts, WindowLastContact: mLastContact}
+
+// instant is a time as seconds and nanoseconds since 1970: comparing two
+// costs two integer comparisons.
+type instant struct {
+	sec  int64
+	nsec int32
+}
+
+func instantOf(t time.Time) instant { return instant{sec: t.Unix(), nsec: int32(t.Nanosecond())} }
+
+func (x instant) before(y instant) bool { return x.sec < y.sec || x.sec == y.sec && x.nsec < y.nsec }
+
+func (x instant) zero() bool { return x == instant{} }
 
 func newAccumulator(ws []Window, asOf time.Time) *accumulator {
 	n := len(ws)
-	a := &accumulator{windows: ws, asOf: asOf, cutoff: make([]time.Time, n), counts: make([]int, n), micros: make([]int64, n),
-		big: make([]decimal.Decimal, n), sets: make([][]string, n), latest: make([]time.Time, n)}
+	a := &accumulator{windows: ws, asOf: instantOf(asOf), specs: make([]spec, n), counts: make([]int, n), micros: make([]int64, n),
+		big: make([]decimal.Decimal, n), sets: make([][]string, n), latest: make([]instant, n)}
 	for i, w := range ws {
-		a.cutoff[i] = asOf.AddDate(0, 0, -w.Days)
+		a.specs[i] = spec{measure: measures[w.Measure], category: w.Category, days: w.Days, onTp: w.onTouchpoints(), cutoff: instantOf(asOf.AddDate(0, 0, -w.Days))}
+		a.hasSets = a.hasSets || w.fieldType() == StringSet
 	}
 	return a
 }
 
 // in says whether a record at t falls in window i.
-func (a *accumulator) in(i int, t time.Time) bool {
-	return t.Before(a.asOf) && (a.windows[i].Days == 0 || !t.Before(a.cutoff[i]))
+func (a *accumulator) in(i int, t instant) bool {
+	return t.before(a.asOf) && (a.specs[i].days == 0 || !t.before(a.specs[i].cutoff))
 }
 
 // take adds the customer's figures to the batch and resets the
 // accumulator.
 func (a *accumulator) take(id string, b *figures) {
 	b.ids = append(b.ids, id)
-	for i, w := range a.windows {
-		num, set, at := 0.0, []string(nil), time.Time{}
-		switch w.Measure {
-		case WindowPurchases, WindowContacts:
+	for i := range a.specs {
+		num, from := 0.0, int32(len(b.arena))
+		switch a.specs[i].measure {
+		case mPurchases, mContacts:
 			num = float64(a.counts[i])
-		case WindowSpend:
+		case mSpend:
 			num = float64(a.micros[i]) / 1e6
 			if !a.big[i].IsZero() {
 				num = a.big[i].Add(decimal.New(a.micros[i], -6)).InexactFloat64()
 			}
-		case WindowLastContact:
-			at = a.latest[i]
-		default:
-			if len(a.sets[i]) > 0 {
-				slices.Sort(a.sets[i])
-				set = slices.Clone(slices.Compact(a.sets[i]))
+		case mLastContact:
+			num = math.NaN()
+			if t := a.latest[i]; !t.zero() {
+				num = float64(t.sec) + float64(t.nsec)/1e9
 			}
+		default:
+			b.arena = append(b.arena, a.sets[i]...) // sorted and distinct as added
 		}
-		b.nums, b.sets, b.times = append(b.nums, num), append(b.sets, set), append(b.times, at)
-		a.counts[i], a.micros[i], a.big[i], a.sets[i], a.latest[i] = 0, 0, decimal.Decimal{}, a.sets[i][:0], time.Time{}
+		if a.hasSets {
+			b.sets = append(b.sets, from, int32(len(b.arena)))
+		}
+		b.nums = append(b.nums, num)
+		a.counts[i], a.micros[i], a.big[i], a.sets[i], a.latest[i] = 0, 0, decimal.Decimal{}, a.sets[i][:0], instant{}
 	}
 }
 
 func (a *accumulator) addTouchpoint(tp *crm.Touchpoint) {
-	for i, w := range a.windows {
-		if !w.onTouchpoints() || !a.in(i, tp.Time) {
+	t := instantOf(tp.Time)
+	for i := range a.specs {
+		if !a.specs[i].onTp || !a.in(i, t) {
 			continue
 		}
 		a.counts[i]++
-		if tp.Time.After(a.latest[i]) {
-			a.latest[i] = tp.Time
+		if a.latest[i].before(t) {
+			a.latest[i] = t
 		}
 	}
 }
 
 func (a *accumulator) addTx(tx *crm.Transaction) {
-	for i, w := range a.windows {
-		if w.onTouchpoints() || !a.in(i, tx.Time) {
+	t := instantOf(tx.Time)
+	if !t.before(a.asOf) {
+		return
+	}
+	a.amount.done = false
+	purchase, refund := tx.Kind == crm.Purchase, tx.Kind == crm.Refund
+	for i := range a.specs {
+		if a.specs[i].onTp || !a.in(i, t) {
 			continue
 		}
-		a.add(i, w, tx)
+		a.add(i, &a.specs[i], tx, purchase, refund)
 	}
 }
 
@@ -383,22 +492,35 @@ func (a *accumulator) addTx(tx *crm.Transaction) {
 // of a customer's transactions can overflow; larger ones go to decimals.
 const maxMicros = 1 << 50
 
-// addAmount adds sign × coefficient × 10^exp × quantity to window i.
-func (a *accumulator) addAmount(i int, d decimal.Decimal, qty int64, neg bool) {
-	if exp := int(d.Exponent()); exp >= -6 && exp <= 6 && d.NumDigits() <= 18 && qty > 0 && qty < 1<<10 {
-		m, fits := d.CoefficientInt64(), true
-		for e := 0; e < exp+6 && fits; e++ {
-			fits = m > -maxMicros && m < maxMicros
-			m *= 10
+// toMicros is qty × d in millionths, when that is exact and below
+// maxMicros.
+func toMicros(d decimal.Decimal, qty int64) (int64, bool) {
+	exp := int(d.Exponent())
+	if exp < -6 || exp > 6 || qty <= 0 || qty >= 1<<10 || d.NumDigits() > 18 {
+		return 0, false
+	}
+	m := d.CoefficientInt64()
+	for e := 0; e < exp+6; e++ {
+		if m <= -maxMicros || m >= maxMicros {
+			return 0, false
 		}
-		if fits && m > -maxMicros && m < maxMicros {
-			m *= qty
-			if neg {
-				m = -m
-			}
-			a.micros[i] += m
-			return
+		m *= 10
+	}
+	if m <= -maxMicros || m >= maxMicros {
+		return 0, false
+	}
+	return m * qty, true
+}
+
+// addAmount adds sign × d × quantity to window i; micros and fits are
+// toMicros's answer for it.
+func (a *accumulator) addAmount(i int, d decimal.Decimal, qty int64, neg bool, micros int64, fits bool) {
+	if fits {
+		if neg {
+			micros = -micros
 		}
+		a.micros[i] += micros
+		return
 	}
 	v := d.Mul(decimal.NewFromInt(qty))
 	if neg {
@@ -408,38 +530,60 @@ func (a *accumulator) addAmount(i int, d decimal.Decimal, qty int64, neg bool) {
 }
 
 // add counts one transaction into window i.
-func (a *accumulator) add(i int, win Window, tx *crm.Transaction) {
-	neg := tx.Kind == crm.Refund
-	switch win.Measure {
-	case WindowPurchases:
-		if tx.Kind != crm.Purchase {
+func (a *accumulator) add(i int, win *spec, tx *crm.Transaction, purchase, refund bool) {
+	switch win.measure {
+	case mPurchases:
+		if !purchase {
 			return
 		}
-		if win.Category == "" || slices.ContainsFunc(tx.Items, func(it crm.LineItem) bool { return it.Category == win.Category }) {
+		if win.category == "" || slices.ContainsFunc(tx.Items, func(it crm.LineItem) bool { return it.Category == win.category }) {
 			a.counts[i]++
 		}
-	case WindowSpend:
-		if win.Category == "" {
-			a.addAmount(i, tx.Amount, 1, neg)
+	case mSpend:
+		if win.category == "" {
+			if !a.amount.done {
+				a.amount.micros, a.amount.fits = toMicros(tx.Amount, 1)
+				a.amount.done = true
+			}
+			a.addAmount(i, tx.Amount, 1, refund, a.amount.micros, a.amount.fits)
 			return
 		}
-		for _, it := range tx.Items {
-			if it.Category == win.Category {
-				a.addAmount(i, it.UnitPrice, int64(it.Quantity), neg)
+		for k := range tx.Items {
+			if it := &tx.Items[k]; it.Category == win.category {
+				m, fits := toMicros(it.UnitPrice, int64(it.Quantity))
+				a.addAmount(i, it.UnitPrice, int64(it.Quantity), refund, m, fits)
 			}
 		}
-	case WindowCategories:
-		if tx.Kind != crm.Purchase {
+	case mCategories:
+		if !purchase {
 			return
 		}
-		for _, it := range tx.Items {
-			if it.Category != "" && (win.Category == "" || it.Category == win.Category) && !slices.Contains(a.sets[i], it.Category) {
-				a.sets[i] = append(a.sets[i], it.Category)
+		for k := range tx.Items {
+			if c := tx.Items[k].Category; c != "" && (win.category == "" || c == win.category) {
+				a.addToSet(i, c)
 			}
 		}
-	case WindowChannels:
-		if tx.Kind == crm.Purchase && tx.Channel != "" && !slices.Contains(a.sets[i], string(tx.Channel)) {
-			a.sets[i] = append(a.sets[i], string(tx.Channel))
+	case mChannels:
+		if purchase && tx.Channel != "" {
+			a.addToSet(i, string(tx.Channel))
 		}
+	}
+}
+
+// addToSet adds v to window i's set, kept sorted and distinct. Most
+// values are there already (a customer buys from few categories, on few
+// channels): equality, which sees the same string at once, is tried
+// first.
+func (a *accumulator) addToSet(i int, v string) {
+	set := a.sets[i]
+	if len(set) <= 8 {
+		for _, x := range set {
+			if x == v {
+				return
+			}
+		}
+	}
+	if k, found := slices.BinarySearch(set, v); !found {
+		a.sets[i] = slices.Insert(set, k, v)
 	}
 }
