@@ -208,3 +208,42 @@ func TestWriteReport(t *testing.T) {
 	require.NotContains(t, out, "resolution_median_hours", "nothing resolved")
 	require.Less(t, strings.Index(out, "== portfolio"), strings.Index(out, "== lifecycle"), "processes in order")
 }
+
+// A schema with windows has them computed in the loop's one pass, from the
+// stores it already has: purchases from the transactions, contacts from
+// the touchpoints, open complaints from the desk.
+func TestLoopComputesWindows(t *testing.T) {
+	ctx := context.Background()
+	s := newSmall(t)
+	schema, err := lifecycle.Schema().WithWindows(
+		segment.Window{Name: "purchases_90d", Measure: segment.WindowPurchases, Days: 90},
+		segment.Window{Name: "contacts_60d", Measure: segment.WindowContacts, Days: 60},
+		segment.Window{Name: "open_complaints", Measure: segment.WindowOpenCases, Category: string(feedback.Complaint)})
+	require.NoError(t, err)
+	_, err = s.segs.CreateSegmentation(ctx, segment.Segmentation{Name: "behaviour", Mode: segment.Overlapping, Segments: []segment.Segment{
+		{Name: "steady", Priority: 1, Rule: "purchases_90d >= 3"},
+		{Name: "contacted", Priority: 2, Rule: "contacts_60d > 0"},
+		{Name: "complaining", Priority: 3, Rule: "open_complaints > 0"},
+	}})
+	require.NoError(t, err)
+	opt := s.options()
+	opt.Schema = schema
+	loop, err := cycle.New(s.stores(), opt)
+	require.NoError(t, err)
+	_, err = loop.Run(ctx, date(2024, 7, 1))
+	require.NoError(t, err)
+	m, err := s.segs.Snapshot(ctx, "behaviour", date(2024, 7, 1))
+	require.NoError(t, err)
+	require.Equal(t, map[string][]string{
+		"a": {"steady", "contacted"},      // a purchase on the 10th of April, May and June; a mail on June 2
+		"b": {"steady", "contacted"},      // the same, and a referral on May 20
+		"d": {"contacted"},                // one purchase in June; a mail on June 3
+		"e": {"contacted", "complaining"}, // April and May only; an SMS on May 3; the June complaint is open
+	}, m.Members)
+
+	noDesk := s.stores()
+	noDesk.Feedback = nil
+	_, err = cycle.New(noDesk, opt)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "stores.feedback (for the window open_complaints)")
+}

@@ -159,6 +159,14 @@ func New(stores Stores, opt *Options) (*Loop, error) {
 	if l.schema == nil {
 		l.schema = lifecycle.Schema()
 	}
+	for _, w := range l.schema.Windows() {
+		switch w.Measure {
+		case segment.WindowContacts, segment.WindowLastContact:
+			missing(fmt.Sprintf("stores.touchpoints (for the window %s)", w.Name), stores.Touchpoints == nil)
+		case segment.WindowOpenCases:
+			missing(fmt.Sprintf("stores.feedback (for the window %s)", w.Name), stores.Feedback == nil)
+		}
+	}
 	l.policy = l.opt.Policy
 	if l.policy == nil {
 		l.policy = lifecycle.DefaultPolicy()
@@ -189,6 +197,22 @@ func New(stores Stores, opt *Options) (*Loop, error) {
 	}
 	l.rfmTable = scoring.RFMSegments()
 	return l, nil
+}
+
+// Cases streams the desk's items as segment cases, for the open_cases
+// windows: opened when received, closed when closed.
+func Cases(ctx context.Context, items feedback.ItemStore) iter.Seq2[segment.Case, error] {
+	return func(yield func(segment.Case, error) bool) {
+		for it, err := range items.Items(ctx) {
+			if err != nil {
+				yield(segment.Case{}, err)
+				return
+			}
+			if !yield(segment.Case{ID: it.ID, CustomerID: it.CustomerID, Kind: string(it.Kind), Opened: it.Received, Closed: it.ClosedAt}, nil) {
+				return
+			}
+		}
+	}
 }
 
 // run is one run's working state.
@@ -752,6 +776,17 @@ type segState struct {
 // builder, the segmentations and the classifier, and writes each one's
 // Result.
 func (r *run) profiles(ctx context.Context, in lifecycle.Inputs, segs []*segState) ([]lifecycle.Classification, error) {
+	// The schema's windows are computed in the same pass, from the stores.
+	for _, w := range r.l.schema.Windows() {
+		switch w.Measure {
+		case segment.WindowContacts, segment.WindowLastContact:
+			in.Scores.Touchpoints = r.l.st.Touchpoints.Touchpoints(ctx)
+		case segment.WindowOpenCases:
+			in.Scores.Cases = Cases(ctx, r.l.st.Feedback)
+		default:
+			in.Scores.Transactions = r.l.st.Transactions.Transactions(ctx)
+		}
+	}
 	var info infoTally
 	customers := info.tap(r, r.l.st.Customers.Customers(ctx))
 	sums := join.New(in.Scores.Summaries, func(s *scoring.Summary) string { return s.CustomerID })

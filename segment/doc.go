@@ -34,12 +34,16 @@
 // Behaviour fields are declared once with Schema.WithWindows: a [Window]
 // counts purchases, sums spend net of refunds (optionally of one
 // category), collects the categories or channels bought, counts
-// touchpoints or takes the last one's time, over the last N days
+// touchpoints or takes the last one's time, over the last N days, or
+// counts the customer's cases open at the observation time
 // ("purchases_365d >= 6", "spend_90d >= 500", `categories_365d contains
-// "shoes"`, "not (last_contact within 2555d)"). Profiles computes them
-// from Scores.Transactions and Scores.Touchpoints in the same pass as the
-// customers (all by customer ID); in SQL they are columns like any other
-// field. preferred_channels holds the channels the customer prefers.
+// "shoes"`, "not (last_contact within 2555d)", "open_complaints > 0").
+// Profiles computes them from Scores.Transactions and Scores.Touchpoints
+// in the same pass as the customers (all by customer ID), and from
+// Scores.Cases (any order; cycle.Cases turns the desk's items into cases);
+// in SQL they are columns like any other field. preferred_channels holds
+// the channels the customer prefers. The cycle loop computes a schema's
+// windows from its stores.
 //
 // # Rules
 //

@@ -106,6 +106,11 @@ type Scores struct {
 	// Touchpoints fill the contacts and last_contact windows, the same way:
 	// by customer ID, read once alongside the customers.
 	Touchpoints iter.Seq2[crm.Touchpoint, error]
+	// Cases fill the open_cases windows: every case, in any order, read
+	// once while the profiles start; the counts of the customers with
+	// cases open at the observation time are held (memory grows with
+	// them, not with all cases).
+	Cases iter.Seq2[Case, error]
 }
 
 // Profiles streams one profile per customer, built against schema at asOf
@@ -124,7 +129,7 @@ func Profiles(ctx context.Context, customers iter.Seq2[crm.Customer, error], sco
 			return
 		}
 		b := newProfileBuilder(scores, schema, asOf)
-		win, err := newWindowing(schema, scores.Transactions, scores.Touchpoints, asOf)
+		win, err := newWindowing(schema, &scores, asOf)
 		if err != nil {
 			yield(nil, err)
 			return

@@ -24,7 +24,33 @@ const (
 	// From the touchpoints (Scores.Touchpoints):
 	WindowContacts    WindowMeasure = "contacts"     // how many touchpoints (a Number)
 	WindowLastContact WindowMeasure = "last_contact" // the newest touchpoint's time (a Time; missing for none)
+	// From the cases (Scores.Cases):
+	WindowOpenCases WindowMeasure = "open_cases" // how many cases are open at the observation time (a Number)
 )
+
+// Case is a matter a customer raised — a complaint, an inquiry — from
+// when it was opened until it was closed: what the open_cases windows
+// count. feedback's items are cases (cycle passes them on); a host's
+// ticketing system can be another source.
+type Case struct {
+	// ID identifies the case.
+	ID string `json:"id"`
+	// CustomerID is who raised it.
+	CustomerID string `json:"customer_id"`
+	// Kind is what it is ("complaint", "inquiry"): a window's Category
+	// picks one kind.
+	Kind string `json:"kind"`
+	// Opened is when it was raised.
+	Opened time.Time `json:"opened"`
+	// Closed is when it was closed; zero while open.
+	Closed time.Time `json:"closed,omitzero"`
+}
+
+// openAt says whether the case is open at t: opened before it, not
+// closed by it.
+func (c *Case) openAt(t time.Time) bool {
+	return c.Opened.Before(t) && (c.Closed.IsZero() || c.Closed.After(t))
+}
 
 // Window is a behaviour field: a measure of a customer's transactions (or
 // touchpoints) in the Days before the observation time ("at least 6 purchases in the last
@@ -41,7 +67,9 @@ type Window struct {
 	// observation time.
 	Days int `json:"days"`
 	// Category, when set, looks only at line items of the category: the
-	// purchases with one, their spend.
+	// purchases with one, their spend. For open_cases it is the kind of
+	// case counted ("complaint"), and Days counts only the cases opened
+	// in the last Days.
 	Category string `json:"category,omitempty"`
 }
 
@@ -60,7 +88,20 @@ func (w Window) onTouchpoints() bool {
 	return w.Measure == WindowContacts || w.Measure == WindowLastContact
 }
 
+// onCases says the window counts cases.
+func (w Window) onCases() bool { return w.Measure == WindowOpenCases }
+
 func (w Window) describe() string {
+	if w.onCases() {
+		what := "open cases"
+		if w.Category != "" {
+			what = "open cases of kind " + w.Category
+		}
+		if w.Days > 0 {
+			what += fmt.Sprintf(" opened in the last %d days", w.Days)
+		}
+		return what
+	}
 	what := map[WindowMeasure]string{WindowPurchases: "purchases", WindowSpend: "spend net of refunds", WindowCategories: "categories bought",
 		WindowChannels: "channels bought on", WindowContacts: "touchpoints", WindowLastContact: "the last touchpoint"}[w.Measure]
 	if w.Category != "" {
@@ -73,15 +114,17 @@ func (w Window) describe() string {
 }
 
 // WithWindows returns a schema with behaviour fields: a Number field for
-// each purchases or spend window, a StringSet for each categories or
-// channels window. Profiles fills them from Scores.Transactions.
+// each purchases, spend, contacts or open_cases window, a StringSet for
+// each categories or channels window, a Time for last_contact. Profiles
+// fills them from Scores.Transactions, Scores.Touchpoints and
+// Scores.Cases.
 func (s *Schema) WithWindows(ws ...Window) (*Schema, error) {
 	var errs []error
 	fields := make([]Field, 0, len(ws))
 	for i, w := range ws {
 		switch {
-		case !slices.Contains([]WindowMeasure{WindowPurchases, WindowSpend, WindowCategories, WindowChannels, WindowContacts, WindowLastContact}, w.Measure):
-			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("windows[%d] %q.measure", i, w.Name), Problem: fmt.Sprintf("%q is not purchases, spend, categories, channels, contacts or last_contact", w.Measure)})
+		case !slices.Contains([]WindowMeasure{WindowPurchases, WindowSpend, WindowCategories, WindowChannels, WindowContacts, WindowLastContact, WindowOpenCases}, w.Measure):
+			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("windows[%d] %q.measure", i, w.Name), Problem: fmt.Sprintf("%q is not purchases, spend, categories, channels, contacts, last_contact or open_cases", w.Measure)})
 		case w.Days < 0:
 			errs = append(errs, &crm.FieldError{Field: fmt.Sprintf("windows[%d] %q.days", i, w.Name), Problem: "negative"})
 		case w.Category != "" && (w.Measure == WindowChannels || w.onTouchpoints()):
@@ -116,7 +159,17 @@ type windowing struct {
 	width   []int  // how many windows each feed sums
 	last    string // the last customer asked about, to see the order
 	feeds   []*feed
+	cases   *caseCounts // the open_cases windows' counts, nil without any
 	done    chan struct{}
+}
+
+// caseCounts are the open cases per customer, counted from Scores.Cases
+// by a goroutine while the profiles start: each customer's count for each
+// open_cases window, by its column.
+type caseCounts struct {
+	ready chan struct{} // closed when counted
+	err   error
+	by    map[string][]float64
 }
 
 // figures are a batch of customers' figures: customer k's figure of the
@@ -142,24 +195,31 @@ type feed struct {
 // feedBatch is how many customers' figures a feed hands over at once.
 const feedBatch = 256
 
-func newWindowing(s *Schema, txs iter.Seq2[crm.Transaction, error], tps iter.Seq2[crm.Touchpoint, error], asOf time.Time) (*windowing, error) {
+func newWindowing(s *Schema, scores *Scores, asOf time.Time) (*windowing, error) {
 	if len(s.windows) == 0 {
 		return nil, nil
 	}
-	var onTx, onTp []int
+	var onTx, onTp, onCases []int
 	for i, win := range s.windows {
-		if win.onTouchpoints() {
+		switch {
+		case win.onTouchpoints():
 			onTp = append(onTp, i)
-		} else {
+		case win.onCases():
+			onCases = append(onCases, i)
+		default:
 			onTx = append(onTx, i)
 		}
 	}
-	if len(onTx) > 0 && txs == nil {
-		return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.Transactions, which is nil: %w", s.windows[onTx[0]].Name, crm.ErrInvalid)
+	for _, need := range []struct {
+		ws      []int
+		source  string
+		missing bool
+	}{{onTx, "Transactions", scores.Transactions == nil}, {onTp, "Touchpoints", scores.Touchpoints == nil}, {onCases, "Cases", scores.Cases == nil}} {
+		if len(need.ws) > 0 && need.missing {
+			return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.%s, which is nil: %w", s.windows[need.ws[0]].Name, need.source, crm.ErrInvalid)
+		}
 	}
-	if len(onTp) > 0 && tps == nil {
-		return nil, fmt.Errorf("segment: profiles: the windowed field %s needs Scores.Touchpoints, which is nil: %w", s.windows[onTp[0]].Name, crm.ErrInvalid)
-	}
+	txs, tps := scores.Transactions, scores.Touchpoints
 	n := len(s.windows)
 	w := &windowing{windows: s.windows, feedOf: make([]int, n), colOf: make([]int, n), done: make(chan struct{})}
 	for _, win := range s.windows {
@@ -183,6 +243,14 @@ func newWindowing(s *Schema, txs iter.Seq2[crm.Transaction, error], tps iter.Seq
 	if len(onTp) > 0 {
 		f, a := newFeed(onTp)
 		go produce(w, f, a, tps, func(tp *crm.Touchpoint) string { return tp.CustomerID }, func(a *accumulator, tp *crm.Touchpoint) { a.addTouchpoint(tp) })
+	}
+	if len(onCases) > 0 {
+		sub := make([]Window, len(onCases))
+		for c, i := range onCases {
+			w.feedOf[i], w.colOf[i], sub[c] = -1, c, s.windows[i]
+		}
+		w.cases = &caseCounts{ready: make(chan struct{}), by: map[string][]float64{}}
+		go w.cases.count(w.done, scores.Cases, sub, asOf)
 	}
 	return w, nil
 }
@@ -284,6 +352,44 @@ func produce[T any](w *windowing, f *feed, a *accumulator, records iter.Seq2[T, 
 	e.finish()
 }
 
+// count reads every case and counts, per customer, those each window
+// counts: open at asOf, of the window's kind, opened within its days.
+func (cc *caseCounts) count(done <-chan struct{}, cases iter.Seq2[Case, error], ws []Window, asOf time.Time) {
+	defer close(cc.ready)
+	cutoff := make([]time.Time, len(ws))
+	for i, win := range ws {
+		cutoff[i] = asOf.AddDate(0, 0, -win.Days)
+	}
+	seen := 0
+	for c, err := range cases {
+		if err != nil {
+			cc.err = err
+			return
+		}
+		if seen++; seen%1024 == 0 {
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+		if !c.openAt(asOf) {
+			continue
+		}
+		for i, win := range ws {
+			if win.Category != "" && c.Kind != win.Category || win.Days > 0 && c.Opened.Before(cutoff[i]) {
+				continue
+			}
+			counts := cc.by[c.CustomerID]
+			if counts == nil {
+				counts = make([]float64, len(ws))
+				cc.by[c.CustomerID] = counts
+			}
+			counts[i]++
+		}
+	}
+}
+
 // close stops the goroutines.
 func (w *windowing) close() { close(w.done) }
 
@@ -329,10 +435,24 @@ func (w *windowing) fill(p *Profile, id string) error {
 			return err
 		}
 	}
+	var cases []float64
+	if w.cases != nil {
+		if <-w.cases.ready; w.cases.err != nil {
+			return w.cases.err
+		}
+		cases = w.cases.by[id]
+	}
 	for i, win := range w.windows {
+		sl := &p.slots[w.pos[i]]
+		if win.onCases() {
+			*sl = slot{ok: true}
+			if cases != nil {
+				sl.num = cases[w.colOf[i]]
+			}
+			continue
+		}
 		k := w.feedOf[i]
 		b, j := batches[k], at[k]*w.width[k]+w.colOf[i]
-		sl := &p.slots[w.pos[i]]
 		switch win.Measure {
 		case WindowPurchases, WindowSpend, WindowContacts:
 			*sl = slot{ok: true}

@@ -2,6 +2,7 @@ package segment_test
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"slices"
 	"testing"
@@ -168,4 +169,67 @@ func TestContactWindowsAndPreferredChannels(t *testing.T) {
 	require.True(t, asOf.AddDate(0, 0, -1).Equal(got["b"][1].(time.Time)))
 	require.Nil(t, got["c"][1], "no touchpoint: last_contact is missing")
 	require.Equal(t, []string{"a"}, matched, "silent for eight years, and prefers the phone")
+}
+
+func TestOpenCaseWindows(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	schema, err := segment.DefaultSchema().WithWindows(
+		segment.Window{Name: "open_complaints", Measure: segment.WindowOpenCases, Category: "complaint"},
+		segment.Window{Name: "open_cases_30d", Measure: segment.WindowOpenCases, Days: 30},
+		segment.Window{Name: "purchases_ever", Measure: segment.WindowPurchases})
+	require.NoError(t, err)
+	f, _ := schema.Field("open_cases_30d")
+	require.Equal(t, "open cases opened in the last 30 days", f.Description)
+	f, _ = schema.Field("open_complaints")
+	require.Equal(t, "open cases of kind complaint", f.Description)
+	day := func(d int) time.Time { return asOf.AddDate(0, 0, d) }
+	// In any order, as a ticketing system lists them.
+	cases := []segment.Case{
+		{ID: "k1", CustomerID: "b", Kind: "complaint", Opened: day(-90)},                  // open, old
+		{ID: "k2", CustomerID: "a", Kind: "complaint", Opened: day(-10), Closed: day(-2)}, // closed before asOf
+		{ID: "k3", CustomerID: "a", Kind: "inquiry", Opened: day(-5)},                     // open, recent, not a complaint
+		{ID: "k4", CustomerID: "b", Kind: "complaint", Opened: day(-3), Closed: day(4)},   // closed after asOf: open at asOf
+		{ID: "k5", CustomerID: "c", Kind: "complaint", Opened: day(1)},                    // opened after asOf
+		{ID: "k6", CustomerID: "zz", Kind: "complaint", Opened: day(-1)},                  // a customer without a record
+		{ID: "k7", CustomerID: "a", Kind: "complaint", Opened: day(-20), Closed: asOf},    // closed at asOf
+	}
+	customers := seq(crm.Customer{ID: "a", CreatedAt: day(-400)}, crm.Customer{ID: "b", CreatedAt: day(-400)}, crm.Customer{ID: "c", CreatedAt: day(-400)})
+	rule, err := segment.Parse(`open_complaints > 0`)
+	require.NoError(t, err)
+	m, err := segment.Compile(rule, schema)
+	require.NoError(t, err)
+	got := map[string][2]any{}
+	var matched []string
+	for p, err := range segment.Profiles(ctx, customers, segment.Scores{Cases: seq(cases...), Transactions: seq[crm.Transaction]()}, schema, asOf) {
+		require.NoError(t, err)
+		c, _ := p.Get("open_complaints")
+		r, _ := p.Get("open_cases_30d")
+		got[p.CustomerID] = [2]any{c, r}
+		if m.Match(p) {
+			matched = append(matched, p.CustomerID)
+		}
+	}
+	require.Equal(t, map[string][2]any{"a": {0.0, 1.0}, "b": {2.0, 1.0}, "c": {0.0, 0.0}}, got)
+	require.Equal(t, []string{"b"}, matched)
+
+	_, err = first(segment.Profiles(ctx, customers, segment.Scores{Transactions: seq[crm.Transaction]()}, schema, asOf))
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "open_complaints needs Scores.Cases")
+	boom := errors.New("the ticketing system is down")
+	broken := func(yield func(segment.Case, error) bool) { yield(segment.Case{}, boom) }
+	_, err = first(segment.Profiles(ctx, customers, segment.Scores{Cases: broken, Transactions: seq[crm.Transaction]()}, schema, asOf))
+	require.ErrorIs(t, err, boom)
+}
+
+// first is the first error of a stream of profiles, or the count.
+func first(ps iter.Seq2[*segment.Profile, error]) (int, error) {
+	n := 0
+	for _, err := range ps {
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

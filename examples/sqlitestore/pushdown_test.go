@@ -14,7 +14,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/cycle"
 	"github.com/crmkit/crm/examples/sqlitestore"
+	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/segment"
@@ -348,32 +351,7 @@ func TestWindowsMatchInSQL(t *testing.T) {
 	for _, w := range ws {
 		columns[w.Name] = w.Name
 	}
-	check := func(text string) int {
-		r, err := segment.Parse(text)
-		require.NoError(t, err, text)
-		m, err := segment.Compile(r, schema)
-		require.NoError(t, err, text)
-		var want []string
-		for _, p := range mem {
-			if m.Match(p) {
-				want = append(want, p.CustomerID)
-			}
-		}
-		where, args, err := segment.ToSQL(r, schema, segment.SQLite, &segment.SQLOptions{Columns: columns, AsOf: at})
-		require.NoError(t, err)
-		rows, err := s.DB().QueryContext(ctx, "SELECT id FROM wprofiles WHERE "+where+" ORDER BY id", args...)
-		require.NoError(t, err, where)
-		var got []string
-		for rows.Next() {
-			var id string
-			require.NoError(t, rows.Scan(&id))
-			got = append(got, id)
-		}
-		require.NoError(t, rows.Err())
-		rows.Close()
-		require.Equal(t, want, got, "%s\nWHERE %s", text, where)
-		return len(want)
-	}
+	check := func(text string) int { return sameInSQL(t, s, "wprofiles", schema, columns, at, mem, text) }
 	nonEmpty := 0
 	for _, text := range []string{
 		"purchases_365d >= 6", "purchases_90d >= 2", "purchases_90d = 0", "spend_90d >= 500", "spend_90d < 50 and purchases_365d > 0",
@@ -385,4 +363,113 @@ func TestWindowsMatchInSQL(t *testing.T) {
 		}
 	}
 	require.Greater(t, nonEmpty, 6, "the rules select customers")
+}
+
+// Open cases counted in memory (segment.Profiles over cycle.Cases) and in
+// SQL (a count over the feedback_items table at the same instant) agree,
+// and rules over them select the same customers.
+func TestOpenCasesMatchInSQL(t *testing.T) {
+	ctx := context.Background()
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers = 1500
+	if raceEnabled {
+		cfg.Customers = 300
+	}
+	gen, err := sampledata.NewGenerator(cfg)
+	require.NoError(t, err)
+	s := open(t)
+	require.NoError(t, gen.Load(ctx, s))
+	require.NoError(t, sampledata.WorkDesk(ctx, s.Feedback(), s.Touchpoints(ctx), cfg.End.AddDate(0, -3, 0), cfg.End, nil))
+	// The generated desk closes what it opens within days; a few customers
+	// also leave two complaints and an inquiry, or an inquiry alone, open
+	// for weeks.
+	clock := cfg.End.AddDate(0, 0, -60)
+	agents := sampledata.DeskAgents()
+	desk, err := feedback.NewDesk(s.Feedback(), agents, &feedback.Options{Clock: func() time.Time { return clock }})
+	require.NoError(t, err)
+	n := 0
+	for c, err := range s.Customers(ctx) {
+		require.NoError(t, err)
+		n++
+		kinds := []feedback.Kind{feedback.Complaint, feedback.Inquiry, feedback.Complaint}
+		switch {
+		case n%89 == 0:
+			kinds = []feedback.Kind{feedback.Inquiry} // an inquiry alone
+		case n%97 != 0:
+			continue
+		}
+		for _, k := range kinds {
+			clock = clock.Add(17 * time.Hour)
+			_, _, err := desk.Submit(ctx, feedback.Intake{CustomerID: c.ID, Kind: k, Channel: crm.ChannelEmail, Category: "billing", Text: "still waiting"}, agents[0].Name)
+			require.NoError(t, err)
+		}
+	}
+	ws := []segment.Window{
+		{Name: "open_complaints", Measure: segment.WindowOpenCases, Category: "complaint"},
+		{Name: "open_cases_7d", Measure: segment.WindowOpenCases, Days: 7},
+	}
+	schema, err := segment.NewSchema()
+	require.NoError(t, err)
+	schema, err = schema.WithWindows(ws...)
+	require.NoError(t, err)
+	// Times are compared as julian days; the desk's times are whole
+	// seconds, so nothing is lost to SQLite's millisecond precision.
+	open := `json_extract(i.body, '$.customer_id') = c.id AND julianday(json_extract(i.body, '$.received')) < julianday(?)
+		AND (json_extract(i.body, '$.closed_at') LIKE '0001-01-01%' OR julianday(json_extract(i.body, '$.closed_at')) > julianday(?))`
+	stamp := func(t time.Time) string { return t.Format(time.RFC3339Nano) }
+	columns := map[string]string{"open_complaints": "open_complaints", "open_cases_7d": "open_cases_7d"}
+	selected := map[string]int{}
+	// Several instants through the desk's three months, at odd hours.
+	for k, at := range []time.Time{cfg.End.AddDate(0, 0, -80).Add(9 * time.Hour), cfg.End.AddDate(0, 0, -50).Add(14*time.Hour + 30*time.Minute),
+		cfg.End.AddDate(0, 0, -20).Add(11 * time.Hour), cfg.End.AddDate(0, 0, -3).Add(16 * time.Hour)} {
+		var mem []*segment.Profile
+		for p, err := range segment.Profiles(ctx, s.Customers(ctx), segment.Scores{Cases: cycle.Cases(ctx, s.Feedback())}, schema, at) {
+			require.NoError(t, err)
+			mem = append(mem, p)
+		}
+		table := fmt.Sprintf("cprofiles%d", k)
+		_, err = s.DB().ExecContext(ctx, `CREATE TABLE `+table+` AS SELECT c.id AS id,
+			(SELECT COUNT(*) FROM feedback_items i WHERE `+open+` AND json_extract(i.body, '$.kind') = 'complaint') AS open_complaints,
+			(SELECT COUNT(*) FROM feedback_items i WHERE `+open+` AND julianday(json_extract(i.body, '$.received')) >= julianday(?)) AS open_cases_7d
+			FROM customers c`, stamp(at), stamp(at), stamp(at), stamp(at), stamp(at.AddDate(0, 0, -7)))
+		require.NoError(t, err)
+		for _, text := range []string{"open_complaints > 0", "open_complaints >= 2", "open_cases_7d > 0", "open_complaints = 0 and open_cases_7d > 0", "not (open_complaints > 0)"} {
+			if n := sameInSQL(t, s, table, schema, columns, at, mem, text); n > 0 && n < len(mem) {
+				selected[text]++
+			}
+		}
+	}
+	t.Logf("instants at which each rule split the customers: %v", selected)
+	require.Len(t, selected, 5, "every rule splits the customers at some instant")
+}
+
+// sameInSQL checks that the rule selects the same customers from the
+// profiles in memory and, through ToSQL, from the table of the same
+// fields, and returns how many.
+func sameInSQL(t *testing.T, s *sqlitestore.Store, table string, schema *segment.Schema, columns map[string]string, at time.Time, mem []*segment.Profile, text string) int {
+	t.Helper()
+	r, err := segment.Parse(text)
+	require.NoError(t, err, text)
+	m, err := segment.Compile(r, schema)
+	require.NoError(t, err, text)
+	var want []string
+	for _, p := range mem {
+		if m.Match(p) {
+			want = append(want, p.CustomerID)
+		}
+	}
+	where, args, err := segment.ToSQL(r, schema, segment.SQLite, &segment.SQLOptions{Columns: columns, AsOf: at})
+	require.NoError(t, err)
+	rows, err := s.DB().QueryContext(context.Background(), "SELECT id FROM "+table+" WHERE "+where+" ORDER BY id", args...)
+	require.NoError(t, err, where)
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		got = append(got, id)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, want, got, "%s at %s\nWHERE %s", text, at, where)
+	return len(want)
 }
