@@ -112,6 +112,10 @@ type Customer struct {
 	TimeZone string `json:"time_zone,omitempty"` // IANA name; empty means UTC; "Local" is refused
 	// CreatedAt is when the customer record was made (sign-up).
 	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when the host last changed the record, if it says: the
+	// customer's timeline dates each change of the record by it
+	// (CustomerHistory). Zero is allowed; it cannot be before CreatedAt.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	// Tags are the host's free labels ("vip", "newsletter"), each once.
 	Tags []string `json:"tags,omitempty"`
 	// Attributes are the host's typed custom facts, by identifier, for rules
@@ -201,6 +205,13 @@ func (c Customer) Validate() error {
 		p.add("created_at", "must be set")
 	} else if msg := timeProblem(c.CreatedAt); msg != "" {
 		p.add("created_at", "%s", msg)
+	}
+	if !c.UpdatedAt.IsZero() {
+		if msg := timeProblem(c.UpdatedAt); msg != "" {
+			p.add("updated_at", "%s", msg)
+		} else if c.UpdatedAt.Before(c.CreatedAt) {
+			p.add("updated_at", "%s is before created_at %s", c.UpdatedAt.Format(time.RFC3339), c.CreatedAt.Format(time.RFC3339))
+		}
 	}
 	seen := map[string]bool{}
 	for i, t := range c.Tags {

@@ -25,7 +25,7 @@ type MemoryStore struct {
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		customers: customerMap{byID: map[string]*Customer{}},
+		customers: customerMap{byID: map[string]*Customer{}, past: map[string][]*Customer{}},
 		txs: newEventLog("transaction", func(t *Transaction) (string, string, time.Time) {
 			return t.ID, t.CustomerID, t.Time
 		}, Transaction.Validate, Transaction.Equal, Transaction.Clone),
@@ -40,6 +40,7 @@ var (
 	_ TransactionStore = (*MemoryStore)(nil)
 	_ TouchpointStore  = (*MemoryStore)(nil)
 	_ ContactIndex     = (*MemoryStore)(nil)
+	_ CustomerHistory  = (*MemoryStore)(nil)
 )
 
 // chunk is how many records a stream copies per lock acquisition.
@@ -47,9 +48,10 @@ const chunk = 1024
 
 type customerMap struct {
 	mu     sync.RWMutex
-	byID   map[string]*Customer // records are never mutated after insertion
-	sorted []string             // IDs in order; nil when stale
-	keys   contactKeys          // IDs by e-mail and phone key
+	byID   map[string]*Customer   // records are never mutated after insertion
+	past   map[string][]*Customer // each customer's versions before the current one
+	sorted []string               // IDs in order; nil when stale
+	keys   contactKeys            // IDs by e-mail and phone key
 }
 
 // CreateCustomer implements CustomerStore.
@@ -110,6 +112,7 @@ func (s *MemoryStore) UpdateCustomer(ctx context.Context, c Customer) (Customer,
 	}
 	c.Version++
 	m.keys.remove(old)
+	m.past[c.ID] = append(m.past[c.ID], old)
 	m.byID[c.ID] = &c
 	m.keys.add(&c)
 	return c.Clone(), nil
@@ -131,9 +134,32 @@ func (s *MemoryStore) DeleteCustomer(ctx context.Context, id string, version int
 		return &ConflictError{Kind: "customer", ID: id, Have: version, Current: old.Version}
 	}
 	delete(m.byID, id)
+	delete(m.past, id)
 	m.keys.remove(old)
 	m.sorted = nil
 	return nil
+}
+
+// CustomerVersions implements CustomerHistory.
+func (s *MemoryStore) CustomerVersions(ctx context.Context, id string) iter.Seq2[Customer, error] {
+	return func(yield func(Customer, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Customer{}, err)
+			return
+		}
+		m := &s.customers
+		m.mu.RLock()
+		var versions []*Customer
+		if c, ok := m.byID[id]; ok {
+			versions = append(slices.Clone(m.past[id]), c)
+		}
+		m.mu.RUnlock()
+		for _, c := range versions {
+			if !yield(c.Clone(), nil) {
+				return
+			}
+		}
+	}
 }
 
 // Customers implements CustomerStore.

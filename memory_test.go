@@ -16,6 +16,7 @@ func TestMemoryStoreConformance(t *testing.T) {
 	crmtest.TestTransactionStore(t, crmtest.Harness[crm.TransactionStore]{New: func(*testing.T) crm.TransactionStore { return crm.NewMemoryStore() }})
 	crmtest.TestTouchpointStore(t, crmtest.Harness[crm.TouchpointStore]{New: func(*testing.T) crm.TouchpointStore { return crm.NewMemoryStore() }})
 	crmtest.TestContactIndex(t, crmtest.Harness[crm.CustomerStore]{New: func(*testing.T) crm.CustomerStore { return crm.NewMemoryStore() }})
+	crmtest.TestCustomerHistory(t, crmtest.Harness[crm.CustomerStore]{New: func(*testing.T) crm.CustomerStore { return crm.NewMemoryStore() }})
 }
 
 func TestContactKeys(t *testing.T) {

@@ -47,3 +47,12 @@ func RequireCancelled[T any](t *testing.T, what string, seq iter.Seq2[T, error])
 	require.ErrorIs(t, first, context.Canceled, "%s over a cancelled context must yield its error first", what)
 	require.Equal(t, 1, n, "%s over a cancelled context must yield its error and nothing else", what)
 }
+
+// capability returns s as the optional interface C a suite tests, or
+// fails the test naming it.
+func capability[C any](t *testing.T, s any, name string) C {
+	t.Helper()
+	x, ok := s.(C)
+	require.True(t, ok, "%T does not implement %s", s, name)
+	return x
+}

@@ -22,9 +22,7 @@ func TestContactIndex(t *testing.T, h Harness[crm.CustomerStore]) {
 	at := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
 	index := func(t *testing.T, s crm.CustomerStore) crm.ContactIndex {
 		t.Helper()
-		x, ok := s.(crm.ContactIndex)
-		require.True(t, ok, "%T does not implement crm.ContactIndex", s)
-		return x
+		return capability[crm.ContactIndex](t, s, "crm.ContactIndex")
 	}
 	ids := func(t *testing.T, seq func(func(crm.Customer, error) bool)) []string {
 		t.Helper()

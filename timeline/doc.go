@@ -1,6 +1,6 @@
 // Package timeline tells a customer's story in one stream, so that an
 // agent sees who the customer is before calling: every source the host
-// has — the record, transactions, touchpoints, desk items and their
+// has — the record and its changes, transactions, touchpoints, desk items and their
 // steps, lifecycle moves, the loop's tiers and segments, campaign
 // messages and their outcomes — merged in time order, and a brief.
 //

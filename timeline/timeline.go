@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -111,7 +112,11 @@ func before(a, b *Event) bool {
 	return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Source, b.Source), cmp.Compare(a.Ref, b.Ref)) < 0
 }
 
-// Record is the customer's record as a source: the sign-up.
+// Record is the customer's record as a source: the sign-up and, when the
+// store keeps the record's versions (crm.CustomerHistory), each change of
+// the record, dated by the version's UpdatedAt ("changed email
+// ("ana@example.org" → "ana.ruiz@example.org")"). A version without
+// an UpdatedAt cannot be placed in time and is left out.
 func Record(s crm.CustomerStore) Source {
 	return SourceFunc(func(ctx context.Context, id string) iter.Seq2[Event, error] {
 		return func(yield func(Event, error) bool) {
@@ -122,11 +127,61 @@ func Record(s crm.CustomerStore) Source {
 				}
 				return
 			}
+			var events []Event
 			if !c.CreatedAt.IsZero() {
-				yield(Event{At: c.CreatedAt, CustomerID: id, Source: "record", Kind: "signed up", Summary: "became a customer", Ref: id}, nil)
+				events = append(events, Event{At: c.CreatedAt, CustomerID: id, Source: "record", Kind: "signed up", Summary: "became a customer", Ref: id})
+			}
+			if h, ok := s.(crm.CustomerHistory); ok {
+				var prev *crm.Customer
+				for v, err := range h.CustomerVersions(ctx, id) {
+					if err != nil {
+						yield(Event{}, err)
+						return
+					}
+					if prev != nil && !v.UpdatedAt.IsZero() {
+						if changes := crm.Changes(*prev, v); len(changes) > 0 {
+							events = append(events, Event{At: v.UpdatedAt, CustomerID: id, Source: "record", Kind: "changed",
+								Summary: changeSummary(changes), Ref: fmt.Sprintf("%s#%06d", id, v.Version)})
+						}
+					}
+					prev = &v
+				}
+			}
+			slices.SortStableFunc(events, func(a, b Event) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Ref, b.Ref)) })
+			for _, e := range events {
+				if !yield(e, nil) {
+					return
+				}
 			}
 		}
 	})
+}
+
+// changeSummary says what changed in one line: up to three fields with
+// their values (each cut to 40 characters), then how many more.
+func changeSummary(changes []crm.Change) string {
+	cut := func(s string) string {
+		if r := []rune(s); len(r) > 40 {
+			return string(r[:39]) + "…"
+		}
+		return s
+	}
+	var parts []string
+	for i, ch := range changes {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(changes)-3))
+			break
+		}
+		switch {
+		case ch.From == "":
+			parts = append(parts, fmt.Sprintf("%s (→ %s)", ch.Field, cut(ch.To)))
+		case ch.To == "":
+			parts = append(parts, fmt.Sprintf("%s (%s removed)", ch.Field, cut(ch.From)))
+		default:
+			parts = append(parts, fmt.Sprintf("%s (%s → %s)", ch.Field, cut(ch.From), cut(ch.To)))
+		}
+	}
+	return "changed " + strings.Join(parts, ", ")
 }
 
 // Transactions are the customer's purchases and refunds.

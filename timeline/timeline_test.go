@@ -42,6 +42,22 @@ func newWorld(t *testing.T) *world {
 	require.NoError(t, err)
 	_, err = w.crm.CreateCustomer(ctx, crm.Customer{ID: "bo", Name: "Bo", CreatedAt: at(1, 1, 9)})
 	require.NoError(t, err)
+	// Ana's record changes three times: an address in March, a new phone
+	// and country in April, and once with no date (which no timeline can
+	// place).
+	ana, err := w.crm.Customer(ctx, "ana")
+	require.NoError(t, err)
+	for _, change := range []func(c *crm.Customer){
+		func(c *crm.Customer) { c.Email, c.UpdatedAt = "ana@example.org", at(3, 15, 8) },
+		func(c *crm.Customer) {
+			c.Phone, c.Demographics.Country, c.UpdatedAt = "+34 600 000 001", "ES", at(4, 20, 11)
+		},
+		func(c *crm.Customer) { c.Tags, c.UpdatedAt = []string{"runner"}, time.Time{} },
+	} {
+		change(&ana)
+		ana, err = w.crm.UpdateCustomer(ctx, ana)
+		require.NoError(t, err)
+	}
 	buy := func(id, customer string, when time.Time, amount int64) crm.Transaction {
 		return crm.Transaction{ID: id, CustomerID: customer, Time: when, Amount: decimal.NewFromInt(amount), Currency: "EUR", Kind: crm.Purchase}
 	}
@@ -91,10 +107,12 @@ func TestTimeline(t *testing.T) {
 		"02-01 00h results: rfm segment: New Customers",
 		"02-10 15h touchpoint: inquiry by phone, rated 4 of 5",
 		"03-01 12h transaction: purchase 120.00 EUR",
+		"03-15 08h record: changed email (→ \"ana@example.org\")",
 		"04-01 00h lifecycle: first_time_buyer → repeat_buyer ()",
 		"04-01 00h results: tier: Iron → Gold",
 		"04-02 10h contact: spring: \"Spring shoes\" by email",
 		"04-09 18h contact: spring: converted",
+		"04-20 11h record: changed demographics.country (→ \"ES\"), phone (→ \"+34 600 000 001\")",
 		"05-20 09h desk: F00000001 complaint by email: late delivery",
 		"05-20 10h desk: F00000001 acknowledge → acknowledged by eli",
 	}, got)

@@ -24,8 +24,28 @@ var (
 
 var customers = &docTable[crm.Customer]{kind: "customer", table: "customers", keyCol: "id",
 	key: func(c *crm.Customer) string { return c.ID }, version: func(c *crm.Customer) *int64 { return &c.Version },
-	extra:  []string{"email_key", "phone_key"},
-	values: func(c *crm.Customer) []any { return []any{crm.EmailKey(c.Email), crm.PhoneKey(c.Phone)} }}
+	extra:   []string{"email_key", "phone_key"},
+	values:  func(c *crm.Customer) []any { return []any{crm.EmailKey(c.Email), crm.PhoneKey(c.Phone)} },
+	history: "customer_versions"}
+
+// CustomerVersions implements crm.CustomerHistory.
+func (s *Store) CustomerVersions(ctx context.Context, id string) iter.Seq2[crm.Customer, error] {
+	sel := `SELECT version, body FROM customer_versions WHERE id = ?`
+	return paged(ctx, s.r, func(after *int64) (string, []any) {
+		if after == nil {
+			return sel + ` ORDER BY version LIMIT ` + limit, []any{id}
+		}
+		return sel + ` AND version > ? ORDER BY version LIMIT ` + limit, []any{id, *after}
+	}, func(rows *sql.Rows) (crm.Customer, int64, error) {
+		var version int64
+		var body []byte
+		if err := rows.Scan(&version, &body); err != nil {
+			return crm.Customer{}, 0, err
+		}
+		c, err := customers.decode(id, version, body)
+		return c, version, err
+	})
+}
 
 // CustomersByEmail implements crm.ContactIndex.
 func (s *Store) CustomersByEmail(ctx context.Context, email string) iter.Seq2[crm.Customer, error] {

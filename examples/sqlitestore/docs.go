@@ -22,6 +22,18 @@ type docTable[T any] struct {
 	// values their values (customers' contact keys).
 	extra  []string
 	values func(*T) []any
+	// history, when set, is the table that keeps every version written
+	// (key, version, body), in the same transaction as the document.
+	history string
+}
+
+// keep writes version of the document to the history table, if any.
+func (d *docTable[T]) keep(ctx context.Context, tx *sql.Tx, key string, version int64, body []byte) error {
+	if d.history == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+d.history+` (`+d.keyCol+`, version, body) VALUES (?, ?, ?)`, key, version, body)
+	return err
 }
 
 // extraCols is ", a, b" for the extra columns; extraSet ", a = ?, b = ?".
@@ -76,7 +88,7 @@ func (d *docTable[T]) create(ctx context.Context, db *sql.DB, v T) (T, error) {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("sqlitestore: create %s %q: %w", d.kind, key, crm.ErrExists)
 		}
-		return nil
+		return d.keep(ctx, tx, key, 1, body)
 	})
 	if err != nil {
 		return zero, err
@@ -117,8 +129,11 @@ func (d *docTable[T]) update(ctx context.Context, db *sql.DB, v T) (T, error) {
 	_, _, set := d.extraCols()
 	args := append(append([]any{body}, d.extraValues(&v)...), key, have)
 	err = inTx(ctx, db, func(tx *sql.Tx) error {
-		return casVersion(ctx, tx, d.kind, d.table, d.keyCol, key, have,
-			`UPDATE `+d.table+` SET version = version + 1, body = ?`+set+` WHERE `+d.keyCol+` = ? AND version = ?`, args...)
+		if err := casVersion(ctx, tx, d.kind, d.table, d.keyCol, key, have,
+			`UPDATE `+d.table+` SET version = version + 1, body = ?`+set+` WHERE `+d.keyCol+` = ? AND version = ?`, args...); err != nil {
+			return err
+		}
+		return d.keep(ctx, tx, key, have+1, body)
 	})
 	if err != nil {
 		return zero, err
@@ -131,8 +146,12 @@ func (d *docTable[T]) delete(ctx context.Context, db *sql.DB, key string, versio
 		return err
 	}
 	return inTx(ctx, db, func(tx *sql.Tx) error {
-		return casVersion(ctx, tx, d.kind, d.table, d.keyCol, key, version,
-			`DELETE FROM `+d.table+` WHERE `+d.keyCol+` = ? AND version = ?`, key, version)
+		if err := casVersion(ctx, tx, d.kind, d.table, d.keyCol, key, version,
+			`DELETE FROM `+d.table+` WHERE `+d.keyCol+` = ? AND version = ?`, key, version); err != nil || d.history == "" {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM `+d.history+` WHERE `+d.keyCol+` = ?`, key)
+		return err
 	})
 }
 

@@ -122,6 +122,10 @@ func TestContactIndex(t *testing.T) {
 	crmtest.TestContactIndex(t, harness(func(s *sqlitestore.Store) crm.CustomerStore { return s }))
 }
 
+func TestCustomerHistory(t *testing.T) {
+	crmtest.TestCustomerHistory(t, harness(func(s *sqlitestore.Store) crm.CustomerStore { return s }))
+}
+
 func TestContactStore(t *testing.T) {
 	campaigntest.TestStore(t, harness(func(s *sqlitestore.Store) campaign.Store { return s.Contacts() }))
 }
@@ -411,7 +415,8 @@ func TestLoopOnSQLiteAgreesWithMemory(t *testing.T) {
 }
 
 // Customers stored before migration 5 get their contact keys from the
-// SDK's own key functions when the file is opened.
+// SDK's own key functions when the file is opened, and (migration 6) a
+// history that starts at their current version.
 func TestMigrationGivesCustomersContactKeys(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -427,7 +432,7 @@ func TestMigrationGivesCustomersContactKeys(t *testing.T) {
 		_, err = db.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name)
 		require.NoError(t, err)
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO customers (id, version, body) VALUES ('ana', 1, '{"id":"ana","email":"Ana@Example.ORG","phone":"0049 (30) 123 4567","created_at":"2025-01-02T00:00:00Z"}')`)
+	_, err = db.ExecContext(ctx, `INSERT INTO customers (id, version, body) VALUES ('ana', 3, '{"id":"ana","email":"Ana@Example.ORG","phone":"0049 (30) 123 4567","created_at":"2025-01-02T00:00:00Z"}')`)
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
@@ -440,4 +445,15 @@ func TestMigrationGivesCustomersContactKeys(t *testing.T) {
 		}
 		require.Equal(t, []string{"ana"}, got)
 	}
+	c, err := s.Customer(ctx, "ana")
+	require.NoError(t, err)
+	c.Name, c.UpdatedAt = "Ana", c.CreatedAt.AddDate(0, 1, 0)
+	_, err = s.UpdateCustomer(ctx, c)
+	require.NoError(t, err)
+	var versions []int64
+	for v, err := range s.CustomerVersions(ctx, "ana") {
+		require.NoError(t, err)
+		versions = append(versions, v.Version)
+	}
+	require.Equal(t, []int64{3, 4}, versions, "the history starts at the version stored before the migration")
 }
