@@ -25,6 +25,68 @@ type Agent struct {
 	Categories []string `json:"categories,omitempty"`
 	// Kinds the agent may own (empty: any).
 	Kinds []Kind `json:"kinds,omitempty"`
+	// Team is the agent's team ("key-accounts"), for routes.
+	Team string `json:"team,omitempty"`
+	// Tiers are the customer tiers the agent serves (empty: any; an item
+	// without a tier goes only to agents who serve any).
+	Tiers []string `json:"tiers,omitempty"`
+	// Skills are what the agent can do beyond the common work ("win-back",
+	// "billing", "spanish"): an item that needs a skill goes to an agent
+	// who has it.
+	Skills []string `json:"skills,omitempty"`
+	// Seniority ranks agents for routes that ask for experience (0 the
+	// newest; higher is more senior).
+	Seniority int `json:"seniority,omitempty"`
+	// RemedyPerCase is the most a remedy the agent decides alone may cost
+	// (0: every remedy with a cost needs approval); RemedyPerMonth the
+	// most all the remedies the agent authorises in a calendar month (UTC)
+	// may cost together (0: no monthly limit beyond the per-case one).
+	RemedyPerCase float64 `json:"remedy_per_case,omitempty"`
+	// RemedyPerMonth bounds the agent's authorised remedies in a month.
+	RemedyPerMonth float64 `json:"remedy_per_month,omitempty"`
+}
+
+// Route sends items to a team or to senior agents: the first route whose
+// item fields (empty: any) all match an item applies to it, and only the
+// agents who meet its Team and MinSeniority may own the item ("a Platinum
+// complaint goes to the key-account team"; "a win-back call to a senior
+// agent"). An item no route matches may go to any eligible agent.
+type Route struct {
+	// Tier, Kind, Category and Skill select the items (empty: any).
+	Tier string `json:"tier,omitempty"`
+	// Kind selects items of one kind.
+	Kind Kind `json:"kind,omitempty"`
+	// Category selects items of one category.
+	Category string `json:"category,omitempty"`
+	// Skill selects items that need the skill.
+	Skill string `json:"skill,omitempty"`
+	// Team, when set, is the team that owns the items.
+	Team string `json:"team,omitempty"`
+	// MinSeniority is the least seniority an owner needs.
+	MinSeniority int `json:"min_seniority,omitempty"`
+}
+
+// matches reports whether the route selects the item.
+func (r *Route) matches(it *Item) bool {
+	return (r.Tier == "" || r.Tier == it.Tier) && (r.Kind == "" || r.Kind == it.Kind) && (r.Category == "" || r.Category == it.Category) &&
+		(r.Skill == "" || r.Skill == it.Skill)
+}
+
+// admits reports whether the route lets the agent own its items.
+func (r *Route) admits(a *Agent) bool {
+	return (r.Team == "" || a.Team == r.Team) && a.Seniority >= r.MinSeniority
+}
+
+// describe says what the route asks for.
+func (r *Route) describe(i int) string {
+	var who []string
+	if r.Team != "" {
+		who = append(who, "team "+r.Team)
+	}
+	if r.MinSeniority > 0 {
+		who = append(who, fmt.Sprintf("seniority ≥ %d", r.MinSeniority))
+	}
+	return fmt.Sprintf("route %d (%s)", i, strings.Join(who, ", "))
 }
 
 // SLAPolicy sets targets, in business time, for items of a tier and
@@ -67,6 +129,13 @@ type Options struct {
 	// LeastLoaded assigns each item to the eligible agent with the fewest
 	// open items; otherwise agents take turns.
 	LeastLoaded bool
+	// Routes send items by tier, kind, category and skill to a team or to
+	// senior agents; the first route that matches an item applies.
+	Routes []Route
+	// Approvers may approve or refuse any remedy awaiting approval (a
+	// supervisor, a manager); an agent may approve one its own per-case
+	// authority covers. No one approves their own proposal.
+	Approvers []string
 	// Calendar is the business calendar SLA targets count in; nil means
 	// every hour of every day, UTC.
 	Calendar *Calendar
@@ -131,7 +200,14 @@ type Desk struct {
 	opt    Options
 	seq    atomic.Int64
 	rr     atomic.Int64
-	mu     sync.Mutex
+	// routed keeps the candidate owners per routeKey (routedN counts them).
+	routed  sync.Map
+	routedN atomic.Int64
+	// spentBy is what each agent authorised in the month spentIn.
+	spentMu sync.Mutex
+	spentIn [2]int
+	spentBy map[string]float64
+	mu      sync.Mutex
 	// numbered says the desk numbers items itself (no Options.NewID);
 	// seeded, that it has found where the store's numbering stops.
 	numbered, seeded bool
@@ -159,16 +235,50 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 	if len(d.agents) == 0 {
 		bad("agents", "none: every open item needs an owner, so the desk needs at least one agent")
 	}
-	for i, a := range d.agents {
-		if strings.TrimSpace(a.Name) == "" {
-			bad(fmt.Sprintf("agents[%d].name", i), "empty")
-		}
-	}
 	if d.opt.Boilerplate == nil {
 		d.opt.Boilerplate = DefaultBoilerplate()
 	}
 	if len(d.opt.Tiers) == 0 {
 		d.opt.Tiers = DefaultTiers()
+	}
+	names := map[string]bool{}
+	for i, a := range d.agents {
+		if strings.TrimSpace(a.Name) == "" {
+			bad(fmt.Sprintf("agents[%d].name", i), "empty")
+		} else if names[a.Name] {
+			bad(fmt.Sprintf("agents[%d].name", i), "%q twice", a.Name)
+		}
+		names[a.Name] = true
+		for _, t := range a.Tiers {
+			if !slices.Contains(d.opt.Tiers, t) {
+				bad(fmt.Sprintf("agents[%d] %q.tiers", i, a.Name), "%q is not one of the tiers %q", t, d.opt.Tiers)
+			}
+		}
+		if a.Seniority < 0 {
+			bad(fmt.Sprintf("agents[%d] %q.seniority", i, a.Name), "negative")
+		}
+		for field, v := range map[string]float64{"remedy_per_case": a.RemedyPerCase, "remedy_per_month": a.RemedyPerMonth} {
+			if p := bounds.Number(v); p != "" || v < 0 {
+				bad(fmt.Sprintf("agents[%d] %q.%s", i, a.Name, field), "%v is not an amount (finite, not negative)", v)
+			}
+		}
+	}
+	for i, r := range d.opt.Routes {
+		if r.Tier != "" && !slices.Contains(d.opt.Tiers, r.Tier) {
+			bad(fmt.Sprintf("routes[%d].tier", i), "%q is not one of the tiers %q", r.Tier, d.opt.Tiers)
+		}
+		if r.Kind != "" && !slices.Contains([]Kind{Complaint, Suggestion, Praise, Inquiry}, r.Kind) {
+			bad(fmt.Sprintf("routes[%d].kind", i), "%q is not complaint, suggestion, praise or inquiry", r.Kind)
+		}
+		// A route that no agent could ever take would refuse every item it
+		// matches: better said now than at the first intake.
+		it := Item{Tier: r.Tier, Kind: r.Kind, Category: r.Category, Skill: r.Skill}
+		if !slices.ContainsFunc(d.agents, func(a Agent) bool {
+			return r.admits(&a) && (r.Skill == "" || slices.Contains(a.Skills, r.Skill)) && (r.Tier == "" || len(a.Tiers) == 0 || slices.Contains(a.Tiers, r.Tier)) &&
+				(r.Kind == "" || len(a.Kinds) == 0 || slices.Contains(a.Kinds, r.Kind)) && (r.Category == "" || len(a.Categories) == 0 || slices.Contains(a.Categories, it.Category))
+		}) {
+			bad(fmt.Sprintf("routes[%d]", i), "no agent can take its items: %s", r.describe(i))
+		}
 	}
 	for i, p := range d.opt.SLA {
 		if p.Tier != "" && !slices.Contains(d.opt.Tiers, p.Tier) {
@@ -203,6 +313,7 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 	}
 	d.opt.SLA = slices.Clone(d.opt.SLA)
 	d.opt.Tiers = slices.Clone(d.opt.Tiers)
+	d.opt.Routes = slices.Clone(d.opt.Routes)
 	if d.opt.Calendar == nil {
 		d.opt.Calendar = allHours()
 	}
@@ -227,8 +338,12 @@ type Intake struct {
 	Category string
 	// Severity is how serious it is (default medium).
 	Severity Severity
-	// Tier is the customer's value tier, one of the desk's Tiers, for the SLA.
+	// Tier is the customer's value tier, one of the desk's Tiers, for the
+	// SLA and the routes.
 	Tier string
+	// Skill is what owning the item takes beyond the common work
+	// ("win-back"); only agents with the skill may own it.
+	Skill string
 	// Value is the customer's value, for impact and win-back.
 	Value float64
 	// Text is what the customer said.
@@ -283,7 +398,7 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 		return Item{}, false, &crm.ValidationError{Package: "feedback", What: "intake", Problems: errs}
 	}
 	it := Item{Key: in.Key, CustomerID: in.CustomerID, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
-		Severity: in.Severity, Tier: in.Tier, Value: in.Value, Text: in.Text, Received: now}
+		Severity: in.Severity, Tier: in.Tier, Skill: in.Skill, Value: in.Value, Text: in.Text, Received: now}
 	owner, err := d.pickOwner(ctx, it)
 	if err != nil {
 		return Item{}, false, err
@@ -375,19 +490,71 @@ func (d *Desk) seedIDs(ctx context.Context, again bool) error {
 	return nil
 }
 
-func (a Agent) eligible(it Item) bool {
-	return (len(a.Categories) == 0 || slices.Contains(a.Categories, it.Category)) && (len(a.Kinds) == 0 || slices.Contains(a.Kinds, it.Kind))
+// eligible reports whether the agent may own the item by its own
+// limits: the categories, kinds and tiers it takes, the skills it has.
+func (a *Agent) eligible(it *Item) bool {
+	return (len(a.Categories) == 0 || slices.Contains(a.Categories, it.Category)) && (len(a.Kinds) == 0 || slices.Contains(a.Kinds, it.Kind)) &&
+		(len(a.Tiers) == 0 || it.Tier != "" && slices.Contains(a.Tiers, it.Tier)) && (it.Skill == "" || slices.Contains(a.Skills, it.Skill))
 }
 
-func (d *Desk) pickOwner(ctx context.Context, it Item) (string, error) {
+// candidates lists, in the desk's order, the agents who may own the item:
+// eligible, and admitted by the first route that matches it. Lists are
+// kept per kind of item (tier, kind, category, skill), so routing costs a
+// map lookup once the desk has seen such an item.
+func (d *Desk) candidates(it *Item) ([]string, error) {
+	key := routeKey{it.Tier, it.Kind, it.Category, it.Skill}
+	if v, ok := d.routed.Load(key); ok {
+		return v.([]string), nil
+	}
+	var route *Route
+	var which string
+	for i := range d.opt.Routes {
+		if d.opt.Routes[i].matches(it) {
+			route, which = &d.opt.Routes[i], d.opt.Routes[i].describe(i)
+			break
+		}
+	}
 	var names []string
-	for _, a := range d.agents {
-		if a.eligible(it) {
+	for i := range d.agents {
+		if a := &d.agents[i]; a.eligible(it) && (route == nil || route.admits(a)) {
 			names = append(names, a.Name)
 		}
 	}
 	if len(names) == 0 {
-		return "", fmt.Errorf("feedback: no agent may own a %s about %q: every open item needs an owner: %w", it.Kind, it.Category, crm.ErrInvalid)
+		what := fmt.Sprintf("a %s about %q", it.Kind, it.Category)
+		if it.Tier != "" {
+			what = fmt.Sprintf("a %s %s about %q", it.Tier, it.Kind, it.Category)
+		}
+		if it.Skill != "" {
+			what += fmt.Sprintf(" needing %q", it.Skill)
+		}
+		if route != nil {
+			what += " under " + which
+		}
+		return nil, fmt.Errorf("feedback: no agent may own %s: every open item needs an owner: %w", what, crm.ErrInvalid)
+	}
+	if d.routedN.Add(1) <= maxRouteCache {
+		d.routed.Store(key, names)
+	}
+	return names, nil
+}
+
+// routeKey is what routing looks at in an item.
+type routeKey struct {
+	tier     string
+	kind     Kind
+	category string
+	skill    string
+}
+
+// maxRouteCache bounds the routing lists a desk keeps (one per tier,
+// kind, category and skill seen): past it, items are routed afresh.
+const maxRouteCache = 4096
+
+func (d *Desk) pickOwner(ctx context.Context, it Item) (string, error) {
+	names, err := d.candidates(&it)
+	if err != nil {
+		return "", err
 	}
 	if !d.opt.LeastLoaded {
 		return names[int(d.rr.Add(1)-1)%len(names)], nil
@@ -400,6 +567,17 @@ func (d *Desk) pickOwner(ctx context.Context, it Item) (string, error) {
 		load[o.Owner]++
 	}
 	return slices.MinFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(load[a], load[b]), cmp.Compare(a, b)) }), nil
+}
+
+// Route returns who would own an item of the intake now, by the agents'
+// limits and the routes, without taking it in: the owner Submit would
+// assign (taking agents in turn, or the least loaded).
+func (d *Desk) Route(ctx context.Context, in Intake) (string, error) {
+	if in.Tier != "" && !slices.Contains(d.opt.Tiers, in.Tier) {
+		return "", &crm.ValidationError{Package: "feedback", What: "intake", Problems: []error{
+			&crm.FieldError{Field: "tier", Problem: fmt.Sprintf("%q is not one of the tiers %q", in.Tier, d.opt.Tiers)}}}
+	}
+	return d.pickOwner(ctx, Item{Kind: in.Kind, Category: in.Category, Tier: in.Tier, Skill: in.Skill})
 }
 
 // Assign hands an open item to another owner, recorded in its events.
@@ -479,6 +657,9 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 	if action == Answer && strings.TrimSpace(content.Answer) != "" && boilerplate(content.Answer, d.opt.Boilerplate) {
 		missing = append(missing, &crm.FieldError{Field: "content.answer", Problem: "boilerplate: say what the customer raised and what was done about it"})
 	}
+	if action == ProposeFix && (bounds.Number(content.Cost) != "" || content.Cost < 0) {
+		missing = append(missing, &crm.FieldError{Field: "content.cost", Problem: fmt.Sprintf("%v is not an amount (finite, not negative)", content.Cost)})
+	}
 	if len(missing) > 0 {
 		return Item{}, &crm.ValidationError{Package: "feedback", What: fmt.Sprintf("step %s of item %q", action, it.ID), Problems: missing}
 	}
@@ -486,10 +667,38 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 	if err != nil {
 		return Item{}, err
 	}
+	to := r.to
+	switch action {
+	case ProposeFix:
+		if content.Cost > 0 {
+			ok, err := d.covers(ctx, actor, content.Cost, now)
+			if err != nil {
+				return Item{}, err
+			}
+			if !ok {
+				to = AwaitingApproval
+			}
+		}
+	case Approve, Refuse:
+		if why := d.mayApprove(actor, it); why != "" {
+			return Item{}, &crm.TransitionError{Package: "feedback", Subject: fmt.Sprintf("item %q", it.ID), From: string(it.State), To: string(action), Reason: why}
+		}
+		if action == Approve {
+			if d.isApprover(actor) {
+				break
+			}
+			if ok, err := d.covers(ctx, actor, it.Content.Cost, now); err != nil {
+				return Item{}, err
+			} else if !ok {
+				return Item{}, &crm.TransitionError{Package: "feedback", Subject: fmt.Sprintf("item %q", it.ID), From: string(it.State), To: string(action),
+					Reason: fmt.Sprintf("%s has spent this month's remedy authority", actor)}
+			}
+		}
+	}
 	// A target this step finds missed is recorded with it, so attainment
 	// is right whether or not a sweep ran in between.
 	events := d.missed(it, now, actor)
-	e := Event{Type: StepEvent, At: now, Actor: actor, Action: action, From: it.State, To: r.to, Content: content}
+	e := Event{Type: StepEvent, At: now, Actor: actor, Action: action, From: it.State, To: to, Content: content}
 	switch action {
 	case Resume:
 		e.To = it.Resume
@@ -499,7 +708,98 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 			return Item{}, fmt.Errorf("feedback: item %q closed %s ago, beyond the %s reopen window: %w", it.ID, now.Sub(it.ClosedAt).Round(time.Minute), d.opt.ReopenWindow, crm.ErrInvalid)
 		}
 	}
-	return d.write(ctx, it, append(events, e)...)
+	out, err := d.write(ctx, it, append(events, e)...)
+	if err == nil && (action == Approve || action == ProposeFix && to == RemedyProposed && content.Cost > 0) {
+		d.spend(actor, out.Content.Cost, now)
+	}
+	return out, err
+}
+
+// isApprover reports whether name may approve any remedy.
+func (d *Desk) isApprover(name string) bool { return slices.Contains(d.opt.Approvers, name) }
+
+// agent returns the desk's agent of the name, or nil.
+func (d *Desk) agent(name string) *Agent {
+	for i := range d.agents {
+		if d.agents[i].Name == name {
+			return &d.agents[i]
+		}
+	}
+	return nil
+}
+
+// mayApprove says why actor may not approve or refuse the item's remedy,
+// or "".
+func (d *Desk) mayApprove(actor string, it Item) string {
+	switch {
+	case actor == it.ProposedBy:
+		return fmt.Sprintf("%s proposed the remedy; someone else approves it", actor)
+	case d.isApprover(actor):
+		return ""
+	}
+	if a := d.agent(actor); a != nil && a.RemedyPerCase >= it.Content.Cost {
+		return ""
+	}
+	return fmt.Sprintf("%s may not decide a remedy costing %.2f (approvers: %s, or an agent whose authority covers it)", actor, it.Content.Cost, strings.Join(d.opt.Approvers, ", "))
+}
+
+// covers reports whether the agent may authorise a remedy of the cost at
+// now alone: within the per-case and the month's authority. Approvers are
+// not limited; a name that is not an agent has no authority.
+func (d *Desk) covers(ctx context.Context, name string, cost float64, now time.Time) (bool, error) {
+	if d.isApprover(name) {
+		return true, nil
+	}
+	a := d.agent(name)
+	if a == nil || cost > a.RemedyPerCase {
+		return false, nil
+	}
+	if a.RemedyPerMonth == 0 {
+		return true, nil
+	}
+	spent, err := d.spent(ctx, name, now)
+	if err != nil {
+		return false, err
+	}
+	return spent+cost <= a.RemedyPerMonth, nil
+}
+
+// month is a calendar month in UTC.
+func month(t time.Time) [2]int {
+	t = t.UTC()
+	return [2]int{t.Year(), int(t.Month())}
+}
+
+// spent is what the agent authorised in now's month: counted from the
+// store's items the first time the desk asks about the month, then kept
+// up to date with the desk's own decisions (another desk's decisions in
+// the same month are seen by this one only from its next month).
+func (d *Desk) spent(ctx context.Context, name string, now time.Time) (float64, error) {
+	m := month(now)
+	d.spentMu.Lock()
+	defer d.spentMu.Unlock()
+	if d.spentIn != m {
+		byAgent := map[string]float64{}
+		for it, err := range d.store.Items(ctx) {
+			if err != nil {
+				return 0, err
+			}
+			if it.AuthorisedBy != "" && month(it.AuthorisedAt) == m {
+				byAgent[it.AuthorisedBy] += it.Content.Cost
+			}
+		}
+		d.spentIn, d.spentBy = m, byAgent
+	}
+	return d.spentBy[name], nil
+}
+
+// spend counts a remedy the desk just authorised.
+func (d *Desk) spend(name string, cost float64, at time.Time) {
+	d.spentMu.Lock()
+	defer d.spentMu.Unlock()
+	if d.spentIn == month(at) {
+		d.spentBy[name] += cost
+	}
 }
 
 // missed returns a breach event, by actor at now, for each SLA target of

@@ -23,12 +23,19 @@
 // An Item is a complaint, suggestion, praise or inquiry from any channel,
 // with category, severity, the customer, their tier and value. Desk.Submit
 // takes it in idempotently (a retried submission with the same key returns
-// the first item) and assigns an owner by rules: the eligible agents, then
-// round-robin or least-loaded; every open item has an owner, and
-// reassignment is recorded. Desk.Step moves it through an explicit
-// transition table (see Mermaid). A complaint is acknowledged with an
-// apology, investigated, given a remedy with the facts, and the remedy is
-// accepted — or declined — by the customer before it is carried out and
+// the first item) and assigns an owner by rules: the agents whose
+// categories, kinds, tiers and skills fit the item, narrowed by the first
+// Route that matches it (a Platinum complaint to the key-account team, a
+// win-back call to a senior agent), then round-robin or least-loaded;
+// every open item has an owner (an item no agent may own is refused,
+// saying why), and reassignment is recorded. Desk.Route says who would
+// own an intake without taking it in. Desk.Step moves it through an
+// explicit transition table (see Mermaid). A complaint is acknowledged
+// with an apology, investigated, given a remedy with the facts and its
+// cost — above what the proposer may decide alone (Agent.RemedyPerCase,
+// RemedyPerMonth) it awaits approval by an approver or an agent whose
+// authority covers it, never the proposer, and the log shows who decided —
+// and the remedy is accepted — or declined — by the customer before it is carried out and
 // the item closed; a complaint can also be closed unresolved with the
 // customer's recourse recorded. Suggestions, praise and inquiries are
 // acknowledged and answered. Waiting on the customer pauses the SLA clock;

@@ -50,6 +50,9 @@ const (
 	Closed           State = "closed"
 	ClosedUnresolved State = "closed_unresolved"
 	WaitingCustomer  State = "waiting_customer"
+	// AwaitingApproval is a remedy that costs more than its proposer may
+	// decide alone, waiting for someone who may.
+	AwaitingApproval State = "awaiting_approval"
 )
 
 // Open reports whether the state still needs work.
@@ -62,7 +65,9 @@ type Action string
 const (
 	Acknowledge Action = "acknowledge"      // received → acknowledged: Apology (for complaints) or acknowledgement
 	Investigate Action = "investigate"      // acknowledged → investigating
-	ProposeFix  Action = "propose"          // investigating → remedy_proposed: Facts and Remedy
+	ProposeFix  Action = "propose"          // investigating → remedy_proposed (or awaiting_approval, above the proposer's authority): Facts, Remedy and its Cost
+	Approve     Action = "approve"          // awaiting_approval → remedy_proposed: by an approver (Options.Approvers, or an agent whose authority covers the cost), not the proposer
+	Refuse      Action = "refuse"           // awaiting_approval → investigating: Note (why), by an approver
 	Accept      Action = "accept"           // remedy_proposed → remedy_accepted: Decision (the customer's words)
 	Decline     Action = "decline"          // remedy_proposed → investigating: Decision
 	GiveUp      Action = "close_unresolved" // remedy_proposed → closed_unresolved: Decision and Recourse
@@ -82,6 +87,10 @@ type Content struct {
 	Facts string `json:"facts,omitempty"`
 	// Remedy is what was proposed to put it right.
 	Remedy string `json:"remedy,omitempty"`
+	// Cost is what the remedy costs the company, in the desk's currency
+	// (a refund, a free repair, a voucher); 0 for none. Above what its
+	// proposer may decide alone, the remedy waits for approval.
+	Cost float64 `json:"cost,omitempty"`
 	// Decision is the customer's answer to the remedy.
 	Decision string `json:"decision,omitempty"`
 	// Recourse is where a customer who accepted no remedy may turn.
@@ -109,13 +118,15 @@ var workflow = map[Action]rule{
 	Acknowledge: {from: []State{Received}, to: Acknowledged, requires: []string{"apology"}},
 	Investigate: {from: []State{Acknowledged}, to: Investigating, kinds: complaintOnly},
 	ProposeFix:  {from: []State{Investigating}, to: RemedyProposed, requires: []string{"facts", "remedy"}, kinds: complaintOnly},
+	Approve:     {from: []State{AwaitingApproval}, to: RemedyProposed, kinds: complaintOnly},
+	Refuse:      {from: []State{AwaitingApproval}, to: Investigating, requires: []string{"note"}, kinds: complaintOnly},
 	Accept:      {from: []State{RemedyProposed}, to: RemedyAccepted, requires: []string{"decision"}, kinds: complaintOnly},
 	Decline:     {from: []State{RemedyProposed}, to: Investigating, requires: []string{"decision"}, kinds: complaintOnly},
 	GiveUp:      {from: []State{RemedyProposed}, to: ClosedUnresolved, requires: []string{"decision", "recourse"}, kinds: complaintOnly},
 	Resolve:     {from: []State{RemedyAccepted}, to: Resolved, requires: []string{"done"}, kinds: complaintOnly},
 	Answer:      {from: []State{Acknowledged}, to: Resolved, requires: []string{"answer"}, kinds: notComplaint},
 	CloseItem:   {from: []State{Resolved}, to: Closed},
-	Wait:        {from: []State{Acknowledged, Investigating, RemedyProposed, RemedyAccepted, Resolved}, to: WaitingCustomer, requires: []string{"note"}},
+	Wait:        {from: []State{Acknowledged, Investigating, AwaitingApproval, RemedyProposed, RemedyAccepted, Resolved}, to: WaitingCustomer, requires: []string{"note"}},
 	Resume:      {from: []State{WaitingCustomer}, requires: []string{"note"}},
 	Reopen:      {from: []State{Closed, ClosedUnresolved}, to: Investigating, requires: []string{"note"}},
 }
@@ -199,8 +210,10 @@ type Item struct {
 	Category string `json:"category"`
 	// Severity is how serious it is.
 	Severity Severity `json:"severity"`
-	// Tier is the customer's value tier, for the SLA.
-	Tier  string  `json:"tier,omitempty"`
+	// Tier is the customer's value tier, for the SLA and the routes.
+	Tier string `json:"tier,omitempty"`
+	// Skill is what owning the item takes beyond the common work.
+	Skill string  `json:"skill,omitempty"`
 	Value float64 `json:"value,omitempty"` // the customer's value, for impact and win-back
 	// Text is what the customer said.
 	Text string `json:"text"`
@@ -225,6 +238,14 @@ type Item struct {
 	PausedSince time.Time `json:"paused_since,omitempty"`
 	// Paused is the business time of finished waits on the customer.
 	Paused time.Duration `json:"paused"`
+	// ProposedBy is who proposed the remedy; AuthorisedBy who decided its
+	// cost (the proposer within their authority, else the approver) and
+	// AuthorisedAt when — empty while a remedy with a cost awaits approval.
+	ProposedBy string `json:"proposed_by,omitempty"`
+	// AuthorisedBy is who decided the remedy's cost.
+	AuthorisedBy string `json:"authorised_by,omitempty"`
+	// AuthorisedAt is when the remedy's cost was decided.
+	AuthorisedAt time.Time `json:"authorised_at,omitzero"`
 	// ReplyDueSince is when the customer last answered (a resume) and we
 	// have not acted since: the next-response clock.
 	ReplyDueSince time.Time `json:"reply_due_since,omitempty"`
@@ -321,7 +342,13 @@ func (it *Item) Apply(e Event) {
 			it.Content.Apology = c.Apology
 			it.FirstResponse = e.At
 		case ProposeFix:
-			it.Content.Facts, it.Content.Remedy = c.Facts, c.Remedy
+			it.Content.Facts, it.Content.Remedy, it.Content.Cost = c.Facts, c.Remedy, c.Cost
+			it.ProposedBy, it.AuthorisedBy, it.AuthorisedAt = e.Actor, "", time.Time{}
+			if e.To == RemedyProposed && c.Cost > 0 {
+				it.AuthorisedBy, it.AuthorisedAt = e.Actor, e.At
+			}
+		case Approve:
+			it.AuthorisedBy, it.AuthorisedAt = e.Actor, e.At
 		case Accept, Decline:
 			it.Content.Decision = c.Decision
 		case GiveUp:
