@@ -136,6 +136,11 @@ type Options struct {
 	// supervisor, a manager); an agent may approve one its own per-case
 	// authority covers. No one approves their own proposal.
 	Approvers []string
+	// Catalogue, when set, is the service catalogue: its targets are the
+	// SLA policies when SLA is nil, NewDesk refuses what Catalogue.Check
+	// finds, and a remedy above the tier's RemedyBudget needs an
+	// approver's approval whatever the agent's authority.
+	Catalogue *Catalogue
 	// Calendar is the business calendar SLA targets count in; nil means
 	// every hour of every day, UTC.
 	Calendar *Calendar
@@ -299,6 +304,14 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 	if d.opt.Calendar != nil {
 		if err := d.opt.Calendar.Validate(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if c := d.opt.Catalogue; c != nil {
+		if d.opt.SLA == nil {
+			d.opt.SLA = c.SLA()
+		}
+		for _, f := range c.Check(d.opt.Tiers, d.opt.SLA) {
+			bad("catalogue", "%s", f)
 		}
 	}
 	if len(errs) > 0 {
@@ -672,6 +685,9 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 	case ProposeFix:
 		if content.Cost > 0 {
 			ok, err := d.covers(ctx, actor, content.Cost, now)
+			if over, _ := d.overBudget(it.Tier, content.Cost); over && !d.isApprover(actor) {
+				ok = false
+			}
 			if err != nil {
 				return Item{}, err
 			}
@@ -715,6 +731,16 @@ func (d *Desk) StepAt(ctx context.Context, it Item, action Action, content Conte
 	return out, err
 }
 
+// overBudget reports whether a remedy of the cost passes the tier's
+// remedy budget in the catalogue, and the budget.
+func (d *Desk) overBudget(tier string, cost float64) (bool, float64) {
+	if d.opt.Catalogue == nil {
+		return false, 0
+	}
+	e, ok := d.opt.Catalogue.For(tier)
+	return ok && e.RemedyBudget > 0 && cost > e.RemedyBudget, e.RemedyBudget
+}
+
 // isApprover reports whether name may approve any remedy.
 func (d *Desk) isApprover(name string) bool { return slices.Contains(d.opt.Approvers, name) }
 
@@ -736,6 +762,9 @@ func (d *Desk) mayApprove(actor string, it Item) string {
 		return fmt.Sprintf("%s proposed the remedy; someone else approves it", actor)
 	case d.isApprover(actor):
 		return ""
+	}
+	if over, budget := d.overBudget(it.Tier, it.Content.Cost); over {
+		return fmt.Sprintf("the remedy costs %.2f, above the %s tier's budget of %.2f a case: an approver (%s) decides", it.Content.Cost, it.Tier, budget, strings.Join(d.opt.Approvers, ", "))
 	}
 	if a := d.agent(actor); a != nil && a.RemedyPerCase >= it.Content.Cost {
 		return ""

@@ -111,25 +111,8 @@ func TestRoutingConfigurationFindings(t *testing.T) {
 // BenchmarkRoute routes 1M intakes of twelve kinds (four tiers, three
 // kinds, a skill now and then) over 50 agents in five teams.
 func BenchmarkRoute(b *testing.B) {
-	var agents []feedback.Agent
 	tiers := feedback.DefaultTiers()
-	for i := range 50 {
-		a := feedback.Agent{Name: fmt.Sprintf("agent%02d", i), Team: fmt.Sprintf("team%d", i%5), Seniority: i % 4}
-		if i%5 == 0 {
-			a.Tiers = tiers[:2]
-		}
-		if i%7 == 0 {
-			a.Skills = []string{"win-back"}
-		}
-		agents = append(agents, a)
-	}
-	d, err := feedback.NewDesk(feedback.NewMemoryStore(), agents, &feedback.Options{Routes: []feedback.Route{
-		{Tier: "Platinum", Kind: feedback.Complaint, Team: "team0", MinSeniority: 2},
-		{Skill: "win-back", MinSeniority: 3},
-	}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := benchDesk(b, nil)
 	kinds := []feedback.Kind{feedback.Complaint, feedback.Inquiry, feedback.Suggestion}
 	intakes := make([]feedback.Intake, 1_000_000)
 	for i := range intakes {
@@ -153,30 +136,13 @@ func BenchmarkRoute(b *testing.B) {
 // store — over the same agents and routes as BenchmarkRoute.
 func BenchmarkSubmitRouted(b *testing.B) {
 	tiers := feedback.DefaultTiers()
-	var agents []feedback.Agent
-	for i := range 50 {
-		a := feedback.Agent{Name: fmt.Sprintf("agent%02d", i), Team: fmt.Sprintf("team%d", i%5), Seniority: i % 4}
-		if i%5 == 0 {
-			a.Tiers = tiers[:2]
-		}
-		if i%7 == 0 {
-			a.Skills = []string{"win-back"}
-		}
-		agents = append(agents, a)
-	}
 	kinds := []feedback.Kind{feedback.Complaint, feedback.Inquiry, feedback.Suggestion}
 	const n = 1_000_000
 	clock := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	for b.Loop() {
 		b.StopTimer()
-		d, err := feedback.NewDesk(feedback.NewMemoryStore(), agents, &feedback.Options{Clock: func() time.Time { return clock }, Routes: []feedback.Route{
-			{Tier: "Platinum", Kind: feedback.Complaint, Team: "team0", MinSeniority: 2},
-			{Skill: "win-back", MinSeniority: 3},
-		}})
-		if err != nil {
-			b.Fatal(err)
-		}
+		d := benchDesk(b, func() time.Time { return clock })
 		b.StartTimer()
 		for i := range n {
 			in := feedback.Intake{CustomerID: "c", Kind: kinds[i%3], Channel: crm.ChannelEmail, Category: "cause", Tier: tiers[i%4], Text: "x"}
@@ -188,4 +154,29 @@ func BenchmarkSubmitRouted(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchDesk has 50 agents in five teams, a fifth serving Platinum and
+// Gold only, a seventh doing win-back calls, and two routes.
+func benchDesk(b *testing.B, clock func() time.Time) *feedback.Desk {
+	tiers := feedback.DefaultTiers()
+	var agents []feedback.Agent
+	for i := range 50 {
+		a := feedback.Agent{Name: fmt.Sprintf("agent%02d", i), Team: fmt.Sprintf("team%d", i%5), Seniority: i % 4}
+		if i%5 == 0 {
+			a.Tiers = tiers[:2]
+		}
+		if i%7 == 0 {
+			a.Skills = []string{"win-back"}
+		}
+		agents = append(agents, a)
+	}
+	d, err := feedback.NewDesk(feedback.NewMemoryStore(), agents, &feedback.Options{Clock: clock, Routes: []feedback.Route{
+		{Tier: "Platinum", Kind: feedback.Complaint, Team: "team0", MinSeniority: 2},
+		{Skill: "win-back", MinSeniority: 3},
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
 }
