@@ -967,6 +967,30 @@ func (d *Desk) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	return res, nil
 }
 
+// RecordRelationshipSurvey records an answer that follows no desk item —
+// a relationship NPS, a CSAT after a visit — under the host's ID (a
+// retry with the same answer is a no-op), at the desk's time.
+func (d *Desk) RecordRelationshipSurvey(ctx context.Context, id, customerID string, t SurveyType, score int) error {
+	if id == "" || customerID == "" {
+		return fmt.Errorf("feedback: relationship survey %q: an ID and a customer are required: %w", id, crm.ErrInvalid)
+	}
+	if lo, hi := t.scale(); score < lo || score > hi {
+		return fmt.Errorf("feedback: %s score %d is outside %d..%d: %w", t, score, lo, hi, crm.ErrInvalid)
+	}
+	at, err := d.now()
+	if err != nil {
+		return err
+	}
+	s := Survey{ID: id, CustomerID: customerID, Type: t, Score: score, At: at}
+	err = d.store.AppendSurveys(ctx, s)
+	if errors.Is(err, crm.ErrExists) {
+		if old, gerr := d.store.Survey(ctx, id); gerr == nil && old.Score == score && old.CustomerID == customerID && old.Type == t && old.ItemID == "" {
+			return nil
+		}
+	}
+	return err
+}
+
 // RecordSurvey records a customer's answer to a survey of type t about a
 // closed item, once: the answer's ID is the item's and the type
 // ("F00000012/nps"), so recording the same score again is a no-op and a

@@ -68,8 +68,32 @@
 // reopen rate and backlog ageing; Trend counts by week or month. CSATScore,
 // NPSScore (with the adjusted-Wald 95% interval) and NPSChange (is a change
 // real?) and CESScore score surveys, which Desk.RecordSurvey links to
-// closed items. WinBackList ranks dissatisfied customers by value at
+// closed items (Desk.RecordRelationshipSurvey records one that follows
+// no item). WinBackList ranks dissatisfied customers by value at
 // stake, with reasons and a follow-up.
+//
+// # Service by tier and the voice of the customer
+//
+// A Catalogue gives each tier its Entitlement — named services,
+// channels, response targets, an account manager, a remedy budget per
+// case — whose targets become the desk's SLA policies (Options.Catalogue;
+// Catalogue.Check's findings are refused) and whose budget sends a dearer
+// remedy to an approver. CostToServe prices each tier's recorded work;
+// AccountManagers reports portfolios, workload and the customers of
+// tiers promised a manager who have none, and AssignManagers proposes
+// one for each.
+//
+// An Instrument is a questionnaire whose questions feed the criteria of a
+// scoring scorecard (scoring.SatisfactionIndexCard); Responses, with or
+// without a desk item (relationship surveys, post-contact surveys, churn
+// interviews), are kept in a ResponseStore (feedbacktest.TestResponseStore)
+// and SatisfactionIndex averages the weighted index per cut (tier,
+// segment, channel) with Student's t intervals; IndexChange tests a
+// change. A Taxonomy of reasons is shared by complaint categories and the
+// reasons responses give: RootCauses ranks the Mentions of every source in
+// one Pareto, RepeatComplaints finds the customers complaining about one
+// cause again, and roadmap.InitiativesFromCauses drafts a fix for each of
+// the vital few.
 //
 // # Concurrency
 //

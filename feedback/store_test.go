@@ -11,3 +11,7 @@ import (
 func TestMemoryStore(t *testing.T) {
 	feedbacktest.TestStore(t, crmtest.Harness[feedback.Store]{New: func(t *testing.T) feedback.Store { return feedback.NewMemoryStore() }})
 }
+
+func TestMemoryResponses(t *testing.T) {
+	feedbacktest.TestResponseStore(t, crmtest.Harness[feedback.ResponseStore]{New: func(t *testing.T) feedback.ResponseStore { return feedback.NewMemoryResponses() }})
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/crmtest"
+	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/roadmap"
 	"github.com/crmkit/crm/roadmap/roadmaptest"
 )
@@ -438,4 +439,20 @@ func TestValuesNoStoreCanHold(t *testing.T) {
 	got, err := p.Get(ctx, "acme")
 	require.NoError(t, err)
 	require.Equal(t, r, got, "the refused writes changed nothing")
+}
+
+func TestInitiativesFromCauses(t *testing.T) {
+	start := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	causes := []feedback.RootCause{
+		{ParetoRow: feedback.ParetoRow{Cause: "late_delivery", Count: 5, Share: 5.0 / 12, VitalFew: true}, Label: "Late delivery"},
+		{ParetoRow: feedback.ParetoRow{Cause: "price", Count: 4, Share: 4.0 / 12, VitalFew: true}, Label: "Too expensive"},
+		{ParetoRow: feedback.ParetoRow{Cause: "faulty", Count: 1, Share: 1.0 / 12}, Label: "Faulty product"},
+	}
+	got := roadmap.InitiativesFromCauses(causes, "lena", start, 6)
+	require.Len(t, got, 2, "the vital few only")
+	require.Equal(t, "fix-late_delivery", got[0].ID)
+	require.Equal(t, "Fix: Late delivery (5 mentions, 42% of all)", got[0].Name)
+	require.Equal(t, roadmap.Process, got[1].Kind)
+	require.Equal(t, "lena", got[1].Owner)
+	require.True(t, got[1].End.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
 }

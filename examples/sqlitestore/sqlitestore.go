@@ -10,6 +10,7 @@
 //	st.CreateCustomer(ctx, c)                  // crm.CustomerStore, TransactionStore, TouchpointStore
 //	tracker, err := lifecycle.NewTracker(st.Lifecycle(), nil)
 //	desk, err := feedback.NewDesk(st.Feedback(), &feedback.Options{…})
+//	err = st.Responses().AppendResponses(ctx, r) // feedback.ResponseStore; st.Contacts(), st.Cycle(), …
 //
 // How it works:
 //

@@ -122,6 +122,10 @@ func TestContactIndex(t *testing.T) {
 	crmtest.TestContactIndex(t, harness(func(s *sqlitestore.Store) crm.CustomerStore { return s }))
 }
 
+func TestResponseStore(t *testing.T) {
+	feedbacktest.TestResponseStore(t, harness(func(s *sqlitestore.Store) feedback.ResponseStore { return s.Responses() }))
+}
+
 func TestCustomerHistory(t *testing.T) {
 	crmtest.TestCustomerHistory(t, harness(func(s *sqlitestore.Store) crm.CustomerStore { return s }))
 }
