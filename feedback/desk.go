@@ -14,6 +14,7 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/internal/bounds"
+	"github.com/crmkit/crm/internal/suggest"
 )
 
 // Agent is a person who can own items: of the given categories and kinds
@@ -136,6 +137,11 @@ type Options struct {
 	// supervisor, a manager); an agent may approve one its own per-case
 	// authority covers. No one approves their own proposal.
 	Approvers []string
+	// Taxonomy, when set, is the reason taxonomy complaint categories come
+	// from: a complaint whose category is not one of its codes is refused
+	// (naming the nearest code), so that complaints, churn interviews and
+	// low scores count the same reasons (RootCauses).
+	Taxonomy *Taxonomy
 	// Catalogue, when set, is the service catalogue: its targets are the
 	// SLA policies when SLA is nil, NewDesk refuses what Catalogue.Check
 	// finds, and a remedy above the tier's RemedyBudget needs an
@@ -306,6 +312,11 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 			errs = append(errs, err)
 		}
 	}
+	if t := d.opt.Taxonomy; t != nil {
+		if err := t.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c := d.opt.Catalogue; c != nil {
 		if d.opt.SLA == nil {
 			d.opt.SLA = c.SLA()
@@ -399,6 +410,19 @@ func (d *Desk) Submit(ctx context.Context, in Intake, actor string) (Item, bool,
 	}
 	if in.Tier != "" && !slices.Contains(d.opt.Tiers, in.Tier) {
 		bad("tier", "%q is not one of the tiers %q", in.Tier, d.opt.Tiers)
+	}
+	if t := d.opt.Taxonomy; t != nil && in.Kind == Complaint {
+		if _, ok := t.Reason(in.Category); !ok {
+			codes := make([]string, len(t.Reasons))
+			for i, r := range t.Reasons {
+				codes[i] = r.Code
+			}
+			msg := fmt.Sprintf("%q is not a reason of the taxonomy", in.Category)
+			if near := suggest.Nearest(in.Category, codes); near != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", near)
+			}
+			bad("category", "%s", msg)
+		}
 	}
 	if p := bounds.Number(in.Value); p != "" {
 		bad("value", "%s", p)

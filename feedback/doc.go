@@ -89,8 +89,9 @@
 // interviews), are kept in a ResponseStore (feedbacktest.TestResponseStore)
 // and SatisfactionIndex averages the weighted index per cut (tier,
 // segment, channel) with Student's t intervals; IndexChange tests a
-// change. A Taxonomy of reasons is shared by complaint categories and the
-// reasons responses give: RootCauses ranks the Mentions of every source in
+// change. A Taxonomy of reasons is shared by complaint categories (with
+// Options.Taxonomy the desk refuses a complaint whose category is not a
+// reason) and the reasons responses give: RootCauses ranks the Mentions of every source in
 // one Pareto, RepeatComplaints finds the customers complaining about one
 // cause again, and roadmap.InitiativesFromCauses drafts a fix for each of
 // the vital few.

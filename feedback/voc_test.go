@@ -1,6 +1,7 @@
 package feedback_test
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -185,4 +186,34 @@ func BenchmarkSatisfactionIndex(b *testing.B) {
 			b.Fatal(err, len(rows))
 		}
 	}
+}
+
+// A desk with the taxonomy refuses a complaint whose cause is not one of
+// its reasons; relationship surveys need no item.
+func TestDeskTaxonomyAndRelationshipSurveys(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	store := feedback.NewMemoryStore()
+	d, err := feedback.NewDesk(store, []feedback.Agent{{Name: "ana"}}, &feedback.Options{Taxonomy: taxonomy(), Clock: func() time.Time { return clock }})
+	require.NoError(t, err)
+	in := feedback.Intake{CustomerID: "c", Kind: feedback.Complaint, Channel: crm.ChannelEmail, Category: "late_delivry", Text: "late"}
+	_, _, err = d.Submit(ctx, in, "web")
+	require.ErrorContains(t, err, `category: "late_delivry" is not a reason of the taxonomy (did you mean "late_delivery"?)`)
+	in.Category = "late_delivery"
+	_, _, err = d.Submit(ctx, in, "web")
+	require.NoError(t, err)
+	in.Kind, in.Category = feedback.Inquiry, "opening hours"
+	_, _, err = d.Submit(ctx, in, "web")
+	require.NoError(t, err, "only complaints name causes")
+	_, err = feedback.NewDesk(store, []feedback.Agent{{Name: "ana"}}, &feedback.Options{Taxonomy: &feedback.Taxonomy{Reasons: []feedback.Reason{{Code: "x"}}}})
+	require.ErrorContains(t, err, `reasons[0] "x".label: empty`)
+
+	require.NoError(t, d.RecordRelationshipSurvey(ctx, "nps-2025-q1/c", "c", feedback.NPS, 9))
+	require.NoError(t, d.RecordRelationshipSurvey(ctx, "nps-2025-q1/c", "c", feedback.NPS, 9), "a retry is a no-op")
+	require.ErrorIs(t, d.RecordRelationshipSurvey(ctx, "nps-2025-q1/c", "c", feedback.NPS, 3), crm.ErrExists)
+	require.ErrorIs(t, d.RecordRelationshipSurvey(ctx, "nps-x/c", "c", feedback.NPS, 11), crm.ErrInvalid)
+	s, err := store.Survey(ctx, "nps-2025-q1/c")
+	require.NoError(t, err)
+	require.Empty(t, s.ItemID)
+	require.Equal(t, 9, s.Score)
 }

@@ -131,7 +131,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	// The desk: the catalogue's targets, the routes, the manager approves.
 	store := feedback.NewMemoryStore()
 	clock := from
-	desk, err := feedback.NewDesk(store, agents, &feedback.Options{Catalogue: catalogue, Routes: routes, Approvers: []string{"lena"},
+	desk, err := feedback.NewDesk(store, agents, &feedback.Options{Catalogue: catalogue, Routes: routes, Approvers: []string{"lena"}, Taxonomy: taxonomy,
 		Clock: func() time.Time { return clock }})
 	if err != nil {
 		return err
