@@ -126,7 +126,7 @@ var workflow = map[Action]rule{
 	Resolve:     {from: []State{RemedyAccepted}, to: Resolved, requires: []string{"done"}, kinds: complaintOnly},
 	Answer:      {from: []State{Acknowledged}, to: Resolved, requires: []string{"answer"}, kinds: notComplaint},
 	CloseItem:   {from: []State{Resolved}, to: Closed},
-	Wait:        {from: []State{Acknowledged, Investigating, AwaitingApproval, RemedyProposed, RemedyAccepted, Resolved}, to: WaitingCustomer, requires: []string{"note"}},
+	Wait:        {from: []State{Acknowledged, Investigating, RemedyProposed, RemedyAccepted, Resolved}, to: WaitingCustomer, requires: []string{"note"}},
 	Resume:      {from: []State{WaitingCustomer}, requires: []string{"note"}},
 	Reopen:      {from: []State{Closed, ClosedUnresolved}, to: Investigating, requires: []string{"note"}},
 }
@@ -178,6 +178,9 @@ func Mermaid() string {
 		}
 		for _, f := range workflow[a].from {
 			fmt.Fprintf(&b, "    %s --> %s : %s\n", f, workflow[a].to, a)
+		}
+		if a == ProposeFix {
+			fmt.Fprintf(&b, "    %s --> %s : %s above authority\n", Investigating, AwaitingApproval, a)
 		}
 	}
 	for _, s := range workflow[Wait].from {
