@@ -195,19 +195,45 @@ func (g betaGeo) expected(t float64) float64 {
 //
 //	(a+bPost−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, bPost; a+bPost−1; t/(α+T+t))]
 func (g betaGeo) remaining(t, x, T, bPost float64) float64 {
-	a := g.a
-	if math.Abs(a-1) < 1e-9 {
-		// a = 1 is a removable singularity; average the two sides.
-		lo, hi := g, g
-		lo.a, hi.a = 1-1e-6, 1+1e-6
-		return (lo.remaining(t, x, T, bPost) + hi.remaining(t, x, T, bPost)) / 2
+	if math.Abs(g.a-1) < nearOne/2 {
+		// a = 1 is a removable singularity, and near it the bracket
+		// cancels (it is of the order of a − 1): interpolate the smooth
+		// function from four points a distance nearOne and 2·nearOne away,
+		// where the formula keeps its precision, by Lagrange's cubic.
+		h := nearOne
+		nodes := [4]float64{1 - 2*h, 1 - h, 1 + h, 1 + 2*h}
+		sum := 0.0
+		for i, ai := range nodes {
+			gi := g
+			gi.a = ai
+			w := 1.0
+			for j, aj := range nodes {
+				if j != i {
+					w *= (g.a - aj) / (ai - aj)
+				}
+			}
+			sum += w * gi.remainingAway(t, x, T, bPost)
+		}
+		return sum
 	}
+	return g.remainingAway(t, x, T, bPost)
+}
+
+// remainingAway is remaining's closed form, for a away from 1.
+func (g betaGeo) remainingAway(t, x, T, bPost float64) float64 {
+	a := g.a
 	rx := g.r + x
 	z := t / (g.alpha + T + t)
 	lead := rx * math.Log((g.alpha+T)/(g.alpha+T+t))
 	inner := -math.Expm1(lead + logHypergeo(rx, bPost, a+bPost-1, z))
 	return (a + bPost - 1) / (a - 1) * inner
 }
+
+// nearOne sets the band around a = 1 where remaining interpolates (half
+// of it each side) and the distance of its nodes: at that distance the
+// cancellation in the closed form costs about 1e-13 relative, and the
+// cubic's error is of the order of nearOne⁴.
+const nearOne = 1e-3
 
 // conditional is E[Y(t) | x, tx, T] = P(alive) · E[Y(t) | alive].
 func (g betaGeo) conditional(t, x, tx, T float64) float64 {

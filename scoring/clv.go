@@ -51,10 +51,15 @@ type CLVOptions struct {
 	MonthlyDiscount float64
 	// UnitsPerMonth converts months to the purchase model's time unit:
 	// DaysPerMonth for summaries in days, WeeksPerMonth for weeks. When 0
-	// it is taken from the summaries' UnitDays (as Summarize sets it); it
-	// is required only for summaries that do not carry their unit, and
+	// it is MonthDays over the summaries' UnitDays (as Summarize sets it);
+	// it is required only for summaries that do not carry their unit, and
 	// refused when it disagrees with the unit they carry.
 	UnitsPerMonth float64
+	// MonthDays is the length of a month in days (default DaysPerMonth,
+	// 365.25/12 = 30.4375, the mean Gregorian month, so that twelve months
+	// are a year). lifetimes counts a month as 30 days (4.345 weeks, 30.415
+	// days, for weekly data); set 30 (or 30.415) to reproduce its figures.
+	MonthDays float64
 	// Margin is the share of spend that is profit (default 1: revenue).
 	Margin float64
 	// Currency of the values when the summaries carry none.
@@ -87,7 +92,9 @@ type CustomerValue struct {
 // for months i = 1..Months, u = UnitsPerMonth, with E[Y] the purchase
 // model's conditional expectation and E[spend] the Gamma-Gamma estimate
 // (the population mean for customers with no repeat purchase). This is the
-// discrete monthly sum lifetimes uses. It refuses a spend model with
+// discrete monthly sum lifetimes uses, with a month of 365.25/12 days
+// where lifetimes takes 30 (or 4.345 weeks): values differ from its by
+// about 1% over a year unless MonthDays says 30. It refuses a spend model with
 // Q ≤ 1, whose mean spend is infinite (and whose fitted values would be
 // negative or meaningless), summaries in mixed currencies, and summaries no
 // summary could be (negative frequency or spend, recency outside 0..T),
@@ -132,14 +139,20 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 			break
 		}
 	}
+	if opt.MonthDays == 0 {
+		opt.MonthDays = DaysPerMonth
+	}
+	if !(opt.MonthDays >= 28 && opt.MonthDays <= 31) {
+		bad("month_days", "%v is not the length of a month in days (28 to 31)", opt.MonthDays)
+	}
 	switch {
 	case opt.UnitsPerMonth == 0 && unitDays > 0:
-		opt.UnitsPerMonth = DaysPerMonth / unitDays
+		opt.UnitsPerMonth = opt.MonthDays / unitDays
 	case !(opt.UnitsPerMonth > 0) || math.IsInf(opt.UnitsPerMonth, 0):
 		bad("units_per_month", "%v must be positive: DaysPerMonth for summaries in days, WeeksPerMonth for weeks (or 0 with summaries that carry their unit)", opt.UnitsPerMonth)
-	case unitDays > 0 && math.Abs(opt.UnitsPerMonth*unitDays/DaysPerMonth-1) > 1e-9:
-		bad("units_per_month", "%v units a month means units of %.4g days, but the summaries are in units of %v days; leave it 0 to take the summaries' unit",
-			opt.UnitsPerMonth, DaysPerMonth/opt.UnitsPerMonth, unitDays)
+	case unitDays > 0 && math.Abs(opt.UnitsPerMonth*unitDays/opt.MonthDays-1) > 1e-9:
+		bad("units_per_month", "%v units a month means units of %.4g days in a month of %v days, but the summaries are in units of %v days; leave it 0 to take the summaries' unit",
+			opt.UnitsPerMonth, opt.MonthDays/opt.UnitsPerMonth, opt.MonthDays, unitDays)
 	}
 	if opt.Margin == 0 {
 		opt.Margin = 1

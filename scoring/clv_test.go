@@ -148,4 +148,24 @@ func TestCLVUnitsCannotBeMixed(t *testing.T) {
 	// Hand-made summaries carry no unit: then UnitsPerMonth is required.
 	_, err = scoring.CustomerValues(ctx, model, spend, []scoring.Summary{{CustomerID: "a", Currency: "USD"}}, nil)
 	require.ErrorContains(t, err, "units_per_month")
+
+	// A month of 30 days, as lifetimes counts (4.345 weeks = 30.415 days
+	// for weekly data): the same values as UnitsPerMonth 4.345 on
+	// summaries without a unit, and lower than with the Gregorian month.
+	lifetimes, err := scoring.CustomerValues(ctx, model, spend, weekly, &scoring.CLVOptions{Months: 12, MonthDays: 4.345 * 7})
+	require.NoError(t, err)
+	bare := slices.Clone(weekly)
+	for i := range bare {
+		bare[i].UnitDays = 0
+	}
+	byUnits, err := scoring.CustomerValues(ctx, model, spend, bare, &scoring.CLVOptions{Months: 12, UnitsPerMonth: 4.345})
+	require.NoError(t, err)
+	for i := range lifetimes {
+		require.InDelta(t, byUnits[i].Purchases, lifetimes[i].Purchases, 1e-9)
+		require.True(t, lifetimes[i].Purchases <= derived[i].Purchases, "a shorter month, fewer purchases a year")
+	}
+	_, err = scoring.CustomerValues(ctx, model, spend, weekly, &scoring.CLVOptions{Months: 12, MonthDays: 30, UnitsPerMonth: scoring.WeeksPerMonth})
+	require.ErrorContains(t, err, "in a month of 30 days, but the summaries are in units of 7 days")
+	_, err = scoring.CustomerValues(ctx, model, spend, weekly, &scoring.CLVOptions{Months: 12, MonthDays: 7})
+	require.ErrorContains(t, err, "month_days: 7 is not the length of a month")
 }

@@ -76,6 +76,7 @@ type options struct {
 	model        string
 	months       int
 	discount     float64
+	monthDays    float64
 	top          int
 }
 
@@ -103,6 +104,7 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 	fs.StringVar(&o.model, "model", "bgnbd", "purchase model: bgnbd, mbgnbd or pareto")
 	fs.IntVar(&o.months, "months", 12, "CLV horizon in months")
 	fs.Float64Var(&o.discount, "discount", 0.01, "monthly discount rate")
+	fs.Float64Var(&o.monthDays, "month-days", scoring.DaysPerMonth, "days in a month for CLV; lifetimes counts 30 for daily data and 30.415 (4.345 weeks) for weekly")
 	fs.IntVar(&o.top, "top", 10, "how many of the most valuable customers to list")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -272,7 +274,7 @@ func report(ctx context.Context, w io.Writer, store *crm.MemoryStore, o options,
 	fmt.Fprintf(w, "  mean spend per purchase %.2f %s\n\n", spend.MeanSpend(), sums[0].Currency)
 
 	values, err := scoring.CustomerValues(ctx, purchases, spend, sums, &scoring.CLVOptions{
-		Months: o.months, MonthlyDiscount: o.discount, UnitsPerMonth: scoring.DaysPerMonth / o.scale,
+		Months: o.months, MonthlyDiscount: o.discount, MonthDays: o.monthDays,
 	})
 	if err != nil {
 		return err
