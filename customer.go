@@ -278,7 +278,7 @@ func (c Customer) Validate() error {
 	if c.Version < 0 {
 		p.add("version", "must not be negative")
 	}
-	return p.err(fmt.Sprintf("customer %q", c.ID))
+	return p.errOf("customer", c.ID)
 }
 
 // ParseQuietHours parses "HH:MM-HH:MM" into minutes after local midnight.

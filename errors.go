@@ -3,6 +3,7 @@ package crm
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -107,6 +108,15 @@ func (p problems) err(what string) error {
 		return nil
 	}
 	return &ValidationError{What: what, Problems: p}
+}
+
+// errOf is err for the record of the kind with the ID, named only when
+// there are problems (the happy path formats and allocates nothing).
+func (p problems) errOf(kind, id string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{What: kind + " " + strconv.Quote(id), Problems: p}
 }
 
 // ValidationError lists every problem found in one record. It wraps

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"slices"
 	"sort"
@@ -269,18 +270,50 @@ type eventLog[T any] struct {
 	equal    func(T, T) bool
 	clone    func(T) T
 
-	mu         sync.RWMutex
-	items      []T
-	byID       map[string]int
+	mu sync.RWMutex
+	// The records are kept in chunks of logChunk in the order they were
+	// appended (appending never copies them) and found by ID through a map
+	// keyed by a 64-bit hash of the ID — no pointers for the collector to
+	// scan — whose collisions are chained through sameID and told apart by
+	// comparing IDs.
+	chunks     [][]T
+	n          int
+	hash       func(string) uint64
+	byID       map[uint64]int
+	sameID     []int            // each record's predecessor under its ID's hash, −1 for none
 	byCustomer map[string][]int // each ordered by (time, id); replaced, never edited in place below its length
 	customers  []string         // sorted customer IDs; nil when stale
 	byTime     []int            // all items ordered by (time, id); nil when stale
 }
 
 func newEventLog[T any](kind string, key func(*T) (string, string, time.Time), validate func(T) error, equal func(T, T) bool, clone func(T) T) *eventLog[T] {
+	seed := maphash.MakeSeed()
 	return &eventLog[T]{kind: kind, key: key, validate: validate, equal: equal, clone: clone,
-		byID: map[string]int{}, byCustomer: map[string][]int{}}
+		hash: func(s string) uint64 { return maphash.String(seed, s) }, byID: map[uint64]int{}, byCustomer: map[string][]int{}}
 }
+
+// logChunk is how many records one chunk of an event log holds.
+const logChunk = 4096
+
+// itemAt is record i of a snapshot of the chunks.
+func itemAt[T any](chunks [][]T, i int) *T { return &chunks[i/logChunk][i%logChunk] }
+
+// find returns the position of the record with the ID, or −1; fresh
+// resolves positions from n on (records being added, not yet in chunks).
+func (l *eventLog[T]) find(h uint64, id string, fresh func(int) *T) int {
+	i, ok := l.byID[h]
+	for ok && i >= 0 {
+		rec := fresh(i)
+		if rid, _, _ := l.key(rec); rid == id {
+			return i
+		}
+		i = l.sameID[i]
+	}
+	return -1
+}
+
+// stored is record i once stored.
+func (l *eventLog[T]) stored(i int) *T { return itemAt(l.chunks, i) }
 
 func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 	if err := ctx.Err(); err != nil {
@@ -297,26 +330,49 @@ func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// The new records go into the ID index first, at the positions they
+	// will take; a conflict takes them out again, so a failed batch leaves
+	// the log as it was.
+	n0 := l.n
 	fresh := make([]int, 0, len(batch)) // indexes into batch of records to add
-	inBatch := map[string]int{}
+	hashes := make([]uint64, 0, len(batch))
+	at := func(i int) *T {
+		if i < n0 {
+			return l.stored(i)
+		}
+		return &batch[fresh[i-n0]]
+	}
 	for i := range batch {
 		id, _, _ := l.key(&batch[i])
-		if j, ok := l.byID[id]; ok {
-			if !l.equal(l.items[j], batch[i]) {
+		h := l.hash(id)
+		if j := l.find(h, id, at); j >= 0 {
+			switch {
+			case j < n0 && !l.equal(*l.stored(j), batch[i]):
 				errs = append(errs, fmt.Errorf("record %d: %s %q: stored with different content: %w", i, l.kind, id, ErrExists))
+			case j >= n0 && !l.equal(batch[fresh[j-n0]], batch[i]):
+				errs = append(errs, fmt.Errorf("record %d: %s %q: record %d has the same ID and different content: %w", i, l.kind, id, fresh[j-n0], ErrExists))
 			}
 			continue
 		}
-		if j, ok := inBatch[id]; ok {
-			if !l.equal(batch[j], batch[i]) {
-				errs = append(errs, fmt.Errorf("record %d: %s %q: record %d has the same ID and different content: %w", i, l.kind, id, j, ErrExists))
-			}
-			continue
+		prev, ok := l.byID[h]
+		if !ok {
+			prev = -1
 		}
-		inBatch[id] = i
+		l.sameID = append(l.sameID, prev)
+		l.byID[h] = n0 + len(fresh)
 		fresh = append(fresh, i)
+		hashes = append(hashes, h)
 	}
 	if len(errs) > 0 {
+		for k := len(fresh) - 1; k >= 0; k-- {
+			prev := l.sameID[len(l.sameID)-1]
+			l.sameID = l.sameID[:len(l.sameID)-1]
+			if prev < 0 {
+				delete(l.byID, hashes[k])
+			} else {
+				l.byID[hashes[k]] = prev
+			}
+		}
 		return &ValidationError{Package: "crm", What: fmt.Sprintf("append %ss", l.kind), Problems: errs}
 	}
 	// New records join their customers' lists in one merge per customer,
@@ -325,11 +381,14 @@ func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 	added := map[string][]int{}
 	var order []string
 	for _, i := range fresh {
-		rec := l.clone(batch[i])
-		id, cust, _ := l.key(&rec)
-		n := len(l.items)
-		l.items = append(l.items, rec)
-		l.byID[id] = n
+		n := l.n
+		if n/logChunk == len(l.chunks) {
+			l.chunks = append(l.chunks, make([]T, logChunk))
+		}
+		rec := l.stored(n)
+		*rec = l.clone(batch[i])
+		l.n++
+		_, cust, _ := l.key(rec)
 		if _, ok := added[cust]; !ok {
 			order = append(order, cust)
 		}
@@ -375,8 +434,8 @@ func (l *eventLog[T]) insertOrdered(list []int, ns []int) []int {
 }
 
 func (l *eventLog[T]) compare(a, b int) int {
-	ida, _, ta := l.key(&l.items[a])
-	idb, _, tb := l.key(&l.items[b])
+	ida, _, ta := l.key(l.stored(a))
+	idb, _, tb := l.key(l.stored(b))
 	if c := ta.Compare(tb); c != 0 {
 		return c
 	}
@@ -390,11 +449,11 @@ func (l *eventLog[T]) get(ctx context.Context, id string) (T, error) {
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	i, ok := l.byID[id]
-	if !ok {
+	i := l.find(l.hash(id), id, l.stored)
+	if i < 0 {
 		return zero, fmt.Errorf("crm: %s %q: %w", l.kind, id, ErrNotFound)
 	}
-	return l.clone(l.items[i]), nil
+	return l.clone(*l.stored(i)), nil
 }
 
 // all streams customer by customer. It snapshots the sorted customer list
@@ -420,14 +479,14 @@ func (l *eventLog[T]) all(ctx context.Context) iter.Seq2[T, error] {
 			}
 			lists = lists[:0]
 			l.mu.RLock()
-			items := l.items
+			items := l.chunks
 			for _, c := range customers[start:min(start+chunk, len(customers))] {
 				lists = append(lists, l.byCustomer[c])
 			}
 			l.mu.RUnlock()
 			for _, list := range lists {
 				for _, i := range list {
-					if !yield(l.clone(items[i]), nil) {
+					if !yield(l.clone(*itemAt(items, i)), nil) {
 						return
 					}
 				}
@@ -444,7 +503,7 @@ func (l *eventLog[T]) ofCustomer(ctx context.Context, customerID string) iter.Se
 			return
 		}
 		l.mu.RLock()
-		items, list := l.items, l.byCustomer[customerID]
+		items, list := l.chunks, l.byCustomer[customerID]
 		l.mu.RUnlock()
 		l.stream(ctx, items, list, yield)
 	}
@@ -459,15 +518,15 @@ func (l *eventLog[T]) between(ctx context.Context, from, to time.Time) iter.Seq2
 		}
 		l.mu.Lock()
 		if l.byTime == nil {
-			l.byTime = make([]int, len(l.items))
+			l.byTime = make([]int, l.n)
 			for i := range l.byTime {
 				l.byTime[i] = i
 			}
 			slices.SortFunc(l.byTime, l.compare)
 		}
-		items, order := l.items, l.byTime
+		items, order := l.chunks, l.byTime
 		l.mu.Unlock()
-		at := func(i int) time.Time { _, _, t := l.key(&items[order[i]]); return t }
+		at := func(i int) time.Time { _, _, t := l.key(itemAt(items, order[i])); return t }
 		lo := sort.Search(len(order), func(i int) bool { return !at(i).Before(from) })
 		hi := sort.Search(len(order), func(i int) bool { return !at(i).Before(to) })
 		if hi < lo {
@@ -477,7 +536,7 @@ func (l *eventLog[T]) between(ctx context.Context, from, to time.Time) iter.Seq2
 	}
 }
 
-func (l *eventLog[T]) stream(ctx context.Context, items []T, list []int, yield func(T, error) bool) {
+func (l *eventLog[T]) stream(ctx context.Context, items [][]T, list []int, yield func(T, error) bool) {
 	var zero T
 	for k, i := range list {
 		if k%chunk == chunk-1 {
@@ -486,7 +545,7 @@ func (l *eventLog[T]) stream(ctx context.Context, items []T, list []int, yield f
 				return
 			}
 		}
-		if !yield(l.clone(items[i]), nil) {
+		if !yield(l.clone(*itemAt(items, i)), nil) {
 			return
 		}
 	}

@@ -19,6 +19,14 @@ func TestMemoryStoreConformance(t *testing.T) {
 	crmtest.TestCustomerHistory(t, crmtest.Harness[crm.CustomerStore]{New: func(*testing.T) crm.CustomerStore { return crm.NewMemoryStore() }})
 }
 
+// The event logs find records by a hash of their ID: with every ID
+// colliding, the contract still holds.
+func TestMemoryStoreCollisions(t *testing.T) {
+	t.Parallel()
+	crmtest.TestTransactionStore(t, crmtest.Harness[crm.TransactionStore]{New: func(*testing.T) crm.TransactionStore { return crm.NewCollidingMemoryStore() }})
+	crmtest.TestTouchpointStore(t, crmtest.Harness[crm.TouchpointStore]{New: func(*testing.T) crm.TouchpointStore { return crm.NewCollidingMemoryStore() }})
+}
+
 func TestContactKeys(t *testing.T) {
 	for in, want := range map[string]string{"+49 (30) 1234-567": "+49301234567", "0049 30 1234567": "+49301234567", "030 1234567": "0301234567", " +1.555.0100 ": "+15550100", "": ""} {
 		if got := crm.PhoneKey(in); got != want {

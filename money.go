@@ -154,6 +154,38 @@ const (
 // on the coefficient's digits, never scaling the number, so that an
 // exponent of a billion costs no more than one of two.
 func amountProblem(d decimal.Decimal) string {
+	// Most amounts have a coefficient of at most 18 digits: counted without
+	// copying it or writing it out.
+	if n := d.NumDigits(); n <= 18 {
+		exp := int64(d.Exponent())
+		if exp > 40 || exp < -80 {
+			return amountProblemBig(d)
+		}
+		if whole := int64(n) + exp; whole > MaxAmountDigits {
+			return amountProblemBig(d)
+		}
+		if exp < 0 {
+			c := d.CoefficientInt64()
+			trailing := int64(0)
+			for c != 0 && c%10 == 0 {
+				c /= 10
+				trailing++
+			}
+			if c == 0 {
+				return ""
+			}
+			if -exp-trailing > MaxAmountPlaces {
+				return amountProblemBig(d)
+			}
+		}
+		return ""
+	}
+	return amountProblemBig(d)
+}
+
+// amountProblemBig is amountProblem on the coefficient written out: for
+// coefficients past 18 digits, and to word every problem.
+func amountProblemBig(d decimal.Decimal) string {
 	coef := d.Coefficient()
 	if coef.Sign() == 0 {
 		return ""

@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -71,7 +70,7 @@ func (tp Touchpoint) Validate() error {
 	if tp.Experience != NotRated && (tp.Experience < MinRating || tp.Experience > MaxRating) {
 		p.add("experience", "%d is outside the scale 1..5 (0 = not rated)", tp.Experience)
 	}
-	return p.err(fmt.Sprintf("touchpoint %q", tp.ID))
+	return p.errOf("touchpoint", tp.ID)
 }
 
 // Equal reports whether tp and o are the same record (times compared with

@@ -1,8 +1,8 @@
 package crm
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -115,7 +115,7 @@ func (t Transaction) Validate() error {
 		p.add("channel", "%q is not a channel name", t.Channel)
 	}
 	for i, it := range t.Items {
-		f := fmt.Sprintf("items[%d]", i)
+		f := "items[" + strconv.Itoa(i) + "]"
 		if it.SKU == "" {
 			p.add(f+".sku", "must be set")
 		}
@@ -128,5 +128,5 @@ func (t Transaction) Validate() error {
 			p.add(f+".unit_price", "%s", msg)
 		}
 	}
-	return p.err(fmt.Sprintf("transaction %q", t.ID))
+	return p.errOf("transaction", t.ID)
 }

@@ -508,6 +508,10 @@ func runLogSuite[T any](t *testing.T, newHarness func(t *testing.T) logHarness[T
 		batch = []T{h.make("n1", "c1", t0), h.vary(h.make("old", "c1", t0))}
 		require.ErrorIs(t, h.append(ctx, batch...), crm.ErrExists)
 		require.Equal(t, []string{"old"}, ids(h, collect(t, h.all(ctx))), "a failed batch stored records")
+		require.NoError(t, h.append(ctx, h.make("n1", "c1", t0), h.make("n2", "c2", t0)), "after a refusal the same records go in")
+		_, err := h.get(ctx, "n2")
+		require.NoError(t, err)
+		require.Len(t, collect(t, h.all(ctx)), 3)
 	})
 	t.Run("Order", func(t *testing.T) {
 		h := newHarness(t)
