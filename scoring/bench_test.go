@@ -96,6 +96,41 @@ func BenchmarkCustomerValues(b *testing.B) {
 	}
 }
 
+// BenchmarkPredict: P(alive) and expected purchases over 90 days for 100k
+// generated customers in one call (Predict, on all processors), against
+// the same one customer at a time through the model's methods.
+func BenchmarkPredict(b *testing.B) {
+	sums := benchSummaries(b)
+	m, err := scoring.FitBGNBD(context.Background(), scoring.Compress(sums), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("batch", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := scoring.Predict(context.Background(), m, sums, 90); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("alive batch", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.Predict(context.Background(), m, sums, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("alive one by one", func(b *testing.B) {
+		sink := 0.0
+		for b.Loop() {
+			for i := range sums {
+				sink += m.ProbabilityAlive(float64(sums[i].Frequency), sums[i].Recency, sums[i].T)
+			}
+		}
+		_ = sink
+	})
+}
+
 // BenchmarkFitOthers fits the other purchase models on the CDNOW
 // summary and BG/BB on the donations data.
 func BenchmarkFitOthers(b *testing.B) {

@@ -250,8 +250,10 @@ func (g betaGeo) alive(x, tx, T float64) float64 {
 	if x == 0 && g.shift == 0 {
 		return 1
 	}
-	logOdds := math.Log(g.a) - math.Log(g.b+x+g.shift-1) + (g.r+x)*(math.Log(g.alpha+T)-math.Log(g.alpha+tx))
-	return 1 / (1 + math.Exp(logOdds))
+	// One logarithm and one exponential: the odds' power as exp of a
+	// product, its constant as a ratio.
+	odds := g.a / (g.b + x + g.shift - 1) * math.Exp((g.r+x)*math.Log((g.alpha+T)/(g.alpha+tx)))
+	return 1 / (1 + odds)
 }
 
 // pmf is P(X(t) = n): either the customer survived all n+shift chances to

@@ -73,6 +73,9 @@ type CustomerValue struct {
 	// CLV is the discounted expected value over the horizon, rounded to the
 	// currency's minor unit.
 	CLV crm.Money `json:"clv"`
+	// Value is the same value unrounded, in the currency's major unit, for
+	// ranking and further arithmetic.
+	Value float64 `json:"value"`
 	// Historic is what the customer has spent so far, net of refunds.
 	Historic crm.Money `json:"historic"`
 	// Purchases is the expected number of purchases over the horizon
@@ -233,6 +236,7 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 			out[i] = CustomerValue{
 				CustomerID: s.CustomerID,
 				CLV:        crm.MoneyFromFloat(clv, currency),
+				Value:      clv,
 				Historic:   crm.Money{Amount: s.Total, Currency: currency},
 				Purchases:  prev,
 				Spend:      perPurchase,
@@ -247,6 +251,50 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 		s := summaries[i-1]
 		return nil, fmt.Errorf("scoring: customer values: customer %q (x = %d, recency %v, T %v, monetary %v): value is not finite: %w",
 			s.CustomerID, s.Frequency, s.Recency, s.T, s.Monetary, crm.ErrInvalid)
+	}
+	return out, nil
+}
+
+// Prediction is what a purchase model expects of one customer.
+type Prediction struct {
+	// CustomerID is the customer.
+	CustomerID string `json:"customer_id"`
+	// Alive is the probability the customer is still active at T.
+	Alive float64 `json:"alive"`
+	// Purchases is the number of purchases expected in the next t units.
+	Purchases float64 `json:"purchases"`
+}
+
+// Predict gives every customer's probability of being alive and expected
+// purchases over the next t time units (the summaries' unit) in one call,
+// on every processor, in the summaries' order — the batch form of
+// ProbabilityAlive and ConditionalExpectedPurchases. Customers sharing a
+// purchase count and age share the model's work; t = 0 computes P(alive)
+// alone.
+func Predict(ctx context.Context, m PurchaseModel, summaries []Summary, t float64) ([]Prediction, error) {
+	if isNil(m) {
+		return nil, fmt.Errorf("scoring: predict: no purchase model: %w", crm.ErrInvalid)
+	}
+	if !(t >= 0) || math.IsInf(t, 0) {
+		return nil, fmt.Errorf("scoring: predict: horizon %v is not a finite time ≥ 0: %w", t, crm.ErrInvalid)
+	}
+	out := make([]Prediction, len(summaries))
+	if t == 0 { // P(alive) alone
+		err := parallel(ctx, len(summaries), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				s := &summaries[i]
+				out[i] = Prediction{CustomerID: s.CustomerID, Alive: m.ProbabilityAlive(float64(s.Frequency), s.Recency, s.T)}
+			}
+		})
+		return out, err
+	}
+	cums := make([]float64, len(summaries))
+	alive := make([]float64, len(summaries))
+	if err := expectedCurves(ctx, m, summaries, []float64{t}, cums, alive); err != nil {
+		return nil, err
+	}
+	for i := range summaries {
+		out[i] = Prediction{CustomerID: summaries[i].CustomerID, Alive: alive[i], Purchases: cums[i]}
 	}
 	return out, nil
 }

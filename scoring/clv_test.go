@@ -169,3 +169,45 @@ func TestCLVUnitsCannotBeMixed(t *testing.T) {
 	_, err = scoring.CustomerValues(ctx, model, spend, weekly, &scoring.CLVOptions{Months: 12, MonthDays: 7})
 	require.ErrorContains(t, err, "month_days: 7 is not the length of a month")
 }
+
+// Predict gives, for every customer at once, what the model's own calls
+// give one at a time; CLV's unrounded value rounds to its money.
+func TestPredictMatchesTheModel(t *testing.T) {
+	sums := cdnowSpend(t)
+	for _, m := range []scoring.PurchaseModel{
+		&scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258},
+		&scoring.MBGNBD{R: 0.525, Alpha: 6.183, A: 0.891, B: 1.614},
+		&scoring.ParetoNBD{R: 0.5534, Alpha: 10.5802, S: 0.6061, Beta: 11.6562},
+		generic{&scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258}},
+	} {
+		got, err := scoring.Predict(context.Background(), m, sums, 39)
+		require.NoError(t, err)
+		require.Len(t, got, len(sums))
+		for i, s := range sums {
+			x := float64(s.Frequency)
+			require.Equal(t, s.CustomerID, got[i].CustomerID)
+			require.InDelta(t, m.ProbabilityAlive(x, s.Recency, s.T), got[i].Alive, 1e-12, "%T %d", m, i)
+			require.InDelta(t, m.ConditionalExpectedPurchases(39, x, s.Recency, s.T), got[i].Purchases, 1e-9*math.Max(1, got[i].Purchases), "%T %d", m, i)
+		}
+	}
+	alive, err := scoring.Predict(context.Background(), &scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258}, sums, 0)
+	require.NoError(t, err)
+	for i, s := range sums {
+		require.InDelta(t, (&scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258}).ProbabilityAlive(float64(s.Frequency), s.Recency, s.T), alive[i].Alive, 1e-15)
+		require.Zero(t, alive[i].Purchases)
+	}
+	_, err = scoring.Predict(context.Background(), nil, sums, 39)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	_, err = scoring.Predict(context.Background(), &scoring.BGNBD{R: 1, Alpha: 1, A: 1, B: 1}, sums, math.NaN())
+	require.ErrorIs(t, err, crm.ErrInvalid)
+
+	for i := range sums {
+		sums[i].Currency = "USD"
+	}
+	values, err := scoring.CustomerValues(context.Background(), &scoring.BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4258},
+		&scoring.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}, sums, &scoring.CLVOptions{Months: 12, UnitsPerMonth: scoring.WeeksPerMonth})
+	require.NoError(t, err)
+	for _, v := range values {
+		require.True(t, v.CLV.Amount.Equal(decimal.NewFromFloat(v.Value).Round(2)), "%v rounds to %v", v.Value, v.CLV)
+	}
+}
