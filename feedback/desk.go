@@ -268,9 +268,12 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 		if a.Seniority < 0 {
 			bad(fmt.Sprintf("agents[%d] %q.seniority", i, a.Name), "negative")
 		}
-		for field, v := range map[string]float64{"remedy_per_case": a.RemedyPerCase, "remedy_per_month": a.RemedyPerMonth} {
-			if p := bounds.Number(v); p != "" || v < 0 {
-				bad(fmt.Sprintf("agents[%d] %q.%s", i, a.Name, field), "%v is not an amount (finite, not negative)", v)
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"remedy_per_case", a.RemedyPerCase}, {"remedy_per_month", a.RemedyPerMonth}} {
+			if p := bounds.Number(f.v); p != "" || f.v < 0 {
+				bad(fmt.Sprintf("agents[%d] %q.%s", i, a.Name, f.name), "%v is not an amount (finite, not negative)", f.v)
 			}
 		}
 	}
@@ -283,10 +286,9 @@ func NewDesk(store Store, agents []Agent, opt *Options) (*Desk, error) {
 		}
 		// A route that no agent could ever take would refuse every item it
 		// matches: better said now than at the first intake.
-		it := Item{Tier: r.Tier, Kind: r.Kind, Category: r.Category, Skill: r.Skill}
 		if !slices.ContainsFunc(d.agents, func(a Agent) bool {
 			return r.admits(&a) && (r.Skill == "" || slices.Contains(a.Skills, r.Skill)) && (r.Tier == "" || len(a.Tiers) == 0 || slices.Contains(a.Tiers, r.Tier)) &&
-				(r.Kind == "" || len(a.Kinds) == 0 || slices.Contains(a.Kinds, r.Kind)) && (r.Category == "" || len(a.Categories) == 0 || slices.Contains(a.Categories, it.Category))
+				(r.Kind == "" || len(a.Kinds) == 0 || slices.Contains(a.Kinds, r.Kind)) && (r.Category == "" || len(a.Categories) == 0 || slices.Contains(a.Categories, r.Category))
 		}) {
 			bad(fmt.Sprintf("routes[%d]", i), "no agent can take its items: %s", r.describe(i))
 		}
@@ -606,9 +608,10 @@ func (d *Desk) pickOwner(ctx context.Context, it Item) (string, error) {
 	return slices.MinFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(load[a], load[b]), cmp.Compare(a, b)) }), nil
 }
 
-// Route returns who would own an item of the intake now, by the agents'
-// limits and the routes, without taking it in: the owner Submit would
-// assign (taking agents in turn, or the least loaded).
+// Route decides who owns an intake, by the agents' limits and the routes,
+// as Submit does — taking the next turn among the candidates, or the
+// least loaded — without taking the intake in: for a host that keeps its
+// own queues. Like Submit's, its turns advance the desk's rotation.
 func (d *Desk) Route(ctx context.Context, in Intake) (string, error) {
 	if in.Tier != "" && !slices.Contains(d.opt.Tiers, in.Tier) {
 		return "", &crm.ValidationError{Package: "feedback", What: "intake", Problems: []error{

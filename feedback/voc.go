@@ -624,6 +624,9 @@ func RootCauses(tax *Taxonomy, mentions ...[]Mention) ([]RootCause, error) {
 	var flat []Mention
 	for _, ms := range mentions {
 		for _, m := range ms {
+			if p := bounds.Number(m.Weight); p != "" || m.Weight < 0 {
+				return nil, fmt.Errorf("feedback: root causes: a mention of %q from %s weighs %v, not a weight (finite, not negative): %w", m.Reason, m.Source, m.Weight, crm.ErrInvalid)
+			}
 			if _, ok := tax.Reason(m.Reason); !ok {
 				if !slices.Contains(unknown, m.Reason) {
 					unknown = append(unknown, m.Reason)

@@ -166,6 +166,8 @@ func TestRepeatComplaintsAndRootCauses(t *testing.T) {
 
 	_, err = feedback.RootCauses(taxonomy(), []feedback.Mention{{Source: "complaint", Reason: "weather"}})
 	require.ErrorContains(t, err, `reasons not in the taxonomy: ["weather"]`)
+	_, err = feedback.RootCauses(taxonomy(), []feedback.Mention{{Source: "complaint", Reason: "price", Weight: -2}})
+	require.ErrorContains(t, err, `weighs -2, not a weight`)
 }
 
 // BenchmarkSatisfactionIndex scores 1M responses on the satisfaction card
