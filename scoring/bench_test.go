@@ -52,27 +52,62 @@ func BenchmarkFitBGNBDCDNOW(b *testing.B) {
 	b.ReportMetric(float64(len(rows)), "rows")
 }
 
-// BenchmarkFitBGNBDGenerated fits 100k generated customers, daily periods.
+// BenchmarkFitBGNBDGenerated fits 100k generated customers, daily
+// periods, counted whole: Compress (summaries to distinct rows) and the
+// fit; the sub-benchmarks time each.
 func BenchmarkFitBGNBDGenerated(b *testing.B) {
-	rows := scoring.Compress(benchSummaries(b))
-	for b.Loop() {
-		if _, err := scoring.FitBGNBD(context.Background(), rows, nil); err != nil {
-			b.Fatal(err)
+	sums := benchSummaries(b)
+	rows := scoring.Compress(sums)
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.FitBGNBD(context.Background(), scoring.Compress(sums), nil); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
-	b.ReportMetric(float64(len(rows)), "rows")
+		b.ReportMetric(float64(len(rows)), "rows")
+	})
+	b.Run("compress", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			scoring.Compress(sums)
+		}
+	})
+	b.Run("fit", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.FitBGNBD(context.Background(), rows, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkFitGammaGamma fits spend of 100k generated customers (the repeat
-// buyers among them).
+// buyers among them), counted whole: SpendRows and the fit; the
+// sub-benchmarks time each.
 func BenchmarkFitGammaGamma(b *testing.B) {
-	rows := scoring.SpendRows(benchSummaries(b))
-	for b.Loop() {
-		if _, err := scoring.FitGammaGamma(context.Background(), rows, nil); err != nil {
-			b.Fatal(err)
+	sums := benchSummaries(b)
+	rows := scoring.SpendRows(sums)
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.FitGammaGamma(context.Background(), scoring.SpendRows(sums), nil); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
-	b.ReportMetric(float64(len(rows)), "rows")
+		b.ReportMetric(float64(len(rows)), "rows")
+	})
+	b.Run("spendrows", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			scoring.SpendRows(sums)
+		}
+	})
+	b.Run("fit", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scoring.FitGammaGamma(context.Background(), rows, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkCustomerValues: 12-month CLV of 100k generated customers from a

@@ -33,18 +33,30 @@ type Row struct {
 // Compress turns summaries into weighted distinct rows, sorted by
 // (frequency, recency, T).
 func Compress(summaries []Summary) []Row {
-	counts := map[[3]float64]float64{}
-	for _, s := range summaries {
-		counts[[3]float64{float64(s.Frequency), s.Recency, s.T}]++
+	// Sorted, then runs merged: cheaper than a map when, as with daily
+	// periods, almost every history is distinct.
+	rows := make([]Row, len(summaries))
+	for i, s := range summaries {
+		rows[i] = Row{Frequency: float64(s.Frequency), Recency: s.Recency, T: s.T, Weight: 1}
 	}
-	rows := make([]Row, 0, len(counts))
-	for k, w := range counts {
-		rows = append(rows, Row{Frequency: k[0], Recency: k[1], T: k[2], Weight: w})
-	}
-	slices.SortFunc(rows, func(a, b Row) int {
+	return mergeRuns(rows, func(a, b Row) int {
 		return cmp.Or(cmp.Compare(a.Frequency, b.Frequency), cmp.Compare(a.Recency, b.Recency), cmp.Compare(a.T, b.T))
-	})
-	return rows
+	}, func(r Row) bool { return math.IsNaN(r.Recency) || math.IsNaN(r.T) }, func(into *Row, r Row) { into.Weight += r.Weight })
+}
+
+// mergeRuns sorts rows and merges each run of equal ones into its first;
+// a row whose key holds a NaN stays apart, as no two NaNs are equal.
+func mergeRuns[R any](rows []R, compare func(a, b R) int, nan func(R) bool, merge func(into *R, r R)) []R {
+	slices.SortFunc(rows, compare)
+	out := rows[:0]
+	for _, r := range rows {
+		if n := len(out); n > 0 && !nan(r) && compare(out[n-1], r) == 0 {
+			merge(&out[n-1], r)
+			continue
+		}
+		out = append(out, r)
+	}
+	return slices.Clip(out)
 }
 
 // FitOptions control maximum-likelihood fitting. The zero value (or nil)

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -24,23 +25,17 @@ type SpendRow struct {
 
 // SpendRows picks the customers the spend model can learn from — those
 // with at least one repeat purchase period and positive mean spend — and
-// merges identical (frequency, monetary) pairs.
+// merges identical (frequency, monetary) pairs, sorted by them.
 func SpendRows(summaries []Summary) []SpendRow {
-	index := map[[2]float64]int{}
-	var rows []SpendRow
+	rows := make([]SpendRow, 0, len(summaries))
 	for _, s := range summaries {
-		if s.Frequency < 1 || !(s.Monetary > 0) {
-			continue
+		if s.Frequency >= 1 && s.Monetary > 0 {
+			rows = append(rows, SpendRow{Frequency: float64(s.Frequency), Monetary: s.Monetary, Weight: 1})
 		}
-		k := [2]float64{float64(s.Frequency), s.Monetary}
-		if i, ok := index[k]; ok {
-			rows[i].Weight++
-			continue
-		}
-		index[k] = len(rows)
-		rows = append(rows, SpendRow{Frequency: k[0], Monetary: k[1], Weight: 1})
 	}
-	return rows
+	return mergeRuns(rows, func(a, b SpendRow) int {
+		return cmp.Or(cmp.Compare(a.Frequency, b.Frequency), cmp.Compare(a.Monetary, b.Monetary))
+	}, func(r SpendRow) bool { return math.IsNaN(r.Monetary) }, func(into *SpendRow, r SpendRow) { into.Weight += r.Weight })
 }
 
 // GammaGamma is a fitted Gamma-Gamma model of spend per transaction (Fader,
