@@ -22,6 +22,13 @@
 //	    -whitespace -customer 2 -date 3 -amount 5 -layout 20060102 \
 //	    -as-of 1997-09-30 -scale 7
 //
+// To time the path from a file, write the generated business as one
+// first (-write), then read it back:
+//
+//	go run ./examples/clv -customers 100000 -write tx.csv
+//	go run ./examples/clv -transactions tx.csv -header -negative-refunds -as-of 2026-01-01
+//	go run ./examples/clv -transactions tx.csv -header -negative-refunds -as-of 2026-01-01 -stream
+//
 // A German export with a header, semicolons and decimal commas:
 //
 //	go run ./examples/clv -transactions umsatz.csv -header -delimiter ';' \
@@ -29,6 +36,7 @@
 package main
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -59,6 +67,8 @@ type options struct {
 	customers    int
 	seed         uint64
 	transactions string
+	stream       bool
+	write        string
 	dataset      string
 	whitespace   bool
 	delimiter    string
@@ -87,6 +97,8 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 	fs.IntVar(&o.customers, "customers", 10_000, "customers of the generated sample business")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the generated sample business")
 	fs.StringVar(&o.transactions, "transactions", "", "read transactions from this CSV file instead of generating them")
+	fs.BoolVar(&o.stream, "stream", false, "summarise the -transactions file as it is read, keeping no transaction in memory (the file must be grouped by customer; needs -as-of)")
+	fs.StringVar(&o.write, "write", "", "write the generated sample business's transactions to this CSV file (customer_id,date,amount; refunds negative) and stop: a file to time -transactions on")
 	fs.StringVar(&o.dataset, "dataset", "", "use a reference data set shipped with the module: cdnow (the 1/10 sample) or cdnow-master (the whole cohort); observed to 1997-09-30 in weeks unless -as-of or -scale say otherwise")
 	fs.BoolVar(&o.whitespace, "whitespace", false, "fields are separated by runs of spaces or tabs")
 	fs.BoolVar(&o.header, "header", false, "the file's first line names the columns")
@@ -126,6 +138,30 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 			o.scale = 7
 		}
 	}
+	if o.write != "" {
+		return writeSample(ctx, o, progress)
+	}
+	if o.stream {
+		// Straight from the file to the summaries, keeping no transaction.
+		if o.transactions == "" || o.asOf == "" {
+			return errors.New("-stream reads a -transactions file as of an -as-of date")
+		}
+		asOf, err := time.Parse("2006-01-02", o.asOf)
+		if err != nil {
+			return fmt.Errorf("-as-of: %w", err)
+		}
+		format, err := csvFormat(o)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(o.transactions)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		tr := csvimport.NewTransactionReader(bufio.NewReaderSize(f, 1<<20), transactionMapping(o, format))
+		return report(ctx, out, tr.All(), o, asOf, o.transactions)
+	}
 	store := crm.NewMemoryStore()
 	asOf, source, err := load(ctx, store, o, progress)
 	if err != nil {
@@ -136,7 +172,57 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 			return fmt.Errorf("-as-of: %w", err)
 		}
 	}
-	return report(ctx, out, store, o, asOf, source)
+	return report(ctx, out, store.Transactions(ctx), o, asOf, source)
+}
+
+// transactionMapping is the file's columns as the flags name them.
+func transactionMapping(o options, format csvimport.Format) csvimport.TransactionMapping {
+	return csvimport.TransactionMapping{
+		Format:          format,
+		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
+		Currency:        o.currency,
+		NegativeRefunds: o.negRefunds,
+	}
+}
+
+// writeSample writes the generated business's transactions as a CSV file
+// of customer, day and amount (refunds negative), streaming.
+func writeSample(ctx context.Context, o options, progress io.Writer) error {
+	if o.transactions != "" || o.dataset != "" {
+		return errors.New("-write writes the generated sample: not with -transactions or -dataset")
+	}
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers, cfg.Seed = o.customers, o.seed
+	gen, err := sampledata.NewGenerator(cfg)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(o.write)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "customer_id,date,amount")
+	n := 0
+	for tx, err := range crm.WithContext(ctx, gen.Transactions()) {
+		if err != nil {
+			f.Close()
+			return err
+		}
+		amount := tx.Amount.String()
+		if tx.Kind == crm.Refund {
+			amount = "-" + amount
+		}
+		fmt.Fprintf(w, "%s,%s,%s\n", tx.CustomerID, tx.Time.Format("2006-01-02"), amount)
+		n++
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	fmt.Fprintf(progress, "wrote %d transactions of %d customers to %s (read it with -transactions %s -header -negative-refunds -as-of %s)\n",
+		n, cfg.Customers, o.write, o.write, cfg.End.Format("2006-01-02"))
+	return f.Close()
 }
 
 // load fills the store with the generated business or the user's file and
@@ -188,12 +274,10 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 		return time.Time{}, "", err
 	}
 	defer f.Close()
-	res, err := csvimport.Transactions(ctx, store, f, csvimport.TransactionMapping{
-		Format:          format,
-		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
-		Currency:        o.currency,
-		NegativeRefunds: o.negRefunds,
-	}, nil)
+	// Batches of 100,000: the file is not held twice (as rows and in the
+	// store) while it is read; a bad row stops the import there, and the
+	// example stops with it.
+	res, err := csvimport.Transactions(ctx, store, f, transactionMapping(o, format), &csvimport.Options{BatchSize: 100_000})
 	if err != nil {
 		return time.Time{}, "", err
 	}
@@ -243,14 +327,14 @@ func column(spec string) csvimport.Column {
 	return csvimport.ColumnNamed(spec)
 }
 
-func report(ctx context.Context, w io.Writer, store *crm.MemoryStore, o options, asOf time.Time, source string) error {
+func report(ctx context.Context, w io.Writer, txs iter.Seq2[crm.Transaction, error], o options, asOf time.Time, source string) error {
 	unit := "days"
 	if o.scale == 7 {
 		unit = "weeks"
 	} else if o.scale != 1 {
 		unit = fmt.Sprintf("units of %g days", o.scale)
 	}
-	sums, err := scoring.Summarize(ctx, store.Transactions(ctx), asOf, &scoring.SummaryOptions{Scale: o.scale})
+	sums, err := scoring.Summarize(ctx, txs, asOf, &scoring.SummaryOptions{Scale: o.scale})
 	if err != nil {
 		return err
 	}

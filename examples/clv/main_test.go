@@ -133,3 +133,24 @@ func TestCLVRefusesBadFlags(t *testing.T) {
 	require.Error(t, run(ctx, io.Discard, io.Discard, []string{"-transactions", "no-such-file.csv"}))
 	require.ErrorContains(t, run(ctx, io.Discard, io.Discard, []string{"stray"}), "unexpected arguments")
 }
+
+// The generated business written to a file (-write) and read back gives
+// the same report as the generated business, whether the file is imported
+// into the store or summarised as it is read (-stream).
+func TestCLVFromWrittenFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tx.csv")
+	var progress bytes.Buffer
+	require.NoError(t, run(ctx, io.Discard, &progress, []string{"-customers", "2000", "-write", path}))
+	require.Contains(t, progress.String(), "wrote ")
+	read := func(extra ...string) string {
+		var out bytes.Buffer
+		require.NoError(t, run(ctx, &out, io.Discard, append([]string{"-transactions", path, "-header", "-negative-refunds", "-as-of", "2026-01-01"}, extra...)))
+		return out.String()
+	}
+	imported, streamed := read(), read("-stream")
+	require.Equal(t, imported, streamed)
+	require.Contains(t, imported, "BG/NBD purchase model")
+	err := run(ctx, io.Discard, io.Discard, []string{"-transactions", path, "-header", "-stream"})
+	require.ErrorContains(t, err, "-stream reads a -transactions file as of an -as-of date")
+}
