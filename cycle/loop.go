@@ -203,6 +203,10 @@ func New(stores Stores, opt *Options) (*Loop, error) {
 // windows: opened when received, closed when closed.
 func Cases(ctx context.Context, items feedback.ItemStore) iter.Seq2[segment.Case, error] {
 	return func(yield func(segment.Case, error) bool) {
+		if items == nil {
+			yield(segment.Case{}, fmt.Errorf("cycle: cases: no item store: %w", crm.ErrInvalid))
+			return
+		}
 		for it, err := range items.Items(ctx) {
 			if err != nil {
 				yield(segment.Case{}, err)

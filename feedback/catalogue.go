@@ -47,6 +47,9 @@ type Catalogue struct {
 
 // For returns the tier's entitlement.
 func (c *Catalogue) For(tier string) (Entitlement, bool) {
+	if c == nil {
+		return Entitlement{}, false
+	}
 	for _, e := range c.Entitlements {
 		if e.Tier == tier {
 			return e, true
@@ -179,6 +182,9 @@ type CostOptions struct {
 // its intake, assignments, breaches and escalations, which are no one's
 // work), and the remedies authorised. Tiers in name order.
 func CostToServe(ctx context.Context, items iter.Seq2[Item, error], events func(ctx context.Context, id string) iter.Seq2[Event, error], from, to time.Time, opt CostOptions) ([]TierCost, error) {
+	if items == nil || events == nil {
+		return nil, fmt.Errorf("feedback: cost to serve: the items and their events are required: %w", crm.ErrInvalid)
+	}
 	by := map[string]*TierCost{}
 	for it, err := range items {
 		if err != nil {
@@ -243,6 +249,9 @@ type Coverage struct {
 // tier ("" for none); open streams the desk's open items.
 func AccountManagers(customers iter.Seq2[crm.Customer, error], tierOf func(customerID string) string, cat *Catalogue, open iter.Seq2[Item, error]) (Coverage, error) {
 	var cov Coverage
+	if customers == nil || tierOf == nil || open == nil {
+		return cov, fmt.Errorf("feedback: account managers: the customers, their tiers and the open items are required: %w", crm.ErrInvalid)
+	}
 	by := map[string]*Manager{}
 	managerOf := map[string]string{}
 	for c, err := range customers {

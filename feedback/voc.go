@@ -238,6 +238,9 @@ func (r Response) basic(bad func(field, format string, args ...any)) {
 // verbatim questions or off the scale, reasons the taxonomy does not have
 // (when tax is not nil).
 func (in *Instrument) Check(r Response, tax *Taxonomy) error {
+	if in == nil {
+		return fmt.Errorf("feedback: response %q: no instrument to check it against: %w", r.ID, crm.ErrInvalid)
+	}
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &crm.FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
@@ -396,6 +399,9 @@ type IndexRow struct {
 // indicators is left out; the card's missing-value policy decides the
 // rest. Responses to other instruments are skipped.
 func SatisfactionIndex(in *Instrument, responses iter.Seq2[Response, error], cut func(Response) []string) ([]IndexRow, error) {
+	if in == nil || responses == nil {
+		return nil, fmt.Errorf("feedback: satisfaction index: an instrument and the responses are required: %w", crm.ErrInvalid)
+	}
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -615,6 +621,9 @@ type RootCause struct {
 // the dissatisfaction show whichever way customers voiced them. Every
 // reason must be in the taxonomy: the error lists those that are not.
 func RootCauses(tax *Taxonomy, mentions ...[]Mention) ([]RootCause, error) {
+	if tax == nil {
+		return nil, fmt.Errorf("feedback: root causes: a taxonomy is required: %w", crm.ErrInvalid)
+	}
 	if err := tax.Validate(); err != nil {
 		return nil, err
 	}

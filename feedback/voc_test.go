@@ -219,3 +219,21 @@ func TestDeskTaxonomyAndRelationshipSurveys(t *testing.T) {
 	require.Empty(t, s.ItemID)
 	require.Equal(t, 9, s.Score)
 }
+
+// Missing inputs are errors, not panics.
+func TestVoiceOfTheCustomerRefusesNil(t *testing.T) {
+	ctx := context.Background()
+	_, err := feedback.SatisfactionIndex(nil, nil, nil)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	_, err = feedback.RootCauses(nil)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	var in *feedback.Instrument
+	require.ErrorIs(t, in.Check(feedback.Response{ID: "r"}, nil), crm.ErrInvalid)
+	_, err = feedback.CostToServe(ctx, nil, nil, time.Time{}, time.Time{}, feedback.CostOptions{})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	_, err = feedback.AccountManagers(nil, nil, nil, nil)
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	var cat *feedback.Catalogue
+	_, ok := cat.For("Gold")
+	require.False(t, ok)
+}
