@@ -13,6 +13,7 @@ func NewCollidingMemoryStore() *MemoryStore {
 		h.Write([]byte(id))
 		return h.Sum64() & 0xff
 	}
-	s.txs.hash, s.touchpoints.hash = collide, collide
+	s.txs.ids.SetHash(collide)
+	s.touchpoints.ids.SetHash(collide)
 	return s
 }

@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"hash/maphash"
 	"iter"
 	"slices"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/crmkit/crm/internal/hashindex"
 )
 
 // MemoryStore is an in-memory CustomerStore, TransactionStore and
@@ -272,24 +273,19 @@ type eventLog[T any] struct {
 
 	mu sync.RWMutex
 	// The records are kept in chunks of logChunk in the order they were
-	// appended (appending never copies them) and found by ID through a map
-	// keyed by a 64-bit hash of the ID — no pointers for the collector to
-	// scan — whose collisions are chained through sameID and told apart by
-	// comparing IDs.
+	// appended (appending never copies them) and found by ID through a
+	// hash index (no pointers for the collector to scan).
 	chunks     [][]T
 	n          int
-	hash       func(string) uint64
-	byID       map[uint64]int
-	sameID     []int            // each record's predecessor under its ID's hash, −1 for none
+	ids        *hashindex.Index
 	byCustomer map[string][]int // each ordered by (time, id); replaced, never edited in place below its length
 	customers  []string         // sorted customer IDs; nil when stale
 	byTime     []int            // all items ordered by (time, id); nil when stale
 }
 
 func newEventLog[T any](kind string, key func(*T) (string, string, time.Time), validate func(T) error, equal func(T, T) bool, clone func(T) T) *eventLog[T] {
-	seed := maphash.MakeSeed()
 	return &eventLog[T]{kind: kind, key: key, validate: validate, equal: equal, clone: clone,
-		hash: func(s string) uint64 { return maphash.String(seed, s) }, byID: map[uint64]int{}, byCustomer: map[string][]int{}}
+		ids: hashindex.New(), byCustomer: map[string][]int{}}
 }
 
 // logChunk is how many records one chunk of an event log holds.
@@ -298,18 +294,9 @@ const logChunk = 4096
 // itemAt is record i of a snapshot of the chunks.
 func itemAt[T any](chunks [][]T, i int) *T { return &chunks[i/logChunk][i%logChunk] }
 
-// find returns the position of the record with the ID, or −1; fresh
-// resolves positions from n on (records being added, not yet in chunks).
-func (l *eventLog[T]) find(h uint64, id string, fresh func(int) *T) int {
-	i, ok := l.byID[h]
-	for ok && i >= 0 {
-		rec := fresh(i)
-		if rid, _, _ := l.key(rec); rid == id {
-			return i
-		}
-		i = l.sameID[i]
-	}
-	return -1
+// idOf is the ID of the record at, for the index.
+func (l *eventLog[T]) idOf(at func(int) *T) func(int) string {
+	return func(i int) string { id, _, _ := l.key(at(i)); return id }
 }
 
 // stored is record i once stored.
@@ -335,17 +322,15 @@ func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 	// the log as it was.
 	n0 := l.n
 	fresh := make([]int, 0, len(batch)) // indexes into batch of records to add
-	hashes := make([]uint64, 0, len(batch))
-	at := func(i int) *T {
+	idAt := l.idOf(func(i int) *T {
 		if i < n0 {
 			return l.stored(i)
 		}
 		return &batch[fresh[i-n0]]
-	}
+	})
 	for i := range batch {
 		id, _, _ := l.key(&batch[i])
-		h := l.hash(id)
-		if j := l.find(h, id, at); j >= 0 {
+		if j := l.ids.Find(id, idAt); j >= 0 {
 			switch {
 			case j < n0 && !l.equal(*l.stored(j), batch[i]):
 				errs = append(errs, fmt.Errorf("record %d: %s %q: stored with different content: %w", i, l.kind, id, ErrExists))
@@ -354,25 +339,11 @@ func (l *eventLog[T]) append(ctx context.Context, batch []T) error {
 			}
 			continue
 		}
-		prev, ok := l.byID[h]
-		if !ok {
-			prev = -1
-		}
-		l.sameID = append(l.sameID, prev)
-		l.byID[h] = n0 + len(fresh)
+		l.ids.Add(id)
 		fresh = append(fresh, i)
-		hashes = append(hashes, h)
 	}
 	if len(errs) > 0 {
-		for k := len(fresh) - 1; k >= 0; k-- {
-			prev := l.sameID[len(l.sameID)-1]
-			l.sameID = l.sameID[:len(l.sameID)-1]
-			if prev < 0 {
-				delete(l.byID, hashes[k])
-			} else {
-				l.byID[hashes[k]] = prev
-			}
-		}
+		l.ids.Truncate(n0, idAt)
 		return &ValidationError{Package: "crm", What: fmt.Sprintf("append %ss", l.kind), Problems: errs}
 	}
 	// New records join their customers' lists in one merge per customer,
@@ -449,7 +420,7 @@ func (l *eventLog[T]) get(ctx context.Context, id string) (T, error) {
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	i := l.find(l.hash(id), id, l.stored)
+	i := l.ids.Find(id, l.idOf(l.stored))
 	if i < 0 {
 		return zero, fmt.Errorf("crm: %s %q: %w", l.kind, id, ErrNotFound)
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"hash/maphash"
 	"iter"
 	"slices"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/internal/bounds"
+	"github.com/crmkit/crm/internal/hashindex"
 )
 
 // Reason says why a contact was not sent.
@@ -152,20 +152,15 @@ type Store interface {
 // reference implementation of the Store contract.
 //
 // Contacts are kept in fixed chunks in the order they were appended and
-// found through maps keyed by a 64-bit hash of the contact's ID and of the
-// customer's ID: the maps hold no pointers for the collector to scan, and
-// a lookup hashes once and compares the IDs of the few contacts chained
-// under the hash (one, almost always).
+// found through hash indexes of the contact's ID and of the customer's ID
+// (no pointers for the collector to scan; a lookup hashes once).
 type MemoryStore struct {
 	mu         sync.RWMutex
-	hash       func(string) uint64 // maphash under a seed of the store's own
-	chunks     [][]Contact         // the contacts in order of appending, chunkSize each, never moved
-	n          int32               // how many
-	byID       map[uint64]int32    // the last contact appended whose ID has the hash
-	sameID     []int32             // each contact's predecessor under its ID's hash, −1 for none
-	byCustomer map[uint64]int32    // the last contact appended whose customer ID has the hash
-	sameCust   []int32             // each contact's predecessor under its customer ID's hash, −1 for none
-	byCampaign map[string][]int32  // by ID
+	chunks     [][]Contact        // the contacts in order of appending, chunkSize each, never moved
+	n          int32              // how many
+	ids        *hashindex.Index   // contacts by ID
+	customers  *hashindex.Index   // contacts by customer ID
+	byCampaign map[string][]int32 // by ID
 	outcomes   map[string]Outcome
 	byOutcome  map[string][]string // outcome IDs by campaign, sorted
 }
@@ -179,34 +174,15 @@ func (m *MemoryStore) at(i int32) *Contact { return &m.chunks[i/chunkSize][i%chu
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
-	seed := maphash.MakeSeed()
-	return &MemoryStore{hash: func(s string) uint64 { return maphash.String(seed, s) }, byID: map[uint64]int32{}, byCustomer: map[uint64]int32{},
+	return &MemoryStore{ids: hashindex.New(), customers: hashindex.New(),
 		byCampaign: map[string][]int32{}, outcomes: map[string]Outcome{}, byOutcome: map[string][]string{}}
 }
 
+// storedID is the ID of the stored contact at position i.
+func (m *MemoryStore) storedID(i int) string { return m.at(int32(i)).ID }
+
 // find returns the position of the contact with the ID, or −1.
-func (m *MemoryStore) find(id string) int32 {
-	return m.findHashed(m.hash(id), id)
-}
-
-func (m *MemoryStore) findHashed(h uint64, id string) int32 {
-	i, ok := m.byID[h]
-	for ok && i >= 0 {
-		if m.at(i).ID == id {
-			return i
-		}
-		i = m.sameID[i]
-	}
-	return -1
-}
-
-// chain returns the head of a chain in a hashed index, −1 for none.
-func chain(index map[uint64]int32, h uint64) int32 {
-	if i, ok := index[h]; ok {
-		return i
-	}
-	return -1
-}
+func (m *MemoryStore) find(id string) int32 { return int32(m.ids.Find(id, m.storedID)) }
 
 var _ Store = (*MemoryStore)(nil)
 
@@ -270,49 +246,30 @@ func (m *MemoryStore) AppendContacts(ctx context.Context, cs ...Contact) error {
 	// The new contacts go into the ID index first, at the positions they
 	// will take; a conflict takes them out again, so a failed batch leaves
 	// the store as it was.
-	n0 := m.n
+	n0 := int(m.n)
 	fresh := make([]int, 0, len(cs)) // positions in cs of the contacts to keep
-	hashes := make([]uint64, 0, len(cs))
-	undo := func() {
-		for k := len(fresh) - 1; k >= 0; k-- {
-			h, prev := hashes[k], m.sameID[len(m.sameID)-1]
-			m.sameID = m.sameID[:len(m.sameID)-1]
-			if prev < 0 {
-				delete(m.byID, h)
-			} else {
-				m.byID[h] = prev
-			}
+	idAt := func(i int) string {
+		if i < n0 {
+			return m.storedID(i)
 		}
+		return cs[fresh[i-n0]].ID
 	}
 	for i := range cs {
 		c := &cs[i]
-		h := m.hash(c.ID)
-		j := chain(m.byID, h)
-		for ; j >= 0; j = m.sameID[j] {
-			if j < n0 && m.at(j).ID == c.ID || j >= n0 && cs[fresh[j-n0]].ID == c.ID {
-				break
-			}
-		}
-		if j >= 0 {
-			var same bool
-			if j < n0 {
-				same = m.at(j).Equal(*c)
-			} else {
-				same = cs[fresh[j-n0]].Equal(*c)
-			}
-			if !same {
-				undo()
-				if j < n0 {
-					return fmt.Errorf("campaign: contact %q: stored with other content: %w", c.ID, crm.ErrExists)
-				}
-				return fmt.Errorf("campaign: contact %q: twice in the batch with other content: %w", c.ID, crm.ErrExists)
-			}
+		j := m.ids.Find(c.ID, idAt)
+		if j < 0 {
+			m.ids.Add(c.ID)
+			fresh = append(fresh, i)
 			continue
 		}
-		m.sameID = append(m.sameID, chain(m.byID, h))
-		m.byID[h] = n0 + int32(len(fresh))
-		fresh = append(fresh, i)
-		hashes = append(hashes, h)
+		if j < n0 && !m.at(int32(j)).Equal(*c) {
+			m.ids.Truncate(n0, idAt)
+			return fmt.Errorf("campaign: contact %q: stored with other content: %w", c.ID, crm.ErrExists)
+		}
+		if j >= n0 && !cs[fresh[j-n0]].Equal(*c) {
+			m.ids.Truncate(n0, idAt)
+			return fmt.Errorf("campaign: contact %q: twice in the batch with other content: %w", c.ID, crm.ErrExists)
+		}
 	}
 	for _, i := range fresh {
 		c := &cs[i]
@@ -322,9 +279,7 @@ func (m *MemoryStore) AppendContacts(ctx context.Context, cs ...Contact) error {
 		}
 		*m.at(n) = *c
 		m.n++
-		h := m.hash(c.CustomerID)
-		m.sameCust = append(m.sameCust, chain(m.byCustomer, h))
-		m.byCustomer[h] = n
+		m.customers.Add(c.CustomerID)
 		ids := m.byCampaign[c.Campaign]
 		if k := len(ids); k == 0 || m.at(ids[k-1]).ID < c.ID {
 			m.byCampaign[c.Campaign] = append(ids, n)
@@ -384,9 +339,9 @@ func (m *MemoryStore) stream(ctx context.Context, ids func() []int32) iter.Seq2[
 func (m *MemoryStore) CustomerContacts(ctx context.Context, customerID string) iter.Seq2[Contact, error] {
 	return m.stream(ctx, func() []int32 {
 		var ids []int32
-		for i := chain(m.byCustomer, m.hash(customerID)); i >= 0; i = m.sameCust[i] {
-			if m.at(i).CustomerID == customerID {
-				ids = append(ids, i)
+		for i := range m.customers.Under(customerID) {
+			if m.at(int32(i)).CustomerID == customerID {
+				ids = append(ids, int32(i))
 			}
 		}
 		slices.SortFunc(ids, func(a, b int32) int {

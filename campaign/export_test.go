@@ -5,6 +5,8 @@ package campaign
 // hash collisions.
 func NewCollidingMemoryStore() *MemoryStore {
 	m := NewMemoryStore()
-	m.hash = func(s string) uint64 { return uint64(len(s) % 2) }
+	collide := func(s string) uint64 { return uint64(len(s) % 2) }
+	m.ids.SetHash(collide)
+	m.customers.SetHash(collide)
 	return m
 }
