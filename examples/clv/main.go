@@ -46,12 +46,12 @@ import (
 	"iter"
 	"os"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/csvimport"
 	"github.com/crmkit/crm/datasets"
+	"github.com/crmkit/crm/examples/internal/csvflags"
 	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
 )
@@ -64,23 +64,13 @@ func main() {
 }
 
 type options struct {
+	file         csvflags.File
 	customers    int
 	seed         uint64
 	transactions string
 	stream       bool
 	write        string
 	dataset      string
-	whitespace   bool
-	delimiter    string
-	decimalComma bool
-	thousands    string
-	negRefunds   bool
-	header       bool
-	customer     string
-	date         string
-	amount       string
-	layout       string
-	currency     string
 	asOf         string
 	scale        float64
 	model        string
@@ -100,17 +90,7 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 	fs.BoolVar(&o.stream, "stream", false, "summarise the -transactions file as it is read, keeping no transaction in memory (the file must be grouped by customer; needs -as-of)")
 	fs.StringVar(&o.write, "write", "", "write the generated sample business's transactions to this CSV file (customer_id,date,amount; refunds negative) and stop: a file to time -transactions on")
 	fs.StringVar(&o.dataset, "dataset", "", "use a reference data set shipped with the module: cdnow (the 1/10 sample) or cdnow-master (the whole cohort); observed to 1997-09-30 in weeks unless -as-of or -scale say otherwise")
-	fs.BoolVar(&o.whitespace, "whitespace", false, "fields are separated by runs of spaces or tabs")
-	fs.BoolVar(&o.header, "header", false, "the file's first line names the columns")
-	fs.StringVar(&o.delimiter, "delimiter", ",", "field separator: one character, or tab")
-	fs.BoolVar(&o.decimalComma, "decimal-comma", false, "amounts use a decimal comma (12,50)")
-	fs.StringVar(&o.thousands, "thousands", "", "thousands separator of the amounts (. , ' _ or space), if they have one")
-	fs.BoolVar(&o.negRefunds, "negative-refunds", false, "read negative amounts as refunds")
-	fs.StringVar(&o.customer, "customer", "customer_id", "customer ID column: a 1-based number or a header name")
-	fs.StringVar(&o.date, "date", "date", "date column: a 1-based number or a header name")
-	fs.StringVar(&o.amount, "amount", "amount", "amount column: a 1-based number or a header name")
-	fs.StringVar(&o.layout, "layout", "2006-01-02", "Go time layout of the dates")
-	fs.StringVar(&o.currency, "currency", "USD", "currency of the amounts in the file")
+	o.file.Register(fs, "")
 	fs.StringVar(&o.asOf, "as-of", "", "observation date, YYYY-MM-DD (default: the sample's end, or the file's last date)")
 	fs.Float64Var(&o.scale, "scale", 1, "days per model time unit: 7 measures times in weeks")
 	fs.StringVar(&o.model, "model", "bgnbd", "purchase model: bgnbd, mbgnbd or pareto")
@@ -150,7 +130,7 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 		if err != nil {
 			return fmt.Errorf("-as-of: %w", err)
 		}
-		format, err := csvFormat(o)
+		mapping, err := o.file.Mapping()
 		if err != nil {
 			return err
 		}
@@ -159,7 +139,7 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 			return err
 		}
 		defer f.Close()
-		tr := csvimport.NewTransactionReader(bufio.NewReaderSize(f, 1<<20), transactionMapping(o, format))
+		tr := csvimport.NewTransactionReader(bufio.NewReaderSize(f, 1<<20), mapping)
 		return report(ctx, out, tr.All(), o, asOf, o.transactions)
 	}
 	store := crm.NewMemoryStore()
@@ -173,16 +153,6 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 		}
 	}
 	return report(ctx, out, store.Transactions(ctx), o, asOf, source)
-}
-
-// transactionMapping is the file's columns as the flags name them.
-func transactionMapping(o options, format csvimport.Format) csvimport.TransactionMapping {
-	return csvimport.TransactionMapping{
-		Format:          format,
-		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
-		Currency:        o.currency,
-		NegativeRefunds: o.negRefunds,
-	}
 }
 
 // writeSample writes the generated business's transactions as a CSV file
@@ -265,7 +235,7 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 		p := cfg.Purchase
 		return cfg.End, fmt.Sprintf("generated sample business, seed %d (true r = %g, α = %g, a = %g, b = %g in days)", cfg.Seed, p.R, p.Alpha, p.A, p.B), nil
 	}
-	format, err := csvFormat(o)
+	mapping, err := o.file.Mapping()
 	if err != nil {
 		return time.Time{}, "", err
 	}
@@ -277,7 +247,7 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 	// Batches of 100,000: the file is not held twice (as rows and in the
 	// store) while it is read; a bad row stops the import there, and the
 	// example stops with it.
-	res, err := csvimport.Transactions(ctx, store, f, transactionMapping(o, format), &csvimport.Options{BatchSize: 100_000})
+	res, err := csvimport.Transactions(ctx, store, f, mapping, &csvimport.Options{BatchSize: 100_000})
 	if err != nil {
 		return time.Time{}, "", err
 	}
@@ -292,39 +262,6 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 		}
 	}
 	return last, o.transactions, nil
-}
-
-// csvFormat is the file format the flags describe.
-func csvFormat(o options) (csvimport.Format, error) {
-	f := csvimport.Format{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}, DecimalComma: o.decimalComma}
-	var err error
-	if !o.whitespace {
-		if f.Delimiter, err = flagRune("-delimiter", o.delimiter); err != nil {
-			return f, err
-		}
-	}
-	if o.thousands != "" {
-		f.ThousandsSeparator, err = flagRune("-thousands", o.thousands)
-	}
-	return f, err
-}
-
-// flagRune reads a one-character flag value; "tab" and "\\t" mean a tab.
-func flagRune(name, v string) (rune, error) {
-	if v == "tab" || v == `\t` {
-		return '\t', nil
-	}
-	if r := []rune(v); len(r) == 1 {
-		return r[0], nil
-	}
-	return 0, fmt.Errorf("%s %q: want one character", name, v)
-}
-
-func column(spec string) csvimport.Column {
-	if i, err := strconv.Atoi(spec); err == nil {
-		return csvimport.ColumnAt(i)
-	}
-	return csvimport.ColumnNamed(spec)
 }
 
 func report(ctx context.Context, w io.Writer, txs iter.Seq2[crm.Transaction, error], o options, asOf time.Time, source string) error {

@@ -33,12 +33,12 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
-	"strconv"
 	"time"
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/csvimport"
 	"github.com/crmkit/crm/cycle"
+	"github.com/crmkit/crm/examples/internal/csvflags"
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/sampledata"
@@ -62,22 +62,12 @@ func main() {
 }
 
 type options struct {
+	file         csvflags.File
 	customers    int
 	seed         uint64
 	db           string
 	html         string
 	transactions string
-	whitespace   bool
-	delimiter    string
-	decimalComma bool
-	thousands    string
-	negRefunds   bool
-	header       bool
-	customer     string
-	date         string
-	amount       string
-	layout       string
-	currency     string
 	asOf         string
 	cpuProfile   string
 	memProfile   string
@@ -92,17 +82,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.db, "db", "", "keep everything in this SQLite file; a second run resumes from it")
 	fs.StringVar(&o.html, "html", "", "also write the report with charts to this HTML file")
 	fs.StringVar(&o.transactions, "transactions", "", "read transactions from this CSV file instead of generating a business")
-	fs.BoolVar(&o.whitespace, "whitespace", false, "-transactions: fields are separated by runs of spaces or tabs")
-	fs.BoolVar(&o.header, "header", false, "-transactions: the first line names the columns")
-	fs.StringVar(&o.delimiter, "delimiter", ",", "-transactions: field separator: one character, or tab")
-	fs.BoolVar(&o.decimalComma, "decimal-comma", false, "-transactions: amounts use a decimal comma (12,50)")
-	fs.StringVar(&o.thousands, "thousands", "", "-transactions: thousands separator of the amounts (. , ' _ or space), if they have one")
-	fs.BoolVar(&o.negRefunds, "negative-refunds", false, "-transactions: read negative amounts as refunds")
-	fs.StringVar(&o.customer, "customer", "customer_id", "-transactions: customer ID column, a 1-based number or a header name")
-	fs.StringVar(&o.date, "date", "date", "-transactions: date column, a 1-based number or a header name")
-	fs.StringVar(&o.amount, "amount", "amount", "-transactions: amount column, a 1-based number or a header name")
-	fs.StringVar(&o.layout, "layout", "2006-01-02", "-transactions: Go time layout of the dates")
-	fs.StringVar(&o.currency, "currency", "USD", "-transactions: currency of the amounts")
+	o.file.Register(fs, "-transactions: ")
 	fs.StringVar(&o.asOf, "as-of", "", "analyse as of this date, YYYY-MM-DD (default: the sample's end, or the day after the file's last purchase)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile, taken after the analysis, to this file")
@@ -378,7 +358,7 @@ func writeHeapProfile(path string) error {
 // importFile reads the user's transactions and gives every customer in
 // them a customer record, created at their first purchase.
 func importFile(ctx context.Context, store sampledata.Store, o options) error {
-	format, err := csvFormat(o)
+	mapping, err := o.file.Mapping()
 	if err != nil {
 		return err
 	}
@@ -387,12 +367,7 @@ func importFile(ctx context.Context, store sampledata.Store, o options) error {
 		return err
 	}
 	defer f.Close()
-	if _, err := csvimport.Transactions(ctx, store, f, csvimport.TransactionMapping{
-		Format:          format,
-		Columns:         csvimport.TransactionColumns{CustomerID: column(o.customer), Time: column(o.date), Amount: column(o.amount)},
-		Currency:        o.currency,
-		NegativeRefunds: o.negRefunds,
-	}, nil); err != nil {
+	if _, err := csvimport.Transactions(ctx, store, f, mapping, nil); err != nil {
 		return err
 	}
 	var cur crm.Customer
@@ -431,39 +406,6 @@ func lastPurchase(ctx context.Context, store crm.TransactionStore) (time.Time, e
 		}
 	}
 	return last, nil
-}
-
-// csvFormat is the file format the flags describe.
-func csvFormat(o options) (csvimport.Format, error) {
-	f := csvimport.Format{Whitespace: o.whitespace, Header: o.header, TimeLayouts: []string{o.layout}, DecimalComma: o.decimalComma}
-	var err error
-	if !o.whitespace {
-		if f.Delimiter, err = flagRune("-delimiter", o.delimiter); err != nil {
-			return f, err
-		}
-	}
-	if o.thousands != "" {
-		f.ThousandsSeparator, err = flagRune("-thousands", o.thousands)
-	}
-	return f, err
-}
-
-// flagRune reads a one-character flag value; "tab" and "\\t" mean a tab.
-func flagRune(name, v string) (rune, error) {
-	if v == "tab" || v == `\t` {
-		return '\t', nil
-	}
-	if r := []rune(v); len(r) == 1 {
-		return r[0], nil
-	}
-	return 0, fmt.Errorf("%s %q: want one character", name, v)
-}
-
-func column(spec string) csvimport.Column {
-	if i, err := strconv.Atoi(spec); err == nil {
-		return csvimport.ColumnAt(i)
-	}
-	return csvimport.ColumnNamed(spec)
 }
 
 // progress reports long steps on stderr.
