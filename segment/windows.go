@@ -186,7 +186,8 @@ type figures struct {
 // feed is the figures of some windows, as a goroutine hands them over.
 type feed struct {
 	rows  chan *figures
-	err   error // set before rows is closed
+	spare chan *figures // batches read, for the goroutine to fill again
+	err   error         // set before rows is closed
 	batch *figures
 	next  int
 	ended bool
@@ -232,17 +233,17 @@ func newWindowing(s *Schema, scores *Scores, asOf time.Time) (*windowing, error)
 		for c, i := range ws {
 			w.feedOf[i], w.colOf[i], sub[c] = k, c, s.windows[i]
 		}
-		f := &feed{rows: make(chan *figures, 4)}
+		f := &feed{rows: make(chan *figures, 4), spare: make(chan *figures, 4)}
 		w.feeds, w.width = append(w.feeds, f), append(w.width, len(ws))
 		return f, newAccumulator(sub, asOf)
 	}
 	if len(onTx) > 0 {
 		f, a := newFeed(onTx)
-		go produce(w, f, a, txs, func(tx *crm.Transaction) string { return tx.CustomerID }, func(a *accumulator, tx *crm.Transaction) { a.addTx(tx) })
+		go produce(w, f, a, txs, visitTx)
 	}
 	if len(onTp) > 0 {
 		f, a := newFeed(onTp)
-		go produce(w, f, a, tps, func(tp *crm.Touchpoint) string { return tp.CustomerID }, func(a *accumulator, tp *crm.Touchpoint) { a.addTouchpoint(tp) })
+		go produce(w, f, a, tps, visitTouchpoint)
 	}
 	if len(onCases) > 0 {
 		sub := make([]Window, len(onCases))
@@ -263,6 +264,7 @@ type emitter struct {
 	a     *accumulator
 	batch *figures
 	cur   string
+	seen  int
 }
 
 func newEmitter(w *windowing, f *feed, a *accumulator) *emitter {
@@ -271,12 +273,23 @@ func newEmitter(w *windowing, f *feed, a *accumulator) *emitter {
 	return e
 }
 
-// fresh is an empty batch, its arena as large as the last one's.
+// fresh is an empty batch: one the profiles are done with when there is
+// one, else a new one. Its arena is always new (profiles keep their sets
+// in it), as large as the last one's.
 func (e *emitter) fresh(arena int) *figures {
-	n := len(e.a.specs)
-	b := &figures{ids: make([]string, 0, feedBatch), nums: make([]float64, 0, feedBatch*n)}
+	var b *figures
+	select {
+	case b = <-e.f.spare:
+		b.ids, b.nums, b.sets = b.ids[:0], b.nums[:0], b.sets[:0]
+	default:
+		n := len(e.a.specs)
+		b = &figures{ids: make([]string, 0, feedBatch), nums: make([]float64, 0, feedBatch*n)}
+		if e.a.hasSets {
+			b.sets = make([]int32, 0, 2*feedBatch*n)
+		}
+	}
 	if e.a.hasSets {
-		b.sets, b.arena = make([]int32, 0, 2*feedBatch*n), make([]string, 0, arena)
+		b.arena = make([]string, 0, arena)
 	}
 	return b
 }
@@ -315,41 +328,63 @@ func (e *emitter) finish() {
 	}
 }
 
-// produce reads one stream, sums each customer's records into its
-// windows and hands the figures over, a batch at a time, until the stream
-// ends or the windowing closes.
-func produce[T any](w *windowing, f *feed, a *accumulator, records iter.Seq2[T, error], customer func(*T) string, add func(*accumulator, *T)) {
+// produce reads one stream and hands each record to visit, which moves
+// the emitter to the record's customer and sums the record into the
+// windows, until the stream ends, visit says stop or the windowing
+// closes; the figures go over a batch at a time. (The record is passed by
+// value, so it lives on visit's stack: copying it into a record kept on
+// the heap cost a write barrier per pointer while the collector ran.)
+func produce[T any](w *windowing, f *feed, a *accumulator, records iter.Seq2[T, error], visit func(*emitter, *accumulator, T) bool) {
 	defer close(f.rows)
 	e := newEmitter(w, f, a)
-	cur, seen := "", 0
-	rec := new(T) // one record at a time, not one allocation each
 	for r, err := range records {
 		if err != nil {
 			f.err = err
 			return
 		}
-		if seen++; seen%1024 == 0 {
-			select {
-			case <-w.done:
-				return
-			default:
-			}
+		if !visit(e, a, r) {
+			return
 		}
-		*rec = r
-		id := customer(rec)
-		if id != cur {
-			if cur != "" && id < cur {
-				f.err = fmt.Errorf("segment: profiles: customer %q's records after %q's: windowed fields need the transactions and touchpoints by customer ID, as the stores stream them: %w", id, cur, crm.ErrInvalid)
-				return
-			}
-			if !e.next(id) {
-				return
-			}
-			cur = id
-		}
-		add(a, rec)
 	}
 	e.finish()
+}
+
+func visitTx(e *emitter, a *accumulator, tx crm.Transaction) bool {
+	if !e.step(tx.CustomerID) {
+		return false
+	}
+	a.addTx(&tx)
+	return true
+}
+
+func visitTouchpoint(e *emitter, a *accumulator, tp crm.Touchpoint) bool {
+	if !e.step(tp.CustomerID) {
+		return false
+	}
+	a.addTouchpoint(&tp)
+	return true
+}
+
+// step moves to a record of customer id: it looks for the windowing's
+// close every 1,024 records, refuses records out of customer order, and
+// hands the last customer's figures over when id is a new customer.
+// False means stop (f.err says why, when there is a why).
+func (e *emitter) step(id string) bool {
+	if e.seen++; e.seen%1024 == 0 {
+		select {
+		case <-e.w.done:
+			return false
+		default:
+		}
+	}
+	if id == e.cur {
+		return true
+	}
+	if e.cur != "" && id < e.cur {
+		e.f.err = fmt.Errorf("segment: profiles: customer %q's records after %q's: windowed fields need the transactions and touchpoints by customer ID, as the stores stream them: %w", id, e.cur, crm.ErrInvalid)
+		return false
+	}
+	return e.next(id)
 }
 
 // count reads every case and counts, per customer, those each window
@@ -416,6 +451,12 @@ func (f *feed) row(id string) (*figures, int, error) {
 				return nil, 0, f.err
 			}
 			continue
+		}
+		if f.batch != nil {
+			select {
+			case f.spare <- f.batch:
+			default:
+			}
 		}
 		f.batch, f.next = b, 0
 	}
@@ -601,10 +642,25 @@ func (a *accumulator) addTx(tx *crm.Transaction) {
 	a.amount.done = false
 	purchase, refund := tx.Kind == crm.Purchase, tx.Kind == crm.Refund
 	for i := range a.specs {
-		if a.specs[i].onTp || !a.in(i, t) {
+		win := &a.specs[i]
+		if win.onTp || win.days != 0 && t.before(win.cutoff) {
 			continue
 		}
-		a.add(i, &a.specs[i], tx, purchase, refund)
+		// The common windows inline; the rest, which read the items, in add.
+		switch {
+		case win.category != "" || win.measure > mSpend:
+			a.add(i, win, tx, purchase, refund)
+		case win.measure == mPurchases:
+			if purchase {
+				a.counts[i]++
+			}
+		default:
+			if !a.amount.done {
+				a.amount.micros, a.amount.fits = toMicros(tx.Amount, 1)
+				a.amount.done = true
+			}
+			a.addAmount(i, tx.Amount, 1, refund, a.amount.micros, a.amount.fits)
+		}
 	}
 }
 
