@@ -151,7 +151,11 @@ func TestTimeResolutionMicroseconds(t *testing.T) {
 	got, _ := p.Get("signup_date")
 	require.Equal(t, base, got)
 	_, args, err := segment.ToSQL(segment.Compare{Field: "signup_date", Op: segment.Eq, Value: segment.TimeLit(base.Add(700 * time.Nanosecond))},
-		s, segment.SQLite, &segment.SQLOptions{Columns: columns})
+		s, segment.Postgres, &segment.SQLOptions{Columns: columns})
 	require.NoError(t, err)
 	require.Equal(t, []any{base.Add(time.Microsecond)}, args)
+	_, args, err = segment.ToSQL(segment.Compare{Field: "signup_date", Op: segment.Eq, Value: segment.TimeLit(base.Add(700 * time.Nanosecond))},
+		s, segment.SQLite, &segment.SQLOptions{Columns: columns})
+	require.NoError(t, err)
+	require.Equal(t, []any{base.Add(time.Microsecond).UTC().Format("2006-01-02T15:04:05.000000Z")}, args)
 }

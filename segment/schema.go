@@ -273,9 +273,10 @@ func timeSeconds(t time.Time) float64 {
 	return float64(t.Unix()) + float64(t.Nanosecond()/1000)/1e6
 }
 
+// secondsTime is timeSeconds undone, to the microsecond it kept.
 func secondsTime(s float64) time.Time {
 	sec := math.Floor(s)
-	return time.Unix(int64(sec), int64(math.Round((s-sec)*1e9))).UTC()
+	return time.Unix(int64(sec), int64(math.Round((s-sec)*1e6))*1000).UTC()
 }
 
 func isIdent(s string) bool {

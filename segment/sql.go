@@ -28,6 +28,12 @@ type SQLOptions struct {
 	AsOf time.Time
 }
 
+// MaxSQLArgs is the most arguments ToSQL gives one condition: the
+// protocols of PostgreSQL and MySQL number a statement's parameters with
+// 16 bits, so a longer "in" list fails on the server; ToSQL refuses it
+// first, in every dialect.
+const MaxSQLArgs = 65535
+
 // ToSQL turns a rule into a parameterised WHERE condition and its
 // arguments. The rule is type-checked against the schema first, as by
 // Compile. No value is ever written into the SQL text; identifiers are
@@ -35,8 +41,13 @@ type SQLOptions struct {
 //
 // Column types: numbers as numeric columns; strings as text; bools as
 // booleans (SQLite: 0/1 integers); times as timestamps, compared with
-// time.Time arguments (UTC); durations as numbers of seconds; string sets
-// as text[] (PostgreSQL) or JSON arrays of strings (MySQL, SQLite).
+// time.Time arguments (UTC, to the microsecond; in SQLite, which has no
+// time type, as fixed-width RFC 3339 text, the form Table writes);
+// durations as numbers of seconds; string sets as text[] (PostgreSQL) or
+// JSON arrays of strings (MySQL, SQLite). Table defines such a table for
+// a schema, and the layout's pitfalls are listed there. String literals
+// that are not UTF-8 or hold NUL are refused (as by Compile), and so are
+// more than MaxSQLArgs arguments, in every dialect.
 //
 // NULL is a missing field, and SQL's three-valued logic is exactly the one
 // Matcher uses: a condition on NULL is unknown, NOT unknown is unknown, AND
@@ -64,6 +75,9 @@ func ToSQL(rule Rule, schema *Schema, dialect Dialect, options *SQLOptions) (str
 	if len(g.problems) > 0 {
 		return "", nil, &CompileError{Problems: g.problems}
 	}
+	if len(g.args) > MaxSQLArgs {
+		return "", nil, fmt.Errorf("segment: sql: the condition needs %d arguments, more than the %d PostgreSQL's and MySQL's protocols allow in one statement (MaxSQLArgs): split long \"in\" lists into a table and join it: %w", len(g.args), MaxSQLArgs, crm.ErrInvalid)
+	}
 	return b.String(), g.args, nil
 }
 
@@ -82,6 +96,21 @@ func (g *sqlGen) arg(v any) string {
 	}
 	return "?"
 }
+
+// timeArg is a time's argument: a time.Time in UTC, to the microsecond;
+// in SQLite, which has no time type, the text Table writes (fixed width,
+// so that text order is time order).
+func (g *sqlGen) timeArg(t time.Time) string {
+	t = t.UTC().Round(time.Microsecond)
+	if g.dialect == SQLite {
+		return g.arg(sqliteTime(t))
+	}
+	return g.arg(t)
+}
+
+// sqliteTime is how times are written in SQLite: RFC 3339 in UTC with six
+// decimal places, always.
+func sqliteTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
 func (g *sqlGen) column(field string) string {
 	col, ok := g.opt.Columns[field]
@@ -110,7 +139,7 @@ func (g *sqlGen) literal(field string, l Literal) string {
 	case Bool:
 		return g.arg(l.Bool)
 	case Time:
-		return g.arg(l.Time.UTC().Round(time.Microsecond))
+		return g.timeArg(l.Time)
 	case Duration:
 		return g.arg(l.Dur.Seconds())
 	}
@@ -190,8 +219,8 @@ func (g *sqlGen) rule(b *strings.Builder, r Rule) {
 			return
 		}
 		asOf := g.opt.AsOf.UTC()
-		lo := g.arg(asOf.Add(-r.Last))
-		fmt.Fprintf(b, "(%s >= %s AND %s <= %s)", col, lo, col, g.arg(asOf))
+		lo := g.timeArg(asOf.Add(-r.Last))
+		fmt.Fprintf(b, "(%s >= %s AND %s <= %s)", col, lo, col, g.timeArg(asOf))
 	}
 }
 

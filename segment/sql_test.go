@@ -1,6 +1,7 @@
 package segment_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -54,7 +55,16 @@ func TestToSQLEveryOperator(t *testing.T) {
 		for d, want := range map[segment.Dialect]string{segment.Postgres: c.pg, segment.MySQL: c.my, segment.SQLite: c.lite} {
 			where, args := sql(d, c.rule)
 			require.Equal(t, want, where, "%s (dialect %d)", c.rule, d)
-			require.Equal(t, c.wantArgs, args, "%s (dialect %d)", c.rule, d)
+			wantArgs := c.wantArgs
+			if d == segment.SQLite { // no time type: fixed-width text
+				wantArgs = slices.Clone(wantArgs)
+				for i, a := range wantArgs {
+					if at, ok := a.(time.Time); ok {
+						wantArgs[i] = at.UTC().Format("2006-01-02T15:04:05.000000Z")
+					}
+				}
+			}
+			require.Equal(t, wantArgs, args, "%s (dialect %d)", c.rule, d)
 		}
 	}
 }

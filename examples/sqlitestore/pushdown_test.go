@@ -2,13 +2,8 @@ package sqlitestore_test
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,257 +11,23 @@ import (
 
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/cycle"
+	"github.com/crmkit/crm/examples/internal/pushdown"
 	"github.com/crmkit/crm/examples/sqlitestore"
 	"github.com/crmkit/crm/feedback"
-	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/segment"
 )
-
-var asOf = time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
-
-// fields are the profile fields of the differential test: every type.
-var fields = []string{"recency_days", "frequency", "monetary", "purchases", "country", "tags", "do_not_contact",
-	"signup_date", "last_purchase", "r_score", "f_score", "m_score", "rfm_cell", "tier", "churned", "at_risk", "referrals", "nps", "previous_stage"}
-
-var (
-	countries = []string{"CN", "US", "DE", "GB", "FR", "JP", "Bücher", ""}
-	tagValues = []string{"vip", "newsletter", "b2b", "churn-risk", "ä"}
-	tiers     = []string{"Platinum", "Gold", "Iron", "Lead"}
-	stages    = []string{"lapsed", "loyal", "prospect", "at_risk"}
-)
-
-// profiles makes n profiles with about 15% of every field missing, stored
-// both in memory and as rows of a SQLite table (NULL for missing).
-func profiles(t *testing.T, db *sql.DB, schema *segment.Schema, n int) []*segment.Profile {
-	cols := make([]string, len(fields))
-	for i, f := range fields {
-		typ := "TEXT"
-		switch fd, _ := schema.Field(f); fd.Type {
-		case segment.Number:
-			typ = "REAL"
-		case segment.Bool:
-			typ = "INTEGER"
-		}
-		cols[i] = fmt.Sprintf("%q %s", f, typ)
-	}
-	_, err := db.Exec(`CREATE TABLE profiles (id TEXT PRIMARY KEY, ` + strings.Join(cols, ", ") + `)`)
-	require.NoError(t, err)
-	tx, err := db.Begin()
-	require.NoError(t, err)
-	quoted := make([]string, len(fields))
-	for i, f := range fields {
-		quoted[i] = fmt.Sprintf("%q", f)
-	}
-	stmt, err := tx.Prepare(`INSERT INTO profiles (id, ` + strings.Join(quoted, ", ") + `) VALUES (?` + strings.Repeat(", ?", len(fields)) + `)`)
-	require.NoError(t, err)
-	rng := rand.New(rand.NewPCG(42, 42))
-	var out []*segment.Profile
-	for i := range n {
-		p := schema.NewProfile(fmt.Sprintf("C%05d", i), asOf)
-		args := []any{p.CustomerID}
-		for _, f := range fields {
-			if rng.IntN(100) < 15 {
-				args = append(args, nil)
-				continue
-			}
-			fd, _ := schema.Field(f)
-			switch fd.Type {
-			case segment.Number:
-				var v float64
-				switch f {
-				case "r_score", "f_score", "m_score":
-					v = float64(1 + rng.IntN(5))
-				case "nps":
-					v = float64(rng.IntN(11))
-				default:
-					v = float64(rng.IntN(400)) / 4
-				}
-				require.NoError(t, p.SetNumber(f, v))
-				args = append(args, v)
-			case segment.String:
-				var v string
-				switch f {
-				case "tier":
-					v = tiers[rng.IntN(len(tiers))]
-				case "previous_stage":
-					v = stages[rng.IntN(len(stages))]
-				case "rfm_cell":
-					v = fmt.Sprintf("%d%d%d", 1+rng.IntN(5), 1+rng.IntN(5), 1+rng.IntN(5))
-				default:
-					v = countries[rng.IntN(len(countries))]
-				}
-				require.NoError(t, p.SetString(f, v))
-				args = append(args, v)
-			case segment.Bool:
-				v := rng.IntN(2) == 0
-				require.NoError(t, p.SetBool(f, v))
-				args = append(args, v)
-			case segment.Time:
-				v := asOf.Add(-time.Duration(rng.IntN(3*365*24)) * time.Hour)
-				require.NoError(t, p.SetTime(f, v))
-				args = append(args, v)
-			case segment.StringSet:
-				var v []string
-				for _, tag := range tagValues {
-					if rng.IntN(3) == 0 {
-						v = append(v, tag)
-					}
-				}
-				require.NoError(t, p.SetStrings(f, v))
-				b, _ := json.Marshal(v)
-				if v == nil {
-					b = []byte("[]")
-				}
-				args = append(args, string(b))
-			}
-		}
-		_, err := stmt.Exec(args...)
-		require.NoError(t, err)
-		out = append(out, p)
-	}
-	require.NoError(t, tx.Commit())
-	return out
-}
-
-// randomRule makes a type-correct rule over the fields.
-func randomRule(rng *rand.Rand, schema *segment.Schema, depth int) segment.Rule {
-	if depth > 0 && rng.IntN(3) == 0 {
-		switch rng.IntN(3) {
-		case 0:
-			return segment.Not{Rule: randomRule(rng, schema, depth-1)}
-		default:
-			rules := make([]segment.Rule, 2+rng.IntN(2))
-			for i := range rules {
-				rules[i] = randomRule(rng, schema, depth-1)
-			}
-			if rng.IntN(2) == 0 {
-				return segment.And{Rules: rules}
-			}
-			return segment.Or{Rules: rules}
-		}
-	}
-	f := fields[rng.IntN(len(fields))]
-	fd, _ := schema.Field(f)
-	if rng.IntN(12) == 0 {
-		return segment.Exists{Field: f}
-	}
-	ops := []segment.Op{segment.Eq, segment.Ne, segment.Lt, segment.Le, segment.Gt, segment.Ge}
-	switch fd.Type {
-	case segment.Number:
-		num := func() segment.Literal { return segment.Num(float64(rng.IntN(420))/4 - 2) }
-		switch rng.IntN(3) {
-		case 0:
-			lo := num()
-			hi := segment.Num(lo.Num + float64(rng.IntN(40)))
-			return segment.Between{Field: f, Low: lo, High: hi}
-		case 1:
-			vals := []segment.Literal{}
-			for range rng.IntN(4) {
-				vals = append(vals, segment.Num(float64(rng.IntN(6))))
-			}
-			return segment.In{Field: f, Values: vals, Not: rng.IntN(2) == 0}
-		}
-		return segment.Compare{Field: f, Op: ops[rng.IntN(6)], Value: num()}
-	case segment.String:
-		pool := append(append(append(slices.Clone(countries), tiers...), stages...), "5", "55", "")
-		str := func() segment.Literal { return segment.Str(pool[rng.IntN(len(pool))]) }
-		switch rng.IntN(3) {
-		case 0:
-			vals := []segment.Literal{}
-			for range rng.IntN(4) {
-				vals = append(vals, str())
-			}
-			return segment.In{Field: f, Values: vals, Not: rng.IntN(2) == 0}
-		case 1:
-			// Prefixes cut at characters: Compile refuses a cut UTF-8 character.
-			s := []rune(str().Str)
-			return segment.StartsWith{Field: f, Prefix: string(s[:rng.IntN(len(s)+1)])}
-		}
-		return segment.Compare{Field: f, Op: ops[rng.IntN(2)], Value: str()}
-	case segment.Bool:
-		return segment.Compare{Field: f, Op: ops[rng.IntN(2)], Value: segment.BoolLit(rng.IntN(2) == 0)}
-	case segment.Time:
-		at := func() segment.Literal {
-			return segment.TimeLit(asOf.Add(-time.Duration(rng.IntN(3*365*24)) * time.Hour))
-		}
-		switch rng.IntN(3) {
-		case 0:
-			return segment.Within{Field: f, Last: time.Duration(1+rng.IntN(400)) * 24 * time.Hour}
-		case 1:
-			a, b := at(), at()
-			if a.Time.After(b.Time) {
-				a, b = b, a
-			}
-			return segment.Between{Field: f, Low: a, High: b}
-		}
-		return segment.Compare{Field: f, Op: ops[rng.IntN(6)], Value: at()}
-	}
-	return segment.Contains{Field: f, Value: tagValues[rng.IntN(len(tagValues))]}
-}
 
 // Every rule selects the same customers in memory and in SQLite.
 func TestPushdownMatchesMemory(t *testing.T) {
 	db, err := sqlitestore.OpenDB(filepath.Join(t.TempDir(), "pushdown.db"))
 	require.NoError(t, err)
 	defer db.Close()
-	schema, err := lifecycle.Schema().Only(fields...)
-	require.NoError(t, err)
 	n, rules := 10_000, 3000
 	if raceEnabled {
 		n, rules = 2000, 300
 	}
-	ps := profiles(t, db, schema, n)
-	columns := map[string]string{}
-	for _, f := range fields {
-		columns[f] = f
-	}
-	check := func(r segment.Rule) int {
-		m, err := segment.Compile(r, schema)
-		require.NoError(t, err, r.String())
-		var want []string
-		for _, p := range ps {
-			if m.Match(p) {
-				want = append(want, p.CustomerID)
-			}
-		}
-		where, args, err := segment.ToSQL(r, schema, segment.SQLite, &segment.SQLOptions{Columns: columns, AsOf: asOf})
-		require.NoError(t, err, r.String())
-		rows, err := db.QueryContext(context.Background(), "SELECT id FROM profiles WHERE "+where+" ORDER BY id", args...)
-		require.NoError(t, err, "%s\n%s", r, where)
-		var got []string
-		for rows.Next() {
-			var id string
-			require.NoError(t, rows.Scan(&id))
-			got = append(got, id)
-		}
-		require.NoError(t, rows.Err())
-		rows.Close()
-		require.Equal(t, want, got, "%s\nWHERE %s %v", r, where, args)
-		return len(want)
-	}
-	// The 11 RFM presets and the default lifecycle rules.
-	var texts []string
-	for _, s := range segment.RFMSegments().Segments {
-		texts = append(texts, s.Rule)
-	}
-	for _, s := range lifecycle.DefaultPolicy().Stages {
-		texts = append(texts, s.Rule)
-	}
-	for _, text := range texts {
-		r, err := segment.Parse(text)
-		require.NoError(t, err)
-		check(r)
-	}
-	// Random rules of every operator, with missing values everywhere.
-	rng := rand.New(rand.NewPCG(7, 7))
-	nonEmpty := 0
-	for range rules {
-		if check(randomRule(rng, schema, 3)) > 0 {
-			nonEmpty++
-		}
-	}
-	require.Greater(t, nonEmpty, rules/3, "the rules select customers, not only nobody")
+	pushdown.Run(t, db, segment.SQLite, "profiles", n, rules)
 }
 
 // A column name that does not exist is an error in SQLite, not a string:
@@ -450,26 +211,5 @@ func sameInSQL(t *testing.T, s *sqlitestore.Store, table string, schema *segment
 	t.Helper()
 	r, err := segment.Parse(text)
 	require.NoError(t, err, text)
-	m, err := segment.Compile(r, schema)
-	require.NoError(t, err, text)
-	var want []string
-	for _, p := range mem {
-		if m.Match(p) {
-			want = append(want, p.CustomerID)
-		}
-	}
-	where, args, err := segment.ToSQL(r, schema, segment.SQLite, &segment.SQLOptions{Columns: columns, AsOf: at})
-	require.NoError(t, err)
-	rows, err := s.DB().QueryContext(context.Background(), "SELECT id FROM "+table+" WHERE "+where+" ORDER BY id", args...)
-	require.NoError(t, err, where)
-	defer rows.Close()
-	var got []string
-	for rows.Next() {
-		var id string
-		require.NoError(t, rows.Scan(&id))
-		got = append(got, id)
-	}
-	require.NoError(t, rows.Err())
-	require.Equal(t, want, got, "%s at %s\nWHERE %s", text, at, where)
-	return len(want)
+	return pushdown.Select(t, s.DB(), table, "id", segment.SQLite, &segment.SQLOptions{Columns: columns, AsOf: at}, mem, r)
 }

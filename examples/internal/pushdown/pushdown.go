@@ -1,0 +1,275 @@
+// Package pushdown is the differential test of segment.ToSQL that every
+// database adapter under examples runs: profiles with missing values and
+// awkward strings, stored through segment.Table, and rules (the RFM
+// presets, the lifecycle rules and random rules of every operator) that
+// must select exactly the customers the in-memory matcher selects.
+package pushdown
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/segment"
+)
+
+// AsOf is the observation time of the profiles.
+var AsOf = time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+
+// Fields are the profile fields of the test: every type.
+var Fields = []string{"recency_days", "frequency", "monetary", "purchases", "country", "tags", "do_not_contact",
+	"signup_date", "last_purchase", "r_score", "f_score", "m_score", "rfm_cell", "tier", "churned", "at_risk", "referrals", "nps", "previous_stage"}
+
+var (
+	// Strings include what trips databases: case and accents, a trailing
+	// space, quotes, a backslash, a right-to-left mark, an emoji, an
+	// HTML-escaped character in JSON, U+2028.
+	countries = []string{"CN", "US", "DE", "GB", "FR", "JP", "Bücher", "", "US ", "us", "O'Brien", `a\b`, "\u200fעב", "😀", "R&D", "x\u2028y"}
+	tagValues = []string{"vip", "newsletter", "b2b", "churn-risk", "ä", "R&D", "Vip", "a\"b", "😀"}
+	tiers     = []string{"Platinum", "Gold", "Iron", "Lead"}
+	stages    = []string{"lapsed", "loyal", "prospect", "at_risk", "Lapsed", "lapsed "}
+)
+
+// Schema is the lifecycle schema cut to Fields.
+func Schema(t testing.TB) *segment.Schema {
+	s, err := lifecycle.Schema().Only(Fields...)
+	require.NoError(t, err)
+	return s
+}
+
+// Profiles makes n profiles with about 15% of every field missing, times
+// at awkward instants (odd microseconds, leap days, the epoch's day).
+func Profiles(t testing.TB, schema *segment.Schema, n int) []*segment.Profile {
+	rng := rand.New(rand.NewPCG(42, 42))
+	out := make([]*segment.Profile, 0, n)
+	for i := range n {
+		p := schema.NewProfile(fmt.Sprintf("C%05d", i), AsOf)
+		for _, f := range Fields {
+			if rng.IntN(100) < 15 {
+				continue
+			}
+			fd, _ := schema.Field(f)
+			switch fd.Type {
+			case segment.Number:
+				var v float64
+				switch f {
+				case "r_score", "f_score", "m_score":
+					v = float64(1 + rng.IntN(5))
+				case "nps":
+					v = float64(rng.IntN(11))
+				default:
+					v = float64(rng.IntN(400)) / 4
+				}
+				require.NoError(t, p.SetNumber(f, v))
+			case segment.String:
+				var v string
+				switch f {
+				case "tier":
+					v = tiers[rng.IntN(len(tiers))]
+				case "previous_stage":
+					v = stages[rng.IntN(len(stages))]
+				case "rfm_cell":
+					v = fmt.Sprintf("%d%d%d", 1+rng.IntN(5), 1+rng.IntN(5), 1+rng.IntN(5))
+				default:
+					v = countries[rng.IntN(len(countries))]
+				}
+				require.NoError(t, p.SetString(f, v))
+			case segment.Bool:
+				require.NoError(t, p.SetBool(f, rng.IntN(2) == 0))
+			case segment.Time:
+				require.NoError(t, p.SetTime(f, Instant(rng)))
+			case segment.StringSet:
+				v := []string{} // present and empty as often as not
+				for _, tag := range tagValues {
+					if rng.IntN(4) == 0 {
+						v = append(v, tag)
+					}
+				}
+				require.NoError(t, p.SetStrings(f, v))
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// Instant is a time within three years before AsOf: on the hour, or at an
+// odd microsecond, or on a leap day.
+func Instant(rng *rand.Rand) time.Time {
+	t := AsOf.Add(-time.Duration(rng.IntN(3*365*24)) * time.Hour)
+	switch rng.IntN(4) {
+	case 0:
+		t = t.Add(time.Duration(rng.IntN(3_600_000_000)) * time.Microsecond)
+	case 1:
+		t = time.Date(2024, 2, 29, rng.IntN(24), 0, 0, 999_999_000, time.UTC)
+	}
+	return t
+}
+
+// Load creates table's table in db and inserts the profiles in one
+// transaction.
+func Load(t testing.TB, db *sql.DB, table *segment.Table, ps []*segment.Profile) {
+	ctx := context.Background()
+	_, err := db.ExecContext(ctx, table.Create())
+	require.NoError(t, err, table.Create())
+	tx, err := db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	stmt, err := tx.PrepareContext(ctx, table.Insert())
+	require.NoError(t, err)
+	for _, p := range ps {
+		row, err := table.Row(p)
+		require.NoError(t, err)
+		_, err = stmt.ExecContext(ctx, row...)
+		require.NoError(t, err, "%s: %v", p.CustomerID, row)
+	}
+	require.NoError(t, stmt.Close())
+	require.NoError(t, tx.Commit())
+}
+
+// RandomRule makes a type-correct rule over Fields.
+func RandomRule(rng *rand.Rand, schema *segment.Schema, depth int) segment.Rule {
+	if depth > 0 && rng.IntN(3) == 0 {
+		switch rng.IntN(3) {
+		case 0:
+			return segment.Not{Rule: RandomRule(rng, schema, depth-1)}
+		default:
+			rules := make([]segment.Rule, 2+rng.IntN(2))
+			for i := range rules {
+				rules[i] = RandomRule(rng, schema, depth-1)
+			}
+			if rng.IntN(2) == 0 {
+				return segment.And{Rules: rules}
+			}
+			return segment.Or{Rules: rules}
+		}
+	}
+	f := Fields[rng.IntN(len(Fields))]
+	fd, _ := schema.Field(f)
+	if rng.IntN(12) == 0 {
+		return segment.Exists{Field: f}
+	}
+	ops := []segment.Op{segment.Eq, segment.Ne, segment.Lt, segment.Le, segment.Gt, segment.Ge}
+	switch fd.Type {
+	case segment.Number:
+		num := func() segment.Literal { return segment.Num(float64(rng.IntN(420))/4 - 2) }
+		switch rng.IntN(3) {
+		case 0:
+			lo := num()
+			hi := segment.Num(lo.Num + float64(rng.IntN(40)))
+			return segment.Between{Field: f, Low: lo, High: hi}
+		case 1:
+			vals := []segment.Literal{}
+			for range rng.IntN(4) {
+				vals = append(vals, segment.Num(float64(rng.IntN(6))))
+			}
+			return segment.In{Field: f, Values: vals, Not: rng.IntN(2) == 0}
+		}
+		return segment.Compare{Field: f, Op: ops[rng.IntN(6)], Value: num()}
+	case segment.String:
+		pool := append(append(append(slices.Clone(countries), tiers...), stages...), "5", "55", "", "U", "Bü")
+		str := func() segment.Literal { return segment.Str(pool[rng.IntN(len(pool))]) }
+		switch rng.IntN(3) {
+		case 0:
+			vals := []segment.Literal{}
+			for range rng.IntN(4) {
+				vals = append(vals, str())
+			}
+			return segment.In{Field: f, Values: vals, Not: rng.IntN(2) == 0}
+		case 1:
+			// Prefixes cut at characters: Compile refuses a cut UTF-8 character.
+			s := []rune(str().Str)
+			return segment.StartsWith{Field: f, Prefix: string(s[:rng.IntN(len(s)+1)])}
+		}
+		return segment.Compare{Field: f, Op: ops[rng.IntN(2)], Value: str()}
+	case segment.Bool:
+		return segment.Compare{Field: f, Op: ops[rng.IntN(2)], Value: segment.BoolLit(rng.IntN(2) == 0)}
+	case segment.Time:
+		at := func() segment.Literal { return segment.TimeLit(Instant(rng)) }
+		switch rng.IntN(3) {
+		case 0:
+			return segment.Within{Field: f, Last: time.Duration(1+rng.IntN(400)) * 24 * time.Hour}
+		case 1:
+			a, b := at(), at()
+			if a.Time.After(b.Time) {
+				a, b = b, a
+			}
+			return segment.Between{Field: f, Low: a, High: b}
+		}
+		return segment.Compare{Field: f, Op: ops[rng.IntN(6)], Value: at()}
+	}
+	return segment.Contains{Field: f, Value: tagValues[rng.IntN(len(tagValues))]}
+}
+
+// Same checks that rule selects the same customers from ps in memory and
+// from table in db through ToSQL, and returns how many.
+func Same(t testing.TB, db *sql.DB, table *segment.Table, name string, dialect segment.Dialect, ps []*segment.Profile, r segment.Rule) int {
+	t.Helper()
+	return Select(t, db, name, "customer_id", dialect, table.Options(AsOf), ps, r)
+}
+
+// Select checks that rule selects the same customers from ps in memory
+// and, through ToSQL with opt, from the rows of from (a table or view
+// keyed by the column key), and returns how many.
+func Select(t testing.TB, db *sql.DB, from, key string, dialect segment.Dialect, opt *segment.SQLOptions, ps []*segment.Profile, r segment.Rule) int {
+	t.Helper()
+	m, err := segment.Compile(r, ps[0].Schema())
+	require.NoError(t, err, r.String())
+	var want []string
+	for _, p := range ps {
+		if m.Match(p) {
+			want = append(want, p.CustomerID)
+		}
+	}
+	where, args, err := segment.ToSQL(r, ps[0].Schema(), dialect, opt)
+	require.NoError(t, err, r.String())
+	rows, err := db.QueryContext(context.Background(), "SELECT "+key+" FROM "+from+" WHERE "+where+" ORDER BY "+key, args...)
+	require.NoError(t, err, "%s\n%s", r, where)
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		got = append(got, id)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, want, got, "%s at %s\nWHERE %s %v", r, opt.AsOf, where, args)
+	return len(want)
+}
+
+// Run loads n profiles into a new table called name and checks the RFM
+// presets, the default lifecycle rules and the given number of random
+// rules.
+func Run(t *testing.T, db *sql.DB, dialect segment.Dialect, name string, n, rules int) {
+	schema := Schema(t)
+	table, err := segment.NewTable(schema, dialect, name)
+	require.NoError(t, err)
+	ps := Profiles(t, schema, n)
+	Load(t, db, table, ps)
+	var texts []string
+	for _, s := range segment.RFMSegments().Segments {
+		texts = append(texts, s.Rule)
+	}
+	for _, s := range lifecycle.DefaultPolicy().Stages {
+		texts = append(texts, s.Rule)
+	}
+	for _, text := range texts {
+		r, err := segment.Parse(text)
+		require.NoError(t, err)
+		Same(t, db, table, name, dialect, ps, r)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	nonEmpty := 0
+	for range rules {
+		if Same(t, db, table, name, dialect, ps, RandomRule(rng, schema, 3)) > 0 {
+			nonEmpty++
+		}
+	}
+	require.Greater(t, nonEmpty, rules/3, "the rules select customers, not only nobody")
+}
