@@ -120,16 +120,12 @@ func (e *SummaryError) Unwrap() error { return crm.ErrInvalid }
 // number of customers plus one customer's history, never with the whole
 // stream. A customer appearing in two groups is an error.
 func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf time.Time, options *SummaryOptions) ([]Summary, error) {
-	var opt SummaryOptions
-	if options != nil {
-		opt = *options
-	}
-	p, err := newPeriodizer(opt)
+	p, currency, err := periodizerOf(options)
 	if err != nil {
 		return nil, err
 	}
 	asOfPeriod := p.index(asOf)
-	return summarizeStream(ctx, txs, asOf, asOf, opt.Currency, p,
+	return summarizeStream(ctx, txs, asOf, asOf, currency, p,
 		func(c customerTotals, group []entry, periods []periodSpend) (Summary, []periodSpend, bool) {
 			s, periods, ok := summarizeOne(group, p, asOfPeriod, periods)
 			c.fill(&s)
@@ -279,11 +275,7 @@ type HoldoutSummary struct {
 // before the first holdout purchase. The stream's requirements are those
 // of Summarize.
 func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error], calibrationEnd, observationEnd time.Time, options *SummaryOptions) ([]HoldoutSummary, error) {
-	var opt SummaryOptions
-	if options != nil {
-		opt = *options
-	}
-	p, err := newPeriodizer(opt)
+	p, currency, err := periodizerOf(options)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +284,7 @@ func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error]
 	}
 	calPeriod, endPeriod := p.index(calibrationEnd), p.index(observationEnd)
 	duration := float64(endPeriod-calPeriod) / p.scale
-	return summarizeStream(ctx, txs, calibrationEnd, observationEnd, opt.Currency, p,
+	return summarizeStream(ctx, txs, calibrationEnd, observationEnd, currency, p,
 		func(c customerTotals, group []entry, periods []periodSpend) (HoldoutSummary, []periodSpend, bool) {
 			if !slices.IsSortedFunc(group, byTime) {
 				slices.SortFunc(group, byTime)
@@ -468,6 +460,17 @@ type periodizer struct {
 	length int64
 	scale  float64
 	loc    *time.Location
+}
+
+// periodizerOf checks the options (nil: the defaults) and returns their
+// periodizer and currency.
+func periodizerOf(options *SummaryOptions) (periodizer, string, error) {
+	var opt SummaryOptions
+	if options != nil {
+		opt = *options
+	}
+	p, err := newPeriodizer(opt)
+	return p, opt.Currency, err
 }
 
 func newPeriodizer(opt SummaryOptions) (periodizer, error) {

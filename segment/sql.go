@@ -9,14 +9,14 @@ import (
 	"github.com/crmkit/crm"
 )
 
-// Dialect is a SQL dialect for ToSQL.
-type Dialect uint8
+// Dialect is a SQL dialect for ToSQL and NewTable: crm.Dialect.
+type Dialect = crm.Dialect
 
-// Dialects.
+// Dialects, as in crm.
 const (
-	Postgres Dialect = iota + 1 // placeholders $1, $2, …; "quoted" identifiers
-	MySQL                       // placeholders ?; `quoted` identifiers
-	SQLite                      // placeholders ?; `quoted` identifiers (a "quoted" name SQLite cannot find would be read as a string)
+	Postgres = crm.Postgres // placeholders $1, $2, …; "quoted" identifiers
+	MySQL    = crm.MySQL    // placeholders ?; `quoted` identifiers
+	SQLite   = crm.SQLite   // placeholders ?; `quoted` identifiers (a "quoted" name SQLite cannot find would be read as a string)
 )
 
 // SQLOptions say how fields map to a table.

@@ -1,12 +1,14 @@
 // Package postgres is crmkit on PostgreSQL, through database/sql and the
 // pure-Go driver pgx (github.com/jackc/pgx/v5).
 //
-// What is here so far: Open, and the proof that the SQL segment.ToSQL
+// What is here so far: Open, and two proofs (the tests; see the README's
+// "At a million customers, and past one machine"): the SQL segment.ToSQL
 // writes for PostgreSQL selects exactly the customers the in-memory
-// matcher selects, over profiles stored in the table segment.Table
-// defines (the tests; see the README's "Segments run in the database"). The stores of
-// every package on PostgreSQL follow, as examples/sqlitestore has them on
-// SQLite.
+// matcher selects, over profiles stored in the table segment.NewTable
+// defines; and the query scoring.NewSummaryQuery writes computes the
+// summaries scoring.Summarize computes, from a transactions table loaded
+// with COPY. The stores of every package on PostgreSQL follow, as
+// examples/sqlitestore has them on SQLite.
 //
 // The tests need a server: set CRM_POSTGRES_URL to a database they may
 // create tables in, such as the throw-away cluster .ci/postgres starts:

@@ -9,14 +9,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/lifecycle"
+	"github.com/crmkit/crm/sampledata"
+	"github.com/crmkit/crm/scoring"
 	"github.com/crmkit/crm/segment"
 )
 
@@ -272,4 +277,93 @@ func Run(t *testing.T, db *sql.DB, dialect segment.Dialect, name string, n, rule
 		}
 	}
 	require.Greater(t, nonEmpty, rules/3, "the rules select customers, not only nobody")
+}
+
+// SummaryCase is one way of summarising, for the summary query's test.
+type SummaryCase struct {
+	Name    string
+	Options *scoring.SummaryOptions
+}
+
+// SummaryCases are the period settings the summary query is checked
+// with: days, days counted in weeks (CDNOW's convention), calendar weeks
+// and months, and periods of several days.
+func SummaryCases() []SummaryCase {
+	return []SummaryCase{
+		{"days", nil},
+		{"days in weeks", &scoring.SummaryOptions{Scale: 7}},
+		{"weeks", &scoring.SummaryOptions{Unit: scoring.Week}},
+		{"months", &scoring.SummaryOptions{Unit: scoring.Month}},
+		{"3-day periods", &scoring.SummaryOptions{Length: 3, Scale: 2}},
+	}
+}
+
+// SameSummaries checks that the summary query's summaries are
+// Summarize's: every field equal, Monetary to 1e-12 relative (the same
+// amounts added in another order).
+func SameSummaries(t testing.TB, want, got []scoring.Summary) {
+	t.Helper()
+	require.Equal(t, len(want), len(got), "customers")
+	for i := range want {
+		w, g := want[i], got[i]
+		require.InDelta(t, w.Monetary, g.Monetary, 1e-12*max(1, w.Monetary), "%s: monetary", w.CustomerID)
+		require.True(t, w.Total.Equal(g.Total), "%s: total %s, want %s", w.CustomerID, g.Total, w.Total)
+		require.True(t, w.First.Equal(g.First) && w.Last.Equal(g.Last), "%s: first %s last %s, want %s %s", w.CustomerID, g.First, g.Last, w.First, w.Last)
+		w.Monetary, w.Total, w.First, w.Last = 0, g.Total, g.First, g.Last
+		g.Monetary = 0
+		require.Equal(t, w, g)
+	}
+}
+
+// Transactions are the generated business's transactions for n customers
+// with refunds added, grouped by customer: about one purchase in six is
+// partly, wholly or more than wholly refunded (at the same instant, or
+// hours to months later, past asOf too), and one customer in 40 has a
+// refund before the first purchase.
+func Transactions(n int) (iter.Seq2[crm.Transaction, error], time.Time, error) {
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers = n
+	g, err := sampledata.NewGenerator(cfg)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return func(yield func(crm.Transaction, error) bool) {
+		rng := rand.New(rand.NewPCG(3, 5))
+		current, k := "", 0
+		for tx, err := range g.Transactions() {
+			if err != nil {
+				yield(tx, err)
+				return
+			}
+			if tx.CustomerID != current {
+				current = tx.CustomerID
+				if rng.IntN(40) == 0 {
+					early := tx
+					early.ID, early.Kind, early.Items = tx.ID+"-early", crm.Refund, nil
+					early.Time = tx.Time.AddDate(0, 0, -10)
+					if !yield(early, nil) {
+						return
+					}
+				}
+			}
+			if !yield(tx, nil) {
+				return
+			}
+			if tx.Kind != crm.Purchase || rng.IntN(6) != 0 {
+				continue
+			}
+			k++
+			r := tx
+			r.ID, r.Kind, r.Items = fmt.Sprintf("%s-r%d", tx.ID, k), crm.Refund, nil
+			r.Amount = tx.Amount.Mul(decimal.NewFromFloat([]float64{0.3, 1, 1.7, 0.01}[rng.IntN(4)])).Round(2)
+			if rng.IntN(3) > 0 {
+				r.Time = tx.Time.Add(time.Duration(rng.IntN(3000)) * time.Hour)
+			} else {
+				r.ID = "!" + r.ID // at the purchase's instant, and first by ID: the purchase still comes first
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}, cfg.End, nil
 }

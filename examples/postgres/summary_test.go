@@ -1,0 +1,102 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/datasets"
+	"github.com/crmkit/crm/examples/internal/pushdown"
+	"github.com/crmkit/crm/scoring"
+)
+
+// transactionsDDL is a transactions table as NewSummaryQuery expects it.
+const transactionsDDL = `CREATE TABLE %s (
+  id text COLLATE "C" PRIMARY KEY,
+  customer_id text COLLATE "C" NOT NULL,
+  at timestamptz NOT NULL,
+  kind text NOT NULL,
+  amount numeric NOT NULL,
+  currency text NOT NULL
+)`
+
+// copyTransactions creates table and fills it from the stream with COPY,
+// returning the stream's transactions in customer order as stored.
+func copyTransactions(t *testing.T, db *sql.DB, table string, txs iter.Seq2[crm.Transaction, error]) []crm.Transaction {
+	ctx := context.Background()
+	_, err := db.ExecContext(ctx, fmt.Sprintf(transactionsDDL, table))
+	require.NoError(t, err)
+	var all []crm.Transaction
+	for tx, err := range txs {
+		require.NoError(t, err)
+		all = append(all, tx)
+	}
+	conn, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	err = conn.Raw(func(driverConn any) error {
+		pg := driverConn.(*stdlib.Conn).Conn()
+		_, err := pg.CopyFrom(ctx, pgx.Identifier{table}, []string{"id", "customer_id", "at", "kind", "amount", "currency"},
+			pgx.CopyFromSlice(len(all), func(i int) ([]any, error) {
+				tx := &all[i]
+				return []any{tx.ID, tx.CustomerID, tx.Time, string(tx.Kind), tx.Amount.String(), tx.Currency}, nil
+			}))
+		return err
+	})
+	require.NoError(t, err)
+	return all
+}
+
+// The summary query computes in PostgreSQL what Summarize computes from
+// the same transactions: CDNOW, and 100,000 generated customers with
+// refunds of every kind, in every period setting, and in a time zone.
+func TestSummaryQueryMatchesSummarize(t *testing.T) {
+	db := server(t)
+	ctx := context.Background()
+	n := 100_000
+	if raceEnabled {
+		n = 5000
+	}
+	generated, end, err := pushdown.Transactions(n)
+	require.NoError(t, err)
+	newYork, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	for _, data := range []struct {
+		name, table string
+		txs         iter.Seq2[crm.Transaction, error]
+		asOf        time.Time
+	}{
+		{"CDNOW", "cdnow", datasets.CDNOWMaster(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)},
+		{"generated", "generated", generated, end.AddDate(0, -2, 0).Add(13*time.Hour + 30*time.Minute)},
+	} {
+		t.Run(data.name, func(t *testing.T) {
+			all := copyTransactions(t, db, data.table, data.txs)
+			stream := func(yield func(crm.Transaction, error) bool) {
+				for _, tx := range all {
+					if !yield(tx, nil) {
+						return
+					}
+				}
+			}
+			cases := append(pushdown.SummaryCases(), pushdown.SummaryCase{Name: "days in New York", Options: &scoring.SummaryOptions{Location: newYork}},
+				pushdown.SummaryCase{Name: "weeks in New York", Options: &scoring.SummaryOptions{Unit: scoring.Week, Location: newYork}})
+			for _, c := range cases {
+				want, err := scoring.Summarize(ctx, stream, data.asOf, c.Options)
+				require.NoError(t, err, c.Name)
+				q, err := scoring.NewSummaryQuery(crm.Postgres, scoring.TransactionTable{Name: data.table}, data.asOf, c.Options)
+				require.NoError(t, err)
+				got, err := q.Summaries(ctx, db)
+				require.NoError(t, err, c.Name)
+				pushdown.SameSummaries(t, want, got)
+			}
+		})
+	}
+}

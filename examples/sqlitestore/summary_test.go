@@ -1,0 +1,65 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"iter"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/datasets"
+	"github.com/crmkit/crm/examples/internal/pushdown"
+	"github.com/crmkit/crm/examples/sqlitestore"
+	"github.com/crmkit/crm/scoring"
+)
+
+// appendAll stores a stream in batches.
+func appendAll(t *testing.T, s *sqlitestore.Store, txs iter.Seq2[crm.Transaction, error]) {
+	ctx := context.Background()
+	var batch []crm.Transaction
+	for tx, err := range txs {
+		require.NoError(t, err)
+		if batch = append(batch, tx); len(batch) == 10_000 {
+			require.NoError(t, s.AppendTransactions(ctx, batch...))
+			batch = batch[:0]
+		}
+	}
+	require.NoError(t, s.AppendTransactions(ctx, batch...))
+}
+
+// The summary query computes in SQLite what Summarize computes from the
+// store's stream: CDNOW, and generated customers with refunds of every
+// kind, in every period setting.
+func TestSummaryQueryMatchesSummarize(t *testing.T) {
+	ctx := context.Background()
+	n := 20_000 // 100,000 take two minutes here; examples/postgres checks 100,000
+	if raceEnabled {
+		n = 2000
+	}
+	generated, end, err := pushdown.Transactions(n)
+	require.NoError(t, err)
+	for _, data := range []struct {
+		name string
+		txs  iter.Seq2[crm.Transaction, error]
+		asOf time.Time
+	}{
+		{"CDNOW", datasets.CDNOWMaster(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)},
+		{"generated", generated, end.AddDate(0, -2, 0).Add(13*time.Hour + 30*time.Minute)},
+	} {
+		t.Run(data.name, func(t *testing.T) {
+			s := open(t)
+			appendAll(t, s, data.txs)
+			for _, c := range pushdown.SummaryCases() {
+				want, err := scoring.Summarize(ctx, s.Transactions(ctx), data.asOf, c.Options)
+				require.NoError(t, err, c.Name)
+				q, err := scoring.NewSummaryQuery(crm.SQLite, scoring.TransactionTable{}, data.asOf, c.Options)
+				require.NoError(t, err)
+				got, err := q.Summaries(ctx, s.DB())
+				require.NoError(t, err, c.Name)
+				pushdown.SameSummaries(t, want, got)
+			}
+		})
+	}
+}
