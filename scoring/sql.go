@@ -18,10 +18,12 @@ import (
 // customer_id, at, kind, amount, currency).
 //
 // Column types the query expects: in PostgreSQL, at is timestamptz and
-// amount numeric (or text holding a decimal); in SQLite, at is an integer
-// of Unix nanoseconds (as examples/sqlitestore keeps it) and amount text
-// holding a decimal. kind is 'refund' for a refund; every other kind is a
-// purchase, as in Summarize.
+// amount numeric (or text holding a decimal); in MySQL and MariaDB, at is
+// DATETIME(6) holding UTC and amount DECIMAL (or text holding a decimal);
+// in SQLite, at is an integer of Unix nanoseconds (as examples/sqlitestore
+// keeps it) and amount text holding a decimal. kind is 'refund' for a
+// refund; every other kind is a purchase, as in Summarize. IDs and kinds
+// compare bytewise, whatever the columns' collations.
 type TransactionTable struct {
 	// Name is the table (or view), plain or schema-qualified.
 	Name string
@@ -39,7 +41,8 @@ type TransactionTable struct {
 // or run SQL with Args and read each row with Scan.
 //
 // Equality with Summarize: frequency, recency, T, count, first, last and
-// the currency are equal; Total is exact in PostgreSQL (numeric) and, in
+// the currency are equal; Total is exact in PostgreSQL (numeric) and MySQL
+// (DECIMAL(60, 12), which holds crm's amount range) and, in
 // SQLite, which has no decimal type, summed in millionths of the
 // currency's unit (exact while every amount has at most six decimal
 // places and 15 significant digits); Monetary adds the same float64
@@ -48,8 +51,8 @@ type TransactionTable struct {
 // microseconds.
 //
 // Periods in a time zone other than UTC need PostgreSQL (AT TIME ZONE
-// with the zone's name); SQLite has no zone database, and the query is
-// refused there.
+// with the zone's name); SQLite has no zone database, and MySQL's is often
+// not loaded, so the query is refused there.
 type SummaryQuery struct {
 	// SQL is the query.
 	SQL string
@@ -64,30 +67,42 @@ type SummaryQuery struct {
 
 // NewSummaryQuery writes the summary query for dialect over table, as
 // Summarize(…, asOf, opt) would summarise the table's transactions.
-// MySQL is not supported yet.
 func NewSummaryQuery(dialect crm.Dialect, table TransactionTable, asOf time.Time, options *SummaryOptions) (*SummaryQuery, error) {
 	p, currency, err := periodizerOf(options)
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case dialect == crm.MySQL:
-		return nil, fmt.Errorf("scoring: summary query: MySQL is not supported yet: %w", crm.ErrInvalid)
-	case dialect != crm.Postgres && dialect != crm.SQLite:
+	case dialect != crm.Postgres && dialect != crm.MySQL && dialect != crm.SQLite:
 		return nil, fmt.Errorf("scoring: summary query: unknown dialect %d: %w", dialect, crm.ErrInvalid)
-	case dialect == crm.SQLite && p.loc != time.UTC:
-		return nil, fmt.Errorf("scoring: summary query: periods in %s need a time zone database, which SQLite has not: use UTC or PostgreSQL: %w", p.loc, crm.ErrInvalid)
+	case dialect != crm.Postgres && p.loc != time.UTC:
+		return nil, fmt.Errorf("scoring: summary query: periods in %s need a time zone database, which %s may not have loaded: use UTC or PostgreSQL: %w", p.loc, dialect, crm.ErrInvalid)
 	case asOf.IsZero():
 		return nil, fmt.Errorf("scoring: summary query: zero asOf: %w", crm.ErrInvalid)
 	}
 	t := table.withDefaults()
 	q := &SummaryQuery{dialect: dialect, p: p, asOfPeriod: p.index(asOf), currency: currency}
 	quote := func(name string) string {
+		q := `"`
+		if dialect == crm.MySQL {
+			q = "`"
+		}
 		parts := strings.Split(name, ".")
 		for i, s := range parts {
-			parts[i] = `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+			parts[i] = q + strings.ReplaceAll(s, q, q+q) + q
 		}
 		return strings.Join(parts, ".")
+	}
+	// bytes is a text expression compared and ordered bytewise, as Go
+	// compares strings, whatever the column's collation.
+	bytes := func(expr string) string {
+		switch dialect {
+		case crm.Postgres:
+			return expr + ` COLLATE "C"`
+		case crm.MySQL:
+			return "CAST(" + expr + " AS BINARY)"
+		}
+		return expr
 	}
 	at := quote(t.Time)
 	var asOfArg any = asOf.UTC()
@@ -103,7 +118,7 @@ func NewSummaryQuery(dialect crm.Dialect, table TransactionTable, asOf time.Time
 		return "?"
 	}
 	first := "$1"
-	if dialect == crm.SQLite {
+	if dialect != crm.Postgres {
 		first = "?"
 	}
 	// floorDiv is ⌊x / n⌋ for integers, as Go's floorDiv.
@@ -111,13 +126,20 @@ func NewSummaryQuery(dialect crm.Dialect, table TransactionTable, asOf time.Time
 		if n == 1 {
 			return x
 		}
-		return fmt.Sprintf("((%s) / %d - (CASE WHEN (%s) %% %d < 0 THEN 1 ELSE 0 END))", x, n, x, n)
+		div := "/"
+		if dialect == crm.MySQL {
+			div = "DIV" // "/" divides as decimals
+		}
+		return fmt.Sprintf("((%s) %s %d - (CASE WHEN (%s) %% %d < 0 THEN 1 ELSE 0 END))", x, div, n, x, n)
 	}
 	var days, month string
 	if dialect == crm.Postgres {
 		local := fmt.Sprintf("(%s AT TIME ZONE %s)", at, arg(p.loc.String()))
 		days = fmt.Sprintf("(%s::date - DATE '1970-01-01')", local)
 		month = fmt.Sprintf("(CAST(extract(year FROM %s) AS bigint) * 12 + CAST(extract(month FROM %s) AS bigint) - 1)", local, local)
+	} else if dialect == crm.MySQL {
+		days = fmt.Sprintf("DATEDIFF(%s, '1970-01-01')", at)
+		month = fmt.Sprintf("(YEAR(%s) * 12 + MONTH(%s) - 1)", at, at)
 	} else {
 		days = floorDiv(at, 86_400_000_000_000)
 		secs := floorDiv(at, 1_000_000_000)
@@ -132,49 +154,55 @@ func NewSummaryQuery(dialect crm.Dialect, table TransactionTable, asOf time.Time
 	default:
 		period = floorDiv(days, p.length)
 	}
-	coll, least, float, exact := ` COLLATE "C"`, "LEAST", "double precision", "numeric"
-	total := "CAST(SUM(CASE WHEN refund THEN -amount ELSE amount END) AS text)"
-	if dialect == crm.SQLite {
-		coll, least, float, exact = "", "MIN", "REAL", "TEXT"
-		total = "SUM(CASE WHEN refund THEN -1 ELSE 1 END * CAST(round(CAST(amount AS REAL) * 1000000) AS INTEGER))"
+	least, float, exact := "LEAST", "double precision", "numeric"
+	part := "SUM(CASE WHEN refund THEN -amount ELSE amount END)"
+	total := "CAST(SUM(total) AS text)"
+	switch dialect {
+	case crm.SQLite:
+		least, float, exact = "MIN", "REAL", "TEXT"
+		part = "SUM(CASE WHEN refund THEN -1 ELSE 1 END * CAST(round(CAST(amount AS REAL) * 1000000) AS INTEGER))"
+		total = "SUM(total)"
+	case crm.MySQL:
+		float, exact = "DOUBLE", "DECIMAL(60, 12)"
+		total = "CAST(SUM(total) AS CHAR)"
 	}
+	// ev: the transactions up to asOf with their periods. tg: each one's
+	// target, the latest purchase period at or before it (NULL for a
+	// refund before the first purchase), and its place in the customer's
+	// order. pre: running sums of spend per target. per: each target's
+	// spend (the running sum clamped at zero: the last sum less the lowest
+	// below zero) and its share of the other figures. The windows' orders
+	// are unique (IDs, row numbers), so their default frames run from the
+	// first row to the current one. No join: one pass of sorts and groups.
 	q.SQL = fmt.Sprintf(`WITH ev AS (
   SELECT %[1]s AS customer_id, %[2]s AS id, %[3]s AS at, (%[4]s = 'refund') AS refund,
     CAST(%[5]s AS %[13]s) AS amount, %[6]s AS currency, %[7]s AS period
   FROM %[8]s WHERE %[3]s <= %[9]s
 ), tg AS (
-  SELECT customer_id, refund, amount,
+  SELECT customer_id, refund, amount, at, currency,
     MAX(CASE WHEN refund THEN NULL ELSE period END) OVER w AS target,
     ROW_NUMBER() OVER w AS seq
   FROM ev
-  WINDOW w AS (PARTITION BY customer_id ORDER BY at, refund, id%[10]s ROWS UNBOUNDED PRECEDING)
-), fl AS (
-  SELECT customer_id, target, seq, CASE WHEN refund THEN -CAST(amount AS %[12]s) ELSE CAST(amount AS %[12]s) END AS x
-  FROM tg WHERE target IS NOT NULL
+  WINDOW w AS (PARTITION BY customer_id ORDER BY at, refund, %[10]s)
 ), pre AS (
-  SELECT customer_id, target, x,
-    SUM(x) OVER (PARTITION BY customer_id, target ORDER BY seq ROWS UNBOUNDED PRECEDING) AS p
-  FROM fl
+  SELECT customer_id, target, refund, amount, at, currency,
+    CASE WHEN refund THEN -CAST(amount AS %[12]s) ELSE CAST(amount AS %[12]s) END AS x,
+    SUM(CASE WHEN refund THEN -CAST(amount AS %[12]s) ELSE CAST(amount AS %[12]s) END) OVER (PARTITION BY customer_id, target ORDER BY seq) AS p
+  FROM tg
 ), per AS (
-  SELECT customer_id, target AS period, SUM(x) - %[11]s(0, MIN(p)) AS spend
-  FROM pre GROUP BY customer_id, target
-), per2 AS (
-  SELECT customer_id, period, spend, MIN(period) OVER (PARTITION BY customer_id) AS first_p FROM per
-), agg AS (
-  SELECT customer_id, COUNT(*) - 1 AS frequency, MIN(period) AS first_p, MAX(period) AS last_p,
-    COALESCE(SUM(CASE WHEN period > first_p THEN spend END), 0) AS repeat_spend
-  FROM per2 GROUP BY customer_id
-), st AS (
-  SELECT customer_id, %[14]s AS total,
+  SELECT customer_id, target, SUM(x) - %[11]s(0, MIN(p)) AS spend, %[14]s AS total,
     SUM(CASE WHEN refund THEN 0 ELSE 1 END) AS purchases,
     MIN(CASE WHEN refund THEN NULL ELSE at END) AS first_at, MAX(CASE WHEN refund THEN NULL ELSE at END) AS last_at,
-    MIN(currency) AS cur_lo, MAX(currency) AS cur_hi
-  FROM ev GROUP BY customer_id
+    MIN(currency) AS cur_lo, MAX(currency) AS cur_hi,
+    MIN(target) OVER (PARTITION BY customer_id) AS first_p
+  FROM pre GROUP BY customer_id, target
 )
-SELECT a.customer_id, a.frequency, a.first_p, a.last_p, a.repeat_spend, s.purchases, s.total, s.first_at, s.last_at, s.cur_lo, s.cur_hi
-FROM agg a JOIN st s ON s.customer_id = a.customer_id
-ORDER BY a.customer_id%[10]s`,
-		quote(t.CustomerID), quote(t.ID), at, quote(t.Kind), quote(t.Amount), quote(t.Currency), period, quote(t.Name), first, coll, least, float, exact, total)
+SELECT customer_id, COUNT(target) - 1, MIN(target), MAX(target),
+  COALESCE(SUM(CASE WHEN target > first_p THEN spend END), 0), SUM(purchases), %[15]s,
+  MIN(first_at), MAX(last_at), MIN(cur_lo), MAX(cur_hi)
+FROM per GROUP BY customer_id HAVING COUNT(target) > 0
+ORDER BY %[16]s`,
+		quote(t.CustomerID), quote(t.ID), at, bytes(quote(t.Kind)), quote(t.Amount), quote(t.Currency), period, quote(t.Name), first, bytes("id"), least, float, exact, part, total, bytes("customer_id"))
 	return q, nil
 }
 

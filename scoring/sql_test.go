@@ -24,7 +24,7 @@ func TestSummaryQueryRefusals(t *testing.T) {
 		opt  *scoring.SummaryOptions
 		want string
 	}{
-		"MySQL":               {crm.MySQL, asOf, nil, "not supported yet"},
+		"MySQL in a zone":     {crm.MySQL, asOf, &scoring.SummaryOptions{Location: ny}, "time zone database"},
 		"unknown dialect":     {crm.Dialect(9), asOf, nil, "unknown dialect"},
 		"SQLite in a zone":    {crm.SQLite, asOf, &scoring.SummaryOptions{Location: ny}, "time zone database"},
 		"zero asOf":           {crm.Postgres, time.Time{}, nil, "zero asOf"},

@@ -55,9 +55,12 @@ const MaxSQLArgs = 65535
 // dialect's natural form would not yield NULL for a NULL column (JSON set
 // membership), the SQL says CASE WHEN col IS NULL THEN NULL … so that both
 // sides agree. String ordering is not offered (collations differ);
-// equality and prefixes compare exactly in PostgreSQL and SQLite, and
-// follow the column's collation in MySQL (use a binary or _bin collation
-// for case-sensitive matching).
+// equality, "in", prefixes and set membership compare bytes, as Go does:
+// in PostgreSQL under the column's collation (NewTable's is "C"), in
+// SQLite always, and in MySQL and MariaDB through CAST(… AS BINARY)
+// whatever the column's collation (case- and accent-folding, PAD SPACE),
+// with set members decoded by JSON_TABLE (MySQL 8, MariaDB 10.6 or later)
+// so that any JSON writer's escapes are read alike.
 func ToSQL(rule Rule, schema *Schema, dialect Dialect, options *SQLOptions) (string, []any, error) {
 	var opt SQLOptions
 	if options != nil {
@@ -112,6 +115,17 @@ func (g *sqlGen) timeArg(t time.Time) string {
 // decimal places, always.
 func sqliteTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
+// valueColumn is the column a value is compared with: in MySQL, a
+// string column as bytes, so that neither a case- or accent-folding
+// collation nor a PAD SPACE one ("US " = "US") changes the answer.
+func (g *sqlGen) valueColumn(field string) string {
+	col := g.column(field)
+	if f, _ := g.schema.Field(field); g.dialect == MySQL && f.Type == String {
+		return "CAST(" + col + " AS BINARY)"
+	}
+	return col
+}
+
 func (g *sqlGen) column(field string) string {
 	col, ok := g.opt.Columns[field]
 	if !ok || col == "" {
@@ -159,14 +173,14 @@ func (g *sqlGen) rule(b *strings.Builder, r Rule) {
 		g.rule(b, r.Rule)
 		b.WriteString(")")
 	case Compare:
-		col := g.column(r.Field)
+		col := g.valueColumn(r.Field)
 		fmt.Fprintf(b, "%s %s %s", col, sqlOps[r.Op], g.literal(r.Field, r.Value))
 	case Between:
 		col := g.column(r.Field)
 		lo := g.literal(r.Field, r.Low)
 		fmt.Fprintf(b, "%s BETWEEN %s AND %s", col, lo, g.literal(r.Field, r.High))
 	case In:
-		col := g.column(r.Field)
+		col := g.valueColumn(r.Field)
 		if len(r.Values) == 0 {
 			if r.Not {
 				b.WriteString("1 = 1")
@@ -193,7 +207,9 @@ func (g *sqlGen) rule(b *strings.Builder, r Rule) {
 		case Postgres:
 			fmt.Fprintf(b, "%s = ANY(%s)", g.arg(r.Value), col)
 		case MySQL:
-			fmt.Fprintf(b, "(CASE WHEN %s IS NULL THEN NULL ELSE JSON_CONTAINS(%s, JSON_QUOTE(%s)) END)", col, col, g.arg(r.Value))
+			// JSON_TABLE decodes the array's strings, so that "R\u0026D" is
+			// "R&D" whoever wrote the JSON, and the comparison is bytewise.
+			fmt.Fprintf(b, "(CASE WHEN %s IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM JSON_TABLE(%s, '$[*]' COLUMNS (v LONGTEXT PATH '$')) AS jt WHERE CAST(jt.v AS BINARY) = %s) END)", col, col, g.arg(r.Value))
 		case SQLite:
 			fmt.Fprintf(b, "(CASE WHEN %s IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM json_each(%s) WHERE json_each.value = %s) END)", col, col, g.arg(r.Value))
 		}
@@ -207,7 +223,7 @@ func (g *sqlGen) rule(b *strings.Builder, r Rule) {
 			fmt.Fprintf(b, "substr(%s, 1, length(%s::text)) = %s", col, p1, g.arg(r.Prefix))
 		case MySQL:
 			p1 := g.arg(r.Prefix)
-			fmt.Fprintf(b, "SUBSTRING(%s, 1, CHAR_LENGTH(%s)) = %s", col, p1, g.arg(r.Prefix))
+			fmt.Fprintf(b, "LEFT(CAST(%s AS BINARY), LENGTH(%s)) = %s", col, p1, g.arg(r.Prefix))
 		case SQLite:
 			p1 := g.arg(r.Prefix)
 			fmt.Fprintf(b, "substr(%s, 1, length(%s)) = %s", col, p1, g.arg(r.Prefix))

@@ -18,13 +18,14 @@ import (
 //
 // Column types by dialect:
 //
-//	field      PostgreSQL                 SQLite
-//	number     double precision           REAL
-//	string     text COLLATE "C"           TEXT
-//	bool       boolean                    INTEGER (0 or 1)
-//	time       timestamptz                TEXT (RFC 3339, UTC, six decimals)
-//	duration   double precision (seconds) REAL (seconds)
-//	string set text[] COLLATE "C"         TEXT (a JSON array)
+//	field      PostgreSQL                 MySQL, MariaDB               SQLite
+//	key        text COLLATE "C"           VARBINARY(1024)              TEXT
+//	number     double precision           DOUBLE                       REAL
+//	string     text COLLATE "C"           LONGTEXT utf8mb4_bin         TEXT
+//	bool       boolean                    BOOLEAN                      INTEGER (0 or 1)
+//	time       timestamptz                DATETIME(6), UTC             TEXT (RFC 3339, UTC, six decimals)
+//	duration   double precision (seconds) DOUBLE (seconds)             REAL (seconds)
+//	string set text[] COLLATE "C"         JSON (an array)              TEXT (a JSON array)
 //
 // Pitfalls the layout avoids, which a host writing its own table meets:
 // an integer column for a number (pgx then truncates the parameter of
@@ -32,15 +33,17 @@ import (
 // server's zone offset); a collation other than "C" (equality and prefixes
 // fold case or accents, and order differs from Go's); a set stored as
 // jsonb, or an empty set written from a nil slice (NULL, where the profile
-// has an empty set, so "not (tags contains …)" disagrees). Row writes an
-// empty set as an empty array, never as NULL.
+// has an empty set, so "not (tags contains …)" disagrees); in MySQL and
+// MariaDB, DATETIME without fractional seconds, TIMESTAMP (1970–2038 and
+// the session's zone), and a driver not set to UTC (go-sql-driver/mysql:
+// loc=UTC&parseTime=true). Row writes an empty set as an empty array,
+// never as NULL, and times in UTC.
 //
-// PostgreSQL text holds neither NUL nor invalid UTF-8: Row refuses a
-// profile with such a string, naming the field (Compile and ToSQL refuse
-// such literals in every dialect). Times are kept to the microsecond, as profiles
+// PostgreSQL text holds neither NUL nor invalid UTF-8, and MySQL's
+// utf8mb4 no invalid UTF-8: Row refuses a profile with such a string,
+// naming the field (Compile and ToSQL refuse such literals in every
+// dialect), and in MySQL a customer ID longer than 1,024 bytes. Times are kept to the microsecond, as profiles
 // keep them (see Profile.SetTime).
-//
-// The MySQL/MariaDB layout is not defined yet: NewTable refuses MySQL.
 type Table struct {
 	name    string
 	dialect Dialect
@@ -56,9 +59,7 @@ func NewTable(schema *Schema, dialect Dialect, name string) (*Table, error) {
 		return nil, fmt.Errorf("segment: table: nil schema: %w", crm.ErrInvalid)
 	case name == "":
 		return nil, fmt.Errorf("segment: table: empty name: %w", crm.ErrInvalid)
-	case dialect == MySQL:
-		return nil, fmt.Errorf("segment: table: the MySQL/MariaDB profile table is not defined yet (ToSQL's MySQL conditions work on a table the host defines; see ToSQL): %w", crm.ErrInvalid)
-	case dialect != Postgres && dialect != SQLite:
+	case dialect != Postgres && dialect != MySQL && dialect != SQLite:
 		return nil, fmt.Errorf("segment: table: unknown dialect %d: %w", dialect, crm.ErrInvalid)
 	}
 	for _, f := range schema.fields {
@@ -97,6 +98,19 @@ func (t *Table) columnType(typ Type) string {
 		}
 		return `text[] COLLATE "C"`
 	}
+	if t.dialect == MySQL {
+		switch typ {
+		case Number, Duration:
+			return "DOUBLE"
+		case String:
+			return "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+		case Bool:
+			return "BOOLEAN"
+		case Time:
+			return "DATETIME(6)"
+		}
+		return "JSON"
+	}
 	switch typ {
 	case Number, Duration:
 		return "REAL"
@@ -106,18 +120,27 @@ func (t *Table) columnType(typ Type) string {
 	return "TEXT"
 }
 
+// maxMySQLKey is the longest customer ID the MySQL table keys, in bytes.
+const maxMySQLKey = 1024
+
 // Create is the CREATE TABLE statement.
 func (t *Table) Create() string {
 	var b strings.Builder
 	key := `text COLLATE "C"`
-	if t.dialect == SQLite {
+	switch t.dialect {
+	case SQLite:
 		key = "TEXT"
+	case MySQL:
+		key = fmt.Sprintf("VARBINARY(%d)", maxMySQLKey)
 	}
 	fmt.Fprintf(&b, "CREATE TABLE %s (\n  customer_id %s PRIMARY KEY", t.quote(t.name), key)
 	for _, f := range t.schema.fields {
 		fmt.Fprintf(&b, ",\n  %s %s", t.quote(f.Name), t.columnType(f.Type))
 	}
 	b.WriteString("\n)")
+	if t.dialect == MySQL {
+		b.WriteString(" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+	}
 	return b.String()
 }
 
@@ -176,6 +199,9 @@ func (t *Table) Row(p *Profile) ([]any, error) {
 	if err := t.text("customer_id", p.CustomerID); err != nil {
 		return nil, err
 	}
+	if t.dialect == MySQL && len(p.CustomerID) > maxMySQLKey {
+		return nil, &crm.FieldError{Field: "customer_id", Problem: fmt.Sprintf("%d bytes, longer than the %d the MySQL table keys", len(p.CustomerID), maxMySQLKey)}
+	}
 	row := make([]any, 1, len(t.schema.fields)+1)
 	row[0] = p.CustomerID
 	for i, f := range t.schema.fields {
@@ -213,7 +239,7 @@ func (t *Table) Row(p *Profile) ([]any, error) {
 					return nil, &crm.FieldError{Field: f.Name, Problem: "a set's JSON array cannot hold invalid UTF-8"}
 				}
 			}
-			if t.dialect == SQLite {
+			if t.dialect != Postgres {
 				b, _ := json.Marshal(append([]string{}, set...)) // strings: cannot fail; empty is [], not null
 				v = string(b)
 			} else {
@@ -225,12 +251,15 @@ func (t *Table) Row(p *Profile) ([]any, error) {
 	return row, nil
 }
 
-// text refuses, for PostgreSQL, a string its text type cannot hold.
+// text refuses a string the dialect's text type cannot hold.
 func (t *Table) text(field, s string) error {
-	if t.dialect == Postgres {
+	switch {
+	case t.dialect == Postgres:
 		if problem := pgTextProblem(s); problem != "" {
 			return &crm.FieldError{Field: field, Problem: problem}
 		}
+	case t.dialect == MySQL && !utf8.ValidString(s):
+		return &crm.FieldError{Field: field, Problem: "MySQL's utf8mb4 text cannot hold invalid UTF-8"}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package segment_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,12 @@ func TestTableLayout(t *testing.T) {
 	lite, err := segment.NewTable(s, segment.SQLite, "profiles")
 	require.NoError(t, err)
 	require.Contains(t, lite.Create(), "`tags` TEXT")
+	my, err := segment.NewTable(s, segment.MySQL, "profiles")
+	require.NoError(t, err)
+	for _, want := range []string{"customer_id VARBINARY(1024) PRIMARY KEY", "`frequency` DOUBLE", "`country` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+		"`tags` JSON", "`do_not_contact` BOOLEAN", "`last_purchase` DATETIME(6)"} {
+		require.Contains(t, my.Create(), want)
+	}
 	require.Equal(t, "INSERT INTO `profiles` (customer_id, `frequency`, `country`, `tags`, `do_not_contact`, `last_purchase`) VALUES (?, ?, ?, ?, ?, ?)", lite.Insert())
 
 	at := time.Date(2025, 3, 1, 12, 0, 0, 1_500, time.FixedZone("x", 3600)) // 1.5 µs: rounds to 2 µs
@@ -46,6 +53,9 @@ func TestTableLayout(t *testing.T) {
 	row, err = lite.Row(p)
 	require.NoError(t, err)
 	require.Equal(t, []any{"c1", 2.5, nil, "[]", int64(1), "2025-03-01T11:00:00.000002Z"}, row)
+	row, err = my.Row(p)
+	require.NoError(t, err)
+	require.Equal(t, []any{"c1", 2.5, nil, "[]", true, time.Date(2025, 3, 1, 11, 0, 0, 2_000, time.UTC)}, row)
 	require.NoError(t, p.SetStrings("tags", []string{"R&D", "vip"}))
 	row, err = lite.Row(p)
 	require.NoError(t, err)
@@ -94,8 +104,18 @@ func TestTableRefusesWhatTheDatabaseCannotHold(t *testing.T) {
 
 	_, err = pg.Row(segment.DefaultSchema().NewProfile("c1", time.Now()))
 	require.ErrorIs(t, err, crm.ErrInvalid, "a profile of another schema")
-	_, err = segment.NewTable(s, segment.MySQL, "profiles")
-	require.ErrorContains(t, err, "not defined yet")
+	my, err := segment.NewTable(s, segment.MySQL, "profiles")
+	require.NoError(t, err)
+	p = s.NewProfile(strings.Repeat("x", 1025), time.Now())
+	_, err = my.Row(p)
+	require.ErrorContains(t, err, "longer than the 1024")
+	p = s.NewProfile("c1", time.Now())
+	require.NoError(t, p.SetString("country", "B\xfcr"))
+	_, err = my.Row(p)
+	require.ErrorContains(t, err, "utf8mb4")
+	require.NoError(t, p.SetString("country", "U\x00S")) // MySQL text keeps NUL
+	_, err = my.Row(p)
+	require.NoError(t, err)
 	_, err = segment.NewTable(nil, segment.Postgres, "profiles")
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	_, err = segment.NewTable(s, segment.Postgres, "")

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
-	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/examples/internal/pushdown"
 	"github.com/crmkit/crm/scoring"
 )
@@ -60,43 +59,15 @@ func copyTransactions(t *testing.T, db *sql.DB, table string, txs iter.Seq2[crm.
 // refunds of every kind, in every period setting, and in a time zone.
 func TestSummaryQueryMatchesSummarize(t *testing.T) {
 	db := server(t)
-	ctx := context.Background()
 	n := 100_000
 	if raceEnabled {
 		n = 5000
 	}
-	generated, end, err := pushdown.Transactions(n)
-	require.NoError(t, err)
 	newYork, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
-	for _, data := range []struct {
-		name, table string
-		txs         iter.Seq2[crm.Transaction, error]
-		asOf        time.Time
-	}{
-		{"CDNOW", "cdnow", datasets.CDNOWMaster(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)},
-		{"generated", "generated", generated, end.AddDate(0, -2, 0).Add(13*time.Hour + 30*time.Minute)},
-	} {
-		t.Run(data.name, func(t *testing.T) {
-			all := copyTransactions(t, db, data.table, data.txs)
-			stream := func(yield func(crm.Transaction, error) bool) {
-				for _, tx := range all {
-					if !yield(tx, nil) {
-						return
-					}
-				}
-			}
-			cases := append(pushdown.SummaryCases(), pushdown.SummaryCase{Name: "days in New York", Options: &scoring.SummaryOptions{Location: newYork}},
-				pushdown.SummaryCase{Name: "weeks in New York", Options: &scoring.SummaryOptions{Unit: scoring.Week, Location: newYork}})
-			for _, c := range cases {
-				want, err := scoring.Summarize(ctx, stream, data.asOf, c.Options)
-				require.NoError(t, err, c.Name)
-				q, err := scoring.NewSummaryQuery(crm.Postgres, scoring.TransactionTable{Name: data.table}, data.asOf, c.Options)
-				require.NoError(t, err)
-				got, err := q.Summaries(ctx, db)
-				require.NoError(t, err, c.Name)
-				pushdown.SameSummaries(t, want, got)
-			}
-		})
-	}
+	cases := append(pushdown.SummaryCases(), pushdown.SummaryCase{Name: "days in New York", Options: &scoring.SummaryOptions{Location: newYork}},
+		pushdown.SummaryCase{Name: "weeks in New York", Options: &scoring.SummaryOptions{Unit: scoring.Week, Location: newYork}})
+	pushdown.RunSummaries(t, db, crm.Postgres, n, cases, func(t *testing.T, table string, txs iter.Seq2[crm.Transaction, error]) []crm.Transaction {
+		return copyTransactions(t, db, table, txs)
+	})
 }

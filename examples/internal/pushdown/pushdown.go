@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/lifecycle"
 	"github.com/crmkit/crm/sampledata"
 	"github.com/crmkit/crm/scoring"
@@ -244,7 +245,19 @@ func Select(t testing.TB, db *sql.DB, from, key string, dialect segment.Dialect,
 		got = append(got, id)
 	}
 	require.NoError(t, rows.Err())
-	require.Equal(t, want, got, "%s at %s\nWHERE %s %v", r, opt.AsOf, where, args)
+	if !slices.Equal(want, got) {
+		only := func(a, b []string) []string { // in a, not in b; the first five
+			var out []string
+			for _, id := range a {
+				if _, found := slices.BinarySearch(b, id); !found && len(out) < 5 {
+					out = append(out, id)
+				}
+			}
+			return out
+		}
+		t.Fatalf("%s at %s: memory selects %d customers, SQL %d; only in memory: %v; only in SQL: %v\nWHERE %s %v",
+			r, opt.AsOf, len(want), len(got), only(want, got), only(got, want), where, args)
+	}
 	return len(want)
 }
 
@@ -366,4 +379,43 @@ func Transactions(n int) (iter.Seq2[crm.Transaction, error], time.Time, error) {
 			}
 		}
 	}, cfg.End, nil
+}
+
+// RunSummaries checks the summary query against Summarize on CDNOW and on
+// n generated customers with refunds, in every case: load creates the
+// named table in db, fills it from the stream and returns the
+// transactions it stored.
+func RunSummaries(t *testing.T, db *sql.DB, dialect crm.Dialect, n int, cases []SummaryCase,
+	load func(t *testing.T, table string, txs iter.Seq2[crm.Transaction, error]) []crm.Transaction) {
+	ctx := context.Background()
+	generated, end, err := Transactions(n)
+	require.NoError(t, err)
+	for _, data := range []struct {
+		name, table string
+		txs         iter.Seq2[crm.Transaction, error]
+		asOf        time.Time
+	}{
+		{"CDNOW", "cdnow", datasets.CDNOWMaster(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)},
+		{"generated", "generated", generated, end.AddDate(0, -2, 0).Add(13*time.Hour + 30*time.Minute)},
+	} {
+		t.Run(data.name, func(t *testing.T) {
+			all := load(t, data.table, data.txs)
+			stream := func(yield func(crm.Transaction, error) bool) {
+				for _, tx := range all {
+					if !yield(tx, nil) {
+						return
+					}
+				}
+			}
+			for _, c := range cases {
+				want, err := scoring.Summarize(ctx, stream, data.asOf, c.Options)
+				require.NoError(t, err, c.Name)
+				q, err := scoring.NewSummaryQuery(dialect, scoring.TransactionTable{Name: data.table}, data.asOf, c.Options)
+				require.NoError(t, err)
+				got, err := q.Summaries(ctx, db)
+				require.NoError(t, err, c.Name)
+				SameSummaries(t, want, got)
+			}
+		})
+	}
 }
