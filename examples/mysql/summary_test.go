@@ -3,6 +3,7 @@ package mysql_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
@@ -23,7 +24,8 @@ const transactionsDDL = `CREATE TABLE %s (
   at DATETIME(6) NOT NULL,
   kind VARCHAR(16) NOT NULL,
   amount DECIMAL(30, 12) NOT NULL,
-  currency CHAR(3) NOT NULL
+  currency CHAR(3) NOT NULL,
+  items JSON NULL -- the line items, NULL when none
 )`
 
 // loadTransactions creates table and fills it from the stream with LOAD
@@ -38,13 +40,18 @@ func loadTransactions(t *testing.T, db *sql.DB, table string, txs iter.Seq2[crm.
 	for tx, err := range txs {
 		require.NoError(t, err)
 		all = append(all, tx)
-		// Tab-separated; no field holds a tab, newline or backslash.
-		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", tx.ID, tx.CustomerID, tx.Time.UTC().Format("2006-01-02 15:04:05.999999"), tx.Kind, tx.Amount, tx.Currency)
+		// Tab-separated; no field holds a tab, newline or backslash. \N is NULL.
+		items := []byte(`\N`)
+		if len(tx.Items) > 0 {
+			items, err = json.Marshal(tx.Items)
+			require.NoError(t, err)
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tx.ID, tx.CustomerID, tx.Time.UTC().Format("2006-01-02 15:04:05.999999"), tx.Kind, tx.Amount, tx.Currency, items)
 	}
 	name := "crm-" + table
 	mysql.RegisterReaderHandler(name, func() io.Reader { return strings.NewReader(b.String()) })
 	defer mysql.DeregisterReaderHandler(name)
-	_, err = db.ExecContext(ctx, fmt.Sprintf("LOAD DATA LOCAL INFILE 'Reader::%s' INTO TABLE %s (id, customer_id, at, kind, amount, currency)", name, table))
+	_, err = db.ExecContext(ctx, fmt.Sprintf("LOAD DATA LOCAL INFILE 'Reader::%s' INTO TABLE %s (id, customer_id, at, kind, amount, currency, items)", name, table))
 	require.NoError(t, err)
 	var n int
 	require.NoError(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n))

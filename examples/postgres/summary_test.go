@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"testing"
@@ -24,7 +25,8 @@ const transactionsDDL = `CREATE TABLE %s (
   at timestamptz NOT NULL,
   kind text NOT NULL,
   amount numeric NOT NULL,
-  currency text NOT NULL
+  currency text NOT NULL,
+  items jsonb -- the line items, NULL when none
 )`
 
 // copyTransactions creates table and fills it from the stream with COPY,
@@ -43,10 +45,17 @@ func copyTransactions(t *testing.T, db *sql.DB, table string, txs iter.Seq2[crm.
 	defer conn.Close()
 	err = conn.Raw(func(driverConn any) error {
 		pg := driverConn.(*stdlib.Conn).Conn()
-		_, err := pg.CopyFrom(ctx, pgx.Identifier{table}, []string{"id", "customer_id", "at", "kind", "amount", "currency"},
+		_, err := pg.CopyFrom(ctx, pgx.Identifier{table}, []string{"id", "customer_id", "at", "kind", "amount", "currency", "items"},
 			pgx.CopyFromSlice(len(all), func(i int) ([]any, error) {
 				tx := &all[i]
-				return []any{tx.ID, tx.CustomerID, tx.Time, string(tx.Kind), tx.Amount.String(), tx.Currency}, nil
+				var items []byte
+				if len(tx.Items) > 0 {
+					var err error
+					if items, err = json.Marshal(tx.Items); err != nil {
+						return nil, err
+					}
+				}
+				return []any{tx.ID, tx.CustomerID, tx.Time, string(tx.Kind), tx.Amount.String(), tx.Currency, items}, nil
 			}))
 		return err
 	})

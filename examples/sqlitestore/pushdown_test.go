@@ -78,13 +78,7 @@ func TestWindowsMatchInSQL(t *testing.T) {
 	s := open(t)
 	require.NoError(t, gen.Load(ctx, s))
 	at := cfg.End.AddDate(0, -6, 0)
-	ws := []segment.Window{
-		{Name: "purchases_365d", Measure: segment.WindowPurchases, Days: 365},
-		{Name: "purchases_90d", Measure: segment.WindowPurchases, Days: 90},
-		{Name: "spend_90d", Measure: segment.WindowSpend, Days: 90},
-		{Name: "cat3_spend_365d", Measure: segment.WindowSpend, Days: 365, Category: "category-03"},
-		{Name: "categories_365d", Measure: segment.WindowCategories, Days: 365},
-	}
+	ws := pushdown.Windows()
 	schema, err := segment.NewSchema()
 	require.NoError(t, err)
 	schema, err = schema.WithWindows(ws...)
@@ -114,11 +108,7 @@ func TestWindowsMatchInSQL(t *testing.T) {
 	}
 	check := func(text string) int { return sameInSQL(t, s, "wprofiles", schema, columns, at, mem, text) }
 	nonEmpty := 0
-	for _, text := range []string{
-		"purchases_365d >= 6", "purchases_90d >= 2", "purchases_90d = 0", "spend_90d >= 500", "spend_90d < 50 and purchases_365d > 0",
-		`categories_365d contains "category-03"`, `not (categories_365d contains "category-07") and purchases_365d >= 3`,
-		"cat3_spend_365d >= 100", "cat3_spend_365d > 0 and spend_90d = 0",
-	} {
+	for _, text := range pushdown.WindowRules {
 		if check(text) > 0 {
 			nonEmpty++
 		}

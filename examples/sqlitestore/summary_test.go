@@ -34,9 +34,12 @@ func appendAll(t *testing.T, s *sqlitestore.Store, txs iter.Seq2[crm.Transaction
 // kind, in every period setting.
 func TestSummaryQueryMatchesSummarize(t *testing.T) {
 	ctx := context.Background()
-	n := 20_000 // 100,000 take two minutes here; examples/postgres checks 100,000
+	// 100,000 customers take two minutes here (examples/postgres checks
+	// 100,000); under the race detector SQLite runs 25 times slower, and
+	// CI runs this test in full without it too.
+	n, cdnow, cases := 20_000, datasets.CDNOWMaster(), pushdown.SummaryCases()
 	if raceEnabled {
-		n = 2000
+		n, cdnow, cases = 500, datasets.CDNOWSample(), cases[:2]
 	}
 	generated, end, err := pushdown.Transactions(n)
 	require.NoError(t, err)
@@ -45,13 +48,13 @@ func TestSummaryQueryMatchesSummarize(t *testing.T) {
 		txs  iter.Seq2[crm.Transaction, error]
 		asOf time.Time
 	}{
-		{"CDNOW", datasets.CDNOWMaster(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)},
+		{"CDNOW", cdnow, time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)},
 		{"generated", generated, end.AddDate(0, -2, 0).Add(13*time.Hour + 30*time.Minute)},
 	} {
 		t.Run(data.name, func(t *testing.T) {
 			s := open(t)
 			appendAll(t, s, data.txs)
-			for _, c := range pushdown.SummaryCases() {
+			for _, c := range cases {
 				want, err := scoring.Summarize(ctx, s.Transactions(ctx), data.asOf, c.Options)
 				require.NoError(t, err, c.Name)
 				q, err := scoring.NewSummaryQuery(crm.SQLite, scoring.TransactionTable{}, data.asOf, c.Options)

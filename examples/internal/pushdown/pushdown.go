@@ -419,3 +419,92 @@ func RunSummaries(t *testing.T, db *sql.DB, dialect crm.Dialect, n int, cases []
 		})
 	}
 }
+
+// Windows are the windowed fields of the windows' differential test: two
+// purchase counts, a spend, a category's spend and the categories bought.
+func Windows() []segment.Window {
+	return []segment.Window{
+		{Name: "purchases_365d", Measure: segment.WindowPurchases, Days: 365},
+		{Name: "purchases_90d", Measure: segment.WindowPurchases, Days: 90},
+		{Name: "spend_90d", Measure: segment.WindowSpend, Days: 90},
+		{Name: "cat3_spend_365d", Measure: segment.WindowSpend, Days: 365, Category: "category-03"},
+		{Name: "categories_365d", Measure: segment.WindowCategories, Days: 365},
+	}
+}
+
+// WindowRules are the rules the windows' differential test checks.
+var WindowRules = []string{
+	"purchases_365d >= 6", "purchases_90d >= 2", "purchases_90d = 0", "spend_90d >= 500", "spend_90d < 50 and purchases_365d > 0",
+	`categories_365d contains "category-03"`, `not (categories_365d contains "category-07") and purchases_365d >= 3`,
+	"cat3_spend_365d >= 100", "cat3_spend_365d > 0 and spend_90d = 0",
+}
+
+// WindowData is a generated business of n customers with refunds, its
+// windowed profiles computed in memory (segment.Profiles) at an odd hour
+// six months before its end, and what a database needs to compute them.
+type WindowData struct {
+	At           time.Time
+	Schema       *segment.Schema
+	Profiles     []*segment.Profile
+	Customers    []string // IDs, in order
+	Transactions []crm.Transaction
+}
+
+// NewWindowData makes the windows' test data.
+func NewWindowData(t testing.TB, n int) *WindowData {
+	ctx := context.Background()
+	txs, end, err := Transactions(n)
+	require.NoError(t, err)
+	d := &WindowData{At: end.AddDate(0, -6, 0).Add(7*time.Hour + 30*time.Minute)}
+	for tx, err := range txs {
+		require.NoError(t, err)
+		d.Transactions = append(d.Transactions, tx)
+		if k := len(d.Customers); k == 0 || d.Customers[k-1] != tx.CustomerID {
+			d.Customers = append(d.Customers, tx.CustomerID)
+		}
+	}
+	require.True(t, slices.IsSorted(d.Customers), "the generator's customers come by ID")
+	schema, err := segment.NewSchema()
+	require.NoError(t, err)
+	d.Schema, err = schema.WithWindows(Windows()...)
+	require.NoError(t, err)
+	customers := func(yield func(crm.Customer, error) bool) {
+		for _, id := range d.Customers {
+			if !yield(crm.Customer{ID: id}, nil) {
+				return
+			}
+		}
+	}
+	for p, err := range segment.Profiles(ctx, customers, segment.Scores{Transactions: d.Stream}, d.Schema, d.At) {
+		require.NoError(t, err)
+		d.Profiles = append(d.Profiles, p)
+	}
+	return d
+}
+
+// Stream streams the transactions.
+func (d *WindowData) Stream(yield func(crm.Transaction, error) bool) {
+	for _, tx := range d.Transactions {
+		if !yield(tx, nil) {
+			return
+		}
+	}
+}
+
+// Check runs WindowRules against the windows' table (keyed by
+// customer_id, a column per window) and requires most to select someone.
+func (d *WindowData) Check(t *testing.T, db *sql.DB, dialect crm.Dialect, table string) {
+	columns := map[string]string{}
+	for _, w := range Windows() {
+		columns[w.Name] = w.Name
+	}
+	nonEmpty := 0
+	for _, text := range WindowRules {
+		r, err := segment.Parse(text)
+		require.NoError(t, err, text)
+		if Select(t, db, table, "customer_id", dialect, &segment.SQLOptions{Columns: columns, AsOf: d.At}, d.Profiles, r) > 0 {
+			nonEmpty++
+		}
+	}
+	require.Greater(t, nonEmpty, 6, "the rules select customers")
+}
