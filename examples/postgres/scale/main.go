@@ -19,6 +19,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -93,10 +94,6 @@ func runReport(ctx context.Context, out io.Writer, args []string) (*report, erro
 	if *drop {
 		defer conn.ExecContext(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
 	}
-	var pg *pgx.Conn
-	if err := conn.Raw(func(c any) error { pg = c.(*stdlib.Conn).Conn(); return nil }); err != nil {
-		return nil, err
-	}
 	cfg := sampledata.DefaultConfig()
 	cfg.Customers = *customers
 	gen, err := sampledata.NewGenerator(cfg)
@@ -111,12 +108,12 @@ func runReport(ctx context.Context, out io.Writer, args []string) (*report, erro
 
 	// 1. Bulk load.
 	t0 := time.Now()
-	if _, err := pg.Exec(ctx, `CREATE TABLE transactions (
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE transactions (
   id text COLLATE "C" NOT NULL, customer_id text COLLATE "C" NOT NULL, at timestamptz NOT NULL,
   kind text NOT NULL, amount numeric NOT NULL, currency text NOT NULL)`); err != nil {
 		return nil, err
 	}
-	if rep.transactions, err = copyRows(ctx, pg, "transactions", []string{"id", "customer_id", "at", "kind", "amount", "currency"}, gen.Transactions(),
+	if rep.transactions, err = copyRows(ctx, conn, "transactions", []string{"id", "customer_id", "at", "kind", "amount", "currency"}, gen.Transactions(),
 		func(tx crm.Transaction) ([]any, error) {
 			return []any{tx.ID, tx.CustomerID, tx.Time, string(tx.Kind), tx.Amount.String(), tx.Currency}, nil
 		}); err != nil {
@@ -170,7 +167,7 @@ func runReport(ctx context.Context, out io.Writer, args []string) (*report, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := pg.Exec(ctx, table.Create()); err != nil {
+	if _, err := conn.ExecContext(ctx, table.Create()); err != nil {
 		return nil, err
 	}
 	byID := func(yield func(crm.Customer, error) bool) { // the summarised customers, in order
@@ -193,7 +190,7 @@ func runReport(ctx context.Context, out io.Writer, args []string) (*report, erro
 	}
 	inMemory := make([]int, len(presets))
 	profiles := segment.Profiles(ctx, byID, segment.Scores{Summaries: sums, RFM: rfm, Values: values}, pschema, cfg.End)
-	n, err := copyRows(ctx, pg, "profiles", table.Columns(), profiles, func(p *segment.Profile) ([]any, error) {
+	n, err := copyRows(ctx, conn, "profiles", table.Columns(), profiles, func(p *segment.Profile) ([]any, error) {
 		for i, m := range matchers {
 			if m.Match(p) {
 				inMemory[i]++
@@ -236,24 +233,29 @@ func runReport(ctx context.Context, out io.Writer, args []string) (*report, erro
 	return rep, nil
 }
 
-// copyRows streams records into table with COPY, each made a row by row.
-func copyRows[T any](ctx context.Context, pg *pgx.Conn, table string, columns []string, records iter.Seq2[T, error], row func(T) ([]any, error)) (int64, error) {
+// copyRows streams records into table with COPY, each made a row by row,
+// on conn's pgx connection (reached only inside conn.Raw, as database/sql
+// requires).
+func copyRows[T any](ctx context.Context, conn *sql.Conn, table string, columns []string, records iter.Seq2[T, error], row func(T) ([]any, error)) (int64, error) {
 	next, stop := iter.Pull2(records)
 	defer stop()
-	var values []any
-	var err error
 	src := pgx.CopyFromFunc(func() ([]any, error) {
-		rec, e, ok := next()
+		rec, err, ok := next()
 		switch {
 		case !ok:
 			return nil, nil
-		case e != nil:
-			return nil, e
+		case err != nil:
+			return nil, err
 		}
-		values, err = row(rec)
-		return values, err
+		return row(rec)
 	})
-	return pg.CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+	var n int64
+	err := conn.Raw(func(driverConn any) error {
+		var err error
+		n, err = driverConn.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+		return err
+	})
+	return n, err
 }
 
 // peakRSS is the process's peak resident memory (Linux), or "unknown".
