@@ -106,15 +106,18 @@ func Profiles(t testing.TB, schema *segment.Schema, n int) []*segment.Profile {
 	return out
 }
 
-// Instant is a time within three years before AsOf: on the hour, or at an
-// odd microsecond, or on a leap day.
+// Instant is a time within three years before AsOf: on the hour, at an
+// odd microsecond, between two microseconds (profiles and literals round
+// to the microsecond the servers keep), or on a leap day.
 func Instant(rng *rand.Rand) time.Time {
 	t := AsOf.Add(-time.Duration(rng.IntN(3*365*24)) * time.Hour)
-	switch rng.IntN(4) {
+	switch rng.IntN(5) {
 	case 0:
 		t = t.Add(time.Duration(rng.IntN(3_600_000_000)) * time.Microsecond)
 	case 1:
 		t = time.Date(2024, 2, 29, rng.IntN(24), 0, 0, 999_999_000, time.UTC)
+	case 2:
+		t = t.Add(time.Duration(rng.IntN(3_600_000_000_000)) * time.Nanosecond)
 	}
 	return t
 }
