@@ -1,11 +1,14 @@
 // Package mysql is crmkit on MySQL and MariaDB, through database/sql and
 // the pure-Go driver go-sql-driver/mysql.
 //
-// What is here so far: Open, and the proof (the tests) that the SQL
-// segment.ToSQL writes for MySQL selects exactly the customers the
-// in-memory matcher selects, over profiles stored in the table
-// segment.NewTable defines, on a real MariaDB server; see the README's
-// "At a million customers, and past one machine".
+// What is here so far: Open, and three proofs on a real MariaDB server
+// (the tests; see the README's "At a million customers, and past one
+// machine"): the SQL segment.ToSQL writes for MySQL selects exactly the
+// customers the in-memory matcher selects, over profiles stored in the
+// table segment.NewTable defines; windowed fields computed by SQL over
+// the transactions equal the ones segment.Profiles computes; and the
+// query scoring.NewSummaryQuery writes computes the summaries
+// scoring.Summarize computes. The stores on MySQL are not written.
 //
 // The tests need a server: set CRM_MYSQL_DSN to a database they may
 // create tables in, such as the throw-away server .ci/mariadb starts:

@@ -5,10 +5,12 @@
 // "At a million customers, and past one machine"): the SQL segment.ToSQL
 // writes for PostgreSQL selects exactly the customers the in-memory
 // matcher selects, over profiles stored in the table segment.NewTable
-// defines; and the query scoring.NewSummaryQuery writes computes the
-// summaries scoring.Summarize computes, from a transactions table loaded
-// with COPY. The stores of every package on PostgreSQL follow, as
-// examples/sqlitestore has them on SQLite.
+// defines (and windowed fields computed by SQL equal segment.Profiles');
+// and the query scoring.NewSummaryQuery writes computes the summaries
+// scoring.Summarize computes, from a transactions table loaded with COPY.
+// Command scale (examples/postgres/scale) runs the analysis on PostgreSQL
+// at a million customers. The stores of every package on PostgreSQL
+// follow, as examples/sqlitestore has them on SQLite.
 //
 // The tests need a server: set CRM_POSTGRES_URL to a database they may
 // create tables in, such as the throw-away cluster .ci/postgres starts:
