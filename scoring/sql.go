@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/sqlident"
 )
 
 // TransactionTable names a host's transactions table and its columns, for
@@ -90,17 +90,7 @@ func NewSummaryQuery(dialect crm.Dialect, table TransactionTable, asOf time.Time
 	}
 	t := table.withDefaults()
 	q := &SummaryQuery{dialect: dialect, p: p, asOfPeriod: p.index(asOf), currency: currency}
-	quote := func(name string) string {
-		q := `"`
-		if dialect == crm.MySQL {
-			q = "`"
-		}
-		parts := strings.Split(name, ".")
-		for i, s := range parts {
-			parts[i] = q + strings.ReplaceAll(s, q, q+q) + q
-		}
-		return strings.Join(parts, ".")
-	}
+	quote := func(name string) string { return sqlident.Quote(dialect, name) }
 	// bytes is a text expression compared and ordered bytewise, as Go
 	// compares strings, whatever the column's collation.
 	bytes := func(expr string) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/sqlident"
 )
 
 // Dialect is a SQL dialect for ToSQL and NewTable: crm.Dialect.
@@ -132,15 +133,7 @@ func (g *sqlGen) column(field string) string {
 		g.problems = append(g.problems, &crm.FieldError{Field: field, Problem: "no column is mapped to this field"})
 		return "NULL"
 	}
-	parts := strings.Split(col, ".")
-	for i, p := range parts {
-		if g.dialect != Postgres {
-			parts[i] = "`" + strings.ReplaceAll(p, "`", "``") + "`"
-		} else {
-			parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
-		}
-	}
-	return strings.Join(parts, ".")
+	return sqlident.Quote(g.dialect, col)
 }
 
 func (g *sqlGen) literal(field string, l Literal) string {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/sqlident"
 )
 
 // Table is the layout of a schema's profiles as a SQL table, defined by the
@@ -70,19 +71,8 @@ func NewTable(schema *Schema, dialect Dialect, name string) (*Table, error) {
 	return &Table{name: name, dialect: dialect, schema: schema}, nil
 }
 
-// quote quotes an identifier, each part of a dotted name apart, as ToSQL
-// quotes columns.
-func (t *Table) quote(name string) string {
-	parts := strings.Split(name, ".")
-	for i, p := range parts {
-		if t.dialect == Postgres {
-			parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
-		} else {
-			parts[i] = "`" + strings.ReplaceAll(p, "`", "``") + "`"
-		}
-	}
-	return strings.Join(parts, ".")
-}
+// quote quotes an identifier as ToSQL quotes columns.
+func (t *Table) quote(name string) string { return sqlident.Quote(t.dialect, name) }
 
 func (t *Table) columnType(typ Type) string {
 	if t.dialect == Postgres {
