@@ -45,12 +45,27 @@ type TouchpointSource interface {
 	Touchpoints(ctx context.Context) iter.Seq2[crm.Touchpoint, error]
 }
 
+// SummarySource computes the customer summaries where the transactions
+// live, as scoring.Summarize would compute them from the transaction
+// stream at asOf with opt — typically by running scoring.NewSummaryQuery's
+// SQL in the host's database (the stores of examples/sqlitestore and
+// examples/postgres implement it so).
+type SummarySource interface {
+	// Summaries returns the summaries at asOf, in customer ID order.
+	Summaries(ctx context.Context, asOf time.Time, opt *scoring.SummaryOptions) ([]scoring.Summary, error)
+}
+
 // Stores are where the loop reads and writes: the host's own stores.
 type Stores struct {
 	// Customers and Transactions are read. Required.
 	Customers CustomerSource
 	// Transactions are read. Required.
 	Transactions TransactionSource
+	// Summaries, when set, computes the summaries instead of the loop's
+	// summarising the transaction stream; the transactions are then read
+	// once per run (by the churn pass, which the period's sales figures
+	// share) instead of twice.
+	Summaries SummarySource
 	// Touchpoints, when set, give the experience index per channel,
 	// referrals (touchpoints of kind crm.TouchReferral, for advocacy) and
 	// the touchpoints' freshness.
@@ -242,8 +257,9 @@ func (r *run) addOf(name, cut string, v float64, n int, lo, hi float64) {
 // run at the same time changes nothing. A run that failed part way is
 // safe to repeat: what it wrote is written again as a no-op.
 //
-// One run reads the transactions twice (summaries, then churn), the
-// customers, touchpoints, survey answers and desk items once each, and
+// One run reads the transactions twice (summaries, then churn; once when
+// Stores.Summaries computes the summaries), the customers, touchpoints,
+// survey answers and desk items once each, and
 // holds O(customers): the summaries, scores, values and churn signals,
 // one classification per customer and each segmentation's membership.
 func (l *Loop) Run(ctx context.Context, asOf time.Time) (*Period, error) {
@@ -279,20 +295,48 @@ func (r *run) run(ctx context.Context) (*Period, error) {
 	// Transactions: summaries, and the period's sales and retention as
 	// they pass.
 	var sales salesTally
-	sums, err := scoring.Summarize(ctx, sales.tap(r, before(l.st.Transactions.Transactions(ctx), r.asOf)), r.asOf, l.opt.Summary)
-	if err != nil {
-		return nil, err
+	var sums []scoring.Summary
+	var err error
+	if l.st.Summaries != nil {
+		if sums, err = l.st.Summaries.Summaries(ctx, r.asOf, l.opt.Summary); err != nil {
+			return nil, fmt.Errorf("summaries: %w", err)
+		}
+		for i := 1; i < len(sums); i++ {
+			if sums[i].CustomerID <= sums[i-1].CustomerID {
+				return nil, fmt.Errorf("summaries: customer %q at %d follows %q: not in strictly increasing customer ID order: %w",
+					sums[i].CustomerID, i, sums[i-1].CustomerID, crm.ErrInvalid)
+			}
+		}
+	} else {
+		if sums, err = scoring.Summarize(ctx, sales.tap(r, before(l.st.Transactions.Transactions(ctx), r.asOf)), r.asOf, l.opt.Summary); err != nil {
+			return nil, err
+		}
+		sales.finish(r)
 	}
-	sales.finish(r)
 	scores, err := r.score(ctx, sums)
 	if err != nil {
 		return nil, err
 	}
 	var churn []lifecycle.ChurnSignal
-	if len(sums) > 0 {
-		if churn, err = lifecycle.Churn(ctx, before(l.st.Transactions.Transactions(ctx), r.asOf), scores, r.asOf, l.opt.Churn); err != nil {
+	txs := before(l.st.Transactions.Transactions(ctx), r.asOf)
+	if l.st.Summaries != nil {
+		// The one pass over the transactions: the sales figures tap it.
+		txs = sales.tap(r, txs)
+	}
+	switch {
+	case len(sums) > 0:
+		if churn, err = lifecycle.Churn(ctx, txs, scores, r.asOf, l.opt.Churn); err != nil {
 			return nil, err
 		}
+	case l.st.Summaries != nil:
+		for _, err := range crm.WithContext(ctx, txs) {
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if l.st.Summaries != nil {
+		sales.finish(r)
 	}
 	r.tallyChurn(churn)
 	advocacy, err := r.voice(ctx)

@@ -216,3 +216,57 @@ func TestNewNamesWhatIsMissing(t *testing.T) {
 	_, err = b.loop.Run(context.Background(), time.Time{})
 	require.ErrorIs(t, err, crm.ErrInvalid)
 }
+
+// countingTransactions counts the passes over the transactions.
+type countingTransactions struct {
+	cycle.TransactionSource
+	passes int
+}
+
+func (c *countingTransactions) Transactions(ctx context.Context) iter.Seq2[crm.Transaction, error] {
+	c.passes++
+	return c.TransactionSource.Transactions(ctx)
+}
+
+// summariesOf is a SummarySource that summarises a store's transactions
+// (as a database would, in SQL), optionally spoiling the order.
+type summariesOf struct {
+	txs      cycle.TransactionSource
+	disorder bool
+}
+
+func (s summariesOf) Summaries(ctx context.Context, asOf time.Time, opt *scoring.SummaryOptions) ([]scoring.Summary, error) {
+	sums, err := scoring.Summarize(ctx, beforeTime(s.txs.Transactions(ctx), asOf.Add(time.Nanosecond)), asOf, opt)
+	if s.disorder && len(sums) > 1 {
+		sums[0], sums[1] = sums[1], sums[0]
+	}
+	return sums, err
+}
+
+// With a summary source the loop reads the transactions once per run, not
+// twice, and measures the same period.
+func TestLoopTakesSummariesFromASource(t *testing.T) {
+	ctx := context.Background()
+	plain, sourced := newBusiness(t, 800), newBusiness(t, 800)
+	counted := &countingTransactions{TransactionSource: sourced.crm}
+	st := sourced.stores
+	st.Transactions, st.Summaries = counted, summariesOf{txs: sourced.crm}
+	loop, err := cycle.New(st, nil)
+	require.NoError(t, err)
+	for _, asOf := range []time.Time{plain.cfg.End.AddDate(0, -3, 0), plain.cfg.End} {
+		want, err := plain.loop.Run(ctx, asOf)
+		require.NoError(t, err)
+		before := counted.passes
+		got, err := loop.Run(ctx, asOf)
+		require.NoError(t, err)
+		require.Equal(t, 1, counted.passes-before, "one pass over the transactions")
+		require.Equal(t, want.Metrics, got.Metrics)
+	}
+
+	st.Summaries = summariesOf{txs: sourced.crm, disorder: true}
+	loop, err = cycle.New(st, nil)
+	require.NoError(t, err)
+	_, err = loop.Run(ctx, plain.cfg.End.AddDate(0, 1, 0))
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	require.ErrorContains(t, err, "not in strictly increasing customer ID order")
+}

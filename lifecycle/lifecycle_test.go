@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"iter"
 	"maps"
 	"math"
 	"slices"
@@ -412,4 +414,81 @@ func TestTrackerRefusesFarTimes(t *testing.T) {
 	}
 	_, err = store.State(context.Background(), "c1")
 	require.ErrorIs(t, err, crm.ErrNotFound)
+}
+
+// storeOnly hides the memory store's StateLister: the tracker reads each
+// state on its own.
+type storeOnly struct{ lifecycle.Store }
+
+// ApplyAll through a StateLister (one stream of states merged with
+// classifications in customer order) decides exactly what it decides
+// reading each customer's state: the same moves, the same refusals in the
+// same order, the same states and histories — repeats of a customer in one
+// batch included — and an unsorted batch still works.
+func TestApplyAllStreamingStatesAgrees(t *testing.T) {
+	ctx := context.Background()
+	stages := []string{}
+	for _, s := range lifecycle.DefaultPolicy().Stages {
+		stages = append(stages, s.Name)
+	}
+	streamed, single := lifecycle.NewMemoryStore(), lifecycle.NewMemoryStore()
+	trS, err := lifecycle.NewTracker(streamed, nil)
+	require.NoError(t, err)
+	tr1, err := lifecycle.NewTracker(storeOnly{single}, nil)
+	require.NoError(t, err)
+	seed := uint64(7)
+	rnd := func(n int) int { // a small LCG: reproducible, no shared state
+		seed = seed*6364136223846793005 + 1442695040888963407
+		return int(seed>>33) % n
+	}
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for round := range 8 {
+		var cs []lifecycle.Classification
+		for c := range 300 {
+			if rnd(3) == 0 {
+				continue // not every customer every round
+			}
+			id := "c" + string(rune('a'+c%26)) + strings.Repeat("x", c/26)
+			for k := range 1 + rnd(2) { // sometimes twice in a batch
+				cs = append(cs, lifecycle.Classification{CustomerID: id, Stage: stages[rnd(len(stages))],
+					AsOf: at.AddDate(0, 0, 10*round).Add(time.Duration(k) * time.Hour), Reason: "round"})
+			}
+		}
+		slices.SortStableFunc(cs, func(a, b lifecycle.Classification) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+		if round == 5 {
+			// Unsorted (each customer's own order kept): the per-customer
+			// path, on both.
+			slices.SortStableFunc(cs, func(a, b lifecycle.Classification) int { return strings.Compare(b.CustomerID, a.CustomerID) })
+		}
+		m1, ill1, err1 := trS.ApplyAll(ctx, cs)
+		m2, ill2, err2 := tr1.ApplyAll(ctx, cs)
+		require.NoError(t, err1)
+		require.NoError(t, err2)
+		require.Equal(t, m2, m1, "round %d: moves", round)
+		require.Equal(t, fmt.Sprint(ill2), fmt.Sprint(ill1), "round %d: refusals", round)
+		require.Positive(t, m1+len(ill1), "round %d decides something", round)
+	}
+	var a, b []lifecycle.State
+	for s, err := range streamed.States(ctx) {
+		require.NoError(t, err)
+		a = append(a, s)
+	}
+	for s, err := range single.States(ctx) {
+		require.NoError(t, err)
+		b = append(b, s)
+	}
+	require.Equal(t, b, a)
+	for _, s := range a {
+		require.Equal(t, slices.Collect(keys(single.CustomerTransitions(ctx, s.CustomerID))), slices.Collect(keys(streamed.CustomerTransitions(ctx, s.CustomerID))))
+	}
+}
+
+func keys(seq iter.Seq2[lifecycle.Transition, error]) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for tr, err := range seq {
+			if !yield(fmt.Sprint(tr, err)) {
+				return
+			}
+		}
+	}
 }

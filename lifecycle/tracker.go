@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +63,16 @@ type Store interface {
 	TransitionsBetween(ctx context.Context, from, to time.Time) iter.Seq2[Transition, error]
 }
 
+// StateLister is a Store that can also stream every state. A store on a
+// database should implement it: Tracker.ApplyAll then reads the states in
+// one stream instead of one read per customer. lifecycletest.TestStore
+// checks it when the store has it.
+type StateLister interface {
+	// States streams every customer's current state by customer ID
+	// (bytewise, as Go compares strings).
+	States(ctx context.Context) iter.Seq2[State, error]
+}
+
 // Options configure a Tracker or a Classifier. nil options, or zero
 // fields, mean the defaults.
 type Options struct {
@@ -111,48 +122,92 @@ func NewTracker(store Store, opt *Options) (*Tracker, error) {
 // the state is refused. It returns whether a
 // transition was recorded.
 func (t *Tracker) Apply(ctx context.Context, c Classification) (bool, error) {
-	if c.CustomerID == "" || c.AsOf.IsZero() {
-		return false, fmt.Errorf("lifecycle: classification %+v: needs a customer and a time: %w", c, crm.ErrInvalid)
-	}
-	if p := bounds.Time(c.AsOf); p != "" {
-		return false, fmt.Errorf("lifecycle: customer %q: classification time: %s: %w", c.CustomerID, p, crm.ErrInvalid)
-	}
-	if _, ok := t.policy.Stage(c.Stage); !ok {
-		return false, fmt.Errorf("lifecycle: customer %q: unknown stage %q: %w", c.CustomerID, c.Stage, crm.ErrInvalid)
+	if err := t.check(c); err != nil {
+		return false, err
 	}
 	cur, err := t.store.State(ctx, c.CustomerID)
-	switch {
-	case err == nil:
+	if err != nil && !errors.Is(err, crm.ErrNotFound) {
+		return false, err
+	}
+	_, moved, err := t.apply(ctx, c, cur)
+	return moved, err
+}
+
+// check refuses a classification no store may be asked to keep.
+func (t *Tracker) check(c Classification) error {
+	if c.CustomerID == "" || c.AsOf.IsZero() {
+		return fmt.Errorf("lifecycle: classification %+v: needs a customer and a time: %w", c, crm.ErrInvalid)
+	}
+	if p := bounds.Time(c.AsOf); p != "" {
+		return fmt.Errorf("lifecycle: customer %q: classification time: %s: %w", c.CustomerID, p, crm.ErrInvalid)
+	}
+	if _, ok := t.policy.Stage(c.Stage); !ok {
+		return fmt.Errorf("lifecycle: customer %q: unknown stage %q: %w", c.CustomerID, c.Stage, crm.ErrInvalid)
+	}
+	return nil
+}
+
+// apply applies a checked classification to the customer's current state
+// (the zero State when there is none) and returns the state after it.
+func (t *Tracker) apply(ctx context.Context, c Classification, cur State) (State, bool, error) {
+	if cur.Version > 0 {
 		if cur.Stage == c.Stage || c.AsOf.Equal(cur.Since) {
-			return false, nil
+			return cur, false, nil
 		}
 		if c.AsOf.Before(cur.Since) {
-			return false, fmt.Errorf("lifecycle: customer %q: classification at %s is older than the state since %s: %w",
+			return cur, false, fmt.Errorf("lifecycle: customer %q: classification at %s is older than the state since %s: %w",
 				c.CustomerID, c.AsOf.Format(time.RFC3339), cur.Since.Format(time.RFC3339), crm.ErrInvalid)
 		}
 		if !t.policy.Allows(cur.Stage, c.Stage) {
-			return false, &crm.TransitionError{Package: "lifecycle", Subject: fmt.Sprintf("customer %q", c.CustomerID), From: cur.Stage, To: c.Stage, Allowed: slices.Clone(t.policy.Allowed[cur.Stage])}
+			return cur, false, &crm.TransitionError{Package: "lifecycle", Subject: fmt.Sprintf("customer %q", c.CustomerID), From: cur.Stage, To: c.Stage, Allowed: slices.Clone(t.policy.Allowed[cur.Stage])}
 		}
-	case errors.Is(err, crm.ErrNotFound):
-		cur = State{}
-	default:
-		return false, err
 	}
 	next := State{CustomerID: c.CustomerID, Stage: c.Stage, Since: c.AsOf, Version: cur.Version}
-	_, err = t.store.Move(ctx, next, Transition{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, At: c.AsOf, Reason: c.Reason})
-	return err == nil, err
+	moved, err := t.store.Move(ctx, next, Transition{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, At: c.AsOf, Reason: c.Reason})
+	if err != nil {
+		return cur, false, err
+	}
+	return moved, true, nil
 }
 
 // ApplyAll applies classifications in order, collecting refused moves
-// instead of stopping at them; other errors stop it.
+// instead of stopping at them; other errors stop it. When the
+// classifications are in customer ID order and the store is a
+// StateLister, the states are read in one stream (one query per page on a
+// database) instead of one read per customer; the decisions are the same.
+// A state another writer changes meanwhile makes that customer's move a
+// *crm.ConflictError, as with Apply.
 func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int, illegal []*crm.TransitionError, err error) {
+	current := func(id string) (State, error) {
+		st, err := t.store.State(ctx, id)
+		if errors.Is(err, crm.ErrNotFound) {
+			return State{}, nil
+		}
+		return st, err
+	}
+	if lister, ok := t.store.(StateLister); ok && slices.IsSortedFunc(cs, func(a, b Classification) int { return strings.Compare(a.CustomerID, b.CustomerID) }) {
+		m := &stateMerge{}
+		m.next, m.stop = iter.Pull2(lister.States(ctx))
+		defer m.stop()
+		current = m.find
+	}
+	var last State // the state the last move left: a customer's next classification sees it
 	for i, c := range cs {
 		if i%8192 == 0 {
 			if err := ctx.Err(); err != nil {
 				return moved, illegal, err
 			}
 		}
-		ok, err := t.Apply(ctx, c)
+		if err := t.check(c); err != nil {
+			return moved, illegal, err
+		}
+		cur := last
+		if last.Version == 0 || last.CustomerID != c.CustomerID {
+			if cur, err = current(c.CustomerID); err != nil {
+				return moved, illegal, err
+			}
+		}
+		after, ok, err := t.apply(ctx, c, cur)
 		var ie *crm.TransitionError
 		switch {
 		case errors.As(err, &ie):
@@ -161,9 +216,40 @@ func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int,
 			return moved, illegal, err
 		case ok:
 			moved++
+			last = after
 		}
 	}
 	return moved, illegal, nil
+}
+
+// stateMerge finds states in a stream by customer ID, for IDs asked in
+// increasing order.
+type stateMerge struct {
+	next func() (State, error, bool)
+	stop func()
+	st   State // the stream's current state; Version 0 before the first
+	done bool
+}
+
+func (m *stateMerge) find(id string) (State, error) {
+	for !m.done && (m.st.Version == 0 || m.st.CustomerID < id) {
+		s, err, ok := m.next()
+		if !ok {
+			m.done = true
+			break
+		}
+		if err != nil {
+			return State{}, err
+		}
+		if m.st.Version > 0 && s.CustomerID <= m.st.CustomerID {
+			return State{}, fmt.Errorf("lifecycle: the store's states are not in customer ID order: %q after %q", s.CustomerID, m.st.CustomerID)
+		}
+		m.st = s
+	}
+	if m.st.Version > 0 && m.st.CustomerID == id {
+		return m.st, nil
+	}
+	return State{}, nil
 }
 
 // Stages returns the stage each customer was in just before before: the
@@ -261,7 +347,10 @@ func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{states: map[string]memState{}}
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store       = (*MemoryStore)(nil)
+	_ StateLister = (*MemoryStore)(nil)
+)
 
 func (m *MemoryStore) at(i int32) *memTransition {
 	return &m.chunks[i>>chunkBits][i&(1<<chunkBits-1)]
@@ -279,6 +368,34 @@ func (m *MemoryStore) State(ctx context.Context, id string) (State, error) {
 		return State{}, notFound(id)
 	}
 	return s.State, nil
+}
+
+// States implements StateLister.
+func (m *MemoryStore) States(ctx context.Context) iter.Seq2[State, error] {
+	return func(yield func(State, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(State{}, err)
+			return
+		}
+		m.mu.RLock()
+		out := make([]State, 0, len(m.states))
+		for _, s := range m.states {
+			out = append(out, s.State)
+		}
+		m.mu.RUnlock()
+		slices.SortFunc(out, func(a, b State) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+		for i, s := range out {
+			if i%4096 == 4095 {
+				if err := ctx.Err(); err != nil {
+					yield(State{}, err)
+					return
+				}
+			}
+			if !yield(s, nil) {
+				return
+			}
+		}
+	}
 }
 
 // notFound is the store's not-found error, formatted only when read.

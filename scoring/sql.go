@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -17,11 +18,13 @@ import (
 // NewSummaryQuery. Empty names take the defaults: transactions (id,
 // customer_id, at, kind, amount, currency).
 //
-// Column types the query expects: in PostgreSQL, at is timestamptz and
-// amount numeric (or text holding a decimal); in MySQL and MariaDB, at is
-// DATETIME(6) holding UTC and amount DECIMAL (or text holding a decimal);
-// in SQLite, at is an integer of Unix nanoseconds (as examples/sqlitestore
-// keeps it) and amount text holding a decimal. kind is 'refund' for a
+// Column types the query expects: in PostgreSQL, at is timestamptz, or
+// with Nanos a bigint of Unix nanoseconds (as examples/postgres's stores
+// keep it), and amount numeric (or text holding a decimal); in MySQL and
+// MariaDB, at is DATETIME(6) holding UTC and amount DECIMAL (or text
+// holding a decimal); in SQLite, at is an integer of Unix nanoseconds (as
+// examples/sqlitestore keeps it; Nanos is implied) and amount text holding
+// a decimal. kind is 'refund' for a
 // refund; every other kind is a purchase, as in Summarize. IDs and kinds
 // compare bytewise, whatever the columns' collations.
 type TransactionTable struct {
@@ -29,6 +32,11 @@ type TransactionTable struct {
 	Name string
 	// ID, CustomerID, Time, Kind, Amount and Currency are its columns.
 	ID, CustomerID, Time, Kind, Amount, Currency string
+	// Nanos says Time holds Unix nanoseconds in an integer column
+	// (PostgreSQL and SQLite; always so in SQLite). First and Last then
+	// come back to the nanosecond, and transactions order as Summarize
+	// orders them; periods are found from the time's microsecond.
+	Nanos bool
 }
 
 // SummaryQuery is the SQL that computes, in the database where the
@@ -83,6 +91,8 @@ func NewSummaryQuery(dialect crm.Dialect, table TransactionTable, asOf time.Time
 	switch {
 	case dialect != crm.Postgres && dialect != crm.MySQL && dialect != crm.SQLite:
 		return nil, fmt.Errorf("scoring: summary query: unknown dialect %d: %w", dialect, crm.ErrInvalid)
+	case dialect == crm.MySQL && table.Nanos:
+		return nil, fmt.Errorf("scoring: summary query: times as Unix nanoseconds need PostgreSQL or SQLite (MySQL's time functions read the session's zone): %w", crm.ErrInvalid)
 	case dialect != crm.Postgres && p.loc != time.UTC:
 		return nil, fmt.Errorf("scoring: summary query: periods in %s need a time zone database, which %s may not have loaded: use UTC or PostgreSQL: %w", p.loc, dialect, crm.ErrInvalid)
 	case asOf.IsZero():
@@ -103,9 +113,10 @@ func NewSummaryQuery(dialect crm.Dialect, table TransactionTable, asOf time.Time
 		return expr
 	}
 	at := quote(t.Time)
+	nanos := t.Nanos || dialect == crm.SQLite
 	var asOfArg any = asOf.UTC()
-	if dialect == crm.SQLite {
-		asOfArg = asOf.UnixNano()
+	if nanos {
+		asOfArg = clampNanos(asOf)
 	}
 	q.Args = append(q.Args, asOfArg)
 	arg := func(v any) string {
@@ -132,7 +143,13 @@ func NewSummaryQuery(dialect crm.Dialect, table TransactionTable, asOf time.Time
 	}
 	var days, month string
 	if dialect == crm.Postgres {
-		local := fmt.Sprintf("(%s AT TIME ZONE %s)", at, arg(p.loc.String()))
+		instant := at
+		if nanos {
+			// The microsecond at or before the nanosecond: a day or month
+			// starts on a whole microsecond, so the period is the same.
+			instant = fmt.Sprintf("(TIMESTAMPTZ 'epoch' + %s * INTERVAL '1 microsecond')", floorDiv(at, 1000))
+		}
+		local := fmt.Sprintf("(%s AT TIME ZONE %s)", instant, arg(p.loc.String()))
 		days = fmt.Sprintf("(%s::date - DATE '1970-01-01')", local)
 		month = fmt.Sprintf("(CAST(extract(year FROM %s) AS bigint) * 12 + CAST(extract(month FROM %s) AS bigint) - 1)", local, local)
 	} else if dialect == crm.MySQL {
@@ -270,7 +287,19 @@ func (q *SummaryQuery) Scan(scan func(dest ...any) error) (Summary, error) {
 	return s, nil
 }
 
-// instant reads a time column: time.Time, or Unix nanoseconds in SQLite.
+// clampNanos is t in Unix nanoseconds, or the nearest int64 when t is
+// beyond what they hold (years 1678–2262), where UnixNano would wrap.
+func clampNanos(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// instant reads a time column: time.Time, or Unix nanoseconds.
 func (q *SummaryQuery) instant(v any) (time.Time, error) {
 	switch v := v.(type) {
 	case time.Time:

@@ -28,7 +28,7 @@ func server(t *testing.T) *sql.DB {
 		t.Skip(`no PostgreSQL: set CRM_POSTGRES_URL to run these tests, e.g. eval "$(.ci/postgres start /tmp/pg)" && go test ./examples/postgres`)
 	}
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, url)
+	db, err := postgres.OpenDB(ctx, url)
 	require.NoError(t, err)
 	schema := fmt.Sprintf("t%d", time.Now().UnixNano())
 	_, err = db.ExecContext(ctx, "CREATE SCHEMA "+schema)

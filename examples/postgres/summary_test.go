@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/examples/internal/pushdown"
 	"github.com/crmkit/crm/scoring"
 )
@@ -79,4 +80,51 @@ func TestSummaryQueryMatchesSummarize(t *testing.T) {
 	pushdown.RunSummaries(t, db, crm.Postgres, n, cases, func(t *testing.T, table string, txs iter.Seq2[crm.Transaction, error]) []crm.Transaction {
 		return copyTransactions(t, db, table, txs)
 	})
+}
+
+// The stores' own transactions table keeps times as Unix nanoseconds in
+// bigint; the summary query reads them so (TransactionTable.Nanos), and
+// Store.Summaries — what the loop takes as its SummarySource — computes
+// what Summarize computes from the store's stream: CDNOW and generated
+// customers with refunds, in every period setting and in a time zone.
+func TestStoreSummariesMatchSummarize(t *testing.T) {
+	ctx := context.Background()
+	n := 20_000
+	if raceEnabled {
+		n = 2000
+	}
+	newYork, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	cases := append(pushdown.SummaryCases(), pushdown.SummaryCase{Name: "weeks in New York", Options: &scoring.SummaryOptions{Unit: scoring.Week, Location: newYork}})
+	generated, end, err := pushdown.Transactions(n)
+	require.NoError(t, err)
+	for _, data := range []struct {
+		name string
+		txs  iter.Seq2[crm.Transaction, error]
+		asOf time.Time
+	}{
+		{"CDNOW", datasets.CDNOWMaster(), time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC)},
+		{"generated", generated, end.AddDate(0, -2, 0).Add(13*time.Hour + 30*time.Minute)},
+	} {
+		t.Run(data.name, func(t *testing.T) {
+			s, err := openStore(t, newSchema(t))
+			require.NoError(t, err)
+			var batch []crm.Transaction
+			for tx, err := range data.txs {
+				require.NoError(t, err)
+				if batch = append(batch, tx); len(batch) == 5000 {
+					require.NoError(t, s.AppendTransactions(ctx, batch...))
+					batch = batch[:0]
+				}
+			}
+			require.NoError(t, s.AppendTransactions(ctx, batch...))
+			for _, c := range cases {
+				want, err := scoring.Summarize(ctx, s.Transactions(ctx), data.asOf, c.Options)
+				require.NoError(t, err, c.Name)
+				got, err := s.Summaries(ctx, data.asOf, c.Options)
+				require.NoError(t, err, c.Name)
+				pushdown.SameSummaries(t, want, got)
+			}
+		})
+	}
 }

@@ -12,24 +12,23 @@
 //	desk, err := feedback.NewDesk(st.Feedback(), &feedback.Options{…})
 //	err = st.Responses().AppendResponses(ctx, r) // feedback.ResponseStore; st.Contacts(), st.Cycle(), …
 //
-// How it works:
+// The stores' SQL is shared with examples/postgres (examples/internal/sqlstore
+// has it, and its package doc says how streams, versions and migrations
+// work). What is SQLite's own:
 //
 //   - Migrations. The schema lives in migrations/NNNN_name.sql, embedded in
-//     the binary; Open applies the ones the database has not seen, each in a
-//     transaction, and records them in schema_migrations. A database written
-//     by a newer build is refused rather than misread.
+//     the binary; Open applies the ones the file has not seen in one
+//     BEGIN IMMEDIATE transaction (which takes the write lock, so processes
+//     opening a new file at once take turns), and records them in
+//     schema_migrations. A file written by a newer build is refused rather
+//     than misread.
 //   - Connections. Writes go through one connection (so writers queue in Go
 //     instead of spinning on SQLITE_BUSY) and each write is one transaction;
 //     reads use a pool of read-only connections. The journal is WAL, so
 //     readers never wait for the writer.
-//   - Optimistic concurrency. Versioned records carry a version column; an
-//     update is UPDATE … WHERE version = ?, and a stale version is a
-//     *crm.ConflictError naming both versions.
-//   - Streams. Every stream pages through an index with a keyset cursor
-//     (WHERE (k1, k2) > (?, ?) ORDER BY k1, k2 LIMIT n), so it never loads a
-//     table, holds no connection while the caller's loop body runs, and the
-//     body may write to the store.
-//   - Times are stored as Unix nanoseconds (UTC; years 1678–2262) and come
+//   - Text compares bytewise (SQLite's BINARY collation), as Go compares
+//     strings, so keyset cursors page in Go's order.
+//   - Times are stored as Unix nanoseconds (UTC; years 1678–2261) and come
 //     back in UTC; amounts as exact decimal strings.
 package sqlitestore
 
@@ -37,32 +36,47 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"iter"
 	"net/url"
-	"path"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/examples/internal/sqlstore"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// dialect is SQLite's part of the shared store.
+var dialect = sqlstore.Dialect{
+	Name:           "sqlitestore",
+	Engine:         crm.SQLite,
+	Migrations:     must(fs.Sub(migrations, "migrations")),
+	Backfills:      map[int]func(context.Context, *sql.Conn) error{5: backfillContactKeys},
+	BeginMigration: `BEGIN IMMEDIATE`,
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 // Store is every crmkit store on one SQLite database. It implements
-// crm.CustomerStore, crm.TransactionStore and crm.TouchpointStore itself;
-// Segments, Lifecycle, Feedback and Roadmaps return the other stores, which
+// crm.CustomerStore, crm.TransactionStore, crm.TouchpointStore and
+// crm.ContactIndex itself; Segments, Lifecycle, Feedback, Roadmaps, Cycle,
+// Alerts, Contacts, Campaigns and Responses return the other stores, which
 // share its connections. It is safe for concurrent use.
 type Store struct {
-	w, r *sql.DB
+	*sqlstore.Store
 	path string
 }
 
@@ -76,10 +90,6 @@ func Open(path string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(context.Background(), w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlitestore: %s: %w", path, err)
-	}
 	r, err := OpenDB(path, "_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -88,19 +98,20 @@ func Open(path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{w: w, r: r, path: path}, nil
+	s, err := sqlstore.New(context.Background(), w, r, dialect)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return &Store{Store: s, path: path}, nil
 }
-
-// Close closes the database.
-func (s *Store) Close() error { return errors.Join(s.r.Close(), s.w.Close()) }
-
-// DB returns the writing connection, for a host's own statements (such as
-// running segment.ToSQL's WHERE clauses over its own tables). Statements on
-// it queue behind the store's writes.
-func (s *Store) DB() *sql.DB { return s.w }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
+
+// Migrations lists the embedded migrations by version.
+func Migrations() []string { return dialect.MigrationNames() }
 
 // OpenDB opens the SQLite database at path as a plain *sql.DB with the
 // settings every connection of this package uses — WAL journal, foreign
@@ -140,184 +151,36 @@ func OpenDB(path string, params ...string) (*sql.DB, error) {
 	}
 }
 
-// SchemaVersion returns the number of the newest migration applied.
-func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
-	return v, err
-}
-
-// Migrations lists the embedded migrations by version.
-func Migrations() []string {
-	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	slices.Sort(names)
-	for i, n := range names {
-		names[i] = path.Base(n)
-	}
-	return names
-}
-
-func migrationVersion(name string) (int, error) {
-	num, _, ok := strings.Cut(name, "_")
-	v, err := strconv.Atoi(num)
-	if !ok || err != nil || v <= 0 {
-		return 0, fmt.Errorf("migration %s: name must start with a positive number and _", name)
-	}
-	return v, nil
-}
-
-// backfills are the steps a migration takes in Go, in its transaction,
-// after its SQL: data only the SDK's own functions can compute.
-var backfills = map[int]func(context.Context, *sql.Conn) error{
-	5: backfillContactKeys,
-}
-
-func migrate(ctx context.Context, db *sql.DB) (err error) {
-	// One IMMEDIATE transaction takes the write lock before the schema
-	// version is read, so that two processes opening a new file at once
-	// take turns: the second waits (busy timeout), then finds the schema
-	// made and applies nothing.
-	conn, err := db.Conn(ctx)
+// backfillContactKeys fills in the contact keys of the customers stored
+// before migration 5, with the SDK's own key functions.
+func backfillContactKeys(ctx context.Context, conn *sql.Conn) error {
+	rows, err := conn.QueryContext(ctx, `SELECT id, body FROM customers`)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
-			return
-		}
-		_, err = conn.ExecContext(ctx, `COMMIT`)
-	}()
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at INTEGER NOT NULL)`); err != nil {
-		return err
-	}
-	var have int
-	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
-		return err
-	}
-	names := Migrations()
-	known := 0
-	for _, name := range names {
-		v, err := migrationVersion(name)
-		if err != nil {
-			return err
-		}
-		known = max(known, v)
-	}
-	if have > known {
-		return fmt.Errorf("database schema version %d is newer than this build knows (%d); refusing to use it", have, known)
-	}
-	for _, name := range names {
-		v, _ := migrationVersion(name)
-		if v <= have {
-			continue
-		}
-		body, err := migrations.ReadFile("migrations/" + name)
-		if err != nil {
-			return err
-		}
-		if _, err := conn.ExecContext(ctx, string(body)); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-		if fill := backfills[v]; fill != nil {
-			if err := fill(ctx, conn); err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
-			}
-		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-			v, name, time.Now().UnixNano()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func inTx(ctx context.Context, db *sql.DB, f func(*sql.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// pageSize is how many rows a stream reads per query.
-const pageSize = 512
-
-// paged streams a keyset-paginated query. query returns the SQL and
-// arguments of the page after cursor (nil: the first page), which must be
-// ordered by the cursor's key and limited to pageSize rows; scan reads one
-// row and returns its value and key. No connection is held while yielding.
-func paged[T, K any](ctx context.Context, db *sql.DB, query func(after *K) (string, []any), scan func(*sql.Rows) (T, K, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		var cursor *K
-		buf := make([]T, 0, pageSize)
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(zero, err)
-				return
-			}
-			buf = buf[:0]
-			q, args := query(cursor)
-			last, err := readPage(ctx, db, q, args, scan, &buf)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, v := range buf {
-				if !yield(v, nil) {
-					return
-				}
-			}
-			if len(buf) < pageSize {
-				return
-			}
-			cursor = &last
-		}
-	}
-}
-
-func readPage[T, K any](ctx context.Context, db *sql.DB, q string, args []any, scan func(*sql.Rows) (T, K, error), buf *[]T) (K, error) {
-	var last K
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return last, err
-	}
-	defer rows.Close()
+	type keys struct{ id, email, phone string }
+	var all []keys
 	for rows.Next() {
-		v, k, err := scan(rows)
-		if err != nil {
-			return last, err
+		var id string
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			rows.Close()
+			return err
 		}
-		*buf = append(*buf, v)
-		last = k
+		var c crm.Customer
+		if err := json.Unmarshal(body, &c); err != nil {
+			rows.Close()
+			return fmt.Errorf("customer %q: corrupt record: %w", id, err)
+		}
+		all = append(all, keys{id, crm.EmailKey(c.Email), crm.PhoneKey(c.Phone)})
 	}
-	return last, rows.Err()
-}
-
-func nanos(t time.Time) int64 { return t.UnixNano() }
-
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
-
-// checkTime refuses a time this store cannot keep (it stores Unix
-// nanoseconds), with an error matching crm.ErrInvalid.
-func checkTime(field string, t time.Time) error {
-	if t.Year() < 1678 || t.Year() > 2261 {
-		return fmt.Errorf("%s %s is outside the years 1678–2261 this store keeps: %w", field, t.Format(time.RFC3339), crm.ErrInvalid)
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, k := range all {
+		if _, err := conn.ExecContext(ctx, `UPDATE customers SET email_key = ?, phone_key = ? WHERE id = ?`, k.email, k.phone, k.id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

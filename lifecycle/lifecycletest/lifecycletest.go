@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -46,10 +48,25 @@ func history(t *testing.T, seq func(func(lifecycle.Transition, error) bool)) []s
 	return out
 }
 
+func stateLine(s lifecycle.State) string {
+	return fmt.Sprintf("%s %s %s v%d", s.CustomerID, s.Stage, s.Since.UTC().Format(time.RFC3339Nano), s.Version)
+}
+
+func states(t *testing.T, seq iter.Seq2[lifecycle.State, error]) []string {
+	t.Helper()
+	var out []string
+	for s, err := range seq {
+		require.NoError(t, err)
+		out = append(out, stateLine(s))
+	}
+	return out
+}
+
 // TestStore checks a lifecycle.Store: a state and its history move
 // together, versions guard every move, streams come in their documented
 // order, concurrent movers never both win, a cancelled context stops every
-// method, and (with h.Reopen) what was written survives a reopen.
+// method, a lifecycle.StateLister (when the store is one) streams every
+// state in customer ID order, and (with h.Reopen) what was written survives a reopen.
 func TestStore(t *testing.T, h crmtest.Harness[lifecycle.Store]) {
 	h.Check(t, "lifecycletest.TestStore")
 	ctx := context.Background()
@@ -144,6 +161,42 @@ func TestStore(t *testing.T, h crmtest.Harness[lifecycle.Store]) {
 		crmtest.RequireCancelled(t, "CustomerTransitions", s.CustomerTransitions(cctx, "c1"))
 		crmtest.RequireCancelled(t, "TransitionsBetween", s.TransitionsBetween(cctx, day(1), day(9)))
 	})
+	if _, ok := h.New(t).(lifecycle.StateLister); ok {
+		t.Run("States", func(t *testing.T) {
+			s := h.New(t)
+			lister := s.(lifecycle.StateLister)
+			require.Empty(t, states(t, lister.States(ctx)), "an empty store has no states")
+			// More than a page of a paging store, made out of order, with
+			// IDs that sort differently bytewise and by locale.
+			var want []string
+			ids := []string{"b", "a", "B", "ä", "a b", "a-b", "Z", "é", "e"}
+			for i := range 700 {
+				ids = append(ids, fmt.Sprintf("c%04d", (i*389)%700))
+			}
+			for i, id := range ids {
+				st := move(t, s, lifecycle.State{}, id, "prospect", 1+i%5)
+				if i%3 == 0 {
+					move(t, s, st, id, "first_time_buyer", 7)
+				}
+			}
+			for _, id := range slices.Sorted(slices.Values(ids)) {
+				st, err := s.State(ctx, id)
+				require.NoError(t, err)
+				want = append(want, stateLine(st))
+			}
+			require.Equal(t, want, states(t, lister.States(ctx)), "every state, by customer ID bytewise")
+			n := 0
+			for _, err := range lister.States(ctx) {
+				require.NoError(t, err)
+				if n++; n == 2 {
+					break // stopping early is allowed
+				}
+			}
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			crmtest.RequireCancelled(t, "States", lister.States(cctx))
+		})
+	}
 	if h.Reopen == nil {
 		return // a store in memory has nothing to reopen
 	}

@@ -75,7 +75,7 @@ func runReport(ctx context.Context, out io.Writer, args []string) (*report, erro
 	if *customers < 1 {
 		return nil, fmt.Errorf("-customers %d: at least 1", *customers)
 	}
-	db, err := postgres.Open(ctx, *url)
+	db, err := postgres.OpenDB(ctx, *url)
 	if err != nil {
 		return nil, err
 	}

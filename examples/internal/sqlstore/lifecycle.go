@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -20,7 +20,30 @@ type LifecycleStore struct{ s *Store }
 // Lifecycle returns the lifecycle store.
 func (s *Store) Lifecycle() *LifecycleStore { return &LifecycleStore{s} }
 
-var _ lifecycle.Store = (*LifecycleStore)(nil)
+var (
+	_ lifecycle.Store       = (*LifecycleStore)(nil)
+	_ lifecycle.StateLister = (*LifecycleStore)(nil)
+)
+
+// States implements lifecycle.StateLister: every state by customer ID,
+// paged by keyset.
+func (l *LifecycleStore) States(ctx context.Context) iter.Seq2[lifecycle.State, error] {
+	const sel = `SELECT customer_id, stage, since, version FROM lifecycle_states`
+	return paged(ctx, l.s.r, func(after *string) (string, []any) {
+		if after == nil {
+			return sel + ` ORDER BY customer_id LIMIT ` + limit, nil
+		}
+		return sel + ` WHERE customer_id > ? ORDER BY customer_id LIMIT ` + limit, []any{*after}
+	}, func(rows *sql.Rows) (lifecycle.State, string, error) {
+		var st lifecycle.State
+		var since int64
+		if err := rows.Scan(&st.CustomerID, &st.Stage, &since, &st.Version); err != nil {
+			return st, "", err
+		}
+		st.Since = fromNanos(since)
+		return st, st.CustomerID, nil
+	})
+}
 
 // State implements lifecycle.Store.
 func (l *LifecycleStore) State(ctx context.Context, customerID string) (lifecycle.State, error) {
@@ -32,7 +55,7 @@ func (l *LifecycleStore) State(ctx context.Context, customerID string) (lifecycl
 	err := l.s.r.QueryRowContext(ctx, `SELECT stage, since, version FROM lifecycle_states WHERE customer_id = ?`, customerID).
 		Scan(&st.Stage, &since, &st.Version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return lifecycle.State{}, fmt.Errorf("sqlitestore: lifecycle state of %q: %w", customerID, crm.ErrNotFound)
+		return lifecycle.State{}, fmt.Errorf("sqlstore: lifecycle state of %q: %w", customerID, crm.ErrNotFound)
 	}
 	if err != nil {
 		return lifecycle.State{}, err
@@ -47,16 +70,16 @@ func (l *LifecycleStore) Move(ctx context.Context, s lifecycle.State, t lifecycl
 		return lifecycle.State{}, err
 	}
 	if err := errors.Join(checkTime("since", s.Since), checkTime("at", t.At)); err != nil {
-		return lifecycle.State{}, fmt.Errorf("sqlitestore: lifecycle move of %q: %w", s.CustomerID, err)
+		return lifecycle.State{}, fmt.Errorf("sqlstore: lifecycle move of %q: %w", s.CustomerID, err)
 	}
-	err := inTx(ctx, l.s.w, func(tx *sql.Tx) error {
+	err := inTx(ctx, l.s.w, func(tx *Tx) error {
 		var current int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM lifecycle_states WHERE customer_id = ?`, s.CustomerID).Scan(&current)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		if current != s.Version {
-			return &crm.ConflictError{Package: "sqlitestore", Kind: "lifecycle state", ID: s.CustomerID, Have: s.Version, Current: current}
+			return &crm.ConflictError{Package: "sqlstore", Kind: "lifecycle state", ID: s.CustomerID, Have: s.Version, Current: current}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO lifecycle_states (customer_id, stage, since, version) VALUES (?, ?, ?, ?)
 			ON CONFLICT (customer_id) DO UPDATE SET stage = excluded.stage, since = excluded.since, version = excluded.version`,

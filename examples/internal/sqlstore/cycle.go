@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -30,30 +30,29 @@ func (c *CycleStore) AppendResults(ctx context.Context, rs ...cycle.Result) erro
 	bodies := make([][]byte, len(rs))
 	for i, r := range rs {
 		if r.CustomerID == "" || r.AsOf.IsZero() {
-			return fmt.Errorf("sqlitestore: result %d: needs a customer and a time: %w", i, crm.ErrInvalid)
+			return fmt.Errorf("sqlstore: result %d: needs a customer and a time: %w", i, crm.ErrInvalid)
 		}
 		if err := checkTime("as_of", r.AsOf); err != nil {
-			return fmt.Errorf("sqlitestore: result %d: %w", i, err)
+			return fmt.Errorf("sqlstore: result %d: %w", i, err)
 		}
 		var err error
 		if bodies[i], err = json.Marshal(r); err != nil {
-			return fmt.Errorf("sqlitestore: result %d: %w: %w", i, err, crm.ErrInvalid)
+			return fmt.Errorf("sqlstore: result %d: %w: %w", i, err, crm.ErrInvalid)
 		}
 	}
 	recs := make([]storedOnce, len(rs))
 	for i, r := range rs {
-		recs[i] = storedOnce{what: fmt.Sprintf("result of %q at %s", r.CustomerID, r.AsOf.Format(time.RFC3339Nano)),
-			find: `SELECT body FROM cycle_results WHERE as_of = ? AND customer_id = ?`, key: []any{nanos(r.AsOf), r.CustomerID},
-			insert: `INSERT INTO cycle_results (as_of, customer_id, body) VALUES (?, ?, ?)`, args: []any{nanos(r.AsOf), r.CustomerID, bodies[i]},
+		recs[i] = storedOnce{what: func() string { return fmt.Sprintf("result of %q at %s", r.CustomerID, r.AsOf.Format(time.RFC3339Nano)) },
+			args: []any{nanos(r.AsOf), r.CustomerID, bodies[i]},
 			same: func(b []byte) (bool, error) { return sameJSON(b, r, cycle.Result.Equal) }}
 	}
-	return appendOnce(ctx, c.s.w, recs)
+	return appendOnce(ctx, c.s.w, resultsTable, recs)
 }
 
 func decodeResult(id string, body []byte) (cycle.Result, error) {
 	var r cycle.Result
 	if err := json.Unmarshal(body, &r); err != nil {
-		return r, fmt.Errorf("sqlitestore: result of %q: corrupt record: %w", id, err)
+		return r, fmt.Errorf("sqlstore: result of %q: corrupt record: %w", id, err)
 	}
 	return r, nil
 }
@@ -66,7 +65,7 @@ func (c *CycleStore) Result(ctx context.Context, customerID string, asOf time.Ti
 	var body []byte
 	err := c.s.r.QueryRowContext(ctx, `SELECT body FROM cycle_results WHERE as_of = ? AND customer_id = ?`, clampNanos(asOf), customerID).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return cycle.Result{}, fmt.Errorf("sqlitestore: result of %q at %s: %w", customerID, asOf.Format(time.RFC3339Nano), crm.ErrNotFound)
+		return cycle.Result{}, fmt.Errorf("sqlstore: result of %q at %s: %w", customerID, asOf.Format(time.RFC3339Nano), crm.ErrNotFound)
 	}
 	if err != nil {
 		return cycle.Result{}, err
@@ -122,27 +121,26 @@ func (c *CycleStore) AppendPeriods(ctx context.Context, ps ...cycle.Period) erro
 			return err
 		}
 		if err := errors.Join(checkTime("as_of", ps[i].AsOf), checkTime("from", ps[i].From)); err != nil {
-			return fmt.Errorf("sqlitestore: period %d: %w", i, err)
+			return fmt.Errorf("sqlstore: period %d: %w", i, err)
 		}
 		var err error
 		if bodies[i], err = json.Marshal(ps[i]); err != nil {
-			return fmt.Errorf("sqlitestore: period %d: %w: %w", i, err, crm.ErrInvalid)
+			return fmt.Errorf("sqlstore: period %d: %w: %w", i, err, crm.ErrInvalid)
 		}
 	}
 	recs := make([]storedOnce, len(ps))
 	for i, p := range ps {
-		recs[i] = storedOnce{what: "period at " + p.AsOf.Format(time.RFC3339Nano),
-			find: `SELECT body FROM cycle_periods WHERE as_of = ?`, key: []any{nanos(p.AsOf)},
-			insert: `INSERT INTO cycle_periods (as_of, body) VALUES (?, ?)`, args: []any{nanos(p.AsOf), bodies[i]},
+		recs[i] = storedOnce{what: func() string { return "period at " + p.AsOf.Format(time.RFC3339Nano) },
+			args: []any{nanos(p.AsOf), bodies[i]},
 			same: func(b []byte) (bool, error) { return sameJSON(b, p, cycle.Period.Equal) }}
 	}
-	return appendOnce(ctx, c.s.w, recs)
+	return appendOnce(ctx, c.s.w, periodsTable, recs)
 }
 
 func decodePeriod(body []byte) (cycle.Period, error) {
 	var p cycle.Period
 	if err := json.Unmarshal(body, &p); err != nil {
-		return p, fmt.Errorf("sqlitestore: period: corrupt record: %w", err)
+		return p, fmt.Errorf("sqlstore: period: corrupt record: %w", err)
 	}
 	return p, nil
 }
@@ -155,7 +153,7 @@ func (c *CycleStore) Period(ctx context.Context, asOf time.Time) (cycle.Period, 
 	var body []byte
 	err := c.s.r.QueryRowContext(ctx, `SELECT body FROM cycle_periods WHERE as_of = ?`, clampNanos(asOf)).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return cycle.Period{}, fmt.Errorf("sqlitestore: period at %s: %w", asOf.Format(time.RFC3339Nano), crm.ErrNotFound)
+		return cycle.Period{}, fmt.Errorf("sqlstore: period at %s: %w", asOf.Format(time.RFC3339Nano), crm.ErrNotFound)
 	}
 	if err != nil {
 		return cycle.Period{}, err

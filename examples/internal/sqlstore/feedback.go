@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func roundTrip[T any](v T) (T, []byte, error) {
 func decodeItem(id string, body []byte) (feedback.Item, error) {
 	var it feedback.Item
 	if err := json.Unmarshal(body, &it); err != nil {
-		return it, fmt.Errorf("sqlitestore: feedback item %q: corrupt record: %w", id, err)
+		return it, fmt.Errorf("sqlstore: feedback item %q: corrupt record: %w", id, err)
 	}
 	return it, nil
 }
@@ -68,11 +68,11 @@ func (f *FeedbackStore) CreateItem(ctx context.Context, it feedback.Item, e feed
 	if err != nil {
 		return feedback.Item{}, err
 	}
-	err = inTx(ctx, f.s.w, func(tx *sql.Tx) error {
+	err = inTx(ctx, f.s.w, func(tx *Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM feedback_items WHERE id = ?`, it.ID).Scan(&one)
 		if err == nil {
-			return fmt.Errorf("sqlitestore: feedback item %q: %w", it.ID, crm.ErrExists)
+			return fmt.Errorf("sqlstore: feedback item %q: %w", it.ID, crm.ErrExists)
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -80,7 +80,7 @@ func (f *FeedbackStore) CreateItem(ctx context.Context, it feedback.Item, e feed
 			var other string
 			err := tx.QueryRowContext(ctx, `SELECT id FROM feedback_items WHERE key = ?`, k).Scan(&other)
 			if err == nil {
-				return fmt.Errorf("sqlitestore: feedback idempotency key %q is item %q: %w", k, other, crm.ErrExists)
+				return fmt.Errorf("sqlstore: feedback idempotency key %q is item %q: %w", k, other, crm.ErrExists)
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -103,7 +103,7 @@ func (f *FeedbackStore) itemWhere(ctx context.Context, db querier, what, where s
 	var body []byte
 	err := db.QueryRowContext(ctx, `SELECT id, body FROM feedback_items WHERE `+where+` = ?`, arg).Scan(&id, &body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return feedback.Item{}, fmt.Errorf("sqlitestore: feedback %s %q: %w", what, arg, crm.ErrNotFound)
+		return feedback.Item{}, fmt.Errorf("sqlstore: feedback %s %q: %w", what, arg, crm.ErrNotFound)
 	}
 	if err != nil {
 		return feedback.Item{}, err
@@ -138,17 +138,17 @@ func (f *FeedbackStore) UpdateItem(ctx context.Context, it feedback.Item, events
 	if err != nil {
 		return feedback.Item{}, err
 	}
-	err = inTx(ctx, f.s.w, func(tx *sql.Tx) error {
+	err = inTx(ctx, f.s.w, func(tx *Tx) error {
 		var current int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM feedback_items WHERE id = ?`, it.ID).Scan(&current)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("sqlitestore: feedback item %q: %w", it.ID, crm.ErrNotFound)
+			return fmt.Errorf("sqlstore: feedback item %q: %w", it.ID, crm.ErrNotFound)
 		}
 		if err != nil {
 			return err
 		}
 		if current != have {
-			return &crm.ConflictError{Package: "sqlitestore", Kind: "feedback item", ID: it.ID, Have: have, Current: current}
+			return &crm.ConflictError{Package: "sqlstore", Kind: "feedback item", ID: it.ID, Have: have, Current: current}
 		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO feedback_events (item_id, seq, body) VALUES (?, ?, ?)`)
 		if err != nil {
@@ -190,7 +190,7 @@ func (f *FeedbackStore) ItemEvents(ctx context.Context, id string) iter.Seq2[fee
 			return e, 0, err
 		}
 		if err := json.Unmarshal(body, &e); err != nil {
-			return e, 0, fmt.Errorf("sqlitestore: feedback item %q event %d: corrupt record: %w", id, seq, err)
+			return e, 0, fmt.Errorf("sqlstore: feedback item %q event %d: corrupt record: %w", id, seq, err)
 		}
 		return e, seq, nil
 	})
@@ -221,7 +221,7 @@ func (f *FeedbackStore) Items(ctx context.Context) iter.Seq2[feedback.Item, erro
 
 // OpenItems implements feedback.OpenItemLister from the open column.
 func (f *FeedbackStore) OpenItems(ctx context.Context) iter.Seq2[feedback.Item, error] {
-	return f.items(ctx, ` AND open = 1`)
+	return f.items(ctx, ` AND open`)
 }
 
 func (f *FeedbackStore) items(ctx context.Context, filter string) iter.Seq2[feedback.Item, error] {
@@ -246,7 +246,7 @@ func (f *FeedbackStore) AppendSurveys(ctx context.Context, ss ...feedback.Survey
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return inTx(ctx, f.s.w, func(tx *sql.Tx) error {
+	return inTx(ctx, f.s.w, func(tx *Tx) error {
 		for _, sv := range ss {
 			sv, body, err := roundTrip(sv)
 			if err != nil {
@@ -257,7 +257,7 @@ func (f *FeedbackStore) AppendSurveys(ctx context.Context, ss ...feedback.Survey
 			switch {
 			case err == nil:
 				if !bytes.Equal(old, body) {
-					return fmt.Errorf("sqlitestore: survey answer %q: %w", sv.ID, crm.ErrExists)
+					return fmt.Errorf("sqlstore: survey answer %q: %w", sv.ID, crm.ErrExists)
 				}
 				continue
 			case !errors.Is(err, sql.ErrNoRows):
@@ -279,7 +279,7 @@ func (f *FeedbackStore) Survey(ctx context.Context, id string) (feedback.Survey,
 	var body []byte
 	err := f.s.r.QueryRowContext(ctx, `SELECT body FROM feedback_answers WHERE id = ?`, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return feedback.Survey{}, fmt.Errorf("sqlitestore: survey answer %q: %w", id, crm.ErrNotFound)
+		return feedback.Survey{}, fmt.Errorf("sqlstore: survey answer %q: %w", id, crm.ErrNotFound)
 	}
 	if err != nil {
 		return feedback.Survey{}, err
@@ -290,7 +290,7 @@ func (f *FeedbackStore) Survey(ctx context.Context, id string) (feedback.Survey,
 func decodeSurvey(id string, body []byte) (feedback.Survey, error) {
 	var sv feedback.Survey
 	if err := json.Unmarshal(body, &sv); err != nil {
-		return sv, fmt.Errorf("sqlitestore: survey answer %q: corrupt record: %w", id, err)
+		return sv, fmt.Errorf("sqlstore: survey answer %q: corrupt record: %w", id, err)
 	}
 	return sv, nil
 }

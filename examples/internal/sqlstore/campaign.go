@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -38,29 +38,29 @@ func (c *ContactStore) AppendContacts(ctx context.Context, cs ...campaign.Contac
 	bodies := make([][]byte, len(cs))
 	for i, k := range cs {
 		if k.ID == "" || k.CustomerID == "" || k.Campaign == "" || k.At.IsZero() || (!k.Sent && k.Reason == "") {
-			return fmt.Errorf("sqlitestore: contact %d %q: needs an ID, a customer, a campaign, a time, and a reason when not sent: %w", i, k.ID, crm.ErrInvalid)
+			return fmt.Errorf("sqlstore: contact %d %q: needs an ID, a customer, a campaign, a time, and a reason when not sent: %w", i, k.ID, crm.ErrInvalid)
 		}
 		if err := checkTime("at", k.At); err != nil {
-			return fmt.Errorf("sqlitestore: contact %q: %w", k.ID, err)
+			return fmt.Errorf("sqlstore: contact %q: %w", k.ID, err)
 		}
 		var err error
 		if bodies[i], err = json.Marshal(k); err != nil {
-			return fmt.Errorf("sqlitestore: contact %q: %w: %w", k.ID, err, crm.ErrInvalid)
+			return fmt.Errorf("sqlstore: contact %q: %w: %w", k.ID, err, crm.ErrInvalid)
 		}
 	}
 	recs := make([]storedOnce, len(cs))
 	for i, k := range cs {
-		recs[i] = storedOnce{what: fmt.Sprintf("contact %q", k.ID), find: `SELECT body FROM contacts WHERE id = ?`, key: []any{k.ID},
-			insert: `INSERT INTO contacts (id, customer_id, campaign, at, body) VALUES (?, ?, ?, ?, ?)`, args: []any{k.ID, k.CustomerID, k.Campaign, nanos(k.At), bodies[i]},
+		recs[i] = storedOnce{what: func() string { return fmt.Sprintf("contact %q", k.ID) },
+			args: []any{k.ID, k.CustomerID, k.Campaign, nanos(k.At), bodies[i]},
 			same: func(b []byte) (bool, error) { return sameJSON(b, k, campaign.Contact.Equal) }}
 	}
-	return appendOnce(ctx, c.s.w, recs)
+	return appendOnce(ctx, c.s.w, contactsTable, recs)
 }
 
 func decodeContact(id string, body []byte) (campaign.Contact, error) {
 	var k campaign.Contact
 	if err := json.Unmarshal(body, &k); err != nil {
-		return k, fmt.Errorf("sqlitestore: contact %q: corrupt record: %w", id, err)
+		return k, fmt.Errorf("sqlstore: contact %q: corrupt record: %w", id, err)
 	}
 	return k, nil
 }
@@ -73,7 +73,7 @@ func (c *ContactStore) Contact(ctx context.Context, id string) (campaign.Contact
 	var body []byte
 	err := c.s.r.QueryRowContext(ctx, `SELECT body FROM contacts WHERE id = ?`, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return campaign.Contact{}, fmt.Errorf("sqlitestore: contact %q: %w", id, crm.ErrNotFound)
+		return campaign.Contact{}, fmt.Errorf("sqlstore: contact %q: %w", id, crm.ErrNotFound)
 	}
 	if err != nil {
 		return campaign.Contact{}, err
@@ -135,21 +135,21 @@ func (c *ContactStore) AppendOutcomes(ctx context.Context, os ...campaign.Outcom
 		}
 		var err error
 		if bodies[i], err = json.Marshal(o); err != nil {
-			return fmt.Errorf("sqlitestore: outcome %q: %w: %w", o.ID, err, crm.ErrInvalid)
+			return fmt.Errorf("sqlstore: outcome %q: %w: %w", o.ID, err, crm.ErrInvalid)
 		}
 	}
-	return inTx(ctx, c.s.w, func(tx *sql.Tx) error {
+	return inTx(ctx, c.s.w, func(tx *Tx) error {
 		for i, o := range os {
 			var camp string
 			err := tx.QueryRowContext(ctx, `SELECT campaign FROM contacts WHERE id = ?`, o.Contact).Scan(&camp)
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("sqlitestore: outcome %q: contact %q: %w", o.ID, o.Contact, crm.ErrNotFound)
+				return fmt.Errorf("sqlstore: outcome %q: contact %q: %w", o.ID, o.Contact, crm.ErrNotFound)
 			}
 			if err != nil {
 				return err
 			}
 			if camp != o.Campaign {
-				return fmt.Errorf("sqlitestore: outcome %q: contact %q is of campaign %q, not %q: %w", o.ID, o.Contact, camp, o.Campaign, crm.ErrInvalid)
+				return fmt.Errorf("sqlstore: outcome %q: contact %q is of campaign %q, not %q: %w", o.ID, o.Contact, camp, o.Campaign, crm.ErrInvalid)
 			}
 			var stored []byte
 			err = tx.QueryRowContext(ctx, `SELECT body FROM contact_outcomes WHERE id = ?`, o.ID).Scan(&stored)
@@ -157,10 +157,10 @@ func (c *ContactStore) AppendOutcomes(ctx context.Context, os ...campaign.Outcom
 			case err == nil:
 				var old campaign.Outcome
 				if err := json.Unmarshal(stored, &old); err != nil {
-					return fmt.Errorf("sqlitestore: outcome %q: corrupt record: %w", o.ID, err)
+					return fmt.Errorf("sqlstore: outcome %q: corrupt record: %w", o.ID, err)
 				}
 				if !old.Equal(o) {
-					return fmt.Errorf("sqlitestore: outcome %q: stored with other content: %w", o.ID, crm.ErrExists)
+					return fmt.Errorf("sqlstore: outcome %q: stored with other content: %w", o.ID, crm.ErrExists)
 				}
 				continue
 			case !errors.Is(err, sql.ErrNoRows):
@@ -189,7 +189,7 @@ func (c *ContactStore) Outcomes(ctx context.Context, name string) iter.Seq2[camp
 		}
 		var o campaign.Outcome
 		if err := json.Unmarshal(body, &o); err != nil {
-			return o, id, fmt.Errorf("sqlitestore: outcome %q: corrupt record: %w", id, err)
+			return o, id, fmt.Errorf("sqlstore: outcome %q: corrupt record: %w", id, err)
 		}
 		return o, id, nil
 	})

@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -31,14 +31,13 @@ func (r *ResponseStore) AppendResponses(ctx context.Context, rs ...feedback.Resp
 		}
 		body, err := json.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("sqlitestore: response %q: %w: %w", v.ID, err, crm.ErrInvalid)
+			return fmt.Errorf("sqlstore: response %q: %w: %w", v.ID, err, crm.ErrInvalid)
 		}
-		recs[i] = storedOnce{what: fmt.Sprintf("response %q", v.ID),
-			find: `SELECT body FROM survey_responses WHERE id = ?`, key: []any{v.ID},
-			insert: `INSERT INTO survey_responses (id, instrument, body) VALUES (?, ?, ?)`, args: []any{v.ID, v.Instrument, body},
+		recs[i] = storedOnce{what: func() string { return fmt.Sprintf("response %q", v.ID) },
+			args: []any{v.ID, v.Instrument, body},
 			same: func(b []byte) (bool, error) { return sameJSON(b, v, feedback.Response.Equal) }}
 	}
-	return appendOnce(ctx, r.s.w, recs)
+	return appendOnce(ctx, r.s.w, responsesTable, recs)
 }
 
 // Responses implements feedback.ResponseStore.
@@ -57,7 +56,7 @@ func (r *ResponseStore) Responses(ctx context.Context, instrument string) iter.S
 		}
 		var v feedback.Response
 		if err := json.Unmarshal(body, &v); err != nil {
-			return v, id, fmt.Errorf("sqlitestore: response %q: corrupt record: %w", id, err)
+			return v, id, fmt.Errorf("sqlstore: response %q: corrupt record: %w", id, err)
 		}
 		return v, id, nil
 	})

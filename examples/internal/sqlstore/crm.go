@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -83,40 +83,6 @@ func (s *Store) customersBy(ctx context.Context, col, key string) iter.Seq2[crm.
 	})
 }
 
-// backfillContactKeys fills in the contact keys of the customers stored
-// before migration 5, with the SDK's own key functions.
-func backfillContactKeys(ctx context.Context, conn *sql.Conn) error {
-	rows, err := conn.QueryContext(ctx, `SELECT id, body FROM customers`)
-	if err != nil {
-		return err
-	}
-	type keys struct{ id, email, phone string }
-	var all []keys
-	for rows.Next() {
-		var id string
-		var body []byte
-		if err := rows.Scan(&id, &body); err != nil {
-			rows.Close()
-			return err
-		}
-		var c crm.Customer
-		if err := json.Unmarshal(body, &c); err != nil {
-			rows.Close()
-			return fmt.Errorf("customer %q: corrupt record: %w", id, err)
-		}
-		all = append(all, keys{id, crm.EmailKey(c.Email), crm.PhoneKey(c.Phone)})
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return err
-	}
-	for _, k := range all {
-		if _, err := conn.ExecContext(ctx, `UPDATE customers SET email_key = ?, phone_key = ? WHERE id = ?`, k.email, k.phone, k.id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // CreateCustomer implements crm.CustomerStore.
 func (s *Store) CreateCustomer(ctx context.Context, c crm.Customer) (crm.Customer, error) {
 	if err := ctx.Err(); err != nil {
@@ -134,7 +100,7 @@ func validCustomer(c crm.Customer) error {
 		return err
 	}
 	if err := checkTime("created_at", c.CreatedAt); err != nil {
-		return fmt.Errorf("sqlitestore: customer %q: %w", c.ID, err)
+		return fmt.Errorf("sqlstore: customer %q: %w", c.ID, err)
 	}
 	return nil
 }
@@ -168,7 +134,7 @@ func (s *Store) Customers(ctx context.Context) iter.Seq2[crm.Customer, error] {
 // casVersion runs a compare-and-swap statement guarded by "version = ?"
 // and, when it changes nothing, tells a missing record (crm.ErrNotFound)
 // from a stale version (*crm.ConflictError).
-func casVersion(ctx context.Context, tx *sql.Tx, kind, table, keyCol, key string, have int64, stmt string, args ...any) error {
+func casVersion(ctx context.Context, tx *Tx, kind, table, keyCol, key string, have int64, stmt string, args ...any) error {
 	res, err := tx.ExecContext(ctx, stmt, args...)
 	if err != nil {
 		return err
@@ -179,12 +145,12 @@ func casVersion(ctx context.Context, tx *sql.Tx, kind, table, keyCol, key string
 	var current int64
 	err = tx.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE `+keyCol+` = ?`, key).Scan(&current)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlitestore: %s %q: %w", kind, key, crm.ErrNotFound)
+		return fmt.Errorf("sqlstore: %s %q: %w", kind, key, crm.ErrNotFound)
 	}
 	if err != nil {
 		return err
 	}
-	return &crm.ConflictError{Package: "sqlitestore", Kind: kind, ID: key, Have: have, Current: current}
+	return &crm.ConflictError{Package: "sqlstore", Kind: kind, ID: key, Have: have, Current: current}
 }
 
 var limit = fmt.Sprint(pageSize)
@@ -211,7 +177,7 @@ func (l *logTable[T]) selectCols() string {
 	return `SELECT id, customer_id, at, ` + l.columns + ` FROM ` + l.table
 }
 
-func (l *logTable[T]) append(ctx context.Context, db *sql.DB, batch []T) error {
+func (l *logTable[T]) append(ctx context.Context, db *DB, batch []T) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -227,7 +193,7 @@ func (l *logTable[T]) append(ctx context.Context, db *sql.DB, batch []T) error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("sqlitestore: append %ss: %w", l.kind, errors.Join(errs...))
+		return fmt.Errorf("sqlstore: append %ss: %w", l.kind, errors.Join(errs...))
 	}
 	// Records repeated inside the batch are resolved here; the rest go in
 	// multi-row INSERTs whose RETURNING lists the IDs that were new. Any
@@ -246,11 +212,12 @@ func (l *logTable[T]) append(ctx context.Context, db *sql.DB, batch []T) error {
 		fresh = append(fresh, i)
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("sqlitestore: append %ss: %w", l.kind, errors.Join(errs...))
+		return fmt.Errorf("sqlstore: append %ss: %w", l.kind, errors.Join(errs...))
 	}
 	nCols := 3 + len(strings.Split(l.columns, ","))
 	row := "(?" + strings.Repeat(", ?", nCols-1) + ")"
-	return inTx(ctx, db, func(tx *sql.Tx) error {
+	return inTx(ctx, db, func(tx *Tx) error {
+		var errs []error // this try's: a try the server aborts keeps nothing
 		args := make([]any, 0, insertRows*nCols)
 		inserted := map[string]bool{}
 		for lo := 0; lo < len(fresh); lo += insertRows {
@@ -301,7 +268,7 @@ func (l *logTable[T]) append(ctx context.Context, db *sql.DB, batch []T) error {
 			}
 		}
 		if len(errs) > 0 {
-			return fmt.Errorf("sqlitestore: append %ss: %w", l.kind, errors.Join(errs...))
+			return fmt.Errorf("sqlstore: append %ss: %w", l.kind, errors.Join(errs...))
 		}
 		return nil
 	})
@@ -310,7 +277,7 @@ func (l *logTable[T]) append(ctx context.Context, db *sql.DB, batch []T) error {
 // insertRows is how many records one INSERT carries.
 const insertRows = 200
 
-// querier is what reads need of *sql.DB and *sql.Tx.
+// querier is what reads need of *DB and *Tx.
 type querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
@@ -330,7 +297,7 @@ func (l *logTable[T]) get(ctx context.Context, db querier, id string) (T, error)
 		if err := rows.Err(); err != nil {
 			return zero, err
 		}
-		return zero, fmt.Errorf("sqlitestore: %s %q: %w", l.kind, id, crm.ErrNotFound)
+		return zero, fmt.Errorf("sqlstore: %s %q: %w", l.kind, id, crm.ErrNotFound)
 	}
 	return l.scan(rows)
 }
@@ -344,7 +311,7 @@ func (l *logTable[T]) scanCursor(rows *sql.Rows) (T, cursor, error) {
 	return v, cursor{cust, nanos(at), id}, nil
 }
 
-func (l *logTable[T]) all(ctx context.Context, db *sql.DB) iter.Seq2[T, error] {
+func (l *logTable[T]) all(ctx context.Context, db *DB) iter.Seq2[T, error] {
 	return paged(ctx, db, func(after *cursor) (string, []any) {
 		if after == nil {
 			return l.selectCols() + ` ORDER BY customer_id, at, id LIMIT ` + limit, nil
@@ -354,7 +321,7 @@ func (l *logTable[T]) all(ctx context.Context, db *sql.DB) iter.Seq2[T, error] {
 	}, l.scanCursor)
 }
 
-func (l *logTable[T]) ofCustomer(ctx context.Context, db *sql.DB, customer string) iter.Seq2[T, error] {
+func (l *logTable[T]) ofCustomer(ctx context.Context, db *DB, customer string) iter.Seq2[T, error] {
 	return paged(ctx, db, func(after *cursor) (string, []any) {
 		if after == nil {
 			return l.selectCols() + ` WHERE customer_id = ? ORDER BY at, id LIMIT ` + limit, []any{customer}
@@ -364,7 +331,7 @@ func (l *logTable[T]) ofCustomer(ctx context.Context, db *sql.DB, customer strin
 	}, l.scanCursor)
 }
 
-func (l *logTable[T]) between(ctx context.Context, db *sql.DB, from, to time.Time) iter.Seq2[T, error] {
+func (l *logTable[T]) between(ctx context.Context, db *DB, from, to time.Time) iter.Seq2[T, error] {
 	lo, hi := clampNanos(from), clampNanos(to)
 	return paged(ctx, db, func(after *cursor) (string, []any) {
 		if after == nil {
@@ -414,11 +381,11 @@ var transactions = &logTable[crm.Transaction]{
 		t.Time = fromNanos(at)
 		var err error
 		if t.Amount, err = decimal.NewFromString(amount); err != nil {
-			return t, fmt.Errorf("sqlitestore: transaction %q: corrupt amount %q", t.ID, amount)
+			return t, fmt.Errorf("sqlstore: transaction %q: corrupt amount %q", t.ID, amount)
 		}
 		if len(items) > 0 {
 			if err := json.Unmarshal(items, &t.Items); err != nil {
-				return t, fmt.Errorf("sqlitestore: transaction %q: corrupt items: %w", t.ID, err)
+				return t, fmt.Errorf("sqlstore: transaction %q: corrupt items: %w", t.ID, err)
 			}
 		}
 		return t, nil

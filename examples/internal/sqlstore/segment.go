@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -73,18 +74,18 @@ func (g *SegmentStore) AppendSnapshot(ctx context.Context, m *segment.Membership
 		return err
 	}
 	if err := checkTime("as_of", m.AsOf); err != nil {
-		return fmt.Errorf("sqlitestore: snapshot: %w", err)
+		return fmt.Errorf("sqlstore: snapshot: %w", err)
 	}
 	counts, err := json.Marshal(m.Counts)
 	if err != nil {
 		return err
 	}
 	at := nanos(m.AsOf)
-	return inTx(ctx, g.s.w, func(tx *sql.Tx) error {
+	return inTx(ctx, g.s.w, func(tx *Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM segmentations WHERE name = ?`, m.Segmentation).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("sqlitestore: snapshot of segmentation %q: %w", m.Segmentation, crm.ErrNotFound)
+			return fmt.Errorf("sqlstore: snapshot of segmentation %q: %w", m.Segmentation, crm.ErrNotFound)
 		}
 		if err != nil {
 			return err
@@ -95,21 +96,31 @@ func (g *SegmentStore) AppendSnapshot(ctx context.Context, m *segment.Membership
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("sqlitestore: snapshot of %q at %s: %w", m.Segmentation, m.AsOf.Format(time.RFC3339), crm.ErrExists)
+			return fmt.Errorf("sqlstore: snapshot of %q at %s: %w", m.Segmentation, m.AsOf.Format(time.RFC3339), crm.ErrExists)
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO segment_members (segmentation, as_of, customer_id, position, segment) VALUES (?, ?, ?, ?, ?)`)
-		if err != nil {
+		// Members go in multi-row INSERTs of insertRows rows.
+		const row = "(?, ?, ?, ?, ?)"
+		args := make([]any, 0, 5*insertRows)
+		flush := func() error {
+			if len(args) == 0 {
+				return nil
+			}
+			n := len(args) / 5
+			_, err := tx.ExecContext(ctx, `INSERT INTO segment_members (segmentation, as_of, customer_id, position, segment) VALUES `+
+				row+strings.Repeat(", "+row, n-1), args...)
+			args = args[:0]
 			return err
 		}
-		defer ins.Close()
 		for customer, segs := range m.Members {
 			for i, seg := range segs {
-				if _, err := ins.ExecContext(ctx, m.Segmentation, at, customer, i, seg); err != nil {
-					return err
+				if args = append(args, m.Segmentation, at, customer, i, seg); len(args) == 5*insertRows {
+					if err := flush(); err != nil {
+						return err
+					}
 				}
 			}
 		}
-		return nil
+		return flush()
 	})
 }
 
@@ -124,13 +135,13 @@ func (g *SegmentStore) Snapshot(ctx context.Context, segmentation string, asOf t
 	err := g.s.r.QueryRowContext(ctx, `SELECT counts, total, unassigned FROM segment_snapshots WHERE segmentation = ? AND as_of = ?`,
 		segmentation, at).Scan(&counts, &m.Total, &m.Unassigned)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("sqlitestore: snapshot of %q at %s: %w", segmentation, asOf.Format(time.RFC3339), crm.ErrNotFound)
+		return nil, fmt.Errorf("sqlstore: snapshot of %q at %s: %w", segmentation, asOf.Format(time.RFC3339), crm.ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(counts, &m.Counts); err != nil {
-		return nil, fmt.Errorf("sqlitestore: snapshot of %q: corrupt counts: %w", segmentation, err)
+		return nil, fmt.Errorf("sqlstore: snapshot of %q: corrupt counts: %w", segmentation, err)
 	}
 	rows, err := g.s.r.QueryContext(ctx, `SELECT customer_id, segment FROM segment_members
 		WHERE segmentation = ? AND as_of = ? ORDER BY customer_id, position`, segmentation, at)

@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -24,7 +24,7 @@ var alertDocs = &docTable[monitor.Alert]{kind: "alert", table: "alerts", keyCol:
 // CreateAlert implements monitor.Store.
 func (m *AlertStore) CreateAlert(ctx context.Context, a monitor.Alert) (monitor.Alert, error) {
 	if a.ID == "" {
-		return monitor.Alert{}, fmt.Errorf("sqlitestore: alert: empty ID: %w", crm.ErrInvalid)
+		return monitor.Alert{}, fmt.Errorf("sqlstore: alert: empty ID: %w", crm.ErrInvalid)
 	}
 	return alertDocs.create(ctx, m.s.w, a)
 }
