@@ -63,6 +63,32 @@ type Store interface {
 	TransitionsBetween(ctx context.Context, from, to time.Time) iter.Seq2[Transition, error]
 }
 
+// Move is one move of a batch: the state to store and the transition to
+// append, as Store.Move takes them.
+type Move struct {
+	// State is the customer's new state; its Version is the stored
+	// version the move is based on (0: none yet).
+	State State
+	// Transition is appended to the customer's history.
+	Transition Transition
+}
+
+// BatchMover is a Store that can also make many moves in one call. A
+// store on a database should implement it: Tracker.ApplyAll then sends
+// its moves in batches of MoveBatch (a few statements a batch) instead of
+// one transaction a move. lifecycletest.TestStore checks it when the store
+// has it.
+type BatchMover interface {
+	// MoveAll makes every move or none, each as Move would, in order: a
+	// customer's later move in the batch is based on the version its
+	// earlier one leaves. A stale version is a *crm.ConflictError naming
+	// the first stale move, and changes nothing.
+	MoveAll(ctx context.Context, moves []Move) error
+}
+
+// MoveBatch is how many moves Tracker.ApplyAll sends a BatchMover at once.
+const MoveBatch = 1000
+
 // StateLister is a Store that can also stream every state. A store on a
 // database should implement it: Tracker.ApplyAll then reads the states in
 // one stream instead of one read per customer. lifecycletest.TestStore
@@ -147,23 +173,36 @@ func (t *Tracker) check(c Classification) error {
 	return nil
 }
 
-// apply applies a checked classification to the customer's current state
-// (the zero State when there is none) and returns the state after it.
-func (t *Tracker) apply(ctx context.Context, c Classification, cur State) (State, bool, error) {
+// decide finds the move a checked classification makes from the
+// customer's current state (the zero State when there is none): ok false
+// when there is none to make.
+func (t *Tracker) decide(c Classification, cur State) (m Move, ok bool, err error) {
 	if cur.Version > 0 {
 		if cur.Stage == c.Stage || c.AsOf.Equal(cur.Since) {
-			return cur, false, nil
+			return Move{}, false, nil
 		}
 		if c.AsOf.Before(cur.Since) {
-			return cur, false, fmt.Errorf("lifecycle: customer %q: classification at %s is older than the state since %s: %w",
+			return Move{}, false, fmt.Errorf("lifecycle: customer %q: classification at %s is older than the state since %s: %w",
 				c.CustomerID, c.AsOf.Format(time.RFC3339), cur.Since.Format(time.RFC3339), crm.ErrInvalid)
 		}
 		if !t.policy.Allows(cur.Stage, c.Stage) {
-			return cur, false, &crm.TransitionError{Package: "lifecycle", Subject: fmt.Sprintf("customer %q", c.CustomerID), From: cur.Stage, To: c.Stage, Allowed: slices.Clone(t.policy.Allowed[cur.Stage])}
+			return Move{}, false, &crm.TransitionError{Package: "lifecycle", Subject: fmt.Sprintf("customer %q", c.CustomerID), From: cur.Stage, To: c.Stage, Allowed: slices.Clone(t.policy.Allowed[cur.Stage])}
 		}
 	}
-	next := State{CustomerID: c.CustomerID, Stage: c.Stage, Since: c.AsOf, Version: cur.Version}
-	moved, err := t.store.Move(ctx, next, Transition{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, At: c.AsOf, Reason: c.Reason})
+	return Move{
+		State:      State{CustomerID: c.CustomerID, Stage: c.Stage, Since: c.AsOf, Version: cur.Version},
+		Transition: Transition{CustomerID: c.CustomerID, From: cur.Stage, To: c.Stage, At: c.AsOf, Reason: c.Reason},
+	}, true, nil
+}
+
+// apply applies a checked classification to the customer's current state
+// and returns the state after it.
+func (t *Tracker) apply(ctx context.Context, c Classification, cur State) (State, bool, error) {
+	m, ok, err := t.decide(c, cur)
+	if !ok || err != nil {
+		return cur, false, err
+	}
+	moved, err := t.store.Move(ctx, m.State, m.Transition)
 	if err != nil {
 		return cur, false, err
 	}
@@ -174,9 +213,12 @@ func (t *Tracker) apply(ctx context.Context, c Classification, cur State) (State
 // instead of stopping at them; other errors stop it. When the
 // classifications are in customer ID order and the store is a
 // StateLister, the states are read in one stream (one query per page on a
-// database) instead of one read per customer; the decisions are the same.
-// A state another writer changes meanwhile makes that customer's move a
-// *crm.ConflictError, as with Apply.
+// database) instead of one read per customer; when the store is a
+// BatchMover, the moves go to it MoveBatch at a time. The decisions are
+// the same either way. A state another writer changes meanwhile makes a
+// *crm.ConflictError, as with Apply; with a BatchMover the moves of that
+// batch are not made (moved counts the ones that were), and running
+// ApplyAll again makes them.
 func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int, illegal []*crm.TransitionError, err error) {
 	current := func(id string) (State, error) {
 		st, err := t.store.State(ctx, id)
@@ -190,6 +232,19 @@ func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int,
 		m.next, m.stop = iter.Pull2(lister.States(ctx))
 		defer m.stop()
 		current = m.find
+	}
+	batcher, _ := t.store.(BatchMover)
+	var batch []Move
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := batcher.MoveAll(ctx, batch); err != nil {
+			return err
+		}
+		moved += len(batch)
+		batch = batch[:0]
+		return nil
 	}
 	var last State // the state the last move left: a customer's next classification sees it
 	for i, c := range cs {
@@ -207,19 +262,34 @@ func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int,
 				return moved, illegal, err
 			}
 		}
-		after, ok, err := t.apply(ctx, c, cur)
+		m, ok, err := t.decide(c, cur)
 		var ie *crm.TransitionError
 		switch {
 		case errors.As(err, &ie):
 			illegal = append(illegal, ie)
+			continue
 		case err != nil:
 			return moved, illegal, err
-		case ok:
+		case !ok:
+			continue
+		}
+		if batcher == nil {
+			if last, err = t.store.Move(ctx, m.State, m.Transition); err != nil {
+				return moved, illegal, err
+			}
 			moved++
-			last = after
+			continue
+		}
+		batch = append(batch, m)
+		last = m.State
+		last.Version++
+		if len(batch) == MoveBatch {
+			if err := flush(); err != nil {
+				return moved, illegal, err
+			}
 		}
 	}
-	return moved, illegal, nil
+	return moved, illegal, flush()
 }
 
 // stateMerge finds states in a stream by customer ID, for IDs asked in
@@ -350,6 +420,7 @@ func NewMemoryStore() *MemoryStore {
 var (
 	_ Store       = (*MemoryStore)(nil)
 	_ StateLister = (*MemoryStore)(nil)
+	_ BatchMover  = (*MemoryStore)(nil)
 )
 
 func (m *MemoryStore) at(i int32) *memTransition {
@@ -413,10 +484,15 @@ func (m *MemoryStore) Move(ctx context.Context, s State, t Transition) (State, e
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, ok := m.states[s.CustomerID]
-	if cur.Version != s.Version {
+	if cur := m.states[s.CustomerID]; cur.Version != s.Version {
 		return State{}, &crm.ConflictError{Package: "lifecycle", Kind: "state", ID: s.CustomerID, Have: s.Version, Current: cur.Version}
 	}
+	return m.move(s, t), nil
+}
+
+// move stores a move whose version was checked; m.mu is held.
+func (m *MemoryStore) move(s State, t Transition) State {
+	cur, ok := m.states[s.CustomerID]
 	prev := int32(-1)
 	if ok {
 		prev = cur.last
@@ -429,7 +505,32 @@ func (m *MemoryStore) Move(ctx context.Context, s State, t Transition) (State, e
 	m.n++
 	s.Version++
 	m.states[s.CustomerID] = memState{State: s, last: i}
-	return s, nil
+	return s
+}
+
+// MoveAll implements BatchMover.
+func (m *MemoryStore) MoveAll(ctx context.Context, moves []Move) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	after := map[string]int64{} // versions as the batch leaves them
+	for _, mv := range moves {
+		id := mv.State.CustomerID
+		v, ok := after[id]
+		if !ok {
+			v = m.states[id].Version
+		}
+		if v != mv.State.Version {
+			return &crm.ConflictError{Package: "lifecycle", Kind: "state", ID: id, Have: mv.State.Version, Current: v}
+		}
+		after[id] = v + 1
+	}
+	for _, mv := range moves {
+		m.move(mv.State, mv.Transition)
+	}
+	return nil
 }
 
 // CustomerTransitions implements Store.

@@ -66,7 +66,8 @@ func states(t *testing.T, seq iter.Seq2[lifecycle.State, error]) []string {
 // together, versions guard every move, streams come in their documented
 // order, concurrent movers never both win, a cancelled context stops every
 // method, a lifecycle.StateLister (when the store is one) streams every
-// state in customer ID order, and (with h.Reopen) what was written survives a reopen.
+// state in customer ID order, a lifecycle.BatchMover's batches are made
+// whole or not at all, and (with h.Reopen) what was written survives a reopen.
 func TestStore(t *testing.T, h crmtest.Harness[lifecycle.Store]) {
 	h.Check(t, "lifecycletest.TestStore")
 	ctx := context.Background()
@@ -195,6 +196,67 @@ func TestStore(t *testing.T, h crmtest.Harness[lifecycle.Store]) {
 			cctx, cancel := context.WithCancel(ctx)
 			cancel()
 			crmtest.RequireCancelled(t, "States", lister.States(cctx))
+		})
+	}
+	if _, ok := h.New(t).(lifecycle.BatchMover); ok {
+		t.Run("MoveAll", func(t *testing.T) {
+			s := h.New(t)
+			batcher := s.(lifecycle.BatchMover)
+			require.NoError(t, batcher.MoveAll(ctx, nil), "an empty batch")
+			a := move(t, s, lifecycle.State{}, "a", "prospect", 1)
+			mv := func(cur lifecycle.State, customer, stage string, d int) lifecycle.Move {
+				return lifecycle.Move{State: lifecycle.State{CustomerID: customer, Stage: stage, Since: day(d), Version: cur.Version},
+					Transition: lifecycle.Transition{CustomerID: customer, From: cur.Stage, To: stage, At: day(d), Reason: "to " + stage}}
+			}
+			// More than a statement's worth of rows in a SQL store: 600
+			// customers, one of them twice (its second move based on the
+			// version its first leaves), and one with a state before.
+			var batch []lifecycle.Move
+			batch = append(batch, mv(a, "a", "first_time_buyer", 2),
+				mv(lifecycle.State{CustomerID: "a", Stage: "first_time_buyer", Version: 2}, "a", "repeat_buyer", 3))
+			for i := range 600 {
+				batch = append(batch, mv(lifecycle.State{}, fmt.Sprintf("n%03d", i), "prospect", 2))
+			}
+			require.NoError(t, batcher.MoveAll(ctx, batch))
+			got, err := s.State(ctx, "a")
+			require.NoError(t, err)
+			require.Equal(t, "repeat_buyer", got.Stage)
+			require.EqualValues(t, 3, got.Version)
+			require.Equal(t, []string{"a →prospect 1 to prospect", "a prospect→first_time_buyer 2 to first_time_buyer", "a first_time_buyer→repeat_buyer 3 to repeat_buyer"},
+				history(t, s.CustomerTransitions(ctx, "a")))
+			n, err := s.State(ctx, "n599")
+			require.NoError(t, err)
+			require.EqualValues(t, 1, n.Version)
+			require.Len(t, history(t, s.TransitionsBetween(ctx, day(2), day(3))), 601, "every move of the batch recorded")
+
+			// A stale move anywhere refuses the whole batch.
+			stale := []lifecycle.Move{mv(n, "n599", "first_time_buyer", 4), mv(lifecycle.State{}, "fresh", "prospect", 4),
+				mv(lifecycle.State{CustomerID: "a", Stage: "repeat_buyer", Version: 2}, "a", "loyal", 4)}
+			err = batcher.MoveAll(ctx, stale)
+			require.ErrorIs(t, err, crm.ErrConflict)
+			var ce *crm.ConflictError
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, "a", ce.ID)
+			require.EqualValues(t, 2, ce.Have)
+			require.EqualValues(t, 3, ce.Current)
+			_, err = s.State(ctx, "fresh")
+			require.ErrorIs(t, err, crm.ErrNotFound, "nothing of a refused batch is made")
+			n2, err := s.State(ctx, "n599")
+			require.NoError(t, err)
+			require.Equal(t, n, n2)
+			require.Empty(t, history(t, s.TransitionsBetween(ctx, day(4), day(5))))
+			// Two moves of one customer from one version: the second is stale.
+			err = batcher.MoveAll(ctx, []lifecycle.Move{mv(n, "n599", "first_time_buyer", 4), mv(n, "n599", "repeat_buyer", 5)})
+			require.ErrorIs(t, err, crm.ErrConflict)
+			n2, err = s.State(ctx, "n599")
+			require.NoError(t, err)
+			require.Equal(t, n, n2)
+
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			require.ErrorIs(t, batcher.MoveAll(cctx, []lifecycle.Move{mv(lifecycle.State{}, "late", "prospect", 6)}), context.Canceled)
+			_, err = s.State(ctx, "late")
+			require.ErrorIs(t, err, crm.ErrNotFound, "a cancelled batch stores nothing")
 		})
 	}
 	if h.Reopen == nil {

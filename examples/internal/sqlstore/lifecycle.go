@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -23,7 +24,103 @@ func (s *Store) Lifecycle() *LifecycleStore { return &LifecycleStore{s} }
 var (
 	_ lifecycle.Store       = (*LifecycleStore)(nil)
 	_ lifecycle.StateLister = (*LifecycleStore)(nil)
+	_ lifecycle.BatchMover  = (*LifecycleStore)(nil)
 )
+
+// MoveAll implements lifecycle.BatchMover in one transaction and a few
+// statements per insertRows moves: the batch's stored versions read with
+// IN lists, checked in Go as Move would check them one by one, then the
+// states written with multi-row upserts and the transitions with
+// multi-row inserts.
+func (l *LifecycleStore) MoveAll(ctx context.Context, moves []lifecycle.Move) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, m := range moves {
+		if err := errors.Join(checkTime("since", m.State.Since), checkTime("at", m.Transition.At)); err != nil {
+			return fmt.Errorf("sqlstore: lifecycle move of %q: %w", m.State.CustomerID, err)
+		}
+	}
+	if len(moves) == 0 {
+		return nil
+	}
+	return inTx(ctx, l.s.w, func(tx *Tx) error {
+		// The stored versions of the batch's customers.
+		version := map[string]int64{}
+		var ids []string
+		for _, m := range moves {
+			if _, ok := version[m.State.CustomerID]; !ok {
+				version[m.State.CustomerID] = 0
+				ids = append(ids, m.State.CustomerID)
+			}
+		}
+		for lo := 0; lo < len(ids); lo += insertRows {
+			part := ids[lo:min(lo+insertRows, len(ids))]
+			args := make([]any, len(part))
+			for i, id := range part {
+				args[i] = id
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT customer_id, version FROM lifecycle_states WHERE customer_id IN (?`+
+				strings.Repeat(", ?", len(part)-1)+`)`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id string
+				var v int64
+				if err := rows.Scan(&id, &v); err != nil {
+					rows.Close()
+					return err
+				}
+				version[id] = v
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		// Each move checked as Move would, in order; each customer's last
+		// state is the one stored.
+		final := map[string]lifecycle.State{}
+		for _, m := range moves {
+			id := m.State.CustomerID
+			if current := version[id]; current != m.State.Version {
+				return &crm.ConflictError{Package: "sqlstore", Kind: "lifecycle state", ID: id, Have: m.State.Version, Current: current}
+			}
+			version[id]++
+			st := m.State
+			st.Version++
+			final[id] = st
+		}
+		const stateRow, transitionRow = "(?, ?, ?, ?)", "(?, ?, ?, ?, ?, ?)"
+		for lo := 0; lo < len(ids); lo += insertRows {
+			part := ids[lo:min(lo+insertRows, len(ids))]
+			args := make([]any, 0, 4*len(part))
+			for _, id := range part {
+				st := final[id]
+				args = append(args, id, st.Stage, nanos(st.Since), st.Version)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO lifecycle_states (customer_id, stage, since, version) VALUES `+
+				stateRow+strings.Repeat(", "+stateRow, len(part)-1)+`
+				ON CONFLICT (customer_id) DO UPDATE SET stage = excluded.stage, since = excluded.since, version = excluded.version`, args...); err != nil {
+				return err
+			}
+		}
+		for lo := 0; lo < len(moves); lo += insertRows {
+			part := moves[lo:min(lo+insertRows, len(moves))]
+			args := make([]any, 0, 6*len(part))
+			for _, m := range part {
+				t := m.Transition
+				args = append(args, t.CustomerID, m.State.Version+1, t.From, t.To, nanos(t.At), t.Reason)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO lifecycle_transitions (customer_id, seq, from_stage, to_stage, at, reason) VALUES `+
+				transitionRow+strings.Repeat(", "+transitionRow, len(part)-1), args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
 
 // States implements lifecycle.StateLister: every state by customer ID,
 // paged by keyset.
