@@ -155,6 +155,15 @@ func BenchmarkPredict(b *testing.B) {
 			}
 		}
 	})
+	b.Run("alive columns", func(b *testing.B) {
+		x, tx, T := scoring.SummaryColumns(sums)
+		out := make([]float64, len(sums))
+		for b.Loop() {
+			if err := m.AliveColumns(context.Background(), x, tx, T, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("alive one by one", func(b *testing.B) {
 		sink := 0.0
 		for b.Loop() {
