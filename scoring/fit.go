@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,24 +38,100 @@ func Compress(summaries []Summary) []Row {
 	for i, s := range summaries {
 		rows[i] = Row{Frequency: float64(s.Frequency), Recency: s.Recency, T: s.T, Weight: 1}
 	}
-	return mergeRuns(rows, func(a, b Row) int {
-		return cmp.Or(cmp.Compare(a.Frequency, b.Frequency), cmp.Compare(a.Recency, b.Recency), cmp.Compare(a.T, b.T))
-	}, func(r Row) bool { return math.IsNaN(r.Recency) || math.IsNaN(r.T) }, func(into *Row, r Row) { into.Weight += r.Weight })
+	return mergeRuns(rows, 3, func(r *Row, k []float64) { k[0], k[1], k[2] = r.Frequency, r.Recency, r.T },
+		func(into *Row, r Row) { into.Weight += r.Weight })
 }
 
-// mergeRuns sorts rows and merges each run of equal ones into its first;
-// a row whose key holds a NaN stays apart, as no two NaNs are equal.
-func mergeRuns[R any](rows []R, compare func(a, b R) int, nan func(R) bool, merge func(into *R, r R)) []R {
-	slices.SortFunc(rows, compare)
-	out := rows[:0]
-	for _, r := range rows {
-		if n := len(out); n > 0 && !nan(r) && compare(out[n-1], r) == 0 {
-			merge(&out[n-1], r)
+// mergeRuns sorts rows by their width keys, which key writes (as
+// cmp.Compare orders each, the first most significant), and merges each run of equal ones into its
+// first; a row whose key holds a NaN stays apart, as no two NaNs are
+// equal.
+func mergeRuns[R any](rows []R, width int, key func(r *R, k []float64), merge func(into *R, r R)) []R {
+	if len(rows) == 0 {
+		return rows
+	}
+	cols := make([][]uint64, width)
+	for c := range cols {
+		cols[c] = make([]uint64, len(rows))
+	}
+	k := make([]float64, width)
+	for i := range rows {
+		key(&rows[i], k)
+		for c, v := range k {
+			cols[c][i] = floatKey(v)
+		}
+	}
+	order := sortByKeys(cols)
+	sorted := make([]R, 0, len(rows))
+	prev, cur := make([]float64, width), make([]float64, width)
+	for _, i := range order {
+		r := &rows[i]
+		key(r, cur)
+		if n := len(sorted); n > 0 && slices.Equal(cur, prev) { // == on floats: NaN equals nothing
+			merge(&sorted[n-1], *r)
 			continue
 		}
-		out = append(out, r)
+		sorted = append(sorted, *r)
+		prev, cur = cur, prev
 	}
-	return slices.Clip(out)
+	return slices.Clip(sorted)
+}
+
+// floatKey maps a float64 to a uint64 that orders as cmp.Compare orders
+// floats: NaN first, then −Inf … +Inf, with −0 equal to +0.
+func floatKey(f float64) uint64 {
+	if f != f {
+		return 0
+	}
+	if f == 0 {
+		f = 0 // −0 is +0
+	}
+	b := math.Float64bits(f)
+	if b>>63 == 1 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// sortByKeys returns the order of the rows whose keys are the columns
+// (cols[0] most significant): a stable least-significant-digit radix sort,
+// a byte a pass, skipping each byte every row shares (the low bytes of
+// whole numbers held as floats, the high bytes of small numbers).
+func sortByKeys(cols [][]uint64) []int32 {
+	n := len(cols[0])
+	order, tmp := make([]int32, n), make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	for c := len(cols) - 1; c >= 0; c-- {
+		col := cols[c]
+		and, or := ^uint64(0), uint64(0)
+		for _, k := range col {
+			and &= k
+			or |= k
+		}
+		varies := and ^ or // the bits not every row shares
+		for d := range 8 {
+			if byte(varies>>(8*d)) == 0 {
+				continue // every row has this byte
+			}
+			var h [256]int32
+			for _, k := range col {
+				h[byte(k>>(8*d))]++
+			}
+			var sum int32
+			for b := range h {
+				h[b], sum = sum, sum+h[b]
+			}
+			for _, i := range order {
+				b := byte(col[i] >> (8 * d))
+				tmp[h[b]] = i
+				h[b]++
+			}
+			order, tmp = tmp, order
+		}
+	}
+	return order
 }
 
 // FitOptions control maximum-likelihood fitting. The zero value (or nil)

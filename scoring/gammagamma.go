@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -33,9 +32,8 @@ func SpendRows(summaries []Summary) []SpendRow {
 			rows = append(rows, SpendRow{Frequency: float64(s.Frequency), Monetary: s.Monetary, Weight: 1})
 		}
 	}
-	return mergeRuns(rows, func(a, b SpendRow) int {
-		return cmp.Or(cmp.Compare(a.Frequency, b.Frequency), cmp.Compare(a.Monetary, b.Monetary))
-	}, func(r SpendRow) bool { return math.IsNaN(r.Monetary) }, func(into *SpendRow, r SpendRow) { into.Weight += r.Weight })
+	return mergeRuns(rows, 2, func(r *SpendRow, k []float64) { k[0], k[1] = r.Frequency, r.Monetary },
+		func(into *SpendRow, r SpendRow) { into.Weight += r.Weight })
 }
 
 // GammaGamma is a fitted Gamma-Gamma model of spend per transaction (Fader,
