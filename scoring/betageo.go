@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/mathext"
 )
 
@@ -41,7 +42,7 @@ func betaGeoObjective(h *histories, shift float64) objective {
 		var dR, dAlpha, dA, dB float64
 		var psiR, psiB, psiAB float64
 		if grad != nil {
-			psiR, psiB, psiAB = mathext.Digamma(r), mathext.Digamma(b), mathext.Digamma(a+b)
+			psiR, psiB, psiAB = digamma(r), digamma(b), digamma(a+b)
 		}
 		logAlpha := math.Log(alpha)
 		for i, x := range h.xs {
@@ -53,11 +54,11 @@ func betaGeoObjective(h *histories, shift float64) objective {
 			logDen[i] = math.Log(b + x + shift - 1)
 			invDen[i] = 1 / (b + x + shift - 1)
 			if grad != nil {
-				psiABx := mathext.Digamma(a + b + x + shift)
-				dR += w * (mathext.Digamma(r+x) - psiR + logAlpha)
+				psiABx := digamma(a + b + x + shift)
+				dR += w * (digamma(r+x) - psiR + logAlpha)
 				dAlpha += w * r / alpha
 				dA += w * (psiAB - psiABx)
-				dB += w * (psiAB + mathext.Digamma(b+x+shift) - psiB - psiABx)
+				dB += w * (psiAB + digamma(b+x+shift) - psiB - psiABx)
 			}
 		}
 		logA := math.Log(a)
@@ -131,6 +132,94 @@ func betaGeoObjective(h *histories, shift float64) objective {
 	}
 }
 
+// betaGeoHessian returns the Hessian of betaGeoObjective's negative
+// log-likelihood. With θ = (r, α, a, b), a customer's log-likelihood is
+// terms in x alone plus −(r+x) ln(α+T) + ln(1 + e^d), where
+// d = ln a − ln(b+x+s−1) + (r+x)(ln(α+T) − ln(α+tx)) (only the first of
+// these when x = s = 0). With σ = e^d/(1+e^d), the second derivatives of
+// ln(1 + e^d) are σ ∂²d + σ(1−σ) ∂d ∂dᵀ, and
+//
+//	∂d = (ln(α+T) − ln(α+tx), (r+x)(1/(α+T) − 1/(α+tx)), 1/a, −1/(b+x+s−1))
+//	∂²d/∂r∂α = 1/(α+T) − 1/(α+tx)   ∂²d/∂α² = (r+x)(1/(α+tx)² − 1/(α+T)²)
+//	∂²d/∂a² = −1/a²                 ∂²d/∂b² = 1/(b+x+s−1)²
+//
+// while −(r+x) ln(α+T) adds −1/(α+T) to ∂r∂α and (r+x)/(α+T)² to ∂α², and
+// the terms in x alone (lnΓ(r+x) − lnΓ(r) + r ln α + lnΓ(a+b) + lnΓ(b+x+s)
+// − lnΓ(b) − lnΓ(a+b+x+s)) add trigamma terms and 1/α, −r/α².
+func betaGeoHessian(h *histories, shift float64) func(params []float64, hess *mat.SymDense) {
+	return func(params []float64, hess *mat.SymDense) {
+		r, alpha, a, b := params[0], params[1], params[2], params[3]
+		// acc: rr, rα, αα, aa, ab, bb, ra, rb, αa, αb (of the log-likelihood).
+		var acc [10]float64
+		tR, tAB := trigamma(r), trigamma(a+b)
+		tB := trigamma(b)
+		for i, x := range h.xs {
+			w := h.xWeight[i]
+			tABx := trigamma(a + b + x + shift)
+			acc[0] += w * (trigamma(r+x) - tR)
+			acc[1] += w / alpha
+			acc[2] -= w * r / (alpha * alpha)
+			acc[3] += w * (tAB - tABx)
+			acc[4] += w * (tAB - tABx)
+			acc[5] += w * (tAB + trigamma(b+x+shift) - tB - tABx)
+		}
+		logA := math.Log(a)
+		rowAcc := make([]float64, 10)
+		parallelRows(len(h.rows), 10, rowAcc, func(lo, hi int, g []float64) float64 {
+			var s [10]float64
+			for _, row := range h.rows[lo:hi] {
+				rx := r + row.x
+				iT := 1 / (alpha + h.times[row.ti])
+				s[1] -= row.w * iT
+				s[2] += row.w * rx * iT * iT
+				if row.x == 0 && shift == 0 {
+					continue
+				}
+				lT, lt := math.Log(alpha+h.times[row.ti]), math.Log(alpha+h.times[row.txi])
+				it := 1 / (alpha + h.times[row.txi])
+				inv := 1 / (b + row.x + shift - 1)
+				d := logA - math.Log(b+row.x+shift-1) + rx*(lT-lt)
+				e := math.Exp(-math.Abs(d))
+				sig := 1 / (1 + e) // σ(|d|)
+				if d < 0 {
+					sig = e / (1 + e)
+				}
+				v := e / ((1 + e) * (1 + e)) // σ(1−σ)
+				dd := [4]float64{lT - lt, rx * (iT - it), 1 / a, -inv}
+				w := row.w
+				s[0] += w * v * dd[0] * dd[0]
+				s[1] += w * (sig*(iT-it) + v*dd[0]*dd[1])
+				s[2] += w * (sig*rx*(it*it-iT*iT) + v*dd[1]*dd[1])
+				s[3] += w * (-sig/(a*a) + v*dd[2]*dd[2])
+				s[4] += w * v * dd[2] * dd[3]
+				s[5] += w * (sig*inv*inv + v*dd[3]*dd[3])
+				s[6] += w * v * dd[0] * dd[2]
+				s[7] += w * v * dd[0] * dd[3]
+				s[8] += w * v * dd[1] * dd[2]
+				s[9] += w * v * dd[1] * dd[3]
+			}
+			for k := range s {
+				g[k] += s[k]
+			}
+			return 0
+		})
+		for k := range acc {
+			acc[k] += rowAcc[k]
+		}
+		// The negative log-likelihood's Hessian, in the order r, α, a, b.
+		hess.SetSym(0, 0, -acc[0])
+		hess.SetSym(0, 1, -acc[1])
+		hess.SetSym(1, 1, -acc[2])
+		hess.SetSym(2, 2, -acc[3])
+		hess.SetSym(2, 3, -acc[4])
+		hess.SetSym(3, 3, -acc[5])
+		hess.SetSym(0, 2, -acc[6])
+		hess.SetSym(0, 3, -acc[7])
+		hess.SetSym(1, 2, -acc[8])
+		hess.SetSym(1, 3, -acc[9])
+	}
+}
+
 func fitBetaGeo(ctx context.Context, model string, rows []Row, shift float64, opt *FitOptions) (params, se []float64, ll, total float64, err error) {
 	if err := validateRows(model, rows, false); err != nil {
 		return nil, nil, 0, 0, err
@@ -146,7 +235,7 @@ func fitBetaGeo(ctx context.Context, model string, rows []Row, shift float64, op
 	meanT /= h.total
 	params, se, ll, err = fitLogParams(ctx, fitSpec{
 		model: model, names: []string{"r", "alpha", "a", "b"},
-		nll: betaGeoObjective(h, shift), analytic: true, weight: h.total,
+		nll: betaGeoObjective(h, shift), analytic: true, weight: h.total, hessian: betaGeoHessian(h, shift),
 		initial: []float64{1, math.Max(1, meanT), 1, 1},
 		scale:   []float64{1, meanT, 1, 1},
 		diagnose: func(p []float64) string {
