@@ -62,22 +62,22 @@ func (c Customer) ConsentFor(purpose Purpose, ch Channel) (Consent, bool) {
 
 func validateConsents(p *problems, cs []Consent) {
 	for i, k := range cs {
-		f := fmt.Sprintf("preferences.consents[%d]", i)
+		f := func(field string) string { return fmt.Sprintf("preferences.consents[%d].%s", i, field) } // formatted only for a problem
 		switch k.Purpose {
 		case PurposeMarketing, PurposeService, PurposeProfiling:
 		default:
-			p.add(f+".purpose", "%q is not marketing, service or profiling", k.Purpose)
+			p.add(f("purpose"), "%q is not marketing, service or profiling", k.Purpose)
 		}
 		if k.Channel != "" && !k.Channel.Valid() {
-			p.add(f+".channel", "%q is not a channel name", k.Channel)
+			p.add(f("channel"), "%q is not a channel name", k.Channel)
 		}
 		if k.Source != ConsentProvided && k.Source != ConsentInferred {
-			p.add(f+".source", "%q is not provided or inferred", k.Source)
+			p.add(f("source"), "%q is not provided or inferred", k.Source)
 		}
 		if k.At.IsZero() {
-			p.add(f+".at", "must be set")
+			p.add(f("at"), "must be set")
 		} else if msg := timeProblem(k.At); msg != "" {
-			p.add(f+".at", "%s", msg)
+			p.add(f("at"), "%s", msg)
 		}
 	}
 }

@@ -256,18 +256,18 @@ func (c Customer) Validate() error {
 		}
 	}
 	for i, d := range pr.ImportantDates {
-		f := fmt.Sprintf("preferences.important_dates[%d]", i)
+		f := func(field string) string { return fmt.Sprintf("preferences.important_dates[%d].%s", i, field) } // formatted only for a problem
 		if strings.TrimSpace(d.Label) == "" {
-			p.add(f+".label", "must be set")
+			p.add(f("label"), "must be set")
 		}
 		year := d.Year
 		if year == 0 {
 			year = 2000 // a leap year, so 29 February is allowed
 		}
 		if d.Month < time.January || d.Month > time.December {
-			p.add(f+".month", "%d is not a month", d.Month)
+			p.add(f("month"), "%d is not a month", d.Month)
 		} else if d.Day < 1 || time.Date(year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Month() != d.Month {
-			p.add(f+".day", "%d is not a day of %s", d.Day, d.Month)
+			p.add(f("day"), "%d is not a day of %s", d.Day, d.Month)
 		}
 	}
 	if pr.QuietHours != "" {

@@ -168,18 +168,19 @@ func CustomerValues(ctx context.Context, purchases PurchaseModel, spend *GammaGa
 		if len(errs) >= 20 {
 			break
 		}
-		f := fmt.Sprintf("summaries[%d] %q", i, s.CustomerID)
+		// The field's name is formatted only for a summary that is wrong.
+		f := func(field string) string { return fmt.Sprintf("summaries[%d] %q.%s", i, s.CustomerID, field) }
 		switch {
 		case s.Frequency < 0:
-			bad(f+".frequency", "%d is negative", s.Frequency)
+			bad(f("frequency"), "%d is negative", s.Frequency)
 		case !(s.T >= 0) || math.IsInf(s.T, 0):
-			bad(f+".t", "%v is not a finite age ≥ 0", s.T)
+			bad(f("t"), "%v is not a finite age ≥ 0", s.T)
 		case !(s.Recency >= 0) || s.Recency > s.T:
-			bad(f+".recency", "%v is outside 0..T (%v)", s.Recency, s.T)
+			bad(f("recency"), "%v is outside 0..T (%v)", s.Recency, s.T)
 		case s.Frequency == 0 && s.Recency != 0:
-			bad(f+".recency", "%v with no repeat purchase (want 0)", s.Recency)
+			bad(f("recency"), "%v with no repeat purchase (want 0)", s.Recency)
 		case !(s.Monetary >= 0) || math.IsInf(s.Monetary, 0):
-			bad(f+".monetary", "%v is not a finite spend ≥ 0", s.Monetary)
+			bad(f("monetary"), "%v is not a finite spend ≥ 0", s.Monetary)
 		}
 	}
 	currency := opt.Currency
