@@ -31,8 +31,10 @@
 //     writers queue. Optimistic versions still decide who wins an update.
 //   - Text. Keys are text COLLATE "C" (bytewise, as Go compares strings),
 //     so keyset cursors page in Go's order whatever the database's locale.
-//     PostgreSQL text cannot hold NUL or invalid UTF-8: a write of such an
-//     ID fails with the server's error and stores nothing.
+//     PostgreSQL text cannot hold NUL or invalid UTF-8: a write with such
+//     a key is refused before it is sent (an error matching
+//     crm.ErrInvalid that quotes it) and stores nothing, and a read of
+//     such a key finds nothing, as no such key can have been stored.
 //   - Times are Unix nanoseconds in bigint (UTC; years 1678–2261, as on
 //     SQLite), so they round-trip to the nanosecond; amounts are exact
 //     decimal strings; records JSON text kept byte for byte.
@@ -61,6 +63,8 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -82,6 +86,7 @@ var dialect = sqlstore.Dialect{
 	// schema's name hashed.
 	LockMigration: `SELECT pg_advisory_xact_lock(20251130, hashtext(current_schema()))`,
 	Isolation:     sql.LevelSerializable,
+	Refuses:       func(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) },
 	Retry:         retryable,
 }
 

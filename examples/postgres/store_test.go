@@ -11,11 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/examples/internal/sqlstore"
 	"github.com/crmkit/crm/examples/internal/sqlstore/sqlstoretest"
 	"github.com/crmkit/crm/examples/postgres"
+	"github.com/crmkit/crm/lifecycle"
 )
 
 // serverURL returns CRM_POSTGRES_URL; it skips the test without it, and
@@ -136,4 +139,38 @@ func TestConcurrentOpenOfANewSchema(t *testing.T) {
 		require.NoError(t, s.DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n))
 		require.Equal(t, len(postgres.Migrations()), n, "each migration applied once")
 	}
+}
+
+// PostgreSQL text holds neither NUL nor invalid UTF-8. A write with such a
+// key is refused before it is sent, with an error that matches
+// crm.ErrInvalid and quotes the key, and stores nothing; a read of such a
+// key finds nothing (no such key can have been stored).
+func TestTextPostgreSQLCannotHold(t *testing.T) {
+	ctx := context.Background()
+	s, err := openStore(t, newSchema(t))
+	require.NoError(t, err)
+	at := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	for _, key := range []string{"a\xffb", "caf\xe9", "a\x00b"} {
+		err := s.AppendTransactions(ctx, crm.Transaction{ID: key, CustomerID: "c1", Time: at, Amount: decimal.NewFromInt(5), Currency: "EUR", Kind: crm.Purchase})
+		require.ErrorIs(t, err, crm.ErrInvalid, "%q", key)
+		require.ErrorContains(t, err, fmt.Sprintf("%q", key))
+		_, err = s.Transaction(ctx, key)
+		require.ErrorIs(t, err, crm.ErrNotFound, "%q", key)
+
+		_, err = s.Lifecycle().Move(ctx, lifecycle.State{CustomerID: key, Stage: "prospect", Since: at}, lifecycle.Transition{CustomerID: key, To: "prospect", At: at})
+		require.ErrorIs(t, err, crm.ErrInvalid, "%q", key)
+		_, err = s.Lifecycle().State(ctx, key)
+		require.ErrorIs(t, err, crm.ErrNotFound, "%q", key)
+		for _, err := range s.CustomerTransactions(ctx, key) {
+			t.Fatalf("a stream of %q yielded (%v)", key, err)
+		}
+	}
+	n := 0
+	for _, err := range s.Transactions(ctx) {
+		require.NoError(t, err)
+		n++
+	}
+	require.Zero(t, n, "nothing stored")
+	_, err = s.CreateCustomer(ctx, crm.Customer{ID: "caf\xe9", CreatedAt: at})
+	require.ErrorIs(t, err, crm.ErrInvalid)
 }

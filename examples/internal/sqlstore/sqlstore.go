@@ -74,6 +74,12 @@ type Dialect struct {
 	LockMigration string
 	// Isolation is the isolation level of every write transaction.
 	Isolation sql.IsolationLevel
+	// Refuses, when set, reports a string the database cannot hold
+	// (PostgreSQL: NUL or invalid UTF-8). A statement with such an
+	// argument is not sent: a write is an error matching crm.ErrInvalid
+	// that quotes the value, and a read finds nothing — no such key can
+	// have been stored.
+	Refuses func(s string) bool
 	// Retry reports whether a write transaction that failed with err was
 	// aborted by the server and may be run again (serialization failures,
 	// deadlocks, a unique key taken by a transaction that committed first).
@@ -98,34 +104,86 @@ type Tx struct {
 	d *Dialect
 }
 
+// nothing is a query that returns no row, run instead of a read whose
+// arguments the database cannot hold.
+const nothing = `SELECT 1 WHERE 1 = 0`
+
 // QueryContext runs a query written with ? placeholders.
 func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := db.d.refuse(q, args); err != nil {
+		if err == errRead {
+			return db.DB.QueryContext(ctx, nothing)
+		}
+		return nil, err
+	}
 	return db.DB.QueryContext(ctx, db.d.bind(q), args...)
 }
 
 // QueryRowContext runs a one-row query written with ? placeholders.
 func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if db.d.refuse(q, args) != nil {
+		return db.DB.QueryRowContext(ctx, nothing) // no row: sql.ErrNoRows
+	}
 	return db.DB.QueryRowContext(ctx, db.d.bind(q), args...)
 }
 
 // ExecContext runs a statement written with ? placeholders.
 func (db *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := db.d.refuse(q, args); err != nil && err != errRead {
+		return nil, err
+	}
 	return db.DB.ExecContext(ctx, db.d.bind(q), args...)
 }
 
 // QueryContext runs a query written with ? placeholders.
 func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := tx.d.refuse(q, args); err != nil {
+		if err == errRead {
+			return tx.Tx.QueryContext(ctx, nothing)
+		}
+		return nil, err
+	}
 	return tx.Tx.QueryContext(ctx, tx.d.bind(q), args...)
 }
 
 // QueryRowContext runs a one-row query written with ? placeholders.
 func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if tx.d.refuse(q, args) != nil {
+		return tx.Tx.QueryRowContext(ctx, nothing) // no row: sql.ErrNoRows
+	}
 	return tx.Tx.QueryRowContext(ctx, tx.d.bind(q), args...)
 }
 
 // ExecContext runs a statement written with ? placeholders.
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := tx.d.refuse(q, args); err != nil && err != errRead {
+		return nil, err
+	}
 	return tx.Tx.ExecContext(ctx, tx.d.bind(q), args...)
+}
+
+// errRead says a read's arguments hold text the database cannot hold:
+// the read finds nothing.
+var errRead = errors.New("sqlstore: a read of text the database cannot hold")
+
+// refuse checks a statement's string arguments against Dialect.Refuses:
+// for a write, an error matching crm.ErrInvalid quoting the value; for a
+// read, errRead; nil when every argument can be held.
+func (d *Dialect) refuse(q string, args []any) error {
+	if d.Refuses == nil {
+		return nil
+	}
+	for _, a := range args {
+		v, ok := a.(string)
+		if !ok || !d.Refuses(v) {
+			continue
+		}
+		if strings.HasPrefix(q, "SELECT") {
+			return errRead
+		}
+		return fmt.Errorf("sqlstore: %q: text %s cannot hold (NUL or invalid UTF-8): %w", v, d.Name, crm.ErrInvalid)
+	}
+	return nil
 }
 
 // PrepareContext prepares a statement written with ? placeholders.
