@@ -105,3 +105,23 @@ func TestAliveColumnsRandomModels(t *testing.T) {
 		}
 	}
 }
+
+// A fit is reproducible to the bit: the same rows give the same model,
+// run after run (a sum over a map's order once made Gamma-Gamma's Newton
+// steps, and so its answer, differ in the last bits).
+func TestFitsAreReproducible(t *testing.T) {
+	ctx := context.Background()
+	sums, _ := generatedSummaries(t, 3000)
+	first, err := scoring.FitGammaGamma(ctx, scoring.SpendRows(sums), nil)
+	require.NoError(t, err)
+	firstBG, err := scoring.FitBGNBD(ctx, scoring.Compress(sums), nil)
+	require.NoError(t, err)
+	for range 8 {
+		again, err := scoring.FitGammaGamma(ctx, scoring.SpendRows(sums), nil)
+		require.NoError(t, err)
+		require.Equal(t, *first, *again)
+		againBG, err := scoring.FitBGNBD(ctx, scoring.Compress(sums), nil)
+		require.NoError(t, err)
+		require.Equal(t, *firstBG, *againBG)
+	}
+}

@@ -178,31 +178,35 @@ func gammaGammaObjective(rows []SpendRow) (objective, float64, float64) {
 // (of the log-likelihood; the Hessian is their negated weighted sum): the
 // trigamma terms once per distinct x, the rest in one pass over the rows.
 func gammaGammaHessian(rows []SpendRow) func(params []float64, h *mat.SymDense) {
+	// Distinct frequencies in order of appearance, once (a map's order
+	// would make the sums, and so the fit, differ from run to run).
+	xIndex := map[float64]int{}
+	var xs, xWeight []float64
+	var total float64
+	for i := range rows {
+		r := &rows[i]
+		k, ok := xIndex[r.Frequency]
+		if !ok {
+			k = len(xs)
+			xIndex[r.Frequency] = k
+			xs, xWeight = append(xs, r.Frequency), append(xWeight, 0)
+		}
+		xWeight[k] += r.Weight
+		total += r.Weight
+	}
 	return func(params []float64, h *mat.SymDense) {
 		p, q, gamma := params[0], params[1], params[2]
-		xWeight := map[float64]float64{}
-		var total, spq, sqq, sp, s1, sgg float64
-		lastX, lastW := math.NaN(), 0.0 // rows come by frequency: one map update per run
+		var spq, sqq, sp, s1, sgg float64
 		for i := range rows {
 			r := &rows[i]
-			if r.Frequency != lastX {
-				if lastW != 0 {
-					xWeight[lastX] += lastW
-				}
-				lastX, lastW = r.Frequency, 0
-			}
-			lastW += r.Weight
-			total += r.Weight
 			den := gamma + r.Frequency*r.Monetary
 			sp += r.Weight * r.Frequency / den
 			s1 += r.Weight / den
 			sgg += r.Weight * (p*r.Frequency + q) / (den * den)
 		}
-		if lastW != 0 {
-			xWeight[lastX] += lastW
-		}
 		var spp float64
-		for x, w := range xWeight {
+		for k, x := range xs {
+			w := xWeight[k]
 			tA := trigamma(p*x + q)
 			spp += w * x * x * (tA - trigamma(p*x))
 			spq += w * x * tA
