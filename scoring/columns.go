@@ -23,7 +23,9 @@ func SummaryColumns(summaries []Summary) (x, tx, T []float64) {
 
 // maxPowTable bounds the table AliveColumns keeps of (α + k)^r for ages
 // and recencies k that are whole numbers of periods: 65,536 entries (512
-// KiB), about 180 years of days.
+// KiB), about 180 years of days. The table is also kept to 4,096 + n/2
+// entries for n customers (it costs a power each), and to the ages whose
+// (α+T)^(r+63) stays below 2^1000.
 const maxPowTable = 1 << 16
 
 // AliveColumns is ProbabilityAlive for many customers at once:
@@ -33,8 +35,9 @@ const maxPowTable = 1 << 16
 // made at most 63 repeat purchases, the odds' power ((α+T)/(α+tx))^(r+x)
 // is (α+T)^r / (α+tx)^r, from a table made once per call, times
 // (α+T)^x / (α+tx)^x by squaring, and P(alive) takes one division: no
-// logarithm or exponential per customer. Others take one of each. It agrees with ProbabilityAlive to about 1e-13 relative (tested to
-// 1e-12). Columns of different lengths, or a row with x not a whole number
+// logarithm or exponential per customer. Others take one of each. It
+// agrees with ProbabilityAlive to about 1e-13 relative (tested to 1e-12).
+// Columns of different lengths, or a row with x not a whole number
 // ≥ 0, tx < 0, T < tx or T not finite, are an error naming the first such
 // row, and out is then not written.
 func (m *BGNBD) AliveColumns(ctx context.Context, x, tx, T, out []float64) error {
