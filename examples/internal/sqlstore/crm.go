@@ -384,7 +384,7 @@ var transactions = &logTable[crm.Transaction]{
 			return t, fmt.Errorf("sqlstore: transaction %q: corrupt amount %q", t.ID, amount)
 		}
 		if len(items) > 0 {
-			if err := json.Unmarshal(items, &t.Items); err != nil {
+			if t.Items, err = decodeItems(items); err != nil {
 				return t, fmt.Errorf("sqlstore: transaction %q: corrupt items: %w", t.ID, err)
 			}
 		}
