@@ -25,16 +25,21 @@ func TestTrigamma(t *testing.T) {
 	require.True(t, math.IsNaN(trigamma(-1)))
 }
 
-// The Gamma-Gamma Hessian in closed form gives the standard errors the
-// finite differences of the gradient give (spends drawn log-normal around
-// 20 for 20,000 customers of 1–15 repeat periods).
-func TestGammaGammaHessianAgreesWithFiniteDifferences(t *testing.T) {
+// spendRows are n customers of 1–15 repeat periods with spends drawn
+// log-normal around 20.
+func spendRows(n int) []SpendRow {
 	rng := rand.New(rand.NewPCG(7, 8))
-	sums := make([]Summary, 20000)
+	sums := make([]Summary, n)
 	for i := range sums {
 		sums[i] = Summary{Frequency: 1 + rng.IntN(15), Monetary: 20 * math.Exp(rng.NormFloat64()*0.6)}
 	}
-	rows := SpendRows(sums)
+	return SpendRows(sums)
+}
+
+// The Gamma-Gamma Hessian in closed form gives the standard errors the
+// finite differences of the gradient give (20,000 customers).
+func TestGammaGammaHessianAgreesWithFiniteDifferences(t *testing.T) {
+	rows := spendRows(20000)
 	m, err := FitGammaGamma(context.Background(), rows, nil)
 	require.NoError(t, err)
 	obj, _, _ := gammaGammaObjective(rows)
@@ -112,12 +117,7 @@ func TestDigamma(t *testing.T) {
 // Hessian spoiled on purpose: a NaN in it, scaled down a billion times,
 // negated — is finished by BFGS, and ends where BFGS alone ends.
 func TestNewtonStalledIsFinishedByBFGS(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	sums := make([]Summary, 3000)
-	for i := range sums {
-		sums[i] = Summary{Frequency: 1 + rng.IntN(15), Monetary: 20 * math.Exp(rng.NormFloat64()*0.6)}
-	}
-	rows := SpendRows(sums)
+	rows := spendRows(3000)
 	obj, total, mean := gammaGammaObjective(rows)
 	spec := fitSpec{model: "GG", names: []string{"p", "q", "gamma"}, nll: obj, analytic: true, weight: total,
 		initial: []float64{1, 2, mean}, scale: []float64{1, 1, mean}}

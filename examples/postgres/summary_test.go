@@ -16,6 +16,7 @@ import (
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/examples/internal/pushdown"
+	"github.com/crmkit/crm/examples/internal/sqlstore/sqlstoretest"
 	"github.com/crmkit/crm/scoring"
 )
 
@@ -109,15 +110,7 @@ func TestStoreSummariesMatchSummarize(t *testing.T) {
 		t.Run(data.name, func(t *testing.T) {
 			s, err := openStore(t, newSchema(t))
 			require.NoError(t, err)
-			var batch []crm.Transaction
-			for tx, err := range data.txs {
-				require.NoError(t, err)
-				if batch = append(batch, tx); len(batch) == 5000 {
-					require.NoError(t, s.AppendTransactions(ctx, batch...))
-					batch = batch[:0]
-				}
-			}
-			require.NoError(t, s.AppendTransactions(ctx, batch...))
+			sqlstoretest.AppendAll(t, s.Store, data.txs)
 			for _, c := range cases {
 				want, err := scoring.Summarize(ctx, s.Transactions(ctx), data.asOf, c.Options)
 				require.NoError(t, err, c.Name)

@@ -12,6 +12,7 @@ import (
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/cycle"
 	"github.com/crmkit/crm/examples/internal/pushdown"
+	"github.com/crmkit/crm/examples/internal/sqlstore/sqlstoretest"
 	"github.com/crmkit/crm/examples/sqlitestore"
 	"github.com/crmkit/crm/feedback"
 	"github.com/crmkit/crm/sampledata"
@@ -75,7 +76,7 @@ func TestWindowsMatchInSQL(t *testing.T) {
 	}
 	d := pushdown.NewWindowData(t, n)
 	s := open(t)
-	appendAll(t, s, d.Stream)
+	sqlstoretest.AppendAll(t, s.Store, d.Stream)
 	ns := func(days int) int64 { return d.At.AddDate(0, 0, -days).UnixNano() }
 	window := `t.customer_id = c.id AND t.at >= ? AND t.at < ?`
 	signed := `CASE t.kind WHEN 'refund' THEN -1 ELSE 1 END`

@@ -11,23 +11,9 @@ import (
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/datasets"
 	"github.com/crmkit/crm/examples/internal/pushdown"
-	"github.com/crmkit/crm/examples/sqlitestore"
+	"github.com/crmkit/crm/examples/internal/sqlstore/sqlstoretest"
 	"github.com/crmkit/crm/scoring"
 )
-
-// appendAll stores a stream in batches.
-func appendAll(t *testing.T, s *sqlitestore.Store, txs iter.Seq2[crm.Transaction, error]) {
-	ctx := context.Background()
-	var batch []crm.Transaction
-	for tx, err := range txs {
-		require.NoError(t, err)
-		if batch = append(batch, tx); len(batch) == 10_000 {
-			require.NoError(t, s.AppendTransactions(ctx, batch...))
-			batch = batch[:0]
-		}
-	}
-	require.NoError(t, s.AppendTransactions(ctx, batch...))
-}
 
 // The summary query computes in SQLite what Summarize computes from the
 // store's stream: CDNOW, and generated customers with refunds of every
@@ -53,7 +39,7 @@ func TestSummaryQueryMatchesSummarize(t *testing.T) {
 	} {
 		t.Run(data.name, func(t *testing.T) {
 			s := open(t)
-			appendAll(t, s, data.txs)
+			sqlstoretest.AppendAll(t, s.Store, data.txs)
 			for _, c := range cases {
 				want, err := scoring.Summarize(ctx, s.Transactions(ctx), data.asOf, c.Options)
 				require.NoError(t, err, c.Name)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"strconv"
 	"sync"
@@ -658,4 +659,19 @@ func BenchStream(b *testing.B, s *sqlstore.Store) {
 		}
 	}
 	b.ReportMetric(float64(len(txs))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// AppendAll stores a stream of transactions in s, in batches of 10,000.
+func AppendAll(t *testing.T, s *sqlstore.Store, txs iter.Seq2[crm.Transaction, error]) {
+	t.Helper()
+	ctx := context.Background()
+	var batch []crm.Transaction
+	for tx, err := range txs {
+		require.NoError(t, err)
+		if batch = append(batch, tx); len(batch) == 10_000 {
+			require.NoError(t, s.AppendTransactions(ctx, batch...))
+			batch = batch[:0]
+		}
+	}
+	require.NoError(t, s.AppendTransactions(ctx, batch...))
 }
