@@ -492,3 +492,32 @@ func keys(seq iter.Seq2[lifecycle.Transition, error]) iter.Seq[string] {
 		}
 	}
 }
+
+// A classification ApplyAll refuses (an unknown stage here) stops it with
+// the moves before it made, whether the store takes moves in batches or
+// one at a time.
+func TestApplyAllStopsWithTheMovesBeforeMade(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	cs := []lifecycle.Classification{
+		{CustomerID: "a", Stage: "prospect", AsOf: at},
+		{CustomerID: "b", Stage: "prospect", AsOf: at},
+		{CustomerID: "c", Stage: "no such stage", AsOf: at},
+		{CustomerID: "d", Stage: "prospect", AsOf: at},
+	}
+	for name, store := range map[string]lifecycle.Store{"batches": lifecycle.NewMemoryStore(), "one at a time": storeOnly{lifecycle.NewMemoryStore()}} {
+		tr, err := lifecycle.NewTracker(store, nil)
+		require.NoError(t, err)
+		moved, _, err := tr.ApplyAll(ctx, cs)
+		require.ErrorIs(t, err, crm.ErrInvalid, name)
+		require.ErrorContains(t, err, "no such stage", name)
+		require.Equal(t, 2, moved, name)
+		for _, id := range []string{"a", "b"} {
+			st, err := store.State(ctx, id)
+			require.NoError(t, err, "%s: %s", name, id)
+			require.Equal(t, "prospect", st.Stage)
+		}
+		_, err = store.State(ctx, "d")
+		require.ErrorIs(t, err, crm.ErrNotFound, "%s: nothing after the refusal", name)
+	}
+}

@@ -246,20 +246,26 @@ func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int,
 		batch = batch[:0]
 		return nil
 	}
+	// stop ends on err, having made the moves decided before it, as one
+	// classification at a time would have.
+	stop := func(err error) (int, []*crm.TransitionError, error) {
+		err = errors.Join(err, flush()) // first: flush counts what it moves
+		return moved, illegal, err
+	}
 	var last State // the state the last move left: a customer's next classification sees it
 	for i, c := range cs {
 		if i%8192 == 0 {
 			if err := ctx.Err(); err != nil {
-				return moved, illegal, err
+				return stop(err)
 			}
 		}
 		if err := t.check(c); err != nil {
-			return moved, illegal, err
+			return stop(err)
 		}
 		cur := last
 		if last.Version == 0 || last.CustomerID != c.CustomerID {
 			if cur, err = current(c.CustomerID); err != nil {
-				return moved, illegal, err
+				return stop(err)
 			}
 		}
 		m, ok, err := t.decide(c, cur)
@@ -269,7 +275,7 @@ func (t *Tracker) ApplyAll(ctx context.Context, cs []Classification) (moved int,
 			illegal = append(illegal, ie)
 			continue
 		case err != nil:
-			return moved, illegal, err
+			return stop(err)
 		case !ok:
 			continue
 		}
