@@ -164,21 +164,30 @@ func betaGeoHessian(h *histories, shift float64) func(params []float64, hess *ma
 			acc[5] += w * (tAB + trigamma(b+x+shift) - tB - tABx)
 		}
 		logA := math.Log(a)
+		// ln(α+t) and 1/(α+t) once per distinct time, ln and 1/ of
+		// b+x+s−1 once per distinct x: a row then costs one exponential.
+		logs, invs := make([]float64, len(h.times)), make([]float64, len(h.times))
+		for i, t := range h.times {
+			logs[i], invs[i] = math.Log(alpha+t), 1/(alpha+t)
+		}
+		logDen, invDen := make([]float64, len(h.xs)), make([]float64, len(h.xs))
+		for i, x := range h.xs {
+			logDen[i], invDen[i] = math.Log(b+x+shift-1), 1/(b+x+shift-1)
+		}
 		rowAcc := make([]float64, 10)
 		parallelRows(len(h.rows), 10, rowAcc, func(lo, hi int, g []float64) float64 {
 			var s [10]float64
 			for _, row := range h.rows[lo:hi] {
 				rx := r + row.x
-				iT := 1 / (alpha + h.times[row.ti])
+				iT := invs[row.ti]
 				s[1] -= row.w * iT
 				s[2] += row.w * rx * iT * iT
 				if row.x == 0 && shift == 0 {
 					continue
 				}
-				lT, lt := math.Log(alpha+h.times[row.ti]), math.Log(alpha+h.times[row.txi])
-				it := 1 / (alpha + h.times[row.txi])
-				inv := 1 / (b + row.x + shift - 1)
-				d := logA - math.Log(b+row.x+shift-1) + rx*(lT-lt)
+				lT, lt, it := logs[row.ti], logs[row.txi], invs[row.txi]
+				inv := invDen[row.xi]
+				d := logA - logDen[row.xi] + rx*(lT-lt)
 				e := math.Exp(-math.Abs(d))
 				sig := 1 / (1 + e) // σ(|d|)
 				if d < 0 {

@@ -146,3 +146,34 @@ func TestNewtonStalledIsFinishedByBFGS(t *testing.T) {
 		require.InDelta(t, wantLL, ll, 1e-3, name)
 	}
 }
+
+// newHistories numbers values as a map in order of appearance would:
+// whole values (found in a slice), fractions, −0 and +0 (one value), NaN
+// (each its own) and values past the slice's bound (found in the map).
+func TestHistoriesIndexLikeAMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	pick := []float64{0, math.Copysign(0, -1), 1, 2, 7, 365, 0.5, 1.25, denseIndex, denseIndex + 3, 3e9, math.NaN()}
+	var rows []Row
+	for range 2000 {
+		rows = append(rows, Row{Frequency: float64(rng.IntN(9)), Recency: pick[rng.IntN(len(pick))], T: pick[rng.IntN(len(pick))], Weight: 1})
+	}
+	h := newHistories(rows)
+	var times []float64
+	seen := map[float64]int32{}
+	index := func(v float64) int32 {
+		if i, ok := seen[v]; ok {
+			return i
+		}
+		seen[v] = int32(len(times))
+		times = append(times, v)
+		return int32(len(times) - 1)
+	}
+	for i, r := range rows {
+		require.Equal(t, index(r.Recency), h.rows[i].txi, "row %d recency %v", i, r.Recency)
+		require.Equal(t, index(r.T), h.rows[i].ti, "row %d T %v", i, r.T)
+	}
+	require.Equal(t, len(times), len(h.times))
+	for i := range times {
+		require.Equal(t, math.Float64bits(times[i]), math.Float64bits(h.times[i]), "time %d", i)
+	}
+}

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"math"
 	"runtime"
 	"sync"
 )
@@ -27,27 +28,57 @@ type hrow struct {
 
 func newHistories(rows []Row) *histories {
 	h := &histories{rows: make([]hrow, len(rows))}
-	xIndex := map[float64]int32{}
-	tIndex := map[float64]int32{}
-	index := func(m map[float64]int32, list *[]float64, v float64) int32 {
-		i, ok := m[v]
-		if !ok {
-			i = int32(len(*list))
-			m[v] = i
-			*list = append(*list, v)
-		}
-		return i
-	}
+	xs := indexer{list: &h.xs}
+	times := indexer{list: &h.times}
 	for i, r := range rows {
-		xi := index(xIndex, &h.xs, r.Frequency)
+		xi := xs.index(r.Frequency)
 		if int(xi) == len(h.xWeight) {
 			h.xWeight = append(h.xWeight, 0)
 		}
 		h.xWeight[xi] += r.Weight
 		h.total += r.Weight
-		h.rows[i] = hrow{w: r.Weight, x: r.Frequency, xi: xi, txi: index(tIndex, &h.times, r.Recency), ti: index(tIndex, &h.times, r.T)}
+		h.rows[i] = hrow{w: r.Weight, x: r.Frequency, xi: xi, txi: times.index(r.Recency), ti: times.index(r.T)}
 	}
 	return h
+}
+
+// indexer numbers distinct values in order of appearance, appending each
+// new one to list. Whole numbers below denseIndex (counts, and ages in
+// days, weeks or months) are found in a slice, others in a map.
+type indexer struct {
+	list  *[]float64
+	dense []int32 // index+1 of the whole value k at k; 0 when not seen
+	m     map[float64]int32
+}
+
+// denseIndex bounds the whole values an indexer keeps in its slice (4 MiB
+// at most).
+const denseIndex = 1 << 20
+
+func (ix *indexer) index(v float64) int32 {
+	if v >= 0 && v < denseIndex && v == math.Trunc(v) {
+		k := int(v)
+		if k >= len(ix.dense) {
+			ix.dense = append(ix.dense, make([]int32, max(k+1-len(ix.dense), len(ix.dense)))...)
+		}
+		if j := ix.dense[k]; j > 0 {
+			return j - 1
+		}
+		i := int32(len(*ix.list))
+		*ix.list = append(*ix.list, v)
+		ix.dense[k] = i + 1
+		return i
+	}
+	if ix.m == nil {
+		ix.m = map[float64]int32{}
+	}
+	i, ok := ix.m[v]
+	if !ok {
+		i = int32(len(*ix.list))
+		ix.m[v] = i
+		*ix.list = append(*ix.list, v)
+	}
+	return i
 }
 
 // parallelRows splits rows into one chunk per processor when there are
