@@ -556,7 +556,9 @@ type Value struct {
 	Num  float64 `json:"num,omitempty"` // numbers; times as Unix seconds; durations as seconds
 	// Str holds a string.
 	Str string `json:"str,omitempty"`
-	// Set holds a string set's members.
+	// Set holds a string set's members: the profile's own slice, which
+	// other profiles may share (Profiles makes a set of categories once
+	// for every customer who has it). Read it; copy it to change it.
 	Set []string `json:"set,omitempty"`
 }
 

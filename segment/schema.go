@@ -266,7 +266,7 @@ func (p *Profile) Unset(name string) error {
 }
 
 // Get returns a field's value as float64 (number), string, bool,
-// time.Time, time.Duration or []string, and whether it is set.
+// time.Time, time.Duration or []string (a copy), and whether it is set.
 func (p *Profile) Get(name string) (any, bool) {
 	i, ok := p.schema.index[name]
 	if !ok || !p.slots[i].ok {
@@ -285,7 +285,7 @@ func (p *Profile) Get(name string) (any, bool) {
 	case Duration:
 		return time.Duration(s.num * float64(time.Second)), true
 	}
-	return p.set(s), true
+	return slices.Clone(p.set(s)), true // the profile's may be shared (see Value.Set)
 }
 
 // timeSeconds is t as Unix seconds, rounded to the microsecond as

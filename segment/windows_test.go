@@ -3,8 +3,11 @@ package segment_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,4 +235,159 @@ func first(ps iter.Seq2[*segment.Profile, error]) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// TestCategoryWindowsAgainstAReference sums category windows over
+// generated transactions and compares every customer's figures with a
+// plain recomputation: more categories than the 64 the windows number
+// (so sets mix numbered categories and texts), item categories that are
+// the same text at other addresses, empty categories, more distinct sets
+// than are shared, and a window's category seen only late.
+func TestCategoryWindowsAgainstAReference(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(7, 11))
+	names := make([]string, 150)
+	for i := range names {
+		names[i] = fmt.Sprintf("cat-%03d", (i*37)%150) // numbered in another order than their names'
+	}
+	late := "zz-late" // the first item in it comes after 64 others are numbered
+	ws := []segment.Window{
+		{Name: "cats_all", Measure: segment.WindowCategories},
+		{Name: "cats_365d", Measure: segment.WindowCategories, Days: 365},
+		{Name: "cats_hot", Measure: segment.WindowCategories, Days: 365, Category: names[3]},
+		{Name: "cats_late", Measure: segment.WindowCategories, Category: late},
+		{Name: "spend_hot", Measure: segment.WindowSpend, Days: 200, Category: names[3]},
+		{Name: "spend_late", Measure: segment.WindowSpend, Category: late},
+		{Name: "buys_cold", Measure: segment.WindowPurchases, Days: 365, Category: names[140]},
+	}
+	// Windows with 65 other categories first take every number, so that
+	// the windows above compare their categories as texts.
+	var crowded []segment.Window
+	for i := range 65 {
+		crowded = append(crowded, segment.Window{Name: fmt.Sprintf("spend_%d", i), Measure: segment.WindowSpend, Category: names[20+i]})
+	}
+	crowded = append(crowded, ws...)
+	var customers []crm.Customer
+	var txs []crm.Transaction
+	for c := range 6000 {
+		id := fmt.Sprintf("c%05d", c)
+		customers = append(customers, crm.Customer{ID: id, CreatedAt: asOf.AddDate(-3, 0, 0)})
+		for k := range 1 + r.IntN(6) {
+			var items []crm.LineItem
+			for range r.IntN(5) {
+				var cat string
+				switch p := r.Float64(); {
+				case p < 0.05:
+					cat = "" // no category
+				case p < 0.6:
+					cat = names[r.IntN(20)]
+				case p < 0.62 && c > 3000:
+					cat = late
+				default:
+					cat = names[r.IntN(len(names))]
+				}
+				if r.IntN(3) == 0 {
+					cat = strings.Clone(cat) // the same text elsewhere in memory
+				}
+				items = append(items, crm.LineItem{SKU: "s", Category: cat, Quantity: 1 + r.IntN(3), UnitPrice: decimal.New(int64(r.IntN(100000)), -2)})
+			}
+			kind := crm.Purchase
+			if r.IntN(6) == 0 {
+				kind = crm.Refund
+			}
+			txs = append(txs, crm.Transaction{ID: fmt.Sprintf("%s-%d", id, k), CustomerID: id, Time: asOf.AddDate(0, 0, -r.IntN(800)),
+				Amount: decimal.New(100, 0), Currency: "EUR", Kind: kind, Channel: crm.ChannelWeb, Items: items})
+		}
+	}
+	// The reference: each window worked out from the customer's records.
+	want := func(w segment.Window, own []crm.Transaction) any {
+		cats, n, spend := map[string]bool{}, 0.0, decimal.Zero
+		for _, tx := range own {
+			if !tx.Time.Before(asOf) || w.Days > 0 && tx.Time.Before(asOf.AddDate(0, 0, -w.Days)) {
+				continue
+			}
+			bought := false
+			for _, it := range tx.Items {
+				if it.Category == "" || w.Category != "" && it.Category != w.Category {
+					continue
+				}
+				bought = true
+				if tx.Kind == crm.Purchase {
+					cats[it.Category] = true
+				}
+				v := it.UnitPrice.Mul(decimal.NewFromInt(int64(it.Quantity)))
+				if tx.Kind == crm.Refund {
+					v = v.Neg()
+				}
+				spend = spend.Add(v)
+			}
+			if bought && tx.Kind == crm.Purchase {
+				n++
+			}
+		}
+		switch w.Measure {
+		case segment.WindowPurchases:
+			return n
+		case segment.WindowSpend:
+			return spend.InexactFloat64()
+		}
+		set := []string{}
+		for c := range cats {
+			set = append(set, c)
+		}
+		slices.Sort(set)
+		return set
+	}
+	byCustomer := map[string][]crm.Transaction{}
+	for _, tx := range txs {
+		byCustomer[tx.CustomerID] = append(byCustomer[tx.CustomerID], tx)
+	}
+	for _, ws := range [][]segment.Window{ws, crowded} {
+		schema, err := segment.DefaultSchema().WithWindows(ws...)
+		require.NoError(t, err)
+		seen, distinct := 0, map[string]bool{}
+		for p, err := range segment.Profiles(ctx, seq(customers...), segment.Scores{Transactions: seq(txs...)}, schema, asOf) {
+			require.NoError(t, err)
+			for _, w := range ws {
+				got, ok := p.Get(w.Name)
+				require.True(t, ok)
+				if set, isSet := got.([]string); isSet {
+					if set == nil {
+						got = []string{}
+					}
+					distinct[fmt.Sprint(set)] = true
+				}
+				require.Equal(t, want(w, byCustomer[p.CustomerID]), got, "%s of %s", w.Name, p.CustomerID)
+			}
+			seen++
+		}
+		require.Equal(t, len(customers), seen)
+		require.Greater(t, len(distinct), 4096, "more distinct sets than are shared")
+	}
+}
+
+// TestSharedCategorySetsAreNotChangedThroughGet: profiles with the same
+// set of categories share it, so Get hands out a copy.
+func TestSharedCategorySetsAreNotChangedThroughGet(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	schema, err := segment.DefaultSchema().WithWindows(segment.Window{Name: "cats", Measure: segment.WindowCategories})
+	require.NoError(t, err)
+	item := []crm.LineItem{{SKU: "a", Category: "shoes", Quantity: 1, UnitPrice: decimal.New(5, 0)}}
+	txs := seq(
+		crm.Transaction{ID: "1", CustomerID: "a", Time: asOf.AddDate(0, 0, -1), Amount: decimal.New(5, 0), Currency: "EUR", Kind: crm.Purchase, Items: item},
+		crm.Transaction{ID: "2", CustomerID: "b", Time: asOf.AddDate(0, 0, -1), Amount: decimal.New(5, 0), Currency: "EUR", Kind: crm.Purchase, Items: item})
+	var ps []*segment.Profile
+	for p, err := range segment.Profiles(ctx, seq(crm.Customer{ID: "a"}, crm.Customer{ID: "b"}), segment.Scores{Transactions: txs}, schema, asOf) {
+		require.NoError(t, err)
+		ps = append(ps, p)
+	}
+	require.Len(t, ps, 2)
+	v, _ := ps[0].Get("cats")
+	v.([]string)[0] = "changed"
+	w, _ := ps[1].Get("cats")
+	require.Equal(t, []string{"shoes"}, w)
+	v, _ = ps[0].Get("cats")
+	require.Equal(t, []string{"shoes"}, v)
 }
