@@ -3,6 +3,8 @@ package segment_test
 import (
 	"context"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/crmkit/crm"
@@ -145,11 +147,20 @@ func BenchmarkAssignRFM(b *testing.B) {
 // customers from a scoring run (summaries, RFM, values, tiers); ns/op is
 // per customer. "in order" is how stores and analyses hand them over;
 // "scores shuffled" makes the join search; "tiers by map" passes the tiers
-// as a map by customer instead of the Tiering.
+// as a map by customer instead of the Tiering. CRM_BENCH_CUSTOMERS sets
+// another number of customers (1000000, with 11M transactions, peaks
+// at 11.5 GB).
 func BenchmarkProfiles(b *testing.B) {
 	ctx := context.Background()
 	cfg := sampledata.DefaultConfig()
 	cfg.Customers = 200_000
+	if v := os.Getenv("CRM_BENCH_CUSTOMERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("CRM_BENCH_CUSTOMERS=%q: want a number of customers", v)
+		}
+		cfg.Customers = n
+	}
 	g, err := sampledata.NewGenerator(cfg)
 	if err != nil {
 		b.Fatal(err)
