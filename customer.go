@@ -305,6 +305,13 @@ func clockMinutes(s string) (int, bool) {
 }
 
 func validateID(p *problems, field, id string) {
+	if !plainID(id) {
+		checkID(p, field, id)
+	}
+}
+
+// checkID is validateID's full check.
+func checkID(p *problems, field, id string) {
 	switch {
 	case id == "":
 		p.add(field, "must be set")
@@ -315,6 +322,20 @@ func validateID(p *problems, field, id string) {
 	case strings.ContainsFunc(id, unicode.IsControl):
 		p.add(field, "%q contains a control character", id)
 	}
+}
+
+// plainID says whether id is 1 to 256 printable ASCII characters without
+// a space: what validateID accepts at once.
+func plainID(id string) bool {
+	if id == "" || len(id) > 256 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func validPhone(s string) bool {

@@ -9,6 +9,7 @@ import (
 	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/csvimport"
 	"github.com/crmkit/crm/sampledata"
+	"github.com/crmkit/crm/scoring"
 )
 
 // BenchmarkImportTransactions measures CSV import throughput (rows/s) of
@@ -43,4 +44,45 @@ func BenchmarkImportTransactions(b *testing.B) {
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
+}
+
+// BenchmarkReadAndSummarize is the "read + summarise, streaming"
+// row: a file of customer, day and amount (refunds negative) of 100k
+// generated customers read by a TransactionReader straight into
+// scoring.Summarize, keeping no transaction (ns/row and rows/s).
+func BenchmarkReadAndSummarize(b *testing.B) {
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers = 100_000
+	g, err := sampledata.NewGenerator(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.WriteString("customer_id,date,amount\n")
+	rows := 0
+	for tx, _ := range g.Transactions() {
+		sign := ""
+		if tx.Kind == crm.Refund {
+			sign = "-"
+		}
+		fmt.Fprintf(&buf, "%s,%s,%s%s\n", tx.CustomerID, tx.Time.Format("2006-01-02"), sign, tx.Amount)
+		rows++
+	}
+	m := csvimport.TransactionMapping{Format: csvimport.Format{Header: true, TimeLayouts: []string{"2006-01-02"}},
+		Columns:  csvimport.TransactionColumns{CustomerID: csvimport.ColumnNamed("customer_id"), Time: csvimport.ColumnNamed("date"), Amount: csvimport.ColumnNamed("amount")},
+		Currency: "USD", NegativeRefunds: true}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		tr := csvimport.NewTransactionReader(bytes.NewReader(buf.Bytes()), m)
+		sums, err := scoring.Summarize(context.Background(), tr.All(), cfg.End, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(sums) < cfg.Customers/2 {
+			b.Fatalf("%d summaries of %d customers", len(sums), cfg.Customers)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+	b.ReportMetric(float64(rows), "rows")
 }

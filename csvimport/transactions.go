@@ -351,6 +351,11 @@ func (rs *rows) parseTime(s string) (time.Time, error) {
 		loc = time.UTC
 	}
 	for _, l := range layouts {
+		if l == dateLayout {
+			if t, ok := parseDate(s, loc); ok {
+				return t, nil
+			}
+		}
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t, nil
 		}
@@ -360,6 +365,104 @@ func (rs *rows) parseTime(s string) (time.Time, error) {
 		quoted[i] = strconv.Quote(l)
 	}
 	return time.Time{}, fmt.Errorf("not a time in layout %s", strings.Join(quoted, " or "))
+}
+
+// dateLayout is the layout parseDate reads without time.Parse.
+const dateLayout = "2006-01-02"
+
+// parseDate reads a date in dateLayout — what time.ParseInLocation
+// returns for it — when s is one: four digits, a dash, a month 01–12, a
+// dash, a day that month has. Anything else is left to time.Parse, for
+// its answer and its error.
+func parseDate(s string, loc *time.Location) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	n := [3]int{}
+	for k, part := range [3]string{s[0:4], s[5:7], s[8:10]} {
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			n[k] = n[k]*10 + int(c-'0')
+		}
+	}
+	y, m, d := n[0], n[1], n[2]
+	if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
+		return time.Time{}, false
+	}
+	if loc == time.UTC {
+		return time.Unix(daysSinceEpoch(y, m, d)*86400, 0).UTC(), true // time.Date's value, without its work
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc), true
+}
+
+// daysSinceEpoch counts the days from 1970-01-01 to the date y-m-d of the
+// proleptic Gregorian calendar, by the usual civil-from-days arithmetic:
+// years begin in March (so the leap day ends a year) and repeat every
+// 400 years, 146,097 days.
+func daysSinceEpoch(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400                  // year of the era, 0–399
+	doy := (153*((m+9)%12)+2)/5 + d - 1 // day of the year from March 1st
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// daysIn is the number of days of month m in year y.
+func daysIn(m time.Month, y int) int {
+	switch {
+	case m == time.February && y%4 == 0 && (y%100 != 0 || y%400 == 0):
+		return 29
+	case m == time.February:
+		return 28
+	case m == time.April || m == time.June || m == time.September || m == time.November:
+		return 30
+	}
+	return 31
+}
+
+// plainDecimal reads s when it is what most amounts are — an optional
+// minus, 1 to 18 digits in all, and a point with digits after it — as
+// decimal.NewFromString does (the same coefficient and exponent), without
+// its big.Int arithmetic; ok is false for anything else.
+func plainDecimal(s string) (decimal.Decimal, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	var c int64
+	digits, frac, point := 0, 0, -1
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch >= '0' && ch <= '9':
+			if digits++; digits > 18 {
+				return decimal.Decimal{}, false
+			}
+			c = c*10 + int64(ch-'0')
+			if point >= 0 {
+				frac++
+			}
+		case ch == '.' && point < 0 && i > 0:
+			point = i
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	if digits == 0 || point >= 0 && frac == 0 {
+		return decimal.Decimal{}, false
+	}
+	if neg {
+		c = -c
+	}
+	return decimal.New(c, int32(-frac)), true
 }
 
 // parseDecimal reads a number in the format's convention. places is the
@@ -386,6 +489,9 @@ func (rs *rows) parseDecimal(s string, places int32) (decimal.Decimal, error) {
 			return decimal.Decimal{}, errors.New(`not a number: "." in a decimal-comma number (set Format.ThousandsSeparator to '.' if it groups thousands)`)
 		}
 		s = strings.Replace(s, ",", ".", 1)
+	}
+	if d, ok := plainDecimal(s); ok { // at most 20 characters, no exponent
+		return d, nil
 	}
 	if len(s) > MaxNumberLength {
 		return decimal.Decimal{}, fmt.Errorf("a number of %d characters, more than MaxNumberLength (%d)", len(s), MaxNumberLength)
@@ -504,7 +610,14 @@ type TransactionReader struct {
 	m    TransactionMapping
 	rows *rows
 	idx  [7]int // id, customer, time, amount, currency, kind, channel
-	err  error  // a setup error, returned by every Read
+	// places are the minor units of the last currency read, looked up
+	// again when the currency changes.
+	places struct {
+		currency string
+		n        int32
+		set      bool
+	}
+	err  error // a setup error, returned by every Read
 	init bool
 }
 
@@ -604,7 +717,8 @@ func (tr *TransactionReader) parse(rec []string) (crm.Transaction, error) {
 		}
 		t.ID = v
 	} else if tr.idx[0] < 0 {
-		t.ID = tr.m.IDPrefix + strconv.Itoa(rs.line)
+		var b [48]byte
+		t.ID = string(strconv.AppendInt(append(b[:0], tr.m.IDPrefix...), int64(rs.line), 10)) // one allocation
 	}
 	if v, ok := get(1); ok {
 		if v == "" {
@@ -636,10 +750,14 @@ func (tr *TransactionReader) parse(rec []string) (crm.Transaction, error) {
 		t.Currency = v
 	}
 	if v, ok := get(3); ok {
-		places, known := crm.MinorUnits(t.Currency)
-		if !known {
-			places = -1
+		if t.Currency != tr.places.currency || !tr.places.set {
+			p, known := crm.MinorUnits(t.Currency)
+			if !known {
+				p = -1
+			}
+			tr.places.currency, tr.places.n, tr.places.set = t.Currency, p, true
 		}
+		places := tr.places.n
 		if d, err := rs.parseDecimal(v, places); err != nil {
 			bad(3, v, err)
 		} else {

@@ -224,6 +224,15 @@ func TestExplain(t *testing.T) {
 	p := alice(t, s)
 	require.Zero(t, testing.AllocsPerRun(100, func() { m.Match(p) }))
 	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _ = m.Explain(p) }))
+	// ExplainTo into a reused explanation: none, and the same answer.
+	var again segment.Explanation
+	m.ExplainTo(p, &again)
+	require.Equal(t, m.Explain(p), again)
+	require.Zero(t, testing.AllocsPerRun(100, func() { m.ExplainTo(p, &again) }))
+	m.ExplainTo(nil, &again)
+	require.Equal(t, segment.Unknown, again.Result)
+	require.False(t, again.Matched)
+	require.Len(t, again.Clauses, 4)
 }
 
 func TestSchemaAndProfileRefusals(t *testing.T) {

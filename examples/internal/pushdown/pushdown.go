@@ -231,9 +231,16 @@ func Select(t testing.TB, db *sql.DB, from, key string, dialect segment.Dialect,
 	m, err := segment.Compile(r, ps[0].Schema())
 	require.NoError(t, err, r.String())
 	var want []string
-	for _, p := range ps {
+	var e segment.Explanation
+	for i, p := range ps {
 		if m.Match(p) {
 			want = append(want, p.CustomerID)
+		}
+		if i%7 == 0 { // the explanation's result, from its clauses', is Eval's
+			m.ExplainTo(p, &e)
+			if res := m.Eval(p); e.Result != res || e.Matched != (res == segment.True) || len(e.Clauses) != len(m.Clauses()) {
+				t.Fatalf("%s: %s explained %v (matched %v, %d clauses), evaluated %v", r, p.CustomerID, e.Result, e.Matched, len(e.Clauses), res)
+			}
 		}
 	}
 	where, args, err := segment.ToSQL(r, ps[0].Schema(), dialect, opt)

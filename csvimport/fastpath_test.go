@@ -1,0 +1,121 @@
+package csvimport
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+)
+
+// TestParseDateIsTimeParse: wherever parseDate answers, time.Parse gives
+// the same time in the same location; and it answers for every real
+// date, so the fast path is the one taken.
+func TestParseDateIsTimeParse(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		ny = time.FixedZone("UTC-5", -5*3600)
+	}
+	check := func(s string, loc *time.Location) bool {
+		got, ok := parseDate(s, loc)
+		want, err := time.ParseInLocation(dateLayout, s, loc)
+		if ok {
+			require.NoError(t, err, s)
+			require.True(t, got.Equal(want), "%s: %v, time.Parse %v", s, got, want)
+			require.Equal(t, want.Location(), got.Location(), s)
+		}
+		return ok
+	}
+	taken := 0
+	for _, loc := range []*time.Location{time.UTC, ny} {
+		for _, y := range []int{0, 1, 1582, 1900, 1970, 2000, 2023, 2024, 2100, 9999} {
+			for m := 0; m <= 13; m++ {
+				for d := 0; d <= 32; d++ {
+					s := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+					real := m >= 1 && m <= 12 && d >= 1 && d <= daysIn(time.Month(m), y)
+					ok := check(s, loc)
+					require.Equal(t, real, ok, "%s: a real date takes the fast path, nothing else does", s)
+					if ok {
+						taken++
+					}
+				}
+			}
+		}
+	}
+	require.Greater(t, taken, 7000)
+	// Every year, where the calendar turns.
+	for y := range 10000 {
+		for _, md := range []string{"01-01", "02-28", "02-29", "03-01", "12-31"} {
+			s := fmt.Sprintf("%04d-%s", y, md)
+			require.Equal(t, md != "02-29" || y%4 == 0 && (y%100 != 0 || y%400 == 0), check(s, time.UTC), s)
+		}
+	}
+	// Near misses: every one left to time.Parse (or read the same).
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := "0123456789-+ T:/a"
+	for range 200_000 {
+		b := []byte("2024-02-29")
+		for range 1 + r.IntN(3) {
+			switch k := r.IntN(3); {
+			case k == 0 && len(b) > 0:
+				b[r.IntN(len(b))] = alphabet[r.IntN(len(alphabet))]
+			case k == 1 && len(b) > 0:
+				i := r.IntN(len(b))
+				b = append(b[:i], b[i+1:]...)
+			default:
+				b = append(b, alphabet[r.IntN(len(alphabet))])
+			}
+		}
+		check(string(b), time.UTC)
+	}
+}
+
+// TestPlainDecimalIsNewFromString: wherever plainDecimal answers, it is
+// decimal.NewFromString's coefficient and exponent.
+func TestPlainDecimalIsNewFromString(t *testing.T) {
+	for _, s := range []string{"0", "-0", "12.50", "007", "0.000", "-1.5", "123456789012345678", "12345678901234567.8", "999999999999999999"} {
+		d, ok := plainDecimal(s)
+		require.True(t, ok, s)
+		samePlain(t, s, d)
+	}
+	for _, s := range []string{"", "-", ".", "5.", ".5", "-.5", "1.2.3", "+5", "1e3", "1234567890123456789", " 5", "5 ", "1,5", "--5"} {
+		_, ok := plainDecimal(s)
+		require.False(t, ok, "%q is left to NewFromString", s)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := "0123456789.-"
+	for range 300_000 {
+		b := make([]byte, 1+r.IntN(22))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+			if r.IntN(3) > 0 {
+				b[i] = '0' + byte(r.IntN(10))
+			}
+		}
+		if d, ok := plainDecimal(string(b)); ok {
+			samePlain(t, string(b), d)
+		}
+	}
+}
+
+func samePlain(t *testing.T, s string, d decimal.Decimal) {
+	t.Helper()
+	want, err := decimal.NewFromString(s)
+	require.NoError(t, err, s)
+	require.Equal(t, want.Exponent(), d.Exponent(), s)
+	require.Zero(t, want.Coefficient().Cmp(d.Coefficient()), "%s: %s, NewFromString %s", s, d.Coefficient(), want.Coefficient())
+}
+
+// FuzzPlainDecimal: the same, on the fuzzer's strings.
+func FuzzPlainDecimal(f *testing.F) {
+	for _, s := range []string{"12.50", "-0.5", "1e3", "5.", "999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, ok := plainDecimal(s); ok {
+			samePlain(t, s, d)
+		}
+	})
+}
