@@ -678,6 +678,5 @@ func (m *Matcher) ExplainTo(p *Profile, e *Explanation) {
 	e.Matched = e.Result == True
 }
 
-
 // Fields lists the fields the rule reads, without repeats, in source order.
 func (m *Matcher) Fields() []string { return RuleFields(m.rule) }
