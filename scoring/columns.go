@@ -59,13 +59,18 @@ func (m *BGNBD) AliveColumns(ctx context.Context, x, tx, T, out []float64) error
 	if err := parallel(ctx, n, func(lo, hi int) {
 		localTop := -1
 		for i := lo; i < hi; i++ {
-			if !(x[i] >= 0 && tx[i] >= 0 && T[i] >= tx[i]) || math.IsInf(T[i], 0) || x[i] != math.Trunc(x[i]) {
+			// x whole and finite (below 2^53 its int64 conversion is exact;
+			// above, every float64 is whole), T finite (v−v is NaN for
+			// ±Inf); comparisons are false for NaN.
+			xi, ti := x[i], T[i]
+			whole := xi < 1<<53 && float64(int64(xi)) == xi || xi >= 1<<53 && xi-xi == 0
+			if !(xi >= 0 && whole && tx[i] >= 0 && ti >= tx[i] && ti-ti == 0) {
 				mu.Lock()
 				bad = min(bad, i)
 				mu.Unlock()
 				return
 			}
-			if t := T[i]; t < maxPowTable && t == math.Trunc(t) {
+			if t := T[i]; t < maxPowTable && float64(int(t)) == t {
 				localTop = max(localTop, int(t))
 			}
 		}

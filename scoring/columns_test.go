@@ -61,12 +61,19 @@ func TestAliveColumnsRefusesBadRows(t *testing.T) {
 		"fractional x": {{1, 1.5}, {3, 2}, {4, 4}},
 		"NaN T":        {{1, 1}, {3, 2}, {4, math.NaN()}},
 		"infinite T":   {{1, 1}, {3, 2}, {4, math.Inf(1)}},
+		"NaN x":        {{1, math.NaN()}, {3, 2}, {4, 4}},
+		"infinite x":   {{1, math.Inf(1)}, {3, 2}, {4, 4}},
+		"NaN tx":       {{1, 1}, {3, math.NaN()}, {4, 4}},
 	} {
 		err := m.AliveColumns(ctx, c[0], c[1], c[2], out)
 		require.ErrorIs(t, err, crm.ErrInvalid, name)
 		require.ErrorContains(t, err, "row 1", name)
 		require.Equal(t, []float64{-1, -1}, out, name)
 	}
+	// A whole x past 2^53 is a count like any other (every such float64 is whole).
+	huge := []float64{0}
+	require.NoError(t, m.AliveColumns(ctx, []float64{1 << 60}, []float64{3}, []float64{4}, huge))
+	require.Equal(t, m.ProbabilityAlive(1<<60, 3, 4), huge[0])
 	require.ErrorContains(t, m.AliveColumns(ctx, []float64{1}, []float64{1, 2}, []float64{1, 2}, out), "differ")
 	require.ErrorIs(t, (&scoring.BGNBD{R: 1, Alpha: -1, A: 1, B: 1}).AliveColumns(ctx, nil, nil, nil, nil), crm.ErrInvalid)
 	var nilModel *scoring.BGNBD
