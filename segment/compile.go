@@ -71,6 +71,11 @@ type Matcher struct {
 	nodes  []node
 	root   int32
 	leaves []Clause
+	// conjunction is the rule as conditions that must all hold, when it
+	// is an and of simple conditions (see conjunctionOf): Match tests them
+	// in a loop and stops at the first that does not hold — a missing
+	// field included, which makes the and Unknown or False, not True.
+	conjunction []cond
 	// bound holds the rule compiled for other schemas whose profiles it
 	// has met, at most maxBound of them (copy on write).
 	bound atomic.Pointer[[]binding]
@@ -195,7 +200,58 @@ func Compile(rule Rule, schema *Schema) (*Matcher, error) {
 	if len(c.problems) > 0 {
 		return nil, &CompileError{Problems: c.problems}
 	}
+	c.m.conjunction = conjunctionOf(c.m.nodes, c.m.root)
 	return c.m, nil
+}
+
+// cond is a condition of a conjunction as Match tests it: a number in
+// [lo, hi] (every comparison but != is an interval: v < a is v ≤ the float
+// before a), or a string among strs.
+type cond struct {
+	slot   int32
+	str    bool
+	lo, hi float64
+	strs   []string
+}
+
+// conjunctionOf is the rule as conditions that must all hold, when it is
+// an and of numeric comparisons, ranges, string equalities and string
+// in-lists (the shape of most segment rules); nil otherwise.
+func conjunctionOf(nodes []node, root int32) []cond {
+	r := &nodes[root]
+	if r.op != opAnd {
+		return nil
+	}
+	out := make([]cond, 0, len(r.kids))
+	for _, k := range r.kids {
+		n := &nodes[k]
+		c := cond{slot: n.slot, lo: math.Inf(-1), hi: math.Inf(1)}
+		switch {
+		case n.op == opCmp && n.cmp != Ne:
+			switch n.cmp {
+			case Eq:
+				c.lo, c.hi = n.a, n.a
+			case Lt:
+				c.hi = math.Nextafter(n.a, math.Inf(-1))
+			case Le:
+				c.hi = n.a
+			case Gt:
+				c.lo = math.Nextafter(n.a, math.Inf(1))
+			default:
+				c.lo = n.a
+			}
+		case n.op == opBetween:
+			c.lo, c.hi = n.a, n.b
+		case n.op == opStrEq && !n.not:
+			c.str, c.strs = true, []string{n.s}
+		case n.op == opInStr && !n.not:
+			c.str, c.strs = true, n.strs
+		default:
+			return nil
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // MustCompile is Compile for rules known to be valid, such as presets; it
@@ -428,6 +484,19 @@ func (m *Matcher) Clauses() []Clause { return slices.Clone(m.leaves) }
 // has it with another type, never matches — Bind and Check say why.
 func (m *Matcher) Match(p *Profile) bool {
 	if p != nil && p.schema == m.schema {
+		if m.conjunction != nil {
+			slots := p.slots
+			for i := range m.conjunction {
+				c := &m.conjunction[i]
+				if s := &slots[c.slot]; !s.ok || !(s.num >= c.lo && s.num <= c.hi) {
+					return false
+				}
+				if c.str && !slices.Contains(c.strs, slots[c.slot].str) {
+					return false
+				}
+			}
+			return true
+		}
 		return m.eval(m.root, p, nil) == True
 	}
 	return m.Eval(p) == True

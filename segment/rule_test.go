@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -361,4 +363,51 @@ func TestRuleFields(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"recency_days", "country", "tags", "email"}, segment.RuleFields(r))
 	require.Empty(t, segment.RuleFields(nil))
+}
+
+// TestMatchOfAndsIsEval: Match tests a rule that is an and of simple
+// conditions in a loop of its own; on values at and beside every bound,
+// missing fields and every comparison it answers as Eval.
+func TestMatchOfAndsIsEval(t *testing.T) {
+	s := segment.DefaultSchema()
+	rules := []string{
+		`recency_days < 30 and frequency >= 3`, `recency_days <= 30 and frequency > 3 and monetary = 500`,
+		`monetary between 100 and 500 and country in ("CN", "US")`, `country = "DE" and frequency != 2`,
+		`frequency >= 0 and recency_days > -1`, `recency_days < 30`, `tier = "Gold" and clv >= 0.1`,
+		`country in () and frequency >= 1`, `recency_days < 30 and (frequency > 2 or monetary < 5)`,
+		`not (recency_days < 30) and frequency >= 3`,
+	}
+	values := []float64{-1, 0, 0.1, 2, 3, 4, 29, math.Nextafter(30, 0), 30, math.Nextafter(30, 100), 31, 100, 499.99, 500, 500.01}
+	countries := []string{"", "CN", "US", "DE"}
+	rng := rand.New(rand.NewPCG(9, 9))
+	profiles := make([]*segment.Profile, 3000)
+	for i := range profiles {
+		p := s.NewProfile(fmt.Sprint(i), asOf)
+		for _, f := range []string{"recency_days", "frequency", "monetary", "clv"} {
+			if rng.IntN(8) > 0 { // now and then missing
+				require.NoError(t, p.SetNumber(f, values[rng.IntN(len(values))]))
+			}
+		}
+		if c := countries[rng.IntN(len(countries))]; c != "" {
+			require.NoError(t, p.SetString("country", c))
+		}
+		if rng.IntN(2) == 0 {
+			require.NoError(t, p.SetString("tier", "Gold"))
+		}
+		profiles[i] = p
+	}
+	for _, text := range rules {
+		m := segment.MustCompile(text, s)
+		matched := 0
+		for _, p := range profiles {
+			want := m.Eval(p) == segment.True
+			require.Equal(t, want, m.Match(p), "%s on %s", text, p.CustomerID)
+			if want {
+				matched++
+			}
+		}
+		if !strings.Contains(text, "in ()") {
+			require.Positive(t, matched, text)
+		}
+	}
 }

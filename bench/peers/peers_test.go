@@ -274,7 +274,7 @@ func BenchmarkMatch(b *testing.B) {
 	n := len(f.hosts)
 	b.Run("hand-written", func(b *testing.B) {
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			if handWritten(f.hosts[i%n]) {
 				hits++
 			}
@@ -283,7 +283,7 @@ func BenchmarkMatch(b *testing.B) {
 	})
 	b.Run("crmkit trimmed profiles", func(b *testing.B) {
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			if f.trimmedM.Match(f.trimmed[i%n]) {
 				hits++
 			}
@@ -292,7 +292,7 @@ func BenchmarkMatch(b *testing.B) {
 	})
 	b.Run("crmkit full default schema", func(b *testing.B) {
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			if f.fullM.Match(f.full[i%n]) {
 				hits++
 			}
@@ -302,7 +302,7 @@ func BenchmarkMatch(b *testing.B) {
 	b.Run("expr reused VM", func(b *testing.B) {
 		var machine vm.VM
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			if out, err := machine.Run(f.exprProgram, f.hosts[i%n]); err == nil && out.(bool) {
 				hits++
 			}
@@ -312,7 +312,7 @@ func BenchmarkMatch(b *testing.B) {
 	b.Run("cel-go activation", func(b *testing.B) {
 		a := &activation{}
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			a.c = f.hosts[i%n]
 			if out, _, err := f.celProgram.Eval(a); err == nil && out.Value() == true {
 				hits++
@@ -329,20 +329,20 @@ func BenchmarkExplain(b *testing.B) {
 	n := len(f.hosts)
 	b.Run("crmkit Explain trimmed", func(b *testing.B) {
 		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			sink = f.trimmedM.Explain(f.trimmed[i%n])
 		}
 	})
 	b.Run("crmkit Explain full default schema", func(b *testing.B) {
 		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			sink = f.fullM.Explain(f.full[i%n])
 		}
 	})
 	b.Run("crmkit ExplainTo trimmed", func(b *testing.B) {
 		b.ReportAllocs()
 		var e segment.Explanation
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			f.trimmedM.ExplainTo(f.trimmed[i%n], &e)
 		}
 		sink = e.Result
@@ -350,7 +350,7 @@ func BenchmarkExplain(b *testing.B) {
 	b.Run("crmkit ExplainTo full default schema", func(b *testing.B) {
 		b.ReportAllocs()
 		var e segment.Explanation
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			f.fullM.ExplainTo(f.full[i%n], &e)
 		}
 		sink = e.Result
@@ -358,7 +358,7 @@ func BenchmarkExplain(b *testing.B) {
 	b.Run("cel-go OptTrackState", func(b *testing.B) {
 		b.ReportAllocs()
 		a := &activation{}
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			a.c = f.hosts[i%n]
 			_, det, _ := f.celTrackProgram.Eval(a)
 			sink = det
@@ -371,12 +371,12 @@ func BenchmarkRFM(b *testing.B) {
 	f := fixtureOf(b)
 	n := len(f.hosts)
 	b.Run("hand-written", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			sink = rfmByHand(f.rfmRows, f.hosts[i%n])
 		}
 	})
 	b.Run("crmkit Match", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			sink = f.rfmA.Match(f.rfm[i%n])
 		}
 	})
@@ -394,7 +394,7 @@ func BenchmarkRFM(b *testing.B) {
 	})
 	b.Run("expr reused VM", func(b *testing.B) {
 		var machine vm.VM
-		for i := 0; b.Loop(); i++ {
+		for i := 0; i < b.N; i++ {
 			for k, p := range f.exprRFM {
 				if out, err := machine.Run(p, f.hosts[i%n]); err == nil && out.(bool) {
 					sink = f.rfmRows[k].Name

@@ -236,9 +236,9 @@ func Select(t testing.TB, db *sql.DB, from, key string, dialect segment.Dialect,
 		if m.Match(p) {
 			want = append(want, p.CustomerID)
 		}
-		if i%7 == 0 { // the explanation's result, from its clauses', is Eval's
+		if i%7 == 0 { // the explanation's result, from its clauses', and Match's (its own path for ands) are Eval's
 			m.ExplainTo(p, &e)
-			if res := m.Eval(p); e.Result != res || e.Matched != (res == segment.True) || len(e.Clauses) != len(m.Clauses()) {
+			if res := m.Eval(p); e.Result != res || e.Matched != (res == segment.True) || len(e.Clauses) != len(m.Clauses()) || m.Match(p) != (res == segment.True) {
 				t.Fatalf("%s: %s explained %v (matched %v, %d clauses), evaluated %v", r, p.CustomerID, e.Result, e.Matched, len(e.Clauses), res)
 			}
 		}
