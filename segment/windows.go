@@ -577,7 +577,8 @@ type accumulator struct {
 // text is in memory (hosts that load a catalogue hand the same string
 // with every item of a product, so the look-up is a pointer comparison),
 // then in a map. The cache holds the strings it compares, so memory it
-// points to is never reused while it does.
+// points to is never reused while it does; it holds none longer than
+// maxCachedCategory bytes.
 type categories struct {
 	ids   map[string]int32
 	names []string // by number
@@ -615,9 +616,15 @@ func (c *categories) id(s string) int32 {
 			c.order = slices.Insert(c.order, k, id)
 		}
 	}
-	e.s, e.id = s, id
+	if len(s) <= maxCachedCategory { // the cache keeps what it holds alive: short texts only
+		e.s, e.id = s, id
+	}
 	return id
 }
+
+// maxCachedCategory is the longest category text the cache of categories
+// holds: 4,096 of them keep at most 256 KiB alive past their records.
+const maxCachedCategory = 64
 
 // spec is what the accumulator needs of a window, read once per record.
 type spec struct {
