@@ -9,7 +9,7 @@
 //	scores := segment.Scores{Summaries: sums, RFM: rfm, Values: values, Tiering: tiers}
 //	for p, err := range segment.Profiles(ctx, store.Customers(ctx), scores, segment.DefaultSchema(), asOf) {
 //		if err != nil { … }
-//		if m.Match(p) { … } // m.Explain(p) says why
+//		if m.Match(p) { … } // m.Explain(p) says why; m.ExplainTo(p, &e) reuses e
 //	}
 //	where, args, err := segment.ToSQL(rule, segment.DefaultSchema(), segment.Postgres, &segment.SQLOptions{Columns: cols})
 //
