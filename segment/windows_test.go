@@ -252,7 +252,7 @@ func TestCategoryWindowsAgainstAReference(t *testing.T) {
 		names[i] = fmt.Sprintf("cat-%03d", (i*37)%150) // numbered in another order than their names'
 	}
 	names[5] = strings.Repeat("a-category-longer-than-the-cache-keeps-", 3) // looked up in the map every time
-	late := "zz-late" // the first item in it comes after 64 others are numbered
+	late := "zz-late"                                                       // the first item in it comes after 64 others are numbered
 	ws := []segment.Window{
 		{Name: "cats_all", Measure: segment.WindowCategories},
 		{Name: "cats_365d", Measure: segment.WindowCategories, Days: 365},
