@@ -44,15 +44,21 @@ func (s *Schema) Handle(name string) (Handle, error) {
 func (h Handle) Field() Field { return h.field }
 
 func (h Handle) slot(p *Profile, want Type) (*slot, error) {
+	if h.schema != nil && p != nil && p.schema == h.schema && h.field.Type == want {
+		return &p.slots[h.index], nil // the only path that does not fail, kept small enough to inline
+	}
+	return nil, h.refuse(p, want)
+}
+
+// refuse says why slot refused.
+func (h Handle) refuse(p *Profile, want Type) error {
 	switch {
 	case h.schema == nil:
-		return nil, fmt.Errorf("segment: handle: the zero Handle: %w", crm.ErrInvalid)
+		return fmt.Errorf("segment: handle: the zero Handle: %w", crm.ErrInvalid)
 	case p == nil || p.schema != h.schema:
-		return nil, fmt.Errorf("segment: handle %q: the profile is not of the handle's schema: %w", h.field.Name, crm.ErrInvalid)
-	case h.field.Type != want:
-		return nil, fmt.Errorf("segment: profile: field %q is a %s, not a %s: %w", h.field.Name, h.field.Type, want, crm.ErrInvalid)
+		return fmt.Errorf("segment: handle %q: the profile is not of the handle's schema: %w", h.field.Name, crm.ErrInvalid)
 	}
-	return &p.slots[h.index], nil
+	return fmt.Errorf("segment: profile: field %q is a %s, not a %s: %w", h.field.Name, h.field.Type, want, crm.ErrInvalid)
 }
 
 // SetNumber sets a number field, as Profile.SetNumber.

@@ -175,11 +175,15 @@ func (p *Profile) SetNumber(name string, v float64) error {
 }
 
 func setNumber(s *slot, name string, v float64) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmt.Errorf("segment: profile: field %q: %v is not a finite number: %w", name, v, crm.ErrInvalid)
+	if v-v != 0 { // NaN or an infinity
+		return notFinite(name, v)
 	}
 	*s = slot{num: v, ok: true}
 	return nil
+}
+
+func notFinite(name string, v float64) error {
+	return fmt.Errorf("segment: profile: field %q: %v is not a finite number: %w", name, v, crm.ErrInvalid)
 }
 
 // SetString sets a string field.
