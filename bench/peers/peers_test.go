@@ -281,24 +281,21 @@ func BenchmarkMatch(b *testing.B) {
 		}
 		sink = hits
 	})
-	b.Run("crmkit trimmed profiles", func(b *testing.B) {
-		hits := 0
-		for i := 0; i < b.N; i++ {
-			if f.trimmedM.Match(f.trimmed[i%n]) {
-				hits++
+	for _, c := range []struct {
+		name     string
+		m        *segment.Matcher
+		profiles []*segment.Profile
+	}{{"crmkit trimmed profiles", f.trimmedM, f.trimmed}, {"crmkit full default schema", f.fullM, f.full}} {
+		b.Run(c.name, func(b *testing.B) {
+			hits := 0
+			for i := 0; i < b.N; i++ {
+				if c.m.Match(c.profiles[i%n]) {
+					hits++
+				}
 			}
-		}
-		sink = hits
-	})
-	b.Run("crmkit full default schema", func(b *testing.B) {
-		hits := 0
-		for i := 0; i < b.N; i++ {
-			if f.fullM.Match(f.full[i%n]) {
-				hits++
-			}
-		}
-		sink = hits
-	})
+			sink = hits
+		})
+	}
 	b.Run("expr reused VM", func(b *testing.B) {
 		var machine vm.VM
 		hits := 0
@@ -327,34 +324,26 @@ func BenchmarkMatch(b *testing.B) {
 func BenchmarkExplain(b *testing.B) {
 	f := fixtureOf(b)
 	n := len(f.hosts)
-	b.Run("crmkit Explain trimmed", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			sink = f.trimmedM.Explain(f.trimmed[i%n])
-		}
-	})
-	b.Run("crmkit Explain full default schema", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			sink = f.fullM.Explain(f.full[i%n])
-		}
-	})
-	b.Run("crmkit ExplainTo trimmed", func(b *testing.B) {
-		b.ReportAllocs()
-		var e segment.Explanation
-		for i := 0; i < b.N; i++ {
-			f.trimmedM.ExplainTo(f.trimmed[i%n], &e)
-		}
-		sink = e.Result
-	})
-	b.Run("crmkit ExplainTo full default schema", func(b *testing.B) {
-		b.ReportAllocs()
-		var e segment.Explanation
-		for i := 0; i < b.N; i++ {
-			f.fullM.ExplainTo(f.full[i%n], &e)
-		}
-		sink = e.Result
-	})
+	for _, c := range []struct {
+		name     string
+		m        *segment.Matcher
+		profiles []*segment.Profile
+	}{{"trimmed", f.trimmedM, f.trimmed}, {"full default schema", f.fullM, f.full}} {
+		b.Run("crmkit Explain "+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				sink = c.m.Explain(c.profiles[i%n])
+			}
+		})
+		b.Run("crmkit ExplainTo "+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var e segment.Explanation
+			for i := 0; i < b.N; i++ {
+				c.m.ExplainTo(c.profiles[i%n], &e)
+			}
+			sink = e.Result
+		})
+	}
 	b.Run("cel-go OptTrackState", func(b *testing.B) {
 		b.ReportAllocs()
 		a := &activation{}
