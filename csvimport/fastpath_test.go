@@ -8,6 +8,8 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm/internal/calendar"
 )
 
 // TestParseDateIsTimeParse: wherever parseDate answers, time.Parse gives
@@ -34,7 +36,7 @@ func TestParseDateIsTimeParse(t *testing.T) {
 			for m := 0; m <= 13; m++ {
 				for d := 0; d <= 32; d++ {
 					s := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
-					real := m >= 1 && m <= 12 && d >= 1 && d <= daysIn(time.Month(m), y)
+					real := m >= 1 && m <= 12 && d >= 1 && d <= calendar.DaysIn(y, time.Month(m))
 					ok := check(s, loc)
 					require.Equal(t, real, ok, "%s: a real date takes the fast path, nothing else does", s)
 					if ok {

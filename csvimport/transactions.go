@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/calendar"
 
 	"github.com/shopspring/decimal"
 )
@@ -389,44 +390,13 @@ func parseDate(s string, loc *time.Location) (time.Time, bool) {
 		}
 	}
 	y, m, d := n[0], n[1], n[2]
-	if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
+	if m < 1 || m > 12 || d < 1 || d > calendar.DaysIn(y, time.Month(m)) {
 		return time.Time{}, false
 	}
 	if loc == time.UTC {
-		return time.Unix(daysSinceEpoch(y, m, d)*86400, 0).UTC(), true // time.Date's value, without its work
+		return time.Unix(calendar.DaysSinceEpoch(y, time.Month(m), d)*86400, 0).UTC(), true // time.Date's value, without its work
 	}
 	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc), true
-}
-
-// daysSinceEpoch counts the days from 1970-01-01 to the date y-m-d of the
-// proleptic Gregorian calendar, by the usual civil-from-days arithmetic:
-// years begin in March (so the leap day ends a year) and repeat every
-// 400 years, 146,097 days.
-func daysSinceEpoch(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
-	}
-	yoe := y - era*400                  // year of the era, 0–399
-	doy := (153*((m+9)%12)+2)/5 + d - 1 // day of the year from March 1st
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era)*146097 + int64(doe) - 719468
-}
-
-// daysIn is the number of days of month m in year y.
-func daysIn(m time.Month, y int) int {
-	switch {
-	case m == time.February && y%4 == 0 && (y%100 != 0 || y%400 == 0):
-		return 29
-	case m == time.February:
-		return 28
-	case m == time.April || m == time.June || m == time.September || m == time.November:
-		return 30
-	}
-	return 31
 }
 
 // plainDecimal reads s when it is what most amounts are — an optional

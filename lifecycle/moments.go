@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crm"
+	"github.com/crmkit/crm/internal/calendar"
 )
 
 // Offset is a calendar offset.
@@ -51,7 +52,7 @@ func (o Offset) String() string {
 func addDate(y int, m time.Month, d int, o Offset) (int, time.Month, int) {
 	months := int(m) - 1 + o.Months + 12*(y+o.Years) // offsets are positive
 	y, m = months/12, time.Month(months%12+1)
-	if last := daysIn(y, m); d > last {
+	if last := calendar.DaysIn(y, m); d > last {
 		d = last
 	}
 	if o.Days == 0 {
@@ -59,15 +60,6 @@ func addDate(y int, m time.Month, d int, o Offset) (int, time.Month, int) {
 	}
 	t := time.Date(y, m, d+o.Days, 0, 0, 0, 0, time.UTC)
 	return t.Year(), t.Month(), t.Day()
-}
-
-var monthDays = [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
-
-func daysIn(y int, m time.Month) int {
-	if m == time.February && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-		return 29
-	}
-	return monthDays[m-1]
 }
 
 // MomentKind is how a moment falls due.
@@ -236,7 +228,7 @@ func (m Moment) appendDue(out []Occurrence, s Subject, from, to time.Time) []Occ
 	if m.Kind == Yearly {
 		fy, ty := from.In(loc).Year(), to.In(loc).Year()
 		for y := fy - 1; y <= ty; y++ {
-			d := min(m.Day, daysIn(y, m.Month))
+			d := min(m.Day, calendar.DaysIn(y, m.Month))
 			if t := m.at(y, m.Month, d, loc); in(t) {
 				out = append(out, Occurrence{CustomerID: s.CustomerID, Moment: m.Name, Due: t, Reason: m.reason()})
 			}

@@ -697,6 +697,16 @@ func (win *spec) isCategory(c string) bool {
 	return len(c) == len(w) && len(c) > 0 && c[len(c)-1] == w[len(w)-1] && c == w
 }
 
+// isNumberedCategory is isCategory for an item whose category c has the
+// number id: numbers are compared when the window's category has one (a
+// text numbered otherwise, or not at all, is another text).
+func (win *spec) isNumberedCategory(id int32, c string) bool {
+	if win.catID >= 0 {
+		return id == win.catID
+	}
+	return c == win.category
+}
+
 // categorySet is window i's set: the numbered categories in bits and the
 // others in sets, merged in order into a.merged.
 func (a *accumulator) categorySet(i int) []string {
@@ -917,7 +927,7 @@ func (a *accumulator) add(i int, win *spec, tx *crm.Transaction, purchase, refun
 		}
 		for k, id := range a.itemIDs(tx) {
 			switch c := tx.Items[k].Category; {
-			case id == -2 || win.catID != -2 && (win.catID >= 0 && id != win.catID || win.catID == -1 && c != win.category):
+			case id == -2 || win.category != "" && !win.isNumberedCategory(id, c): // no category, or not the window's
 			case id >= 0:
 				a.bits[i] |= 1 << id
 			default:

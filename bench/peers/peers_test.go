@@ -66,24 +66,22 @@ func handWritten(c *customer) bool {
 }
 
 type fixture struct {
-	hosts            []*customer
-	full, trimmed    []*segment.Profile
-	fullM, trimmedM  *segment.Matcher
-	rfm              []*segment.Profile // the three scores only
-	rfmA             *segment.Assigner
-	exprProgram      *vm.Program
-	celProgram       cel.Program
-	celTrackProgram  cel.Program
-	exprRFM          []*vm.Program
-	rfmRows          []scoring.RFMSegment
-	trimmedSchema    *segment.Schema
-	defaultSchemaFor *segment.Schema
+	hosts           []*customer
+	full, trimmed   []*segment.Profile
+	fullM, trimmedM *segment.Matcher
+	rfm             []*segment.Profile // the three scores only
+	rfmA            *segment.Assigner
+	exprProgram     *vm.Program
+	celProgram      cel.Program
+	celTrackProgram cel.Program
+	exprRFM         []*vm.Program
+	rfmRows         []scoring.RFMSegment
 }
 
 // data is built once for every benchmark and test: a million customers,
 // about a quarter of them within the rule's recency.
 var data = sync.OnceValues(func() (*fixture, error) {
-	f := &fixture{defaultSchemaFor: segment.DefaultSchema()}
+	f, full := &fixture{}, segment.DefaultSchema()
 	rng := rand.New(rand.NewPCG(3, 3))
 	countries := []string{"CN", "US", "DE", "GB", "FR", "JP", "BR", "AU"}
 	f.hosts = make([]*customer, customers)
@@ -93,17 +91,18 @@ var data = sync.OnceValues(func() (*fixture, error) {
 			RScore: float64(1 + rng.IntN(5)), FScore: float64(1 + rng.IntN(5)), MScore: float64(1 + rng.IntN(5))}
 	}
 	var err error
-	f.fullM, err = segment.Compile(mustParse(rule), f.defaultSchemaFor)
+	f.fullM, err = segment.Compile(mustParse(rule), full)
 	if err != nil {
 		return nil, err
 	}
-	if f.trimmedSchema, err = f.defaultSchemaFor.Only(f.fullM.Fields()...); err != nil {
+	trimmed, err := full.Only(f.fullM.Fields()...)
+	if err != nil {
 		return nil, err
 	}
-	if f.trimmedM, err = segment.Compile(mustParse(rule), f.trimmedSchema); err != nil {
+	if f.trimmedM, err = segment.Compile(mustParse(rule), trimmed); err != nil {
 		return nil, err
 	}
-	rfmSchema, err := f.defaultSchemaFor.Only("r_score", "f_score", "m_score")
+	rfmSchema, err := full.Only("r_score", "f_score", "m_score")
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +112,7 @@ var data = sync.OnceValues(func() (*fixture, error) {
 	for _, s := range []struct {
 		schema *segment.Schema
 		out    *[]*segment.Profile
-	}{{f.defaultSchemaFor, &f.full}, {f.trimmedSchema, &f.trimmed}, {rfmSchema, &f.rfm}} {
+	}{{full, &f.full}, {trimmed, &f.trimmed}, {rfmSchema, &f.rfm}} {
 		if *s.out, err = build(s.schema, f.hosts); err != nil {
 			return nil, err
 		}
