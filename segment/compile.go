@@ -54,8 +54,10 @@ type node struct {
 	cmp    Op
 	not    bool
 	result Truth // opConst
-	slot   int32
+	slot   int32 // the field's place in a profile: in strs when str, else nums
+	str    bool
 	a, b   float64
+	lo, hi float64 // opCmp and opBetween: the interval the value must (not: must not) be in
 	s      string
 	strs   []string
 	nums   []float64
@@ -76,6 +78,9 @@ type Matcher struct {
 	// in a loop and stops at the first that does not hold — a missing
 	// field included, which makes the and Unknown or False, not True.
 	conjunction []cond
+	// flat is opAnd or opOr when the rule is a group of conditions only,
+	// which ExplainTo decides from the conditions' results.
+	flat opcode
 	// bound holds the rule compiled for other schemas whose profiles it
 	// has met, at most maxBound of them (copy on write).
 	bound atomic.Pointer[[]binding]
@@ -201,6 +206,10 @@ func Compile(rule Rule, schema *Schema) (*Matcher, error) {
 		return nil, &CompileError{Problems: c.problems}
 	}
 	c.m.conjunction = conjunctionOf(c.m.nodes, c.m.root)
+	for i := range c.m.conjunction {
+		c.m.conjunction[i].typ = c.m.leaves[c.m.conjunction[i].leaf].Type
+	}
+	c.m.flat = flatOf(c.m.nodes, c.m.root)
 	return c.m, nil
 }
 
@@ -212,6 +221,8 @@ type cond struct {
 	str    bool
 	lo, hi float64
 	strs   []string
+	leaf   int32 // the condition's index among the rule's clauses
+	typ    Type  // its field's
 }
 
 // conjunctionOf is the rule as conditions that must all hold, when it is
@@ -225,23 +236,10 @@ func conjunctionOf(nodes []node, root int32) []cond {
 	out := make([]cond, 0, len(r.kids))
 	for _, k := range r.kids {
 		n := &nodes[k]
-		c := cond{slot: n.slot, lo: math.Inf(-1), hi: math.Inf(1)}
+		c := cond{slot: n.slot, lo: math.Inf(-1), hi: math.Inf(1), leaf: n.leaf}
 		switch {
-		case n.op == opCmp && n.cmp != Ne:
-			switch n.cmp {
-			case Eq:
-				c.lo, c.hi = n.a, n.a
-			case Lt:
-				c.hi = math.Nextafter(n.a, math.Inf(-1))
-			case Le:
-				c.hi = n.a
-			case Gt:
-				c.lo = math.Nextafter(n.a, math.Inf(1))
-			default:
-				c.lo = n.a
-			}
-		case n.op == opBetween:
-			c.lo, c.hi = n.a, n.b
+		case (n.op == opCmp || n.op == opBetween) && !n.not:
+			c.lo, c.hi = n.lo, n.hi
 		case n.op == opStrEq && !n.not:
 			c.str, c.strs = true, []string{n.s}
 		case n.op == opInStr && !n.not:
@@ -350,6 +348,29 @@ func typeName(t Type) string {
 }
 
 func (c *compiler) leaf(n node, field string, t Type, text string) int32 {
+	if i, ok := c.m.schema.index[field]; ok {
+		n.slot, n.str = c.m.schema.pos[i], t == String
+	}
+	switch n.op {
+	case opCmp: // every comparison is an interval: v < a is v ≤ the float before a
+		n.lo, n.hi = math.Inf(-1), math.Inf(1)
+		switch n.cmp {
+		case Eq:
+			n.lo, n.hi = n.a, n.a
+		case Ne:
+			n.lo, n.hi, n.not = n.a, n.a, true
+		case Lt:
+			n.hi = math.Nextafter(n.a, math.Inf(-1))
+		case Le:
+			n.hi = n.a
+		case Gt:
+			n.lo = math.Nextafter(n.a, math.Inf(1))
+		default:
+			n.lo = n.a
+		}
+	case opBetween:
+		n.lo, n.hi = n.a, n.b
+	}
 	n.leaf = int32(len(c.m.leaves))
 	c.m.leaves = append(c.m.leaves, Clause{Text: text, Field: field, Type: t})
 	return c.add(n)
@@ -485,13 +506,14 @@ func (m *Matcher) Clauses() []Clause { return slices.Clone(m.leaves) }
 func (m *Matcher) Match(p *Profile) bool {
 	if p != nil && p.schema == m.schema {
 		if m.conjunction != nil {
-			slots := p.slots
+			nums := p.nums
 			for i := range m.conjunction {
 				c := &m.conjunction[i]
-				if s := &slots[c.slot]; !s.ok || !(s.num >= c.lo && s.num <= c.hi) {
-					return false
-				}
-				if c.str && !slices.Contains(c.strs, slots[c.slot].str) {
+				if !c.str {
+					if v := nums[c.slot]; !(v >= c.lo && v <= c.hi) { // NaN, missing, fails
+						return false
+					}
+				} else if !p.hasStr(c.slot) || !slices.Contains(c.strs, p.strs[c.slot]) {
 					return false
 				}
 			}
@@ -571,48 +593,46 @@ func (n *node) test(p *Profile) Truth {
 	case opConst:
 		return n.result
 	case opExists:
-		return truth(p.slots[n.slot].ok)
+		return truth(n.has(p))
 	}
-	s := &p.slots[n.slot]
-	if !s.ok {
+	if !n.has(p) {
 		return Unknown
 	}
+	var v float64
+	var s string
+	if n.str {
+		s = p.strs[n.slot]
+	} else {
+		v = p.nums[n.slot]
+	}
 	switch n.op {
-	case opCmp:
-		v := s.num
-		switch n.cmp {
-		case Eq:
-			return truth(v == n.a)
-		case Ne:
-			return truth(v != n.a)
-		case Lt:
-			return truth(v < n.a)
-		case Le:
-			return truth(v <= n.a)
-		case Gt:
-			return truth(v > n.a)
-		default:
-			return truth(v >= n.a)
-		}
-	case opStrEq:
-		return truth((s.str == n.s) != n.not)
+	case opCmp, opBetween: // v is a number, never NaN
+		return truth((v >= n.lo && v <= n.hi) != n.not)
 	case opBoolEq:
-		return truth((s.num == n.a) != n.not)
-	case opBetween:
-		return truth(s.num >= n.a && s.num <= n.b)
+		return truth((v == n.a) != n.not)
+	case opStrEq:
+		return truth((s == n.s) != n.not)
 	case opInNum:
-		return truth(slices.Contains(n.nums, s.num) != n.not)
+		return truth(slices.Contains(n.nums, v) != n.not)
 	case opInStr:
-		return truth(slices.Contains(n.strs, s.str) != n.not)
+		return truth(slices.Contains(n.strs, s) != n.not)
 	case opContains:
-		return truth(slices.Contains(p.set(s), n.s))
+		return truth(slices.Contains(p.set(n.slot), n.s))
 	case opPrefix:
-		return truth(strings.HasPrefix(s.str, n.s))
+		return truth(strings.HasPrefix(s, n.s))
 	case opWithin:
 		now := timeSeconds(p.AsOf)
-		return truth(s.num >= now-n.a && s.num <= now)
+		return truth(v >= now-n.a && v <= now)
 	}
 	return Unknown
+}
+
+// has reports whether the condition's field is set in p.
+func (n *node) has(p *Profile) bool {
+	if n.str {
+		return p.hasStr(n.slot)
+	}
+	return !math.IsNaN(p.nums[n.slot])
 }
 
 func truth(b bool) Truth {
@@ -717,34 +737,121 @@ func (m *Matcher) ExplainTo(p *Profile, e *Explanation) {
 		return
 	}
 	m = mm
+	if m.conjunction != nil {
+		m.explainConjunction(p, e)
+		return
+	}
 	// Read every condition's field first, with nothing depending on what
 	// was read: on a wide profile each is a cache line of its own, and the
 	// processor fetches them side by side instead of one after another.
 	seen := false
 	for i := range m.nodes {
 		if n := &m.nodes[i]; n.op >= opCmp {
-			seen = seen != p.slots[n.slot].ok
+			seen = seen != n.has(p)
 		}
 	}
-	e.Matched = seen // overwritten below
+	e.Matched = seen          // overwritten below
+	var saw [Unknown + 1]bool // the results met
 	for i := range m.nodes {
 		n := &m.nodes[i]
 		if n.op < opCmp {
 			continue
 		}
 		cr := &e.Clauses[n.leaf]
-		cr.Clause, cr.Result = m.leaves[n.leaf], n.test(p)
-		if s := &p.slots[n.slot]; s.ok {
-			cr.Value = Value{Type: cr.Clause.Type, Num: s.num, Str: s.str}
-			if cr.Clause.Type == StringSet {
-				cr.Value.Num, cr.Value.Set = 0, p.set(s)
+		cr.Clause = m.leaves[n.leaf]
+		has := n.has(p)
+		switch {
+		case !has:
+			cr.Value = Value{Missing: true, Type: cr.Clause.Type}
+		case n.str:
+			cr.Value = Value{Type: String, Str: p.strs[n.slot]}
+		case cr.Clause.Type == StringSet:
+			cr.Value = Value{Type: StringSet, Set: p.set(n.slot)}
+		default:
+			cr.Value = Value{Type: cr.Clause.Type, Num: p.nums[n.slot]}
+		}
+		switch {
+		case has && (n.op == opCmp || n.op == opBetween): // test's case, inline
+			cr.Result = truth((cr.Value.Num >= n.lo && cr.Value.Num <= n.hi) != n.not)
+		case has || n.op == opExists || n.op == opConst:
+			cr.Result = n.test(p)
+		default:
+			cr.Result = Unknown
+		}
+		saw[cr.Result] = true
+	}
+	switch m.flat {
+	case opAnd: // False if any part is, else Unknown if any part is
+		e.Result = True
+		if saw[False] {
+			e.Result = False
+		} else if saw[Unknown] {
+			e.Result = Unknown
+		}
+	case opOr:
+		e.Result = False
+		if saw[True] {
+			e.Result = True
+		} else if saw[Unknown] {
+			e.Result = Unknown
+		}
+	default:
+		e.Result = m.eval(m.root, p, e.Clauses)
+	}
+	e.Matched = e.Result == True
+}
+
+// explainConjunction is ExplainTo for a rule Match tests as a
+// conjunction, in one pass over its conditions.
+func (m *Matcher) explainConjunction(p *Profile, e *Explanation) {
+	res := True
+	for i := range m.conjunction {
+		c := &m.conjunction[i]
+		cr := &e.Clauses[c.leaf]
+		cr.Clause = m.leaves[c.leaf]
+		var ok, has bool
+		if c.str {
+			if has = p.hasStr(c.slot); has {
+				s := p.strs[c.slot]
+				cr.Value = Value{Type: String, Str: s}
+				ok = slices.Contains(c.strs, s)
 			}
 		} else {
-			cr.Value = Value{Missing: true, Type: cr.Clause.Type}
+			v := p.nums[c.slot]
+			if has = v == v; has { // not NaN
+				cr.Value = Value{Type: c.typ, Num: v}
+				ok = v >= c.lo && v <= c.hi
+			}
+		}
+		switch {
+		case !has:
+			cr.Value, cr.Result = Value{Missing: true, Type: c.typ}, Unknown
+			if res == True {
+				res = Unknown
+			}
+		case ok:
+			cr.Result = True
+		default:
+			cr.Result, res = False, False
 		}
 	}
-	e.Result = m.eval(m.root, p, e.Clauses)
-	e.Matched = e.Result == True
+	e.Result, e.Matched = res, res == True
+}
+
+// flatOf is the root's operator when the rule is an and, or an or, of
+// conditions only (its result then follows from which results its
+// conditions had); opConst otherwise.
+func flatOf(nodes []node, root int32) opcode {
+	r := &nodes[root]
+	if r.op != opAnd && r.op != opOr {
+		return opConst
+	}
+	for _, k := range r.kids {
+		if nodes[k].op < opCmp {
+			return opConst
+		}
+	}
+	return r.op
 }
 
 // Fields lists the fields the rule reads, without repeats, in source order.

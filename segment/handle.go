@@ -21,9 +21,10 @@ import (
 // schema, or a value of another type, is an error, as with the setters by
 // name. The zero Handle sets nothing (every call is an error).
 type Handle struct {
-	schema *Schema
-	index  int
-	field  Field
+	// Three words, passed in registers: the field itself is the schema's.
+	schema     *Schema
+	index, pos int32 // the field's in the schema, and its place in a profile
+	typ        Type
 }
 
 // Handle returns the handle of the named field, or an error naming a near
@@ -37,95 +38,101 @@ func (s *Schema) Handle(name string) (Handle, error) {
 		}
 		return Handle{}, fmt.Errorf("segment: schema: unknown field %q%s: %w", name, hint, crm.ErrInvalid)
 	}
-	return Handle{schema: s, index: i, field: s.fields[i]}, nil
+	return Handle{schema: s, index: int32(i), pos: s.pos[i], typ: s.fields[i].Type}, nil
 }
 
-// Field returns the handle's field.
-func (h Handle) Field() Field { return h.field }
-
-func (h Handle) slot(p *Profile, want Type) (*slot, error) {
-	if h.schema != nil && p != nil && p.schema == h.schema && h.field.Type == want {
-		return &p.slots[h.index], nil // the only path that does not fail, kept small enough to inline
+// Field returns the handle's field (the zero Field for the zero Handle).
+func (h Handle) Field() Field {
+	if h.schema == nil {
+		return Field{}
 	}
-	return nil, h.refuse(p, want)
+	return h.schema.fields[h.index]
 }
 
-// refuse says why slot refused.
+// fits reports whether the handle may set p's field as a want: the only
+// check on the path that does not fail, small enough to inline.
+func (h Handle) fits(p *Profile, want Type) bool {
+	return h.schema != nil && p != nil && p.schema == h.schema && h.typ == want
+}
+
+// refuse says why fits refused.
 func (h Handle) refuse(p *Profile, want Type) error {
 	switch {
 	case h.schema == nil:
 		return fmt.Errorf("segment: handle: the zero Handle: %w", crm.ErrInvalid)
 	case p == nil || p.schema != h.schema:
-		return fmt.Errorf("segment: handle %q: the profile is not of the handle's schema: %w", h.field.Name, crm.ErrInvalid)
+		return fmt.Errorf("segment: handle %q: the profile is not of the handle's schema: %w", h.Field().Name, crm.ErrInvalid)
 	}
-	return fmt.Errorf("segment: profile: field %q is a %s, not a %s: %w", h.field.Name, h.field.Type, want, crm.ErrInvalid)
+	return fmt.Errorf("segment: profile: field %q is a %s, not a %s: %w", h.Field().Name, h.typ, want, crm.ErrInvalid)
 }
 
 // SetNumber sets a number field, as Profile.SetNumber.
 func (h Handle) SetNumber(p *Profile, v float64) error {
-	s, err := h.slot(p, Number)
-	if err == nil {
-		err = setNumber(s, h.field.Name, v)
+	if !h.fits(p, Number) {
+		return h.refuse(p, Number)
 	}
-	return err
+	if v-v != 0 { // NaN or an infinity
+		return notFinite(h.Field().Name, v)
+	}
+	p.nums[h.pos] = v
+	return nil
 }
 
 // SetString sets a string field, as Profile.SetString.
 func (h Handle) SetString(p *Profile, v string) error {
-	s, err := h.slot(p, String)
-	if err == nil {
-		*s = slot{str: v, ok: true}
+	if !h.fits(p, String) {
+		return h.refuse(p, String)
 	}
-	return err
+	p.putStr(h.pos, v)
+	return nil
 }
 
 // SetBool sets a bool field, as Profile.SetBool.
 func (h Handle) SetBool(p *Profile, v bool) error {
-	s, err := h.slot(p, Bool)
-	if err == nil {
-		setBool(s, v)
+	if !h.fits(p, Bool) {
+		return h.refuse(p, Bool)
 	}
-	return err
+	p.nums[h.pos] = boolNum(v)
+	return nil
 }
 
 // SetTime sets a time field, as Profile.SetTime (the zero time is
 // refused; times are kept to the microsecond).
 func (h Handle) SetTime(p *Profile, v time.Time) error {
-	s, err := h.slot(p, Time)
 	switch {
-	case err != nil:
-		return err
+	case !h.fits(p, Time):
+		return h.refuse(p, Time)
 	case v.IsZero():
-		return zeroTime(h.field.Name)
+		return zeroTime(h.Field().Name)
 	}
-	*s = slot{num: timeSeconds(v), ok: true}
+	p.nums[h.pos] = timeSeconds(v)
 	return nil
 }
 
 // SetDuration sets a duration field, as Profile.SetDuration.
 func (h Handle) SetDuration(p *Profile, v time.Duration) error {
-	s, err := h.slot(p, Duration)
-	if err == nil {
-		*s = slot{num: v.Seconds(), ok: true}
+	if !h.fits(p, Duration) {
+		return h.refuse(p, Duration)
 	}
-	return err
+	p.nums[h.pos] = v.Seconds()
+	return nil
 }
 
 // SetStrings sets a string-set field, as Profile.SetStrings (the profile
 // keeps the slice).
 func (h Handle) SetStrings(p *Profile, v []string) error {
-	s, err := h.slot(p, StringSet)
-	if err == nil {
-		p.setStrings(s, v)
+	if !h.fits(p, StringSet) {
+		return h.refuse(p, StringSet)
 	}
-	return err
+	p.setStrings(h.pos, v)
+	return nil
 }
 
 // Unset makes the field missing.
 func (h Handle) Unset(p *Profile) error {
-	s, err := h.slot(p, h.field.Type)
-	if err == nil {
-		*s = slot{}
+	if !h.fits(p, h.typ) {
+		return h.refuse(p, h.typ)
 	}
-	return err
+	p.unset(int(h.index))
+	return nil
 }

@@ -222,17 +222,17 @@ func (b *profileBuilder) build(c *crm.Customer) (*Profile, error) {
 	p := b.schema.NewProfile(c.ID, b.asOf)
 	str := func(k int, v string) {
 		if i := b.pos[k]; i >= 0 && v != "" {
-			p.slots[i] = slot{str: v, ok: true}
+			p.putStr(b.schema.pos[i], v)
 		}
 	}
 	num := func(k int, v float64) {
-		if i := b.pos[k]; i >= 0 && !math.IsNaN(v) && !math.IsInf(v, 0) {
-			p.slots[i] = slot{num: v, ok: true}
+		if i := b.pos[k]; i >= 0 && v-v == 0 { // not NaN or infinite
+			p.nums[b.schema.pos[i]] = v
 		}
 	}
 	at := func(k int, v time.Time) {
 		if i := b.pos[k]; i >= 0 && !v.IsZero() {
-			p.slots[i] = slot{num: timeSeconds(v), ok: true}
+			p.nums[b.schema.pos[i]] = timeSeconds(v)
 		}
 	}
 	str(fieldCustomerID, c.ID)
@@ -242,7 +242,7 @@ func (b *profileBuilder) build(c *crm.Customer) (*Profile, error) {
 	str(fieldSignupChannel, string(c.Demographics.SignupChannel))
 	at(fieldSignupDate, c.CreatedAt)
 	if i := b.pos[fieldTags]; i >= 0 {
-		p.setStrings(&p.slots[i], c.Tags)
+		p.setStrings(b.schema.pos[i], c.Tags)
 	}
 	str(fieldStyle, string(c.Preferences.Style))
 	str(fieldAccountManager, c.Preferences.AccountManager)
@@ -251,13 +251,10 @@ func (b *profileBuilder) build(c *crm.Customer) (*Profile, error) {
 		for k, ch := range c.Preferences.Channels {
 			chs[k] = string(ch)
 		}
-		p.setStrings(&p.slots[i], chs)
+		p.setStrings(b.schema.pos[i], chs)
 	}
 	if i := b.pos[fieldDoNotContact]; i >= 0 {
-		p.slots[i] = slot{ok: true}
-		if c.Preferences.DoNotContact {
-			p.slots[i].num = 1
-		}
+		p.nums[b.schema.pos[i]] = boolNum(c.Preferences.DoNotContact)
 	}
 	num(fieldPurchases, 0)
 	num(fieldTotalSpend, 0)
@@ -301,29 +298,28 @@ func (b *profileBuilder) build(c *crm.Customer) (*Profile, error) {
 }
 
 func setAttribute(p *Profile, i int, f Field, v crm.Value) error {
-	sl := &p.slots[i]
+	k := p.schema.pos[i]
 	switch f.Type {
 	case Number:
 		if n, ok := v.Number(); ok {
-			*sl = slot{num: n, ok: true}
+			if n-n == 0 { // NaN and infinities stay missing
+				p.nums[k] = n
+			}
 			return nil
 		}
 	case String:
 		if s, ok := v.Str(); ok {
-			*sl = slot{str: s, ok: true}
+			p.putStr(k, s)
 			return nil
 		}
 	case Bool:
 		if b, ok := v.Bool(); ok {
-			*sl = slot{ok: true}
-			if b {
-				sl.num = 1
-			}
+			p.nums[k] = boolNum(b)
 			return nil
 		}
 	case Time:
 		if t, ok := v.Time(); ok {
-			*sl = slot{num: timeSeconds(t), ok: true}
+			p.nums[k] = timeSeconds(t)
 			return nil
 		}
 	}

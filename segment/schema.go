@@ -3,6 +3,7 @@ package segment
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -48,6 +49,11 @@ type Schema struct {
 	index   map[string]int
 	windows []Window // behaviour fields, computed from transactions
 	sets    int      // how many fields are string sets
+	// pos is each field's place in a profile: in strs for a string field,
+	// in nums for every other type.
+	pos        []int32
+	nums, strs int       // how many fields each holds
+	empty      []float64 // an empty profile's nums: missing, then no bits set
 }
 
 // sameLayout reports whether profiles of a and b put the same fields, of
@@ -78,10 +84,21 @@ func NewSchema(fields ...Field) (*Schema, error) {
 			if f.Type == StringSet {
 				s.sets++
 			}
+			if f.Type == String {
+				s.pos = append(s.pos, int32(s.strs))
+				s.strs++
+			} else {
+				s.pos = append(s.pos, int32(s.nums))
+				s.nums++
+			}
 		}
 	}
 	if len(errs) > 0 {
 		return nil, &crm.ValidationError{Package: "segment", What: "schema", Problems: errs}
+	}
+	s.empty = make([]float64, s.nums+s.moreWords())
+	for i := range s.nums {
+		s.empty[i] = missing
 	}
 	return s, nil
 }
@@ -109,36 +126,45 @@ func (s *Schema) Field(name string) (Field, bool) {
 	return s.fields[i], true
 }
 
-// slot is one field's value in a profile. Numbers, times (Unix seconds)
-// and durations (seconds) live in num; a string set lives in the profile's
-// sets, at index num. Keeping sets out of the slot keeps it at 32 bytes.
-type slot struct {
-	num float64
-	str string
-	ok  bool
-}
-
 // Profile is the flat view of one customer that rules read, built against
 // a schema at an observation time AsOf (which "within the last N days"
 // conditions are relative to). A field never set is missing.
+//
+// A profile keeps its numbers, bools (0 or 1), times (Unix seconds),
+// durations (seconds) and the places of its string sets in one array of
+// float64 — NaN for a missing value, which no setter accepts — and its
+// strings in another, with a bit each saying which are set. What Match
+// reads first (the arrays, the first 64 strings' bits, the schema) is the
+// first 64 bytes of a 128-byte header, so a condition on a number reads
+// the header's first cache line and the number's.
 type Profile struct {
+	nums []float64 // then the bits of strings past the 64th, as float64 bits
+	strs []string
+	has  uint64 // the bits of the first 64 strings
+	// schema is read by every Match (its check of the profile's schema).
+	schema *Schema
 	// CustomerID is the customer described.
 	CustomerID string
 	// AsOf is the observation time "within" conditions count back from.
-	AsOf   time.Time
-	schema *Schema
-	slots  []slot
-	sets   [][]string
+	AsOf time.Time
+	sets [][]string
 }
+
+// missing is the value of a number slot that holds nothing.
+var missing = math.NaN()
 
 // NewProfile returns an empty profile of the schema.
 func (s *Schema) NewProfile(customerID string, asOf time.Time) *Profile {
-	p := &Profile{CustomerID: customerID, AsOf: asOf, schema: s, slots: make([]slot, len(s.fields))}
+	p := &Profile{CustomerID: customerID, AsOf: asOf, schema: s, nums: make([]float64, len(s.empty)), strs: make([]string, s.strs)}
+	copy(p.nums, s.empty)
 	if s.sets > 0 {
 		p.sets = make([][]string, 0, s.sets)
 	}
 	return p
 }
+
+// moreWords is how many words hold the bits of strings past the 64th.
+func (s *Schema) moreWords() int { return (max(s.strs-64, 0) + 63) / 64 }
 
 // Schema returns the profile's schema.
 func (p *Profile) Schema() *Schema { return p.schema }
@@ -149,36 +175,92 @@ func (p *Profile) Schema() *Schema { return p.schema }
 // per customer. A set a field held stays the caller's.
 func (p *Profile) Reset(customerID string, asOf time.Time) {
 	p.CustomerID, p.AsOf = customerID, asOf
-	clear(p.slots)
+	copy(p.nums, p.schema.empty)
+	if len(p.strs) <= 64 { // a string is "" unless its bit is set
+		for h := p.has; h != 0; h &= h - 1 {
+			p.strs[bits.TrailingZeros64(h)] = ""
+		}
+	} else {
+		clear(p.strs)
+	}
+	p.has = 0
 	clear(p.sets)
 	p.sets = p.sets[:0]
 }
 
-func (p *Profile) slotFor(name string, want Type) (*slot, error) {
+// hasStr reports whether string k (a place in strs) is set.
+func (p *Profile) hasStr(k int32) bool {
+	if k < 64 {
+		return p.has>>uint(k)&1 != 0
+	}
+	return math.Float64bits(p.nums[p.schema.nums+int(k-64)/64])>>(uint(k)&63)&1 != 0
+}
+
+// putStr sets string k; dropStr makes it missing.
+func (p *Profile) putStr(k int32, v string) {
+	p.strs[k] = v
+	if k < 64 {
+		p.has |= 1 << uint(k)
+		return
+	}
+	w := &p.nums[p.schema.nums+int(k-64)/64]
+	*w = math.Float64frombits(math.Float64bits(*w) | 1<<(uint(k)&63))
+}
+
+func (p *Profile) dropStr(k int32) {
+	p.strs[k] = ""
+	if k < 64 {
+		p.has &^= 1 << uint(k)
+		return
+	}
+	w := &p.nums[p.schema.nums+int(k-64)/64]
+	*w = math.Float64frombits(math.Float64bits(*w) &^ (1 << (uint(k) & 63)))
+}
+
+// isSet reports whether field i (a schema index) is set.
+func (p *Profile) isSet(i int) bool {
+	k := p.schema.pos[i]
+	if p.schema.fields[i].Type == String {
+		return p.hasStr(k)
+	}
+	return !math.IsNaN(p.nums[k])
+}
+
+// unset makes field i missing.
+func (p *Profile) unset(i int) {
+	if k := p.schema.pos[i]; p.schema.fields[i].Type == String {
+		p.dropStr(k)
+	} else {
+		p.nums[k] = missing
+	}
+}
+
+// place returns field name's place, checking its type.
+func (p *Profile) place(name string, want Type) (int32, error) {
 	i, ok := p.schema.index[name]
 	if !ok {
-		return nil, fmt.Errorf("segment: profile: unknown field %q: %w", name, crm.ErrInvalid)
+		return 0, fmt.Errorf("segment: profile: unknown field %q: %w", name, crm.ErrInvalid)
 	}
 	if got := p.schema.fields[i].Type; got != want {
-		return nil, fmt.Errorf("segment: profile: field %q is a %s, not a %s: %w", name, got, want, crm.ErrInvalid)
+		return 0, fmt.Errorf("segment: profile: field %q is a %s, not a %s: %w", name, got, want, crm.ErrInvalid)
 	}
-	return &p.slots[i], nil
+	return p.schema.pos[i], nil
 }
 
 // SetNumber sets a number field; NaN and infinities are refused.
 func (p *Profile) SetNumber(name string, v float64) error {
-	s, err := p.slotFor(name, Number)
+	k, err := p.place(name, Number)
 	if err == nil {
-		err = setNumber(s, name, v)
+		err = p.setNumber(k, name, v)
 	}
 	return err
 }
 
-func setNumber(s *slot, name string, v float64) error {
+func (p *Profile) setNumber(k int32, name string, v float64) error {
 	if v-v != 0 { // NaN or an infinity
 		return notFinite(name, v)
 	}
-	*s = slot{num: v, ok: true}
+	p.nums[k] = v
 	return nil
 }
 
@@ -188,27 +270,27 @@ func notFinite(name string, v float64) error {
 
 // SetString sets a string field.
 func (p *Profile) SetString(name, v string) error {
-	s, err := p.slotFor(name, String)
+	k, err := p.place(name, String)
 	if err == nil {
-		*s = slot{str: v, ok: true}
+		p.putStr(k, v)
 	}
 	return err
 }
 
 // SetBool sets a bool field.
 func (p *Profile) SetBool(name string, v bool) error {
-	s, err := p.slotFor(name, Bool)
+	k, err := p.place(name, Bool)
 	if err == nil {
-		setBool(s, v)
+		p.nums[k] = boolNum(v)
 	}
 	return err
 }
 
-func setBool(s *slot, v bool) {
-	*s = slot{ok: true}
+func boolNum(v bool) float64 {
 	if v {
-		s.num = 1
+		return 1
 	}
+	return 0
 }
 
 // SetTime sets a time field; the zero time is refused (leave the field
@@ -218,9 +300,9 @@ func (p *Profile) SetTime(name string, v time.Time) error {
 	if v.IsZero() {
 		return zeroTime(name)
 	}
-	s, err := p.slotFor(name, Time)
+	k, err := p.place(name, Time)
 	if err == nil {
-		*s = slot{num: timeSeconds(v), ok: true}
+		p.nums[k] = timeSeconds(v)
 	}
 	return err
 }
@@ -231,33 +313,34 @@ func zeroTime(name string) error {
 
 // SetDuration sets a duration field.
 func (p *Profile) SetDuration(name string, v time.Duration) error {
-	s, err := p.slotFor(name, Duration)
+	k, err := p.place(name, Duration)
 	if err == nil {
-		*s = slot{num: v.Seconds(), ok: true}
+		p.nums[k] = v.Seconds()
 	}
 	return err
 }
 
 // SetStrings sets a string-set field (the profile keeps the slice).
 func (p *Profile) SetStrings(name string, v []string) error {
-	s, err := p.slotFor(name, StringSet)
+	k, err := p.place(name, StringSet)
 	if err == nil {
-		p.setStrings(s, v)
+		p.setStrings(k, v)
 	}
 	return err
 }
 
-func (p *Profile) setStrings(s *slot, v []string) {
-	if s.ok {
-		p.sets[int(s.num)] = v
+// setStrings sets the string set whose place in nums is k.
+func (p *Profile) setStrings(k int32, v []string) {
+	if x := p.nums[k]; !math.IsNaN(x) {
+		p.sets[int(x)] = v
 		return
 	}
-	*s = slot{num: float64(len(p.sets)), ok: true}
+	p.nums[k] = float64(len(p.sets))
 	p.sets = append(p.sets, v)
 }
 
-// set returns the string set in a slot.
-func (p *Profile) set(s *slot) []string { return p.sets[int(s.num)] }
+// set returns the string set whose place in nums is k; it must be set.
+func (p *Profile) set(k int32) []string { return p.sets[int(p.nums[k])] }
 
 // Unset makes a field missing.
 func (p *Profile) Unset(name string) error {
@@ -265,7 +348,7 @@ func (p *Profile) Unset(name string) error {
 	if !ok {
 		return fmt.Errorf("segment: profile: unknown field %q: %w", name, crm.ErrInvalid)
 	}
-	p.slots[i] = slot{}
+	p.unset(i)
 	return nil
 }
 
@@ -273,23 +356,23 @@ func (p *Profile) Unset(name string) error {
 // time.Time, time.Duration or []string (a copy), and whether it is set.
 func (p *Profile) Get(name string) (any, bool) {
 	i, ok := p.schema.index[name]
-	if !ok || !p.slots[i].ok {
+	if !ok || !p.isSet(i) {
 		return nil, false
 	}
-	s := &p.slots[i]
+	k := p.schema.pos[i]
 	switch p.schema.fields[i].Type {
 	case Number:
-		return s.num, true
+		return p.nums[k], true
 	case String:
-		return s.str, true
+		return p.strs[k], true
 	case Bool:
-		return s.num != 0, true
+		return p.nums[k] != 0, true
 	case Time:
-		return secondsTime(s.num), true
+		return secondsTime(p.nums[k]), true
 	case Duration:
-		return time.Duration(s.num * float64(time.Second)), true
+		return time.Duration(p.nums[k] * float64(time.Second)), true
 	}
-	return slices.Clone(p.set(s)), true // the profile's may be shared (see Value.Set)
+	return slices.Clone(p.set(k)), true // the profile's may be shared (see Value.Set)
 }
 
 // timeSeconds is t as Unix seconds, rounded to the microsecond as

@@ -195,32 +195,32 @@ func (t *Table) Row(p *Profile) ([]any, error) {
 	row := make([]any, 1, len(t.schema.fields)+1)
 	row[0] = p.CustomerID
 	for i, f := range t.schema.fields {
-		s := &p.slots[i]
-		if !s.ok {
+		if !p.isSet(i) {
 			row = append(row, nil)
 			continue
 		}
+		k := t.schema.pos[i]
 		var v any
 		switch f.Type {
 		case Number, Duration:
-			v = s.num
+			v = p.nums[k]
 		case String:
-			if err := t.text(f.Name, s.str); err != nil {
+			if err := t.text(f.Name, p.strs[k]); err != nil {
 				return nil, err
 			}
-			v = s.str
+			v = p.strs[k]
 		case Bool:
-			v = s.num != 0
+			v = p.nums[k] != 0
 			if t.dialect == SQLite {
-				v = int64(s.num)
+				v = int64(p.nums[k])
 			}
 		case Time:
-			v = secondsTime(s.num)
+			v = secondsTime(p.nums[k])
 			if t.dialect == SQLite {
-				v = sqliteTime(secondsTime(s.num))
+				v = sqliteTime(secondsTime(p.nums[k]))
 			}
 		default:
-			set := p.set(s)
+			set := p.set(k)
 			for _, x := range set {
 				if err := t.text(f.Name, x); err != nil {
 					return nil, err

@@ -500,26 +500,26 @@ func (w *windowing) fill(p *Profile, id string) error {
 		cases = w.cases.by[id]
 	}
 	for i, win := range w.windows {
-		sl := &p.slots[w.pos[i]]
+		k := p.schema.pos[w.pos[i]]
 		if win.onCases() {
-			*sl = slot{ok: true}
+			p.nums[k] = 0
 			if cases != nil {
-				sl.num = cases[w.colOf[i]]
+				p.nums[k] = cases[w.colOf[i]]
 			}
 			continue
 		}
-		k := w.feedOf[i]
-		b, j := batches[k], at[k]*w.width[k]+w.colOf[i]
+		f := w.feedOf[i]
+		b, j := batches[f], at[f]*w.width[f]+w.colOf[i]
 		switch win.Measure {
 		case WindowPurchases, WindowSpend, WindowContacts:
-			*sl = slot{ok: true}
+			p.nums[k] = 0
 			if b != nil {
-				sl.num = b.nums[j]
+				p.nums[k] = b.nums[j]
 			}
 		case WindowLastContact:
-			*sl = slot{}
-			if b != nil && !math.IsNaN(b.nums[j]) {
-				*sl = slot{num: b.nums[j], ok: true}
+			p.nums[k] = missing
+			if b != nil {
+				p.nums[k] = b.nums[j] // NaN: no contact, missing
 			}
 		default:
 			var set []string
@@ -530,7 +530,7 @@ func (w *windowing) fill(p *Profile, id string) error {
 					set = b.arena[from:to:to]
 				}
 			}
-			p.setStrings(sl, set)
+			p.setStrings(k, set)
 		}
 	}
 	return nil
