@@ -313,55 +313,49 @@ func isNil(m PurchaseModel) bool {
 	return false
 }
 
-// parallel calls fn on contiguous chunks of [0, n), one per processor, and
-// returns ctx.Err() if the context ends first. A panic in fn (a host's
+// parallel calls fn on contiguous chunks of [0, n), on every processor,
+// and returns ctx.Err() if the context ends first. A panic in fn (a host's
 // model, say) stops the work and comes back as an error: on a worker
 // goroutine the caller could not recover it.
+//
+// Workers claim chunks from a shared counter, the calling goroutine among
+// them: a channel handing chunks out would wake each worker on the
+// sender's processor, and the work would run on one processor at a time.
 func parallel(ctx context.Context, n int, fn func(lo, hi int)) error {
-	const chunk = 4096
-	var wg sync.WaitGroup
-	next := make(chan int)
-	stop := make(chan struct{})
+	return parallelChunks(ctx, n, 4096, fn)
+}
+
+// parallelChunks is parallel with chunks of the given length.
+func parallelChunks(ctx context.Context, n, chunk int, fn func(lo, hi int)) error {
+	var next atomic.Int64
+	var stopped atomic.Bool
 	var once sync.Once
 	var panicked error
-	for range max(1, min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					once.Do(func() {
-						panicked = fmt.Errorf("scoring: a worker panicked: %v", r)
-						close(stop)
-					})
-				}
-			}()
-			for lo := range next {
-				fn(lo, min(lo+chunk, n))
+	work := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				once.Do(func() { panicked = fmt.Errorf("scoring: a worker panicked: %v", r) })
+				stopped.Store(true)
 			}
 		}()
-	}
-	var err error
-feed:
-	for lo := 0; lo < n; lo += chunk {
-		select {
-		case next <- lo:
-		case <-stop:
-			break feed
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
+		for !stopped.Load() && ctx.Err() == nil {
+			lo := int(next.Add(int64(chunk))) - chunk
+			if lo >= n {
+				return
+			}
+			fn(lo, min(lo+chunk, n))
 		}
 	}
-	close(next)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)) - 1 {
+		wg.Go(work)
+	}
+	work()
 	wg.Wait()
 	if panicked != nil {
 		return panicked
 	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	return err
+	return ctx.Err()
 }
 
 // activeCurver is a purchase model whose conditional expectation factors as

@@ -21,11 +21,13 @@ func SummaryColumns(summaries []Summary) (x, tx, T []float64) {
 	return x, tx, T
 }
 
-// maxPowTable bounds the table AliveColumns keeps of (α + k)^r for ages
-// and recencies k that are whole numbers of periods: 65,536 entries (512
-// KiB), about 180 years of days. The table is also kept to 4,096 + n/2
-// entries for n customers (it costs a power each), and to the ages whose
-// (α+T)^(r+63) stays below 2^1000.
+// maxPowTable bounds the table AliveColumns keeps of (α + k)^(r+x) for
+// ages and recencies k that are whole numbers of periods: 65,536 ages,
+// about 180 years of days. The table is also kept to 4,096 + n/2 ages for
+// n customers (it costs a power each), to the ages whose (α+T)^(r+63)
+// stays below 2^1000, and to 65,536 + 2n entries in all (one row of ages
+// per purchase count x, each row a multiplication per entry from the one
+// before).
 const maxPowTable = 1 << 16
 
 // AliveColumns is ProbabilityAlive for many customers at once:
@@ -33,8 +35,9 @@ const maxPowTable = 1 << 16
 // It runs on every processor. For a customer whose age and recency are
 // whole numbers of periods (summaries in days, weeks or months) and who
 // made at most 63 repeat purchases, the odds' power ((α+T)/(α+tx))^(r+x)
-// is (α+T)^r / (α+tx)^r, from a table made once per call, times
-// (α+T)^x / (α+tx)^x by squaring, and P(alive) takes one division: no
+// is (α+T)^(r+x) / (α+tx)^(r+x) from a table made once per call — or,
+// past the rows the table holds, (α+T)^r / (α+tx)^r from it times the
+// ratio's x-th power by squaring — and P(alive) takes one division: no
 // logarithm or exponential per customer. Others take one of each. It
 // agrees with ProbabilityAlive to about 1e-13 relative (tested to 1e-12).
 // Columns of different lengths, or a row with x not a whole number
@@ -53,29 +56,33 @@ func (m *BGNBD) AliveColumns(ctx context.Context, x, tx, T, out []float64) error
 			return fmt.Errorf("scoring: alive columns: model r = %v, alpha = %v, a = %v, b = %v: parameters must be positive and finite: %w", m.R, m.Alpha, m.A, m.B, crm.ErrInvalid)
 		}
 	}
-	// Check every row, on every processor, noting the largest whole T.
+	// Check every row, on every processor, noting the largest T and how
+	// many customers made each number of purchases up to maxPowX.
 	var mu sync.Mutex
-	bad, top := n, -1
+	bad, top := n, 0.0
+	var counts [maxPowX + 2]int // the last: more than maxPowX
 	if err := parallel(ctx, n, func(lo, hi int) {
-		localTop := -1
+		localTop := 0.0
+		var local [maxPowX + 2]int
 		for i := lo; i < hi; i++ {
 			// x whole and finite (below 2^53 its int64 conversion is exact;
 			// above, every float64 is whole), T finite (v−v is NaN for
 			// ±Inf); comparisons are false for NaN.
-			xi, ti := x[i], T[i]
-			whole := xi < 1<<53 && float64(int64(xi)) == xi || xi >= 1<<53 && xi-xi == 0
-			if !(xi >= 0 && whole && tx[i] >= 0 && ti >= tx[i] && ti-ti == 0) {
+			xi, txi, ti := x[i], tx[i], T[i]
+			if !(xi >= 0 && txi >= 0 && ti >= txi && ti-ti == 0 && (float64(int64(xi)) == xi || xi >= 1<<53 && xi-xi == 0)) {
 				mu.Lock()
 				bad = min(bad, i)
 				mu.Unlock()
 				return
 			}
-			if t := T[i]; t < maxPowTable && float64(int(t)) == t {
-				localTop = max(localTop, int(t))
-			}
+			localTop = max(localTop, ti)
+			local[int(min(xi, maxPowX+1))]++
 		}
 		mu.Lock()
 		top = max(top, localTop)
+		for k, c := range local {
+			counts[k] += c
+		}
 		mu.Unlock()
 	}); err != nil {
 		return err
@@ -83,52 +90,140 @@ func (m *BGNBD) AliveColumns(ctx context.Context, x, tx, T, out []float64) error
 	if bad < n {
 		return fmt.Errorf("scoring: alive columns: row %d: x = %v, tx = %v, T = %v is not a summary (whole x ≥ 0, 0 ≤ tx ≤ T, finite): %w", bad, x[bad], tx[bad], T[bad], crm.ErrInvalid)
 	}
-	// The table costs a power per entry: only as long as it pays, and only
-	// when its entries are finite and not zero.
-	// Its whole T keep (α+T)^(r+x) below 2^1000 for every x it serves.
-	r, alpha, a, b := m.R, m.Alpha, m.A, m.B
-	pows := make([]float64, max(0, min(top+1, 4096+n/2, int(math.Exp2(1000/(r+maxPowX))-alpha))))
-	for k := range pows {
-		pows[k] = math.Pow(alpha+float64(k), r)
+	t, err := m.powTable(ctx, int(min(top, maxPowTable-1)), counts[:maxPowX+1], n)
+	if err != nil {
+		return err
 	}
-	if len(pows) > 0 && (pows[0] == 0 || math.IsInf(pows[len(pows)-1], 0)) {
-		pows = nil
-	}
+	defer t.release()
 	return parallel(ctx, n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			xi, ti, txi := x[i], T[i], tx[i]
-			if xi == 0 {
-				out[i] = 1
-				continue
-			}
-			// P(alive) = 1 / (1 + odds) = den / (den + num), with
-			// odds = a/(b+x−1) · ((α+T)/(α+tx))^(r+x) = num / den.
-			if kt, ktx := int(ti), int(txi); xi <= maxPowX && float64(kt) == ti && float64(ktx) == txi && kt < len(pows) {
-				pt, ptx := powInt2(alpha+ti, alpha+txi, uint64(xi))
-				num, den := a*pows[kt]*pt, (b+xi-1)*pows[ktx]*ptx
-				out[i] = den / (den + num)
-				continue
-			}
-			out[i] = 1 / (1 + a/(b+xi-1)*math.Exp((r+xi)*math.Log((alpha+ti)/(alpha+txi))))
-		}
+		m.aliveRows(t, x[lo:hi], tx[lo:hi], T[lo:hi], out[lo:hi])
 	})
 }
 
+// powTable holds (α+k)^(r+x) for whole ages k < width, in one row per x
+// < rows: row 0 a power per entry, each next row the one before times
+// α+k (x multiplications: within x·2^-53 of the power).
+type powTable struct {
+	rows, width int
+	pows        []float64
+}
+
+// powTable makes the table for ages up to top, among n customers of whom
+// counts[x] made x repeat purchases: only as wide as it pays (a power per
+// age) and keeps its entries finite, and with a row for x only while the
+// customers with x or more purchases outnumber the row's entries (fewer
+// are cheaper by squaring) and the table stays within 65,536 + 2n
+// entries. A table whose first row holds a zero or an infinity is empty.
+func (m *BGNBD) powTable(ctx context.Context, top int, counts []int, n int) (powTable, error) {
+	r, alpha := m.R, m.Alpha
+	width := max(0, min(top+1, 4096+n/2, int(math.Exp2(1000/(r+maxPowX))-alpha)))
+	if width == 0 {
+		return powTable{}, nil
+	}
+	rows, left := 1, n-counts[0] // left: the customers rows ≥ 1 could serve
+	for rows < len(counts) && left > width && (rows+1)*width <= maxPowTable+2*n {
+		left -= counts[rows]
+		rows++
+	}
+	t := powTable{rows: rows, width: width}
+	if b, ok := tablePool.Get().(*[]float64); ok && cap(*b) >= rows*width {
+		t.pows = (*b)[:rows*width]
+	} else {
+		t.pows = make([]float64, rows*width)
+	}
+	err := parallelChunks(ctx, width, max(256, (width+1)/2), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			t.pows[k] = math.Pow(alpha+float64(k), r)
+		}
+	})
+	for j := 1; j < rows; j++ {
+		prev, row := t.pows[(j-1)*width:j*width], t.pows[j*width:(j+1)*width]
+		for k := range row {
+			row[k] = prev[k] * (alpha + float64(k))
+		}
+	}
+	if err != nil || t.pows[0] == 0 || math.IsInf(t.pows[width-1], 0) {
+		t.release()
+		return powTable{}, err
+	}
+	return t, nil
+}
+
+// tablePool keeps tables of at most maxPooled entries between calls: a
+// host scoring batch after batch reuses one instead of allocating, and
+// clearing, one per call.
+var tablePool sync.Pool
+
+const maxPooled = 1 << 20
+
+// release gives the table's storage back to the pool.
+func (t powTable) release() {
+	if c := cap(t.pows); c > 0 && c <= maxPooled {
+		b := t.pows[:0]
+		tablePool.Put(&b)
+	}
+}
+
+// aliveRows is AliveColumns' arithmetic on checked rows: a function of its
+// own, so that the loop's values stay in registers.
+func (m *BGNBD) aliveRows(t powTable, x, tx, T, out []float64) {
+	r, alpha, a, b := m.R, m.Alpha, m.A, m.B
+	tx, T, out = tx[:len(x)], T[:len(x)], out[:len(x)]
+	pows := t.pows[:t.width] // row 0: (α+k)^r
+	for i, xi := range x {
+		ti, txi := T[i], tx[i]
+		// P(alive) = 1 / (1 + odds) = den / (den + num), with
+		// odds = a/(b+x−1) · ((α+T)/(α+tx))^(r+x) for x > 0 and 0 for
+		// x = 0: num is multiplied by min(x, 1), and den's b+x−1 read as
+		// b for x = 0, so that den/(den+0) is exactly 1 without a branch
+		// on x the processor could not predict (many customers never come
+		// back). An entry that underflowed to 0 goes the long way; a power
+		// that overflows makes P(alive) 0, as in ProbabilityAlive.
+		kt, ktx := int(ti), int(txi)
+		if float64(kt) == ti && float64(ktx) == txi && uint(kt) < uint(len(pows)) && uint(ktx) < uint(len(pows)) {
+			if kx := int(xi); kx < t.rows {
+				row := t.pows[kx*t.width : (kx+1)*t.width]
+				num := min(xi, 1) * a * row[kt]
+				den := (b + max(xi, 1) - 1) * row[ktx]
+				if den > 0 {
+					out[i] = den / (den + num)
+					continue
+				}
+			} else if xi <= maxPowX {
+				num := a * pows[kt] * powSmall((alpha+ti)/(alpha+txi), uint64(xi))
+				out[i] = (b + xi - 1) * pows[ktx] / ((b+xi-1)*pows[ktx] + num)
+				continue
+			}
+		}
+		if xi == 0 {
+			out[i] = 1
+			continue
+		}
+		out[i] = 1 / (1 + a/(b+xi-1)*math.Exp((r+xi)*math.Log((alpha+ti)/(alpha+txi))))
+	}
+}
+
 // maxPowX bounds the purchase counts AliveColumns raises to an integer
-// power (powInt2's six steps).
+// power (powSmall's six steps).
 const maxPowX = 63
 
-// powInt2 is p^n and q^n for n < 64 by squaring, together, in six steps
-// whatever n is: no branch on n's bits to mispredict.
-func powInt2(p, q float64, n uint64) (float64, float64) {
-	rp, rq := 1.0, 1.0
-	for range 6 {
-		bit := n & 1
-		rp *= [2]float64{1, p}[bit]
-		rq *= [2]float64{1, q}[bit]
-		p *= p
-		q *= q
-		n >>= 1
+// powSmall is q^n for n < 64 by squaring, in six steps whatever n is,
+// each multiplying by q's power or by 1 as n's bit says, chosen by a mask
+// of the bit: no branch on n's bits to mispredict.
+func powSmall(q float64, n uint64) float64 {
+	one := math.Float64bits(1)
+	pick := func(bit uint64, v float64) float64 { // v when bit is 1, else 1
+		return math.Float64frombits(one ^ (one^math.Float64bits(v))&-bit)
 	}
-	return rp, rq
+	p := pick(n&1, q)
+	q *= q
+	p *= pick(n>>1&1, q)
+	q *= q
+	p *= pick(n>>2&1, q)
+	q *= q
+	p *= pick(n>>3&1, q)
+	q *= q
+	p *= pick(n>>4&1, q)
+	q *= q
+	return p * pick(n>>5&1, q)
 }
