@@ -646,11 +646,18 @@ func (tr *TransactionReader) Read() (crm.Transaction, error) {
 	return tr.parse(rec)
 }
 
-// All streams the transactions and stops at the first error.
+// All streams the transactions and stops at the first error. It reads
+// and parses rows ahead on a goroutine of its own (at most a few thousand
+// rows), so that a loop over it runs beside the reading: while it runs,
+// Line counts the rows read ahead, not the last one yielded. A loop left
+// early waits for the row being read to end; the reader is then where the
+// reading stopped.
 func (tr *TransactionReader) All() iter.Seq2[crm.Transaction, error] {
 	return func(yield func(crm.Transaction, error) bool) {
+		a := newAhead(tr.Read)
+		defer a.stop()
 		for {
-			t, err := tr.Read()
+			t, err := a.next()
 			if err == io.EOF {
 				return
 			}
@@ -798,8 +805,9 @@ func Transactions(ctx context.Context, store crm.TransactionStore, r io.Reader, 
 	if store == nil {
 		return Result{}, fmt.Errorf("csvimport: import transactions: nil store: %w", crm.ErrInvalid)
 	}
-	tr := NewTransactionReader(r, m)
-	return importAll(ctx, opt, tr.Read, func(batch []crm.Transaction) error {
+	a := newAhead(NewTransactionReader(r, m).Read)
+	defer a.stop()
+	return importAll(ctx, opt, a.next, func(batch []crm.Transaction) error {
 		return store.AppendTransactions(ctx, batch...)
 	})
 }
