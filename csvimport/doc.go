@@ -28,5 +28,10 @@
 // # Concurrency
 //
 // Readers are not safe for concurrent use; Transactions and Customers may
-// run concurrently on different inputs.
+// run concurrently on different inputs. [Transactions] and
+// [TransactionReader.All] read and parse ahead on a goroutine of their own
+// (at most six batches of 256 rows), so that the store or the loop over
+// the rows works beside the reading; they end that goroutine before they
+// return, once it has finished the row it is reading. A panic in the
+// io.Reader comes back as an error.
 package csvimport
