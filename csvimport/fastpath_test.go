@@ -1,8 +1,11 @@
 package csvimport
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +122,78 @@ func FuzzPlainDecimal(f *testing.F) {
 		if d, ok := plainDecimal(s); ok {
 			samePlain(t, s, d)
 		}
+	})
+}
+
+// rowsOf reads every row of text with format f, by the line splitter when
+// split (and the format allows it) or by encoding/csv alone: each record
+// and its line and last line, each error and the line it names.
+func rowsOf(text string, f Format, split bool) []string {
+	rs := newRows(strings.NewReader(text), f)
+	if !split && rs.split != nil {
+		rs.split = nil
+		rs.useCSV(csv.NewReader(rs.limit))
+	}
+	var out []string
+	for range 10_000 {
+		rec, err := rs.next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			out = append(out, fmt.Sprintf("error at line %d: %v", rs.line, err))
+			if rs.done {
+				return out
+			}
+			continue
+		}
+		out = append(out, fmt.Sprintf("lines %d-%d: %q", rs.line, rs.lastLine, rec))
+	}
+	return append(out, "too many rows")
+}
+
+// sameRows checks that the line splitter reads text as encoding/csv does.
+func sameRows(t *testing.T, text string, f Format) {
+	t.Helper()
+	require.Equal(t, rowsOf(text, f, false), rowsOf(text, f, true), "%q with %+v", text, f)
+}
+
+// TestLineSplitterIsEncodingCSV: the line splitter gives the records,
+// lines and errors encoding/csv gives, on random text made of the pieces
+// that matter to either — delimiters, quote marks (after which
+// encoding/csv reads), \r, \n, comments, blanks, bytes that are not
+// UTF-8 — and on the cases written out.
+func TestLineSplitterIsEncodingCSV(t *testing.T) {
+	formats := []Format{{}, {Delimiter: ';'}, {Delimiter: '\t', Comment: '#'}, {Comment: '#'}}
+	for _, text := range []string{"", "\n", "a", "a,b\n", "a,b\r\n", "a,b\r", "a\rb,c\n", "\r\n\r\n", "a,,b,\n,\n", "# c,d\na\n",
+		" #x\n", "a,b\n\"q\",c\nd\n", "a\n\"open\n", "x\"y,z\n", "\xff,a\n", "a\n\xc3\n", "\ufeffa,b\n", "a,b\n\n\nc\n"} {
+		for _, f := range formats {
+			sameRows(t, text, f)
+		}
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	pieces := []string{"a", "bc", "12.50", ",", ";", "\t", "\n", "\r\n", "\r", "\"", "#", " ", "\xff", "é", "\"x,\ny\""}
+	for range 20_000 {
+		var b strings.Builder
+		for range rng.IntN(30) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		sameRows(t, b.String(), formats[rng.IntN(len(formats))])
+	}
+	// A line past MaxRecordBytes: refused by both, at the same line.
+	long := "a,b\n" + strings.Repeat("x", MaxRecordBytes+8192) + "\nc\n"
+	got := rowsOf(long, Format{}, true)
+	require.Equal(t, []string{`lines 1-1: ["a" "b"]`, "error at line 2: " + (&RowError{Line: 2, Err: errRecordTooLong}).Error()}, got)
+	require.Equal(t, rowsOf(long, Format{}, false), got)
+}
+
+// FuzzLineSplitter: the same, on the fuzzer's text.
+func FuzzLineSplitter(f *testing.F) {
+	for _, s := range []string{"a,b\r\nc", "x\"y\n", "# c\n\n\"q\nz\",1\n"} {
+		f.Add(s, uint8(0))
+	}
+	formats := []Format{{}, {Delimiter: ';'}, {Delimiter: '\t', Comment: '#'}, {Comment: '#'}}
+	f.Fuzz(func(t *testing.T, text string, k uint8) {
+		sameRows(t, text, formats[int(k)%len(formats)])
 	})
 }

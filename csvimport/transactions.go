@@ -159,6 +159,10 @@ type rows struct {
 	limit  *recordLimit
 	// lastLine is where the last record's last field began.
 	lastLine int
+	// split reads rows without quote marks, until the first with one;
+	// csv reads from there, its lines shifted by offset.
+	split  *lineSplitter
+	offset int
 }
 
 // MaxRecordBytes bounds one record (one line, or several when a quoted
@@ -214,14 +218,55 @@ func newRows(r io.Reader, f Format) *rows {
 		return rs
 	}
 	rs.limit = &recordLimit{r: r}
-	rs.csv = csv.NewReader(rs.limit)
-	if f.Delimiter != 0 {
-		rs.csv.Comma = f.Delimiter
+	if fastSplit(f) {
+		rs.split = &lineSplitter{br: bufio.NewReaderSize(r, 64<<10), comma: ',', comment: byte(f.Comment)}
+		if f.Delimiter != 0 {
+			rs.split.comma = byte(f.Delimiter)
+		}
+		return rs
 	}
-	rs.csv.Comment = f.Comment
-	rs.csv.FieldsPerRecord = -1
-	rs.csv.ReuseRecord = true
+	rs.useCSV(csv.NewReader(rs.limit))
 	return rs
+}
+
+// useCSV makes c the reader of the rows, with the format's settings.
+func (rs *rows) useCSV(c *csv.Reader) {
+	rs.csv = c
+	if rs.format.Delimiter != 0 {
+		c.Comma = rs.format.Delimiter
+	}
+	c.Comment = rs.format.Comment
+	c.FieldsPerRecord = -1
+	c.ReuseRecord = true
+}
+
+// nextSplit is next while the line splitter reads.
+func (rs *rows) nextSplit() ([]string, error) {
+	rec, line, quoted, err := rs.split.next()
+	switch {
+	case err == io.EOF:
+		rs.done = true
+		return nil, io.EOF
+	case err == errRecordTooLong:
+		rs.done = true
+		rs.line = line
+		return nil, &RowError{Line: line, Err: err}
+	case err == errNotUTF8:
+		rs.line = line
+		return nil, &RowError{Line: line, Err: err}
+	case err != nil:
+		rs.done = true
+		return nil, err
+	case quoted != nil:
+		// From this line on, encoding/csv reads: it counts its lines from
+		// 1, this line's.
+		rs.offset = line - 1
+		rs.useCSV(rs.split.csvReader(quoted, rs.limit))
+		rs.split = nil
+		return rs.next()
+	}
+	rs.line, rs.lastLine = line, line
+	return rec, nil
 }
 
 // next returns the next record, io.EOF at the end, or a *RowError for a row
@@ -252,6 +297,9 @@ func (rs *rows) next() ([]string, error) {
 		}
 		return nil, io.EOF
 	}
+	if rs.split != nil {
+		return rs.nextSplit()
+	}
 	rec, err := rs.csv.Read()
 	if err == io.EOF {
 		rs.done = true
@@ -267,14 +315,16 @@ func (rs *rows) next() ([]string, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			rs.line = pe.Line
-			return nil, &RowError{Line: pe.Line, Err: fmt.Errorf("column %d: %w", pe.Column, pe.Err)}
+			rs.line = pe.Line + rs.offset
+			return nil, &RowError{Line: rs.line, Err: fmt.Errorf("column %d: %w", pe.Column, pe.Err)}
 		}
 		rs.done = true
 		return nil, err
 	}
 	rs.line, _ = rs.csv.FieldPos(0)
 	rs.lastLine, _ = rs.csv.FieldPos(len(rec) - 1)
+	rs.line += rs.offset
+	rs.lastLine += rs.offset
 	for _, f := range rec {
 		if !utf8.ValidString(f) {
 			return nil, &RowError{Line: rs.line, Err: errors.New("not valid UTF-8")}
