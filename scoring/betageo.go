@@ -350,8 +350,19 @@ func (g betaGeo) alive(x, tx, T float64) float64 {
 	}
 	// One logarithm and one exponential: the odds' power as exp of a
 	// product, its constant as a ratio.
-	odds := g.a / (g.b + x + g.shift - 1) * math.Exp((g.r+x)*math.Log((g.alpha+T)/(g.alpha+tx)))
-	return 1 / (1 + odds)
+	c, e := g.a/(g.b+x+g.shift-1), (g.r+x)*math.Log((g.alpha+T)/(g.alpha+tx))
+	if e > 700 {
+		// The power alone would overflow (past e ≈ 709.8) where the odds,
+		// its constant small, may not: the odds' logarithm instead, and
+		// 1/(1+odds) as q/(1+q) with q = 1/odds when the odds are large.
+		lo := math.Log(c) + e
+		if lo > 0 {
+			q := math.Exp(-lo)
+			return q / (1 + q)
+		}
+		return 1 / (1 + math.Exp(lo))
+	}
+	return 1 / (1 + c*math.Exp(e))
 }
 
 // pmf is P(X(t) = n): either the customer survived all n+shift chances to

@@ -167,7 +167,7 @@ func (t powTable) release() {
 // aliveRows is AliveColumns' arithmetic on checked rows: a function of its
 // own, so that the loop's values stay in registers.
 func (m *BGNBD) aliveRows(t powTable, x, tx, T, out []float64) {
-	r, alpha, a, b := m.R, m.Alpha, m.A, m.B
+	alpha, a, b := m.Alpha, m.A, m.B
 	tx, T, out = tx[:len(x)], T[:len(x)], out[:len(x)]
 	pows := t.pows[:t.width] // row 0: (α+k)^r
 	for i, xi := range x {
@@ -177,8 +177,8 @@ func (m *BGNBD) aliveRows(t powTable, x, tx, T, out []float64) {
 		// x = 0: num is multiplied by min(x, 1), and den's b+x−1 read as
 		// b for x = 0, so that den/(den+0) is exactly 1 without a branch
 		// on x the processor could not predict (many customers never come
-		// back). An entry that underflowed to 0 goes the long way; a power
-		// that overflows makes P(alive) 0, as in ProbabilityAlive.
+		// back). An entry that underflowed to 0, or a ratio's power that
+		// overflowed, goes the long way: ProbabilityAlive's.
 		kt, ktx := int(ti), int(txi)
 		if float64(kt) == ti && float64(ktx) == txi && uint(kt) < uint(len(pows)) && uint(ktx) < uint(len(pows)) {
 			if kx := int(xi); kx < t.rows {
@@ -191,15 +191,13 @@ func (m *BGNBD) aliveRows(t powTable, x, tx, T, out []float64) {
 				}
 			} else if xi <= maxPowX {
 				num := a * pows[kt] * powSmall((alpha+ti)/(alpha+txi), uint64(xi))
-				out[i] = (b + xi - 1) * pows[ktx] / ((b+xi-1)*pows[ktx] + num)
-				continue
+				if num-num == 0 { // finite: the ratio's power can overflow where the odds do not
+					out[i] = (b + xi - 1) * pows[ktx] / ((b+xi-1)*pows[ktx] + num)
+					continue
+				}
 			}
 		}
-		if xi == 0 {
-			out[i] = 1
-			continue
-		}
-		out[i] = 1 / (1 + a/(b+xi-1)*math.Exp((r+xi)*math.Log((alpha+ti)/(alpha+txi))))
+		out[i] = m.model().alive(xi, txi, ti)
 	}
 }
 

@@ -86,4 +86,15 @@ func TestAliveColumnsEveryPath(t *testing.T) {
 	// still agreed.
 	require.Zero(t, math.Pow(1e-120, 2.5+3))
 	require.True(t, math.IsInf(math.Pow(30/1e-10, 40), 1))
+	// The power overflows, the odds do not (a = 1e-300): P(alive) is
+	// e^-lo for the odds' logarithm lo, not 0.
+	m := &BGNBD{R: 0.5, Alpha: 1e-10, A: 1e-300, B: 1}
+	lo := math.Log(1e-300) - math.Log(1+40-1) + (0.5+40)*math.Log((1e-10+30)/1e-10)
+	require.Greater(t, lo, 300.0)
+	require.Less(t, lo, 700.0)
+	want := math.Exp(-lo)
+	require.InEpsilon(t, want, m.ProbabilityAlive(40, 0, 30), 1e-12)
+	out := []float64{0}
+	require.NoError(t, m.AliveColumns(ctx, []float64{40}, []float64{0}, []float64{30}, out))
+	require.InEpsilon(t, want, out[0], 1e-12)
 }
