@@ -128,7 +128,9 @@ func (s *Schema) Field(name string) (Field, bool) {
 
 // Profile is the flat view of one customer that rules read, built against
 // a schema at an observation time AsOf (which "within the last N days"
-// conditions are relative to). A field never set is missing.
+// conditions are relative to). A field never set is missing. Profiles are
+// made by Schema.NewProfile; a zero Profile has no fields (Get finds
+// none, the setters return an error, rules read it as Unknown).
 //
 // A profile keeps its numbers, bools (0 or 1), times (Unix seconds),
 // durations (seconds) and the places of its string sets in one array of
@@ -167,7 +169,12 @@ func (s *Schema) NewProfile(customerID string, asOf time.Time) *Profile {
 func (s *Schema) moreWords() int { return (max(s.strs-64, 0) + 63) / 64 }
 
 // Schema returns the profile's schema.
-func (p *Profile) Schema() *Schema { return p.schema }
+func (p *Profile) Schema() *Schema {
+	if p == nil {
+		return nil
+	}
+	return p.schema
+}
 
 // Reset makes every field missing and gives the profile another customer
 // and observation time, keeping its storage: a host building profiles in
@@ -175,6 +182,9 @@ func (p *Profile) Schema() *Schema { return p.schema }
 // per customer. A set a field held stays the caller's.
 func (p *Profile) Reset(customerID string, asOf time.Time) {
 	p.CustomerID, p.AsOf = customerID, asOf
+	if p.schema == nil {
+		return // a zero Profile holds no fields
+	}
 	copy(p.nums, p.schema.empty)
 	if len(p.strs) <= 64 { // a string is "" unless its bit is set
 		for h := p.has; h != 0; h &= h - 1 {
@@ -237,6 +247,9 @@ func (p *Profile) unset(i int) {
 
 // place returns field name's place, checking its type.
 func (p *Profile) place(name string, want Type) (int32, error) {
+	if p == nil || p.schema == nil {
+		return 0, errNoSchema
+	}
 	i, ok := p.schema.index[name]
 	if !ok {
 		return 0, fmt.Errorf("segment: profile: unknown field %q: %w", name, crm.ErrInvalid)
@@ -342,8 +355,14 @@ func (p *Profile) setStrings(k int32, v []string) {
 // set returns the string set whose place in nums is k; it must be set.
 func (p *Profile) set(k int32) []string { return p.sets[int(p.nums[k])] }
 
+// errNoSchema is the error of a zero Profile's setters.
+var errNoSchema = fmt.Errorf("segment: profile: not made by a schema (Schema.NewProfile): %w", crm.ErrInvalid)
+
 // Unset makes a field missing.
 func (p *Profile) Unset(name string) error {
+	if p == nil || p.schema == nil {
+		return errNoSchema
+	}
 	i, ok := p.schema.index[name]
 	if !ok {
 		return fmt.Errorf("segment: profile: unknown field %q: %w", name, crm.ErrInvalid)
@@ -355,6 +374,9 @@ func (p *Profile) Unset(name string) error {
 // Get returns a field's value as float64 (number), string, bool,
 // time.Time, time.Duration or []string (a copy), and whether it is set.
 func (p *Profile) Get(name string) (any, bool) {
+	if p == nil || p.schema == nil {
+		return nil, false
+	}
 	i, ok := p.schema.index[name]
 	if !ok || !p.isSet(i) {
 		return nil, false

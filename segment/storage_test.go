@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/segment"
 )
 
@@ -201,4 +202,29 @@ func known(set, b bool) segment.Truth {
 		return segment.True
 	}
 	return segment.False
+}
+
+// A zero Profile, not made by a schema, is refused or read as empty, never
+// a panic.
+func TestZeroProfile(t *testing.T) {
+	m := segment.MustCompile(`recency_days < 3`, segment.DefaultSchema())
+	h, err := segment.DefaultSchema().Handle("recency_days")
+	require.NoError(t, err)
+	for _, p := range []*segment.Profile{{}, nil} {
+		require.False(t, m.Match(p))
+		require.Equal(t, segment.Unknown, m.Eval(p))
+		require.Equal(t, segment.Unknown, m.Explain(p).Result)
+		v, ok := p.Get("recency_days")
+		require.False(t, ok)
+		require.Nil(t, v)
+		require.ErrorIs(t, p.SetNumber("recency_days", 1), crm.ErrInvalid)
+		require.ErrorIs(t, p.SetString("country", "CN"), crm.ErrInvalid)
+		require.ErrorIs(t, p.Unset("recency_days"), crm.ErrInvalid)
+		require.ErrorIs(t, h.SetNumber(p, 1), crm.ErrInvalid)
+		require.Error(t, m.Check(p))
+		require.Nil(t, p.Schema())
+	}
+	var p segment.Profile
+	p.Reset("c1", asOf)
+	require.Equal(t, "c1", p.CustomerID)
 }
