@@ -16,7 +16,9 @@
 // written (decimal comma, thousands separator). A [TransactionMapping] or
 // [CustomerMapping] maps fields to columns by header name or position.
 // [Transactions] and [Customers] import a whole file; [TransactionReader]
-// and [CustomerReader] stream it row by row.
+// and [CustomerReader] stream it row by row; [Summarize] reads it straight
+// into the summaries the customer-base models read (scoring.Summary),
+// keeping no transaction.
 //
 // Numbers that read differently under the two conventions ("12,345": 12.345
 // or 12345?) are refused unless the format declares its thousands

@@ -65,6 +65,16 @@ func (s *lineSplitter) readLine() ([]byte, error) {
 // raw line (with its end of line) that holds a quote mark, for
 // encoding/csv to read from; or an error.
 func (s *lineSplitter) next() (rec []string, line int, quoted []byte, err error) {
+	text, line, quoted, err := s.nextLine()
+	if err != nil || quoted != nil {
+		return nil, line, quoted, err
+	}
+	return s.split(text), line, nil, nil
+}
+
+// nextLine is next before the split: the record's text, without its end
+// of line (valid until the next call).
+func (s *lineSplitter) nextLine() (text []byte, line int, quoted []byte, err error) {
 	for {
 		raw, err := s.readLine()
 		if err != nil {
@@ -87,19 +97,24 @@ func (s *lineSplitter) next() (rec []string, line int, quoted []byte, err error)
 		if !utf8.Valid(text) {
 			return nil, s.line, nil, errNotUTF8
 		}
-		str := string(text) // one string for the record; the fields are its slices
-		s.record = s.record[:0]
-		for {
-			i := bytes.IndexByte(text, s.comma)
-			if i < 0 {
-				break
-			}
-			s.record = append(s.record, str[len(str)-len(text):len(str)-len(text)+i])
-			text = text[i+1:]
-		}
-		s.record = append(s.record, str[len(str)-len(text):])
-		return s.record, s.line, nil, nil
+		return text, s.line, nil, nil
 	}
+}
+
+// split makes text a record: one string, the fields its slices.
+func (s *lineSplitter) split(text []byte) []string {
+	str := string(text)
+	s.record = s.record[:0]
+	for {
+		i := bytes.IndexByte(text, s.comma)
+		if i < 0 {
+			break
+		}
+		s.record = append(s.record, str[len(str)-len(text):len(str)-len(text)+i])
+		text = text[i+1:]
+	}
+	s.record = append(s.record, str[len(str)-len(text):])
+	return s.record
 }
 
 var errNotUTF8 = errors.New("not valid UTF-8")

@@ -242,7 +242,11 @@ func (rs *rows) useCSV(c *csv.Reader) {
 
 // nextSplit is next while the line splitter reads.
 func (rs *rows) nextSplit() ([]string, error) {
-	rec, line, quoted, err := rs.split.next()
+	return rs.splitResult(rs.split.next())
+}
+
+// splitResult is next's answer for what the line splitter returned.
+func (rs *rows) splitResult(rec []string, line int, quoted []byte, err error) ([]string, error) {
 	switch {
 	case err == io.EOF:
 		rs.done = true
@@ -425,46 +429,63 @@ const dateLayout = "2006-01-02"
 // returns for it — when s is one: four digits, a dash, a month 01–12, a
 // dash, a day that month has. Anything else is left to time.Parse, for
 // its answer and its error.
-func parseDate(s string, loc *time.Location) (time.Time, bool) {
+func parseDate[S text](s S, loc *time.Location) (time.Time, bool) {
+	t, _, ok := parseDateYear(s, loc)
+	return t, ok
+}
+
+// parseDateYear is parseDate with the date's year.
+func parseDateYear[S text](s S, loc *time.Location) (time.Time, int, bool) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
-	n := [3]int{}
-	for k, part := range [3]string{s[0:4], s[5:7], s[8:10]} {
-		for i := 0; i < len(part); i++ {
-			c := part[i]
-			if c < '0' || c > '9' {
-				return time.Time{}, false
-			}
-			n[k] = n[k]*10 + int(c-'0')
+	_ = s[9]
+	var v [8]int
+	for k, i := range [8]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		c := s[i] - '0' // a byte: below '0' wraps past 9
+		if c > 9 {
+			return time.Time{}, 0, false
 		}
+		v[k] = int(c)
 	}
-	y, m, d := n[0], n[1], n[2]
+	y, m, d := v[0]*1000+v[1]*100+v[2]*10+v[3], v[4]*10+v[5], v[6]*10+v[7]
 	if m < 1 || m > 12 || d < 1 || d > calendar.DaysIn(y, time.Month(m)) {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
 	if loc == time.UTC {
-		return time.Unix(calendar.DaysSinceEpoch(y, time.Month(m), d)*86400, 0).UTC(), true // time.Date's value, without its work
+		return time.Unix(calendar.DaysSinceEpoch(y, time.Month(m), d)*86400, 0).UTC(), y, true // time.Date's value, without its work
 	}
-	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc), true
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc), y, true
 }
+
+// text is what the fast readers take: a string, or the bytes of a line.
+type text interface{ ~string | ~[]byte }
 
 // plainDecimal reads s when it is what most amounts are — an optional
 // minus, 1 to 18 digits in all, and a point with digits after it — as
 // decimal.NewFromString does (the same coefficient and exponent), without
 // its big.Int arithmetic; ok is false for anything else.
 func plainDecimal(s string) (decimal.Decimal, bool) {
+	c, frac, ok := plainCoef(s)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	return decimal.New(c, -frac), true
+}
+
+// plainCoef is plainDecimal's coefficient and number of digits after the
+// point.
+func plainCoef[S text](s S) (c int64, frac int32, ok bool) {
 	neg := len(s) > 0 && s[0] == '-'
 	if neg {
 		s = s[1:]
 	}
-	var c int64
-	digits, frac, point := 0, 0, -1
+	digits, point := 0, -1
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; {
 		case ch >= '0' && ch <= '9':
 			if digits++; digits > 18 {
-				return decimal.Decimal{}, false
+				return 0, 0, false
 			}
 			c = c*10 + int64(ch-'0')
 			if point >= 0 {
@@ -473,16 +494,16 @@ func plainDecimal(s string) (decimal.Decimal, bool) {
 		case ch == '.' && point < 0 && i > 0:
 			point = i
 		default:
-			return decimal.Decimal{}, false
+			return 0, 0, false
 		}
 	}
 	if digits == 0 || point >= 0 && frac == 0 {
-		return decimal.Decimal{}, false
+		return 0, 0, false
 	}
 	if neg {
 		c = -c
 	}
-	return decimal.New(c, int32(-frac)), true
+	return c, frac, true
 }
 
 // parseDecimal reads a number in the format's convention. places is the
@@ -529,9 +550,20 @@ func (rs *rows) parseDecimal(s string, places int32) (decimal.Decimal, error) {
 // looksGrouped reports whether s is one to three digits (not starting with
 // 0), the decimal mark and exactly three digits: "12,345" or "1.234", which
 // the other convention reads as a whole number.
-func looksGrouped(s string, mark byte) bool {
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
-	i := strings.IndexByte(s, mark)
+func looksGrouped[S text](s S, mark byte) bool {
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+	}
+	if len(s) > 0 && s[0] == '+' {
+		s = s[1:]
+	}
+	i := -1
+	for j := 0; j < len(s); j++ {
+		if s[j] == mark {
+			i = j
+			break
+		}
+	}
 	if i < 1 || i > 3 || len(s)-i-1 != 3 || s[0] == '0' {
 		return false
 	}

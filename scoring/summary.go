@@ -120,20 +120,118 @@ func (e *SummaryError) Unwrap() error { return crm.ErrInvalid }
 // number of customers plus one customer's history, never with the whole
 // stream. A customer appearing in two groups is an error.
 func Summarize(ctx context.Context, txs iter.Seq2[crm.Transaction, error], asOf time.Time, options *SummaryOptions) ([]Summary, error) {
+	z, err := NewSummarizer(asOf, options)
+	if err != nil {
+		return nil, err
+	}
+	if txs == nil {
+		return nil, errNilStream
+	}
+	n := 0
+	for tx, err := range txs {
+		if err == nil {
+			err = checkContext(ctx, &n)
+		}
+		if err == nil {
+			err = z.s.add(&tx)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return z.Summaries()
+}
+
+// checkContext counts a transaction and returns ctx.Err() every 8,192:
+// inline in the loop, not through withContext (a second layer of yield
+// per transaction costs 15–20% here).
+func checkContext(ctx context.Context, n *int) error {
+	if *n++; *n%8192 == 0 {
+		return ctx.Err()
+	}
+	return nil
+}
+
+var errNilStream = fmt.Errorf("scoring: summarize: nil transaction stream: %w", crm.ErrInvalid)
+
+// A Summarizer is Summarize for a reader that hands transactions over one
+// at a time instead of yielding them: the transactions added, in the
+// order added, give the summaries and the errors Summarize gives for the
+// same stream. After an error from Add or AddParts, Summaries returns that
+// error. A Summarizer not made by NewSummarizer refuses everything. It is
+// not safe for concurrent use.
+type Summarizer struct {
+	s   stream[Summary]
+	err error
+}
+
+var errNoSummarizer = fmt.Errorf("scoring: summarizer: not made by NewSummarizer: %w", crm.ErrInvalid)
+
+// NewSummarizer returns a Summarizer of transactions up to asOf with the
+// options (nil: the defaults).
+func NewSummarizer(asOf time.Time, options *SummaryOptions) (*Summarizer, error) {
 	p, currency, err := periodizerOf(options)
 	if err != nil {
 		return nil, err
 	}
 	asOfPeriod := p.index(asOf)
-	return summarizeStream(ctx, txs, asOf, asOf, currency, p,
-		func(c customerTotals, group []entry, periods []periodSpend) (Summary, []periodSpend, bool) {
+	return &Summarizer{s: stream[Summary]{split: asOf, end: asOf, currency: currency, p: p,
+		build: func(c customerTotals, group []entry, periods []periodSpend) (Summary, []periodSpend, bool) {
 			s, periods, ok := summarizeOne(group, p, asOfPeriod, periods)
 			c.fill(&s)
 			s.UnitDays = p.unitDays()
 			return s, periods, ok
 		},
-		func(s Summary) string { return s.CustomerID })
+		idOf: func(s Summary) string { return s.CustomerID }}}, nil
 }
+
+// Add adds a transaction, as Summarize takes one from its stream.
+func (z *Summarizer) Add(tx *crm.Transaction) error {
+	switch {
+	case z == nil || z.s.build == nil:
+		return errNoSummarizer
+	case tx == nil:
+		return fmt.Errorf("scoring: summarizer: nil transaction: %w", crm.ErrInvalid)
+	case z.err == nil:
+		z.err = z.s.add(tx)
+	}
+	return z.err
+}
+
+// AddParts adds the transaction of customer customerID with the given ID
+// and time, of amount coef·10^exp (not negative), a refund of that amount
+// when refund is set and a purchase otherwise, in currency: what Add does
+// with the crm.Transaction of those parts, without the transaction's
+// decimal amount. The caller has validated them as
+// crm.Transaction.Validate would.
+func (z *Summarizer) AddParts(customerID, id string, at time.Time, coef int64, exp int32, refund bool, currency string) error {
+	switch {
+	case z == nil || z.s.build == nil:
+		return errNoSummarizer
+	case z.err == nil:
+		z.err = z.s.addParts(customerID, id, at, coef, exp, refund, currency)
+	}
+	return z.err
+}
+
+// Summaries returns the summaries of the transactions added (once: after
+// it, the Summarizer is spent).
+func (z *Summarizer) Summaries() ([]Summary, error) {
+	switch {
+	case z == nil || z.s.build == nil:
+		return nil, errNoSummarizer
+	case z.err != nil:
+		return nil, z.err
+	}
+	out, err := z.s.finish()
+	z.err = err
+	if err == nil {
+		z.err = errSpent
+	}
+	return out, err
+}
+
+var errSpent = fmt.Errorf("scoring: summarizer: Summaries was called: %w", crm.ErrInvalid)
 
 // customerTotals is what the stream loop knows of a customer beyond the
 // entries.
@@ -146,106 +244,181 @@ func (c customerTotals) fill(s *Summary) {
 	s.CustomerID, s.Currency, s.Total = c.id, c.currency, c.total.value()
 }
 
-// summarizeStream runs the grouping loop of Summarize and SummarizeHoldout
-// over transactions up to end. The exact total only counts transactions up
-// to split. build turns one customer's entries into a record (false: none),
+// stream is the grouping loop of Summarize and SummarizeHoldout over
+// transactions up to end; the exact total only counts transactions up to
+// split. build turns one customer's entries into a record (false: none),
 // using periods as scratch space; idOf returns a record's customer.
+type stream[T any] struct {
+	split, end time.Time
+	currency   string
+	p          periodizer
+	build      func(c customerTotals, group []entry, periods []periodSpend) (T, []periodSpend, bool)
+	idOf       func(T) string
+	// Records collect in fixed-size chunks, copied once at the end:
+	// growing one slice would copy every record about twice more.
+	chunks  [][]T
+	chunk   []T
+	periods []periodSpend // reused across customers
+	done    groupSet
+	group   []entry // the current customer's purchases and refunds
+	total   exactSum
+	current string
+	firstID string
+}
+
+// summarizeStream runs a stream over txs.
 func summarizeStream[T any](ctx context.Context, txs iter.Seq2[crm.Transaction, error], split, end time.Time, currency string, p periodizer,
 	build func(c customerTotals, group []entry, periods []periodSpend) (T, []periodSpend, bool), idOf func(T) string) ([]T, error) {
 	if txs == nil {
-		return nil, fmt.Errorf("scoring: summarize: nil transaction stream: %w", crm.ErrInvalid)
+		return nil, errNilStream
 	}
-	// Records collect in fixed-size chunks, copied once at the end:
-	// growing one slice would copy every record about twice more.
-	var chunks [][]T
-	var chunk []T
-	var periods []periodSpend // reused across customers
-	var done groupSet
-	var group []entry // the current customer's purchases and refunds
-	var total exactSum
-	current, firstID := "", ""
-	flush := func() error {
-		if len(group) == 0 {
-			return nil
-		}
-		summarised := func(yield func(string)) {
-			for _, c := range append(chunks, chunk) {
-				for i := range c {
-					yield(idOf(c[i]))
-				}
-			}
-		}
-		if !done.add(current, summarised) {
-			return &SummaryError{TransactionID: firstID, Problem: fmt.Sprintf("customer %q appears again after other customers: the stream must be grouped by customer", current)}
-		}
-		var rec T
-		var ok bool
-		if rec, periods, ok = build(customerTotals{current, currency, &total}, group, periods[:0]); ok {
-			if len(chunk) == cap(chunk) {
-				if chunk != nil {
-					chunks = append(chunks, chunk)
-				}
-				chunk = make([]T, 0, 4096)
-			}
-			chunk = append(chunk, rec)
-		} else {
-			done.unsummarised(current)
-		}
-		group, total = group[:0], exactSum{}
-		return nil
-	}
+	s := stream[T]{split: split, end: end, currency: currency, p: p, build: build, idOf: idOf}
 	n := 0
 	for tx, err := range txs {
+		if err == nil {
+			err = checkContext(ctx, &n)
+		}
+		if err == nil {
+			err = s.add(&tx)
+		}
 		if err != nil {
 			return nil, err
 		}
-		// The context is checked inline, not through withContext: a second
-		// layer of yield per transaction costs 15–20% here.
-		if n++; n%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		if tx.Time.After(end) {
-			continue
-		}
-		if currency == "" {
-			currency = tx.Currency
-		}
-		if tx.Currency != currency {
-			return nil, &SummaryError{TransactionID: tx.ID, Problem: fmt.Sprintf("currency %s, expected %s (summaries never mix currencies)", tx.Currency, currency)}
-		}
-		if tx.CustomerID != current {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			current, firstID = tx.CustomerID, tx.ID
-		}
-		if tx.Amount.Exponent() > crm.MaxAmountDigits {
-			return nil, &SummaryError{TransactionID: tx.ID, Problem: fmt.Sprintf("amount out of range (more than crm.MaxAmountDigits = %d whole digits)", crm.MaxAmountDigits)}
-		}
-		amount := tx.Amount.InexactFloat64()
-		if math.Abs(amount) >= 1e15 {
-			return nil, &SummaryError{TransactionID: tx.ID, Problem: fmt.Sprintf("amount %.4g out of range (more than crm.MaxAmountDigits = %d whole digits)", amount, crm.MaxAmountDigits)}
-		}
-		refund := tx.Kind == crm.Refund
-		if !tx.Time.After(split) {
-			total.add(tx.Amount, amount, refund)
-		}
-		group = append(group, entry{at: tx.Time, period: p.index(tx.Time), amount: amount, refund: refund, id: tx.ID})
 	}
-	if err := flush(); err != nil {
+	return s.finish()
+}
+
+func (s *stream[T]) flush() error {
+	if len(s.group) == 0 {
+		return nil
+	}
+	summarised := func(yield func(string)) {
+		for _, c := range append(s.chunks, s.chunk) {
+			for i := range c {
+				yield(s.idOf(c[i]))
+			}
+		}
+	}
+	if !s.done.add(s.current, summarised) {
+		return &SummaryError{TransactionID: s.firstID, Problem: fmt.Sprintf("customer %q appears again after other customers: the stream must be grouped by customer", s.current)}
+	}
+	var rec T
+	var ok bool
+	if rec, s.periods, ok = s.build(customerTotals{s.current, s.currency, &s.total}, s.group, s.periods[:0]); ok {
+		if len(s.chunk) == cap(s.chunk) {
+			if s.chunk != nil {
+				s.chunks = append(s.chunks, s.chunk)
+			}
+			s.chunk = make([]T, 0, 4096)
+		}
+		s.chunk = append(s.chunk, rec)
+	} else {
+		s.done.unsummarised(s.current)
+	}
+	s.group, s.total = s.group[:0], exactSum{}
+	return nil
+}
+
+// begin reports whether a transaction counts (it is not after end), and
+// refuses one not in the stream's currency.
+func (s *stream[T]) begin(id string, at time.Time, currency string) (bool, error) {
+	if at.After(s.end) {
+		return false, nil
+	}
+	if s.currency == "" {
+		s.currency = currency
+	}
+	if currency != s.currency {
+		return false, &SummaryError{TransactionID: id, Problem: fmt.Sprintf("currency %s, expected %s (summaries never mix currencies)", currency, s.currency)}
+	}
+	return true, nil
+}
+
+// customer starts customerID's group, flushing the one before, unless it
+// is the current one.
+func (s *stream[T]) customer(customerID, id string) error {
+	if customerID != s.current {
+		if err := s.flush(); err != nil {
+			return err
+		}
+		s.current, s.firstID = customerID, id
+	}
+	return nil
+}
+
+// add takes one transaction.
+func (s *stream[T]) add(tx *crm.Transaction) error {
+	if in, err := s.begin(tx.ID, tx.Time, tx.Currency); !in {
+		return err
+	}
+	if err := s.customer(tx.CustomerID, tx.ID); err != nil {
+		return err
+	}
+	if tx.Amount.Exponent() > crm.MaxAmountDigits {
+		return &SummaryError{TransactionID: tx.ID, Problem: fmt.Sprintf("amount out of range (more than crm.MaxAmountDigits = %d whole digits)", crm.MaxAmountDigits)}
+	}
+	amount := tx.Amount.InexactFloat64()
+	if math.Abs(amount) >= 1e15 {
+		return amountRange(tx.ID, amount)
+	}
+	refund := tx.Kind == crm.Refund
+	if !tx.Time.After(s.split) {
+		s.total.add(tx.Amount, amount, refund)
+	}
+	s.group = append(s.group, entry{at: tx.Time, period: s.p.index(tx.Time), amount: amount, refund: refund, id: tx.ID})
+	return nil
+}
+
+func amountRange(id string, amount float64) error {
+	return &SummaryError{TransactionID: id, Problem: fmt.Sprintf("amount %.4g out of range (more than crm.MaxAmountDigits = %d whole digits)", amount, crm.MaxAmountDigits)}
+}
+
+// addParts is add for the transaction of those parts (see
+// Summarizer.AddParts): the amount's float64 is coef/10^-exp, which is
+// InexactFloat64's for |coef| ≤ 2^53 and −22 ≤ exp ≤ 0 (both operands
+// exact, the division correctly rounded); other amounts take the decimal.
+func (s *stream[T]) addParts(customerID, id string, at time.Time, coef int64, exp int32, refund bool, currency string) error {
+	if exp > 0 || exp < -22 || coef < -1<<53 || coef > 1<<53 {
+		kind := crm.Purchase
+		if refund {
+			kind = crm.Refund
+		}
+		return s.add(&crm.Transaction{ID: id, CustomerID: customerID, Time: at, Amount: decimal.New(coef, exp), Currency: currency, Kind: kind})
+	}
+	if in, err := s.begin(id, at, currency); !in {
+		return err
+	}
+	if err := s.customer(customerID, id); err != nil {
+		return err
+	}
+	amount := float64(coef) / pow10f[-exp]
+	if math.Abs(amount) >= 1e15 {
+		return amountRange(id, amount)
+	}
+	if !at.After(s.split) {
+		s.total.addCoef(coef, exp, amount, refund)
+	}
+	s.group = append(s.group, entry{at: at, period: s.p.index(at), amount: amount, refund: refund, id: id})
+	return nil
+}
+
+// pow10f holds 10^k for k ≤ 22, every one exact in a float64.
+var pow10f = [23]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// finish flushes the last customer and returns the records.
+func (s *stream[T]) finish() ([]T, error) {
+	if err := s.flush(); err != nil {
 		return nil, err
 	}
-	n = len(chunk)
-	for _, c := range chunks {
+	n := len(s.chunk)
+	for _, c := range s.chunks {
 		n += len(c)
 	}
 	out := make([]T, 0, n)
-	for _, c := range chunks {
+	for _, c := range s.chunks {
 		out = append(out, c...)
 	}
-	return append(out, chunk...), nil
+	return append(out, s.chunk...), nil
 }
 
 // HoldoutSummary is a customer's summary over a calibration period
@@ -423,27 +596,46 @@ type exactSum struct {
 
 // add adds d, or subtracts it when negate is set; f is d as a float64.
 func (e *exactSum) add(d decimal.Decimal, f float64, negate bool) {
-	if !e.slow {
-		// d = c·10^exp. With −9 ≤ exp ≤ 0 and |d| < 9·10^9, both the
-		// coefficient c and d in nanounits, c·10^(exp+9), are below
-		// 9·10^18 < 2^63, so int64 arithmetic is exact.
-		if exp := d.Exponent(); exp >= -9 && exp <= 0 && math.Abs(f) < 9e9 {
-			v := d.CoefficientInt64() * pow10[exp+9]
-			if negate {
-				v = -v
-			}
-			if s := e.nanos + v; (v >= 0) == (s >= e.nanos) {
-				e.nanos = s
-				return
-			}
-		}
-		e.slow = true
-		e.big = decimal.New(e.nanos, -9)
+	if !e.slow && e.addNanos(d.Exponent(), func() int64 { return d.CoefficientInt64() }, f, negate) {
+		return
 	}
 	if negate {
 		d = d.Neg()
 	}
 	e.big = e.big.Add(d)
+}
+
+// addCoef is add of coef·10^exp.
+func (e *exactSum) addCoef(coef int64, exp int32, f float64, negate bool) {
+	if !e.slow && e.addNanos(exp, func() int64 { return coef }, f, negate) {
+		return
+	}
+	d := decimal.New(coef, exp)
+	if negate {
+		d = d.Neg()
+	}
+	e.big = e.big.Add(d)
+}
+
+// addNanos adds c·10^exp in nanounits when that stays exact and reports
+// whether it did; otherwise it switches the sum to decimals (e.slow).
+func (e *exactSum) addNanos(exp int32, coef func() int64, f float64, negate bool) bool {
+	// d = c·10^exp. With −9 ≤ exp ≤ 0 and |d| < 9·10^9, both the
+	// coefficient c and d in nanounits, c·10^(exp+9), are below
+	// 9·10^18 < 2^63, so int64 arithmetic is exact.
+	if exp >= -9 && exp <= 0 && math.Abs(f) < 9e9 {
+		v := coef() * pow10[exp+9]
+		if negate {
+			v = -v
+		}
+		if s := e.nanos + v; (v >= 0) == (s >= e.nanos) {
+			e.nanos = s
+			return true
+		}
+	}
+	e.slow = true
+	e.big = decimal.New(e.nanos, -9)
+	return false
 }
 
 func (e *exactSum) value() decimal.Decimal {
@@ -522,7 +714,11 @@ func (p periodizer) unitDays() float64 {
 // have consecutive numbers.
 func (p periodizer) index(t time.Time) int64 {
 	if p.unit == Day && p.loc == time.UTC {
-		return floorDiv(floorDiv(t.Unix(), 86400), p.length)
+		days := floorDiv(t.Unix(), 86400)
+		if p.length == 1 { // no division by 1: a division is 40 cycles
+			return days
+		}
+		return floorDiv(days, p.length)
 	}
 	y, m, d := t.In(p.loc).Date()
 	var i int64

@@ -249,3 +249,70 @@ func TestHoldoutForecastOnGeneratedData(t *testing.T) {
 	require.Greater(t, actual, 1000.0)
 	require.InDelta(t, 1, predicted/actual, 0.1, "predicted %.0f, actual %.0f", predicted, actual)
 }
+
+// A Summarizer gives Summarize's summaries, whether each transaction is
+// added whole or as its parts — amounts with up to 18 digits, 0 to 24
+// places, past 2^53 and past the nanounits' range among them — and
+// refuses what it must.
+func TestSummarizerIsSummarize(t *testing.T) {
+	ctx := context.Background()
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers, cfg.Seed = 3000, 9
+	gen, err := sampledata.NewGenerator(cfg)
+	require.NoError(t, err)
+	var txs []crm.Transaction
+	for tx, err := range gen.Transactions() {
+		require.NoError(t, err)
+		txs = append(txs, tx)
+	}
+	// Amounts of every shape, the same customers and times: 3 to 24
+	// places (past 22, the decimal's way), coefficients past 2^53.
+	coefs := []int64{1, 999, 123456789012345, 1 << 53, 1<<53 + 1, 999999999999999999}
+	for i := range txs {
+		if i%5 == 0 {
+			txs[i].Amount = decimal.New(coefs[i%len(coefs)], -3-int32(i%22))
+		}
+	}
+	asOf := cfg.End.AddDate(0, -3, 0)
+	for _, opt := range []*scoring.SummaryOptions{nil, {Unit: scoring.Week, Scale: 1}, {Unit: scoring.Month}} {
+		want, err := scoring.Summarize(ctx, seq(txs...), asOf, opt)
+		require.NoError(t, err)
+		whole, err := scoring.NewSummarizer(asOf, opt)
+		require.NoError(t, err)
+		parts, err := scoring.NewSummarizer(asOf, opt)
+		require.NoError(t, err)
+		for i := range txs {
+			tx := &txs[i]
+			require.NoError(t, whole.Add(tx))
+			require.NoError(t, parts.AddParts(tx.CustomerID, tx.ID, tx.Time, tx.Amount.CoefficientInt64(), tx.Amount.Exponent(), tx.Kind == crm.Refund, tx.Currency))
+		}
+		got, err := whole.Summaries()
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		got, err = parts.Summaries()
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		_, err = parts.Summaries()
+		require.ErrorIs(t, err, crm.ErrInvalid, "spent")
+	}
+
+	var zero scoring.Summarizer
+	require.ErrorIs(t, zero.Add(&txs[0]), crm.ErrInvalid)
+	require.ErrorIs(t, zero.AddParts("c", "t", asOf, 1, 0, false, "USD"), crm.ErrInvalid)
+	_, err = zero.Summaries()
+	require.ErrorIs(t, err, crm.ErrInvalid)
+	var none *scoring.Summarizer
+	require.ErrorIs(t, none.Add(&txs[0]), crm.ErrInvalid)
+	z, err := scoring.NewSummarizer(asOf, nil)
+	require.NoError(t, err)
+	require.ErrorIs(t, z.Add(nil), crm.ErrInvalid)
+	// An error sticks: a second currency, then nothing more.
+	require.NoError(t, z.AddParts("c1", "t1", day("2024-01-01"), 100, -2, false, "USD"))
+	err = z.AddParts("c1", "t2", day("2024-01-02"), 100, -2, false, "EUR")
+	require.ErrorContains(t, err, `transaction "t2": currency EUR, expected USD`)
+	require.Equal(t, err, z.AddParts("c1", "t3", day("2024-01-03"), 100, -2, false, "USD"))
+	_, err2 := z.Summaries()
+	require.Equal(t, err, err2)
+	_, err = scoring.NewSummarizer(asOf, &scoring.SummaryOptions{Length: -1})
+	require.ErrorIs(t, err, crm.ErrInvalid)
+}

@@ -139,8 +139,9 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 			return err
 		}
 		defer f.Close()
-		tr := csvimport.NewTransactionReader(bufio.NewReaderSize(f, 1<<20), mapping)
-		return report(ctx, out, tr.All(), o, asOf, o.transactions)
+		return report(ctx, out, func(opt *scoring.SummaryOptions) ([]scoring.Summary, error) {
+			return csvimport.Summarize(ctx, f, mapping, asOf, opt)
+		}, o, asOf, o.transactions)
 	}
 	store := crm.NewMemoryStore()
 	asOf, source, err := load(ctx, store, o, progress)
@@ -152,7 +153,9 @@ func run(ctx context.Context, out, progress io.Writer, args []string) error {
 			return fmt.Errorf("-as-of: %w", err)
 		}
 	}
-	return report(ctx, out, store.Transactions(ctx), o, asOf, source)
+	return report(ctx, out, func(opt *scoring.SummaryOptions) ([]scoring.Summary, error) {
+		return scoring.Summarize(ctx, store.Transactions(ctx), asOf, opt)
+	}, o, asOf, source)
 }
 
 // writeSample writes the generated business's transactions as a CSV file
@@ -264,14 +267,14 @@ func load(ctx context.Context, store *crm.MemoryStore, o options, progress io.Wr
 	return last, o.transactions, nil
 }
 
-func report(ctx context.Context, w io.Writer, txs iter.Seq2[crm.Transaction, error], o options, asOf time.Time, source string) error {
+func report(ctx context.Context, w io.Writer, summarize func(*scoring.SummaryOptions) ([]scoring.Summary, error), o options, asOf time.Time, source string) error {
 	unit := "days"
 	if o.scale == 7 {
 		unit = "weeks"
 	} else if o.scale != 1 {
 		unit = fmt.Sprintf("units of %g days", o.scale)
 	}
-	sums, err := scoring.Summarize(ctx, txs, asOf, &scoring.SummaryOptions{Scale: o.scale})
+	sums, err := summarize(&scoring.SummaryOptions{Scale: o.scale})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,161 @@
+package csvimport_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crm/csvimport"
+	"github.com/crmkit/crm/scoring"
+)
+
+// summarizeBoth runs csvimport.Summarize and what it stands for,
+// scoring.Summarize over TransactionReader.All, on the same text.
+func summarizeBoth(t *testing.T, text string, m csvimport.TransactionMapping, asOf time.Time, opt *scoring.SummaryOptions) (got, want []scoring.Summary, gotErr, wantErr error) {
+	t.Helper()
+	ctx := context.Background()
+	want, wantErr = scoring.Summarize(ctx, csvimport.NewTransactionReader(strings.NewReader(text), m).All(), asOf, opt)
+	got, gotErr = csvimport.Summarize(ctx, strings.NewReader(text), m, asOf, opt)
+	return got, want, gotErr, wantErr
+}
+
+func sameSummaries(t *testing.T, text string, m csvimport.TransactionMapping, asOf time.Time, opt *scoring.SummaryOptions) []scoring.Summary {
+	t.Helper()
+	got, want, gotErr, wantErr := summarizeBoth(t, text, m, asOf, opt)
+	require.Equal(t, fmt.Sprint(wantErr), fmt.Sprint(gotErr), "%q", text)
+	require.Equal(t, want, got, "%q", text)
+	return got
+}
+
+var dayMapping = csvimport.TransactionMapping{Format: csvimport.Format{Header: true, TimeLayouts: []string{"2006-01-02"}}, Currency: "USD", NegativeRefunds: true,
+	Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnNamed("customer"), Time: csvimport.ColumnNamed("day"), Amount: csvimport.ColumnNamed("amount")}}
+
+// Summarize gives what scoring.Summarize over the reader gives — the same
+// summaries, bit for bit, and the same first error — on random files that
+// mix rows of the common shape with every kind of row it leaves to the
+// reader: blanks, quote marks (after which the reader reads every row),
+// other time forms, plus signs, ambiguous and long amounts, refunds with
+// and without NegativeRefunds, "-0.00", year 0001, comments, customers
+// out of order, many rows of one customer on one day across 9 → 10 and
+// 99 → 100 lines (IDs compared as text).
+func TestSummarizeIsTheReaderSummarized(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 12))
+	good := func(c int) string {
+		return fmt.Sprintf("c%03d,2025-%02d-%02d,%d.%02d", c, 1+rng.IntN(12), 1+rng.IntN(28), rng.IntN(400), rng.IntN(100))
+	}
+	odd := []func(c int) string{
+		func(c int) string { return fmt.Sprintf(" c%03d,2025-03-04,1.00", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04 ,1.00", c) },
+		func(c int) string { return fmt.Sprintf("\"c%03d\",2025-03-04,1.00", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04T10:00:00Z,1.00", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-02-30,1.00", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,+1.00", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,1.234", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,-12.50", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,-0.00", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,1234567890123456.5", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,0.0000000000001", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,1e3", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,0001-01-01,1.00", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,1.00,extra,cells", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,99999999999999.99", c) },
+		func(c int) string { return "# a comment" },
+		func(c int) string { return "" },
+		func(c int) string { return fmt.Sprintf("c%03d é,2025-03-04,1.00", c) },
+		func(c int) string { return fmt.Sprintf("c%03d\x01,2025-03-04,1.00", c) },
+		func(int) string { return ",2025-03-04,1.00" },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,12", c) },
+		func(c int) string { return fmt.Sprintf("c%03d,2025-03-04,.5", c) },
+	}
+	asOf := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	options := []*scoring.SummaryOptions{nil, {Unit: scoring.Week}, {Scale: 7, Currency: "USD"}}
+	errors, compared := 0, 0
+	for round := range 600 {
+		var b strings.Builder
+		b.WriteString("customer,day,amount\n")
+		c := 0
+		oddRate := []int{0, 50, 8}[round%3]
+		for range 20 + rng.IntN(300) {
+			if rng.IntN(6) == 0 {
+				c++
+			}
+			if round%7 == 0 && rng.IntN(100) == 0 {
+				c -= 3 // a customer again after others: an error
+			}
+			if oddRate > 0 && rng.IntN(oddRate) == 0 {
+				b.WriteString(odd[rng.IntN(len(odd))](max(c, 0)))
+			} else {
+				b.WriteString(good(max(c, 0)))
+			}
+			b.WriteString([]string{"\n", "\r\n"}[rng.IntN(2)])
+		}
+		m := dayMapping
+		m.NegativeRefunds = round%5 != 0
+		m.Format.Comment = '#'
+		if round%4 == 0 {
+			m.Format.TimeLayouts = nil // the defaults: RFC 3339 first, the date third
+		}
+		got, want, gotErr, wantErr := summarizeBoth(t, b.String(), m, asOf, options[round%len(options)])
+		require.Equal(t, fmt.Sprint(wantErr), fmt.Sprint(gotErr), "round %d:\n%s", round, b.String())
+		require.Equal(t, want, got, "round %d:\n%s", round, b.String())
+		if wantErr != nil {
+			errors++
+		} else {
+			compared += len(got)
+		}
+	}
+	require.Greater(t, errors, 50)
+	require.Greater(t, compared, 5000)
+
+	// One customer's 150 purchases on one day: their spends are summed in
+	// the order of their IDs as text (line-10 before line-9).
+	var b strings.Builder
+	b.WriteString("customer,day,amount\n")
+	for i := range 150 {
+		fmt.Fprintf(&b, "c1,2025-03-04,%d.%02d\n", 1+i%7, (i*37)%100)
+	}
+	fmt.Fprintf(&b, "c1,2025-05-04,0.10\n")
+	sums := sameSummaries(t, b.String(), dayMapping, asOf, nil)
+	require.Len(t, sums, 1)
+	require.Equal(t, 151, sums[0].Count)
+
+	// Other mappings, read by the reader throughout.
+	semicolon := dayMapping
+	semicolon.Format.Delimiter = ';'
+	semicolon.Format.DecimalComma = true
+	sameSummaries(t, "customer;day;amount\nc1;2025-03-04;1,50\nc1;2025-04-04;2,50\n", semicolon, asOf, nil)
+	badHeader := dayMapping
+	badHeader.Columns.Amount = csvimport.ColumnNamed("price")
+	sameSummaries(t, "customer,day,amount\nc1,2025-03-04,1.50\n", badHeader, asOf, nil)
+}
+
+// Summarize stops when its context ends.
+func TestSummarizeCancelled(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("customer,day,amount\n")
+	for i := range 20_000 {
+		fmt.Fprintf(&b, "c%05d,2025-03-04,1.00\n", i)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := csvimport.Summarize(ctx, strings.NewReader(b.String()), dayMapping, time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC), nil)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+// FuzzSummarize: on any text, Summarize gives what the reader into
+// scoring.Summarize gives.
+func FuzzSummarize(f *testing.F) {
+	for _, s := range []string{"customer,day,amount\nc1,2025-03-04,1.50\nc1,2025-03-05,-0.50\n", "customer,day,amount\nc1,2025-03-04,\"1.50\"\n", "x"} {
+		f.Add(s)
+	}
+	asOf := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, text string) {
+		sameSummaries(t, text, dayMapping, asOf, nil)
+	})
+}
