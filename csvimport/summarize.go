@@ -32,12 +32,8 @@ func Summarize(ctx context.Context, r io.Reader, m TransactionMapping, asOf time
 		return nil, err
 	}
 	tr := NewTransactionReader(r, m)
-	if !tr.init {
-		tr.init = true
-		tr.err = finalErr(tr.setup())
-	}
-	if tr.err != nil {
-		return nil, tr.err
+	if err := tr.start(); err != nil {
+		return nil, err
 	}
 	f, fast := tr.fastSummary()
 	for n := 1; ; n++ {

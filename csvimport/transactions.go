@@ -706,6 +706,16 @@ func (tr *TransactionReader) setup() error {
 	return p.err("transaction CSV mapping")
 }
 
+// start sets the reader up once (the mapping, the header) and returns
+// what went wrong, again on every call.
+func (tr *TransactionReader) start() error {
+	if !tr.init {
+		tr.init = true
+		tr.err = finalErr(tr.setup())
+	}
+	return tr.err
+}
+
 // Line returns the line number of the row last read.
 func (tr *TransactionReader) Line() int { return tr.rows.line }
 
@@ -714,12 +724,8 @@ func (tr *TransactionReader) Line() int { return tr.rows.line }
 // with the next; any other error is final, and so is a problem with the
 // header line or the mapping (Read returns it again on every call).
 func (tr *TransactionReader) Read() (crm.Transaction, error) {
-	if !tr.init {
-		tr.init = true
-		tr.err = finalErr(tr.setup())
-	}
-	if tr.err != nil {
-		return crm.Transaction{}, tr.err
+	if err := tr.start(); err != nil {
+		return crm.Transaction{}, err
 	}
 	rec, err := tr.rows.next()
 	if err != nil {
