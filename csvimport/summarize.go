@@ -25,7 +25,9 @@ import (
 // (scoring.Summarizer.AddParts); any other row is read and checked as
 // TransactionReader reads it, and from the first line with a quote mark
 // on, every row is. The input is read once, in order, on the caller's
-// goroutine; memory grows with the number of customers, as Summarize's.
+// goroutine (or, for a mapping that allows no row of the common shape,
+// ahead on another, as All reads); memory grows with the number of
+// customers, as Summarize's.
 func Summarize(ctx context.Context, r io.Reader, m TransactionMapping, asOf time.Time, options *scoring.SummaryOptions) ([]scoring.Summary, error) {
 	z, err := scoring.NewSummarizer(asOf, options)
 	if err != nil {
@@ -36,6 +38,9 @@ func Summarize(ctx context.Context, r io.Reader, m TransactionMapping, asOf time
 		return nil, err
 	}
 	f, fast := tr.fastSummary()
+	if !fast { // no row of the common shape: the reader, reading ahead
+		return scoring.Summarize(ctx, tr.All(), asOf, options)
+	}
 	for n := 1; ; n++ {
 		if n%8192 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -43,7 +48,7 @@ func Summarize(ctx context.Context, r io.Reader, m TransactionMapping, asOf time
 			}
 		}
 		var tx crm.Transaction
-		if split := tr.rows.split; fast && split != nil {
+		if split := tr.rows.split; split != nil {
 			text, line, quoted, err := split.nextLine()
 			if err == nil && quoted == nil {
 				if ok, err := f.add(z, text, line); ok || err != nil {
