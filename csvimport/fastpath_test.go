@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crmkit/crm"
 	"github.com/crmkit/crm/internal/calendar"
 )
 
@@ -196,4 +198,44 @@ func FuzzLineSplitter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string, k uint8) {
 		sameRows(t, text, formats[int(k)%len(formats)])
 	})
+}
+
+// quoteOrHigh answers as a byte-by-byte look would, at every length and
+// every place of the byte looked for (and past eight bytes, where it
+// reads a word at a time).
+func TestQuoteOrHigh(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	alphabet := []byte{'a', ',', '"', 0x80, 0xff, 0x21, 0x23, 0x7f, 0x01, 0x00, 0xa2}
+	for range 50_000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = 'x'
+			if rng.IntN(12) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		wantQuote, wantHigh := false, false
+		for _, c := range b {
+			wantQuote = wantQuote || c == '"'
+			wantHigh = wantHigh || c >= 0x80
+		}
+		quote, high := quoteOrHigh(b)
+		require.Equal(t, [2]bool{wantQuote, wantHigh}, [2]bool{quote, high}, "%q", b)
+	}
+}
+
+// amountFits is what crm.Transaction.Validate says of the amount, on
+// coefficients of 1 to 18 digits, with and without trailing zeros.
+func TestAmountFits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 100_000 {
+		coef := rng.Int64N(int64(math.Pow10(1 + rng.IntN(18))))
+		if rng.IntN(4) == 0 {
+			coef -= coef % int64(math.Pow10(rng.IntN(4))) // trailing zeros
+		}
+		frac := int32(rng.IntN(20))
+		tx := crm.Transaction{ID: "t", CustomerID: "c", Time: at, Amount: decimal.New(coef, -frac), Currency: "USD", Kind: crm.Purchase}
+		require.Equal(t, tx.Validate() == nil, amountFits(coef, frac), "%d·10^-%d: %v", coef, frac, tx.Validate())
+	}
 }

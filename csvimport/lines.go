@@ -3,6 +3,7 @@ package csvimport
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -81,7 +82,8 @@ func (s *lineSplitter) nextLine() (text []byte, line int, quoted []byte, err err
 			return nil, s.line + 1, nil, err
 		}
 		s.line++
-		if bytes.IndexByte(raw, '"') >= 0 {
+		quote, high := quoteOrHigh(raw)
+		if quote {
 			return nil, s.line, raw, nil
 		}
 		text := raw
@@ -94,11 +96,31 @@ func (s *lineSplitter) nextLine() (text []byte, line int, quoted []byte, err err
 		if len(text) == 0 || s.comment != 0 && text[0] == s.comment {
 			continue
 		}
-		if !utf8.Valid(text) {
+		if high && !utf8.Valid(text) {
 			return nil, s.line, nil, errNotUTF8
 		}
 		return text, s.line, nil, nil
 	}
+}
+
+// quoteOrHigh reports whether b holds a quote mark, and whether it holds
+// a byte past ASCII, reading eight bytes at a time.
+func quoteOrHigh(b []byte) (quote, high bool) {
+	const ones, highs, quotes = 0x0101010101010101, 0x8080808080808080, 0x2222222222222222
+	var acc, q uint64
+	for ; len(b) >= 8; b = b[8:] {
+		w := binary.LittleEndian.Uint64(b)
+		acc |= w
+		v := w ^ quotes // a zero byte where w has a quote mark
+		q |= (v - ones) &^ v & highs
+	}
+	for _, c := range b {
+		acc |= uint64(c)
+		if c == '"' {
+			q = 1
+		}
+	}
+	return q != 0, acc&highs != 0
 }
 
 // split makes text a record: one string, the fields its slices.

@@ -196,7 +196,7 @@ func (f *fastRows) add(z *scoring.Summarizer, text []byte, line int) (ok bool, e
 // whole digits and crm.MaxAmountPlaces decimal places, as
 // crm.Transaction.Validate counts them.
 func amountFits(coef int64, frac int32) bool {
-	if coef == 0 {
+	if coef == 0 || coef < 1e15 && frac <= crm.MaxAmountPlaces { // at most 15 digits, 12 of them places
 		return true
 	}
 	digits, trailing := 0, 0

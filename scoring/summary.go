@@ -246,8 +246,9 @@ func (c customerTotals) fill(s *Summary) {
 
 // stream is the grouping loop of Summarize and SummarizeHoldout over
 // transactions up to end; the exact total only counts transactions up to
-// split. build turns one customer's entries into a record (false: none),
-// using periods as scratch space; idOf returns a record's customer.
+// split. build turns one customer's entries, in byTime order, into a
+// record (false: none), using periods as scratch space; idOf returns a
+// record's customer.
 type stream[T any] struct {
 	split, end time.Time
 	currency   string
@@ -261,9 +262,13 @@ type stream[T any] struct {
 	periods []periodSpend // reused across customers
 	done    groupSet
 	group   []entry // the current customer's purchases and refunds
-	total   exactSum
-	current string
-	firstID string
+	// unsorted is set when an entry came before the one added ahead of
+	// it (byTime): the group is sorted only then, and the check costs one
+	// comparison with an entry still in cache.
+	unsorted bool
+	total    exactSum
+	current  string
+	firstID  string
 }
 
 // summarizeStream runs a stream over txs.
@@ -302,6 +307,9 @@ func (s *stream[T]) flush() error {
 	if !s.done.add(s.current, summarised) {
 		return &SummaryError{TransactionID: s.firstID, Problem: fmt.Sprintf("customer %q appears again after other customers: the stream must be grouped by customer", s.current)}
 	}
+	if s.unsorted {
+		slices.SortFunc(s.group, byTime)
+	}
 	var rec T
 	var ok bool
 	if rec, s.periods, ok = s.build(customerTotals{s.current, s.currency, &s.total}, s.group, s.periods[:0]); ok {
@@ -315,8 +323,18 @@ func (s *stream[T]) flush() error {
 	} else {
 		s.done.unsummarised(s.current)
 	}
-	s.group, s.total = s.group[:0], exactSum{}
+	s.group, s.total, s.unsorted = s.group[:0], exactSum{}, false
 	return nil
+}
+
+// noteOrder notes whether the entry just added keeps the group in order.
+func (s *stream[T]) noteOrder() {
+	if n := len(s.group); n > 1 && !s.unsorted {
+		a, b := &s.group[n-2], &s.group[n-1]
+		if c := a.at.Compare(b.at); c > 0 || c == 0 && byTime(*a, *b) > 0 {
+			s.unsorted = true
+		}
+	}
 }
 
 // begin reports whether a transaction counts (it is not after end), and
@@ -366,6 +384,7 @@ func (s *stream[T]) add(tx *crm.Transaction) error {
 		s.total.add(tx.Amount, amount, refund)
 	}
 	s.group = append(s.group, entry{at: tx.Time, period: s.p.index(tx.Time), amount: amount, refund: refund, id: tx.ID})
+	s.noteOrder()
 	return nil
 }
 
@@ -399,6 +418,7 @@ func (s *stream[T]) addParts(customerID, id string, at time.Time, coef int64, ex
 		s.total.addCoef(coef, exp, amount, refund)
 	}
 	s.group = append(s.group, entry{at: at, period: s.p.index(at), amount: amount, refund: refund, id: id})
+	s.noteOrder()
 	return nil
 }
 
@@ -459,9 +479,6 @@ func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error]
 	duration := float64(endPeriod-calPeriod) / p.scale
 	return summarizeStream(ctx, txs, calibrationEnd, observationEnd, currency, p,
 		func(c customerTotals, group []entry, periods []periodSpend) (HoldoutSummary, []periodSpend, bool) {
-			if !slices.IsSortedFunc(group, byTime) {
-				slices.SortFunc(group, byTime)
-			}
 			cut, _ := slices.BinarySearchFunc(group, calibrationEnd, func(e entry, t time.Time) int {
 				if e.at.After(t) {
 					return 1
@@ -522,12 +539,9 @@ type periodSpend struct {
 	spend float64
 }
 
-// summarizeOne summarises one customer's entries, using periods (empty) as
-// scratch space, which it returns for reuse.
+// summarizeOne summarises one customer's entries, in byTime order, using
+// periods (empty) as scratch space, which it returns for reuse.
 func summarizeOne(group []entry, p periodizer, asOfPeriod int64, periods []periodSpend) (Summary, []periodSpend, bool) {
-	if !slices.IsSortedFunc(group, byTime) {
-		slices.SortFunc(group, byTime)
-	}
 	var s Summary
 	for i := range group {
 		e := &group[i]

@@ -3,6 +3,7 @@ package scoring_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -315,4 +316,65 @@ func TestSummarizerIsSummarize(t *testing.T) {
 	require.Equal(t, err, err2)
 	_, err = scoring.NewSummarizer(asOf, &scoring.SummaryOptions{Length: -1})
 	require.ErrorIs(t, err, crm.ErrInvalid)
+}
+
+// Within a customer's group the order does not matter: each group
+// shuffled gives the summaries of the groups in time order (purchases
+// before refunds at one instant, then by ID), the order a summary is
+// made in — with many purchases and refunds on one day among them.
+func TestSummarizeOrderWithinACustomer(t *testing.T) {
+	ctx := context.Background()
+	cfg := sampledata.DefaultConfig()
+	cfg.Customers, cfg.Seed = 2000, 4
+	gen, err := sampledata.NewGenerator(cfg)
+	require.NoError(t, err)
+	var txs []crm.Transaction
+	for tx, err := range gen.Transactions() {
+		require.NoError(t, err)
+		if len(txs)%3 == 0 {
+			tx.Time = tx.Time.Truncate(24 * time.Hour) // ties on the day
+		}
+		if len(txs)%7 == 0 {
+			tx.Kind = crm.Refund
+		}
+		txs = append(txs, tx)
+	}
+	ordered := slices.Clone(txs)
+	shuffled := slices.Clone(txs)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for start := 0; start < len(txs); {
+		end := start + 1
+		for end < len(txs) && txs[end].CustomerID == txs[start].CustomerID {
+			end++
+		}
+		slices.SortFunc(ordered[start:end], func(a, b crm.Transaction) int {
+			if c := a.Time.Compare(b.Time); c != 0 {
+				return c
+			}
+			if a.Kind != b.Kind {
+				if a.Kind == crm.Refund {
+					return 1
+				}
+				return -1
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		g := shuffled[start:end]
+		rng.Shuffle(len(g), func(i, j int) { g[i], g[j] = g[j], g[i] })
+		start = end
+	}
+	require.NotEqual(t, ordered, shuffled)
+	asOf, split := cfg.End.AddDate(0, -2, 0), cfg.End.AddDate(0, -8, 0)
+	for _, opt := range []*scoring.SummaryOptions{nil, {Unit: scoring.Week}} {
+		want, err := scoring.Summarize(ctx, seq(ordered...), asOf, opt)
+		require.NoError(t, err)
+		got, err := scoring.Summarize(ctx, seq(shuffled...), asOf, opt)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		wantH, err := scoring.SummarizeHoldout(ctx, seq(ordered...), split, asOf, opt)
+		require.NoError(t, err)
+		gotH, err := scoring.SummarizeHoldout(ctx, seq(shuffled...), split, asOf, opt)
+		require.NoError(t, err)
+		require.Equal(t, wantH, gotH)
+	}
 }
