@@ -239,3 +239,30 @@ func TestAmountFits(t *testing.T) {
 		require.Equal(t, tx.Validate() == nil, amountFits(coef, frac), "%d·10^-%d: %v", coef, frac, tx.Validate())
 	}
 }
+
+// commas finds what a byte-by-byte look finds, at every length and
+// place, among bytes past ASCII (a byte that differs from the delimiter
+// only in its top bit is not the delimiter), for every count asked.
+func TestCommas(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	for range 50_000 {
+		comma := []byte{',', ';', '\t', '|'}[rng.IntN(4)]
+		alphabet := []byte{comma, comma, comma ^ 0x80, comma + 1, comma - 1, 0, 0xff, 0x80, '"'}
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = 'x'
+			if rng.IntN(4) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		want := []int{}
+		for i, c := range b {
+			if c == comma {
+				want = append(want, i)
+			}
+		}
+		at := make([]int, 1+rng.IntN(maxWordCells))
+		n := commas(b, comma, at)
+		require.Equal(t, want[:min(len(want), len(at))], at[:n], "%q, %d asked", b, len(at))
+	}
+}

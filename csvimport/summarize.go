@@ -3,8 +3,11 @@ package csvimport
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
+	"math/bits"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crmkit/crm"
@@ -145,13 +148,27 @@ func plainText[S text](s S) bool {
 // reports that it is not, leaving it to the reader.
 func (f *fastRows) add(z *scoring.Summarizer, text []byte, line int) (ok bool, err error) {
 	var cells [3][]byte
-	for k := 0; k <= f.last; k++ {
-		i := bytes.IndexByte(text, f.comma)
-		cell := text
-		if i >= 0 {
-			cell, text = text[:i], text[i+1:]
-		} else if k < f.last {
+	var cut [maxWordCells]int // the cells' ends
+	if f.last < maxWordCells {
+		if n := commas(text, f.comma, cut[:f.last+1]); n < f.last {
 			return false, nil // too few cells
+		} else if n == f.last {
+			cut[n] = len(text)
+		}
+	}
+	start := 0
+	for k := 0; k <= f.last; k++ {
+		var cell []byte
+		if f.last < maxWordCells {
+			cell, start = text[start:cut[k]], cut[k]+1
+		} else {
+			i := bytes.IndexByte(text, f.comma)
+			cell = text
+			if i >= 0 {
+				cell, text = text[:i], text[i+1:]
+			} else if k < f.last {
+				return false, nil // too few cells
+			}
 		}
 		switch k {
 		case f.customer:
@@ -192,6 +209,38 @@ func (f *fastRows) add(z *scoring.Summarizer, text []byte, line int) (ok bool, e
 	return true, z.AddParts(f.current, f.id(line), at, coef, -frac, refund, f.currency)
 }
 
+// maxWordCells bounds the cells add finds by commas: rows whose columns
+// go further are split a cell at a time.
+const maxWordCells = 8
+
+// commas writes the places of the first len(at) delimiters of text into
+// at and returns how many it found, reading eight bytes at a time.
+func commas(text []byte, comma byte, at []int) int {
+	const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	pattern := uint64(comma) * 0x0101010101010101
+	n, base := 0, 0
+	for ; len(text)-base >= 8; base += 8 {
+		v := binary.LittleEndian.Uint64(text[base:]) ^ pattern
+		// 0x80 in each byte that is zero in v, and only there (no carry
+		// crosses a byte: (v&0x7f)+0x7f ≤ 0xfe).
+		for m := ^((v&lows + lows) | v | lows); m != 0; m &= m - 1 {
+			at[n] = base + bits.TrailingZeros64(m)>>3
+			if n++; n == len(at) {
+				return n
+			}
+		}
+	}
+	for i := base; i < len(text); i++ {
+		if text[i] == comma {
+			at[n] = i
+			if n++; n == len(at) {
+				return n
+			}
+		}
+	}
+	return n
+}
+
 // amountFits reports whether coef·10^-frac is within crm.MaxAmountDigits
 // whole digits and crm.MaxAmountPlaces decimal places, as
 // crm.Transaction.Validate counts them.
@@ -218,14 +267,16 @@ func (f *fastRows) id(line int) string {
 	}
 	var digits [20]byte
 	num := strconv.AppendInt(digits[:0], int64(line), 10)
-	b := make([]byte, 0, 256*(len(f.prefix)+len(num)+1))
+	var b strings.Builder // its String is the bytes written, not a copy
+	b.Grow(256 * (len(f.prefix) + len(num) + 1))
 	for k := range 256 {
-		f.idAt[k] = len(b)
-		b = append(append(b, f.prefix...), num...)
+		f.idAt[k] = b.Len()
+		b.WriteString(f.prefix)
+		b.Write(num)
 		num = increment(num)
 	}
-	f.idAt[256] = len(b)
-	f.ids, f.idFrom = string(b), line
+	f.idAt[256] = b.Len()
+	f.ids, f.idFrom = b.String(), line
 	return f.ids[f.idAt[0]:f.idAt[1]]
 }
 

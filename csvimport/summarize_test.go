@@ -35,6 +35,47 @@ func sameSummaries(t *testing.T, text string, m csvimport.TransactionMapping, as
 var dayMapping = csvimport.TransactionMapping{Format: csvimport.Format{Header: true, TimeLayouts: []string{"2006-01-02"}}, Currency: "USD", NegativeRefunds: true,
 	Columns: csvimport.TransactionColumns{CustomerID: csvimport.ColumnNamed("customer"), Time: csvimport.ColumnNamed("day"), Amount: csvimport.ColumnNamed("amount")}}
 
+// layouts place the columns customer, day and amount: as written, in
+// another order with other columns between, with the last one at the
+// eighth place and past it (where rows are split a cell at a time).
+var layouts = [][3]int{{0, 1, 2}, {2, 0, 1}, {1, 3, 5}, {7, 0, 3}, {9, 2, 11}, {0, 8, 4}}
+
+// spread moves each line's first three cells to the layout's places,
+// with a filler cell in every other place up to the last one the line
+// reaches; cells past the third go at the end. Comments and empty lines
+// stay as they are.
+func spread(text string, layout [3]int) string {
+	if layout == [3]int{0, 1, 2} {
+		return text
+	}
+	var b strings.Builder
+	for line := range strings.SplitAfterSeq(text, "\n") {
+		body := strings.TrimRight(line, "\r\n")
+		if body == "" || body[0] == '#' {
+			b.WriteString(line)
+			continue
+		}
+		cells := strings.Split(body, ",")
+		width := 0
+		for i := range min(3, len(cells)) {
+			width = max(width, layout[i]+1)
+		}
+		row := make([]string, width)
+		for i := range row {
+			row[i] = "f"
+		}
+		for i := range min(3, len(cells)) {
+			row[layout[i]] = cells[i]
+		}
+		if len(cells) > 3 {
+			row = append(row, cells[3:]...)
+		}
+		b.WriteString(strings.Join(row, ","))
+		b.WriteString(line[len(body):])
+	}
+	return b.String()
+}
+
 // Summarize gives what scoring.Summarize over the reader gives — the same
 // summaries, bit for bit, and the same first error — on random files that
 // mix rows of the common shape with every kind of row it leaves to the
@@ -42,7 +83,7 @@ var dayMapping = csvimport.TransactionMapping{Format: csvimport.Format{Header: t
 // other time forms, plus signs, ambiguous and long amounts, refunds with
 // and without NegativeRefunds, "-0.00", year 0001, comments, customers
 // out of order, many rows of one customer on one day across 9 → 10 and
-// 99 → 100 lines (IDs compared as text).
+// 99 → 100 lines (IDs compared as text); the columns in six layouts.
 func TestSummarizeIsTheReaderSummarized(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 12))
 	good := func(c int) string {
@@ -101,9 +142,10 @@ func TestSummarizeIsTheReaderSummarized(t *testing.T) {
 		if round%4 == 0 {
 			m.Format.TimeLayouts = nil // the defaults: RFC 3339 first, the date third
 		}
-		got, want, gotErr, wantErr := summarizeBoth(t, b.String(), m, asOf, options[round%len(options)])
-		require.Equal(t, fmt.Sprint(wantErr), fmt.Sprint(gotErr), "round %d:\n%s", round, b.String())
-		require.Equal(t, want, got, "round %d:\n%s", round, b.String())
+		text := spread(b.String(), layouts[round/3%len(layouts)]) // each layout with each rate of odd rows
+		got, want, gotErr, wantErr := summarizeBoth(t, text, m, asOf, options[round%len(options)])
+		require.Equal(t, fmt.Sprint(wantErr), fmt.Sprint(gotErr), "round %d:\n%s", round, text)
+		require.Equal(t, want, got, "round %d:\n%s", round, text)
 		if wantErr != nil {
 			errors++
 		} else {

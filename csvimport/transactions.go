@@ -440,15 +440,17 @@ func parseDateYear[S text](s S, loc *time.Location) (time.Time, int, bool) {
 		return time.Time{}, 0, false
 	}
 	_ = s[9]
-	var v [8]int
-	for k, i := range [8]int{0, 1, 2, 3, 5, 6, 8, 9} {
-		c := s[i] - '0' // a byte: below '0' wraps past 9
-		if c > 9 {
-			return time.Time{}, 0, false
-		}
-		v[k] = int(c)
+	// The eight digits less '0', one a byte: each is a digit when no byte
+	// is past 15 and none reaches 16 when 6 is added (no carry crosses a
+	// byte then).
+	w := uint64(s[0]-'0') | uint64(s[1]-'0')<<8 | uint64(s[2]-'0')<<16 | uint64(s[3]-'0')<<24 |
+		uint64(s[5]-'0')<<32 | uint64(s[6]-'0')<<40 | uint64(s[8]-'0')<<48 | uint64(s[9]-'0')<<56
+	const high, six = 0xf0f0f0f0f0f0f0f0, 0x0606060606060606
+	if w&high != 0 || (w+six)&high != 0 {
+		return time.Time{}, 0, false
 	}
-	y, m, d := v[0]*1000+v[1]*100+v[2]*10+v[3], v[4]*10+v[5], v[6]*10+v[7]
+	digit := func(k int) int { return int(w >> (8 * k) & 0xff) }
+	y, m, d := digit(0)*1000+digit(1)*100+digit(2)*10+digit(3), digit(4)*10+digit(5), digit(6)*10+digit(7)
 	if m < 1 || m > 12 || d < 1 || d > calendar.DaysIn(y, time.Month(m)) {
 		return time.Time{}, 0, false
 	}
