@@ -451,6 +451,12 @@ func parseDateYear[S text](s S, loc *time.Location) (time.Time, int, bool) {
 	}
 	digit := func(k int) int { return int(w >> (8 * k) & 0xff) }
 	y, m, d := digit(0)*1000+digit(1)*100+digit(2)*10+digit(3), digit(4)*10+digit(5), digit(6)*10+digit(7)
+	if start, days, ok := calendar.MonthStart(y, time.Month(m)); ok && loc == time.UTC {
+		if d < 1 || d > days {
+			return time.Time{}, 0, false
+		}
+		return time.Unix((start+int64(d)-1)*86400, 0).UTC(), y, true
+	}
 	if m < 1 || m > 12 || d < 1 || d > calendar.DaysIn(y, time.Month(m)) {
 		return time.Time{}, 0, false
 	}

@@ -18,3 +18,19 @@ func TestAgreesWithTimeDate(t *testing.T) {
 		}
 	}
 }
+
+// MonthStart is DaysSinceEpoch and DaysIn for every month of the table's
+// years, and refuses the years and months outside it.
+func TestMonthStart(t *testing.T) {
+	for y := FirstTableYear - 2; y < EndTableYear+2; y++ {
+		for m := time.Month(0); m <= 13; m++ {
+			start, days, ok := MonthStart(y, m)
+			in := y >= FirstTableYear && y < EndTableYear && m >= time.January && m <= time.December
+			require.Equal(t, in, ok, "%d-%02d", y, m)
+			if in {
+				require.Equal(t, DaysSinceEpoch(y, m, 1), start, "%d-%02d", y, m)
+				require.Equal(t, DaysIn(y, m), days, "%d-%02d", y, m)
+			}
+		}
+	}
+}
