@@ -148,35 +148,34 @@ func plainText[S text](s S) bool {
 // reports that it is not, leaving it to the reader.
 func (f *fastRows) add(z *scoring.Summarizer, text []byte, line int) (ok bool, err error) {
 	var cells [3][]byte
-	var cut [maxWordCells]int // the cells' ends
 	if f.last < maxWordCells {
-		if n := commas(text, f.comma, cut[:f.last+1]); n < f.last {
+		var cut [maxWordCells + 1]int // cut[k+1] ends cell k, which begins after cut[k]
+		cut[0] = -1
+		if n := commas(text, f.comma, cut[1:f.last+2]); n < f.last {
 			return false, nil // too few cells
 		} else if n == f.last {
-			cut[n] = len(text)
+			cut[n+1] = len(text)
 		}
-	}
-	start := 0
-	for k := 0; k <= f.last; k++ {
-		var cell []byte
-		if f.last < maxWordCells {
-			cell, start = text[start:cut[k]], cut[k]+1
-		} else {
+		cells[0] = text[cut[f.customer]+1 : cut[f.customer+1]]
+		cells[1] = text[cut[f.time]+1 : cut[f.time+1]]
+		cells[2] = text[cut[f.amount]+1 : cut[f.amount+1]]
+	} else {
+		for k := 0; k <= f.last; k++ {
 			i := bytes.IndexByte(text, f.comma)
-			cell = text
+			cell := text
 			if i >= 0 {
 				cell, text = text[:i], text[i+1:]
 			} else if k < f.last {
 				return false, nil // too few cells
 			}
-		}
-		switch k {
-		case f.customer:
-			cells[0] = cell
-		case f.time:
-			cells[1] = cell
-		case f.amount:
-			cells[2] = cell
+			switch k {
+			case f.customer:
+				cells[0] = cell
+			case f.time:
+				cells[1] = cell
+			case f.amount:
+				cells[2] = cell
+			}
 		}
 	}
 	// Each test below also refuses a cell with a blank, or any other byte
