@@ -176,11 +176,11 @@ func NewSummarizer(asOf time.Time, options *SummaryOptions) (*Summarizer, error)
 	}
 	asOfPeriod := p.index(asOf)
 	return &Summarizer{s: stream[Summary]{split: asOf, end: asOf, currency: currency, p: p,
-		build: func(c customerTotals, group []entry, periods []periodSpend) (Summary, []periodSpend, bool) {
-			s, periods, ok := summarizeOne(group, p, asOfPeriod, periods)
-			c.fill(&s)
+		build: func(s *Summary, c customerTotals, group []entry, periods []periodSpend) ([]periodSpend, bool) {
+			periods, ok := summarizeOne(s, group, p, asOfPeriod, periods)
+			c.fill(s)
 			s.UnitDays = p.unitDays()
-			return s, periods, ok
+			return periods, ok
 		},
 		idOf: func(s Summary) string { return s.CustomerID }}}, nil
 }
@@ -246,14 +246,14 @@ func (c customerTotals) fill(s *Summary) {
 
 // stream is the grouping loop of Summarize and SummarizeHoldout over
 // transactions up to end; the exact total only counts transactions up to
-// split. build turns one customer's entries, in byTime order, into a
-// record (false: none), using periods as scratch space; idOf returns a
-// record's customer.
+// split. build turns one customer's entries, in byTime order, into the
+// record at rec (a zero one; false: no record), using periods as scratch
+// space; idOf returns a record's customer.
 type stream[T any] struct {
 	split, end time.Time
 	currency   string
 	p          periodizer
-	build      func(c customerTotals, group []entry, periods []periodSpend) (T, []periodSpend, bool)
+	build      func(rec *T, c customerTotals, group []entry, periods []periodSpend) ([]periodSpend, bool)
 	idOf       func(T) string
 	// Records collect in fixed-size chunks, copied once at the end:
 	// growing one slice would copy every record about twice more.
@@ -273,7 +273,7 @@ type stream[T any] struct {
 
 // summarizeStream runs a stream over txs.
 func summarizeStream[T any](ctx context.Context, txs iter.Seq2[crm.Transaction, error], split, end time.Time, currency string, p periodizer,
-	build func(c customerTotals, group []entry, periods []periodSpend) (T, []periodSpend, bool), idOf func(T) string) ([]T, error) {
+	build func(rec *T, c customerTotals, group []entry, periods []periodSpend) ([]periodSpend, bool), idOf func(T) string) ([]T, error) {
 	if txs == nil {
 		return nil, errNilStream
 	}
@@ -310,17 +310,20 @@ func (s *stream[T]) flush() error {
 	if s.unsorted {
 		slices.SortFunc(s.group, byTime)
 	}
-	var rec T
-	var ok bool
-	if rec, s.periods, ok = s.build(customerTotals{s.current, s.currency, &s.total}, s.group, s.periods[:0]); ok {
-		if len(s.chunk) == cap(s.chunk) {
-			if s.chunk != nil {
-				s.chunks = append(s.chunks, s.chunk)
-			}
-			s.chunk = make([]T, 0, 4096)
+	if len(s.chunk) == cap(s.chunk) {
+		if s.chunk != nil {
+			s.chunks = append(s.chunks, s.chunk)
 		}
-		s.chunk = append(s.chunk, rec)
-	} else {
+		s.chunk = make([]T, 0, 4096)
+	}
+	// The record is built in its place in the chunk (a zero slot), not
+	// copied there.
+	n := len(s.chunk)
+	s.chunk = s.chunk[:n+1]
+	var ok bool
+	if s.periods, ok = s.build(&s.chunk[n], customerTotals{s.current, s.currency, &s.total}, s.group, s.periods[:0]); !ok {
+		var zero T
+		s.chunk[n], s.chunk = zero, s.chunk[:n]
 		s.done.unsummarised(s.current)
 	}
 	s.group, s.total, s.unsorted = s.group[:0], exactSum{}, false
@@ -478,18 +481,16 @@ func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error]
 	calPeriod, endPeriod := p.index(calibrationEnd), p.index(observationEnd)
 	duration := float64(endPeriod-calPeriod) / p.scale
 	return summarizeStream(ctx, txs, calibrationEnd, observationEnd, currency, p,
-		func(c customerTotals, group []entry, periods []periodSpend) (HoldoutSummary, []periodSpend, bool) {
+		func(h *HoldoutSummary, c customerTotals, group []entry, periods []periodSpend) ([]periodSpend, bool) {
 			cut, _ := slices.BinarySearchFunc(group, calibrationEnd, func(e entry, t time.Time) int {
 				if e.at.After(t) {
 					return 1
 				}
 				return -1
 			})
-			var h HoldoutSummary
-			var ok bool
-			h.Summary, periods, ok = summarizeOne(group[:cut], p, calPeriod, periods)
+			periods, ok := summarizeOne(&h.Summary, group[:cut], p, calPeriod, periods)
 			if !ok {
-				return h, periods, false
+				return periods, false
 			}
 			c.fill(&h.Summary)
 			h.UnitDays = p.unitDays()
@@ -520,7 +521,7 @@ func SummarizeHoldout(ctx context.Context, txs iter.Seq2[crm.Transaction, error]
 				h.HoldoutMonetary = sum / float64(len(hold))
 			}
 			h.HoldoutDuration = duration
-			return h, hold, true
+			return hold, true
 		},
 		func(h HoldoutSummary) string { return h.CustomerID })
 }
@@ -539,10 +540,10 @@ type periodSpend struct {
 	spend float64
 }
 
-// summarizeOne summarises one customer's entries, in byTime order, using
-// periods (empty) as scratch space, which it returns for reuse.
-func summarizeOne(group []entry, p periodizer, asOfPeriod int64, periods []periodSpend) (Summary, []periodSpend, bool) {
-	var s Summary
+// summarizeOne summarises one customer's entries, in byTime order, into s
+// (a zero Summary), using periods (empty) as scratch space, which it
+// returns for reuse; false when there is no purchase.
+func summarizeOne(s *Summary, group []entry, p periodizer, asOfPeriod int64, periods []periodSpend) ([]periodSpend, bool) {
 	for i := range group {
 		e := &group[i]
 		last := len(periods) - 1
@@ -568,7 +569,7 @@ func summarizeOne(group []entry, p periodizer, asOfPeriod int64, periods []perio
 		periods = append(periods, periodSpend{index: e.period, spend: e.amount})
 	}
 	if len(periods) == 0 {
-		return s, periods, false
+		return periods, false
 	}
 	first, last := periods[0].index, periods[len(periods)-1].index
 	s.Frequency = len(periods) - 1
@@ -581,7 +582,7 @@ func summarizeOne(group []entry, p periodizer, asOfPeriod int64, periods []perio
 		}
 		s.Monetary = sum / float64(s.Frequency)
 	}
-	return s, periods, true
+	return periods, true
 }
 
 func byTime(a, b entry) int {
