@@ -195,6 +195,9 @@ func TestSummarizeCancelled(t *testing.T) {
 func FuzzSummarize(f *testing.F) {
 	for _, s := range []string{"customer,day,amount\nc1,2025-03-04,1.50\nc1,2025-03-05,-0.50\n", "customer,day,amount\nc1,2025-03-04,\"1.50\"\n", "x"} {
 		f.Add(s)
+		for _, l := range layouts[1:] { // the header places the columns
+			f.Add(spread(s, l))
+		}
 	}
 	asOf := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, text string) {
