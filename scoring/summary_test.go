@@ -251,14 +251,11 @@ func TestHoldoutForecastOnGeneratedData(t *testing.T) {
 	require.InDelta(t, 1, predicted/actual, 0.1, "predicted %.0f, actual %.0f", predicted, actual)
 }
 
-// A Summarizer gives Summarize's summaries, whether each transaction is
-// added whole or as its parts — amounts with up to 18 digits, 0 to 24
-// places, past 2^53 and past the nanounits' range among them — and
-// refuses what it must.
-func TestSummarizerIsSummarize(t *testing.T) {
-	ctx := context.Background()
+// generatedTransactions is the transactions of a generated business.
+func generatedTransactions(t *testing.T, customers int, seed uint64) ([]crm.Transaction, sampledata.Config) {
+	t.Helper()
 	cfg := sampledata.DefaultConfig()
-	cfg.Customers, cfg.Seed = 3000, 9
+	cfg.Customers, cfg.Seed = customers, seed
 	gen, err := sampledata.NewGenerator(cfg)
 	require.NoError(t, err)
 	var txs []crm.Transaction
@@ -266,6 +263,16 @@ func TestSummarizerIsSummarize(t *testing.T) {
 		require.NoError(t, err)
 		txs = append(txs, tx)
 	}
+	return txs, cfg
+}
+
+// A Summarizer gives Summarize's summaries, whether each transaction is
+// added whole or as its parts — amounts with up to 18 digits, 0 to 24
+// places, past 2^53 and past the nanounits' range among them — and
+// refuses what it must.
+func TestSummarizerIsSummarize(t *testing.T) {
+	ctx := context.Background()
+	txs, cfg := generatedTransactions(t, 3000, 9)
 	// Amounts of every shape, the same customers and times: 3 to 24
 	// places (past 22, the decimal's way), coefficients past 2^53.
 	coefs := []int64{1, 999, 123456789012345, 1 << 53, 1<<53 + 1, 999999999999999999}
@@ -300,7 +307,7 @@ func TestSummarizerIsSummarize(t *testing.T) {
 	var zero scoring.Summarizer
 	require.ErrorIs(t, zero.Add(&txs[0]), crm.ErrInvalid)
 	require.ErrorIs(t, zero.AddParts("c", "t", asOf, 1, 0, false, "USD"), crm.ErrInvalid)
-	_, err = zero.Summaries()
+	_, err := zero.Summaries()
 	require.ErrorIs(t, err, crm.ErrInvalid)
 	var none *scoring.Summarizer
 	require.ErrorIs(t, none.Add(&txs[0]), crm.ErrInvalid)
@@ -324,20 +331,14 @@ func TestSummarizerIsSummarize(t *testing.T) {
 // made in — with many purchases and refunds on one day among them.
 func TestSummarizeOrderWithinACustomer(t *testing.T) {
 	ctx := context.Background()
-	cfg := sampledata.DefaultConfig()
-	cfg.Customers, cfg.Seed = 2000, 4
-	gen, err := sampledata.NewGenerator(cfg)
-	require.NoError(t, err)
-	var txs []crm.Transaction
-	for tx, err := range gen.Transactions() {
-		require.NoError(t, err)
-		if len(txs)%3 == 0 {
-			tx.Time = tx.Time.Truncate(24 * time.Hour) // ties on the day
+	txs, cfg := generatedTransactions(t, 2000, 4)
+	for i := range txs {
+		if i%3 == 0 {
+			txs[i].Time = txs[i].Time.Truncate(24 * time.Hour) // ties on the day
 		}
-		if len(txs)%7 == 0 {
-			tx.Kind = crm.Refund
+		if i%7 == 0 {
+			txs[i].Kind = crm.Refund
 		}
-		txs = append(txs, tx)
 	}
 	ordered := slices.Clone(txs)
 	shuffled := slices.Clone(txs)
