@@ -2,10 +2,13 @@ package csvimport_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -16,11 +19,27 @@ import (
 
 // summarizeBoth runs csvimport.Summarize and what it stands for,
 // scoring.Summarize over TransactionReader.All, on the same text.
+// Summarize runs in every way it reads — on the caller's goroutine, and
+// ahead in blocks of 1 to 7 rows and of the default size — and each must
+// give the same summaries and error.
 func summarizeBoth(t *testing.T, text string, m csvimport.TransactionMapping, asOf time.Time, opt *scoring.SummaryOptions) (got, want []scoring.Summary, gotErr, wantErr error) {
 	t.Helper()
 	ctx := context.Background()
 	want, wantErr = scoring.Summarize(ctx, csvimport.NewTransactionReader(strings.NewReader(text), m).All(), asOf, opt)
-	got, gotErr = csvimport.Summarize(ctx, strings.NewReader(text), m, asOf, opt)
+	for i, way := range []struct {
+		ahead bool
+		rows  int
+	}{{false, 0}, {true, 1 + len(text)%7}, {true, 0}} {
+		restore := csvimport.SetSummarizeWay(way.ahead, way.rows)
+		sums, err := csvimport.Summarize(ctx, strings.NewReader(text), m, asOf, opt)
+		restore()
+		if i == 0 {
+			got, gotErr = sums, err
+			continue
+		}
+		require.Equal(t, fmt.Sprint(gotErr), fmt.Sprint(err), "ahead in blocks of %d rows: %q", way.rows, text)
+		require.Equal(t, got, sums, "ahead in blocks of %d rows: %q", way.rows, text)
+	}
 	return got, want, gotErr, wantErr
 }
 
@@ -142,6 +161,9 @@ func TestSummarizeIsTheReaderSummarized(t *testing.T) {
 		if round%4 == 0 {
 			m.Format.TimeLayouts = nil // the defaults: RFC 3339 first, the date third
 		}
+		if round%5 == 3 {
+			m.Format.Location = newYork // dates at midnight there
+		}
 		text := spread(b.String(), layouts[round/3%len(layouts)]) // each layout with each rate of odd rows
 		got, want, gotErr, wantErr := summarizeBoth(t, text, m, asOf, options[round%len(options)])
 		require.Equal(t, fmt.Sprint(wantErr), fmt.Sprint(gotErr), "round %d:\n%s", round, text)
@@ -175,6 +197,60 @@ func TestSummarizeIsTheReaderSummarized(t *testing.T) {
 	badHeader := dayMapping
 	badHeader.Columns.Amount = csvimport.ColumnNamed("price")
 	sameSummaries(t, "customer,day,amount\nc1,2025-03-04,1.50\n", badHeader, asOf, nil)
+}
+
+var newYork = func() *time.Location {
+	if loc, err := time.LoadLocation("America/New_York"); err == nil {
+		return loc
+	}
+	return time.FixedZone("UTC-5", -5*3600)
+}()
+
+// Reading ahead or not, a reader's error, a reader's panic and the
+// context's end mid-file are errors of Summarize, the reader's as the
+// transaction reader gives them; the context's is context.Canceled.
+func TestSummarizeWhenReadingFails(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("customer,day,amount\n")
+	for i := range 30_000 {
+		fmt.Fprintf(&b, "c%05d,2025-03-04,1.00\n", i/3)
+	}
+	asOf := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	for _, way := range []struct {
+		ahead bool
+		rows  int
+	}{{false, 0}, {true, 5}, {true, 0}} {
+		restore := csvimport.SetSummarizeWay(way.ahead, way.rows)
+		failing := func() io.Reader {
+			return io.MultiReader(strings.NewReader(b.String()[:400_000]), iotest.ErrReader(errors.New("disk gone")))
+		}
+		_, want := scoring.Summarize(context.Background(), csvimport.NewTransactionReader(failing(), dayMapping).All(), asOf, nil)
+		require.ErrorContains(t, want, "disk gone")
+		_, err := csvimport.Summarize(context.Background(), failing(), dayMapping, asOf, nil)
+		require.Equal(t, want.Error(), fmt.Sprint(err), "ahead %v", way.ahead)
+
+		_, err = csvimport.Summarize(context.Background(), panicky{strings.NewReader(b.String())}, dayMapping, asOf, nil)
+		require.ErrorContains(t, err, "reading panicked", "ahead %v", way.ahead)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err = csvimport.Summarize(ctx, cancelling{strings.NewReader(b.String()), cancel, 300_000}, dayMapping, asOf, nil)
+		require.ErrorIs(t, err, context.Canceled, "ahead %v", way.ahead)
+		restore()
+	}
+}
+
+// cancelling ends a context once its reader has given at bytes.
+type cancelling struct {
+	r      *strings.Reader
+	cancel context.CancelFunc
+	at     int64
+}
+
+func (c cancelling) Read(b []byte) (int, error) {
+	if c.r.Size()-int64(c.r.Len()) >= c.at {
+		c.cancel()
+	}
+	return c.r.Read(b)
 }
 
 // Summarize stops when its context ends.
