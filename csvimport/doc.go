@@ -34,6 +34,8 @@
 // [TransactionReader.All] read and parse ahead on a goroutine of their own
 // (at most six batches of 256 rows), so that the store or the loop over
 // the rows works beside the reading; they end that goroutine before they
-// return, once it has finished the row it is reading. A panic in the
-// io.Reader comes back as an error.
+// return, once it has finished the row it is reading. [Summarize] too,
+// with more than one processor, reads and parses ahead (at most six
+// blocks of 4,096 rows) while the caller's goroutine summarises. A panic
+// in the io.Reader comes back as an error.
 package csvimport
