@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -279,4 +280,37 @@ func FuzzSummarize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		sameSummaries(t, text, dayMapping, asOf, nil)
 	})
+}
+
+// A line past MaxRecordBytes after 50,000 good rows — without a newline,
+// then the rest of a large file — is an error naming its line in every
+// way Summarize reads, and reading stops there: neither the line nor the
+// rest is held.
+func TestSummarizeLongLineIsBounded(t *testing.T) {
+	var head strings.Builder
+	head.WriteString("customer,day,amount\n")
+	for i := range 50_000 {
+		fmt.Fprintf(&head, "c%05d,2025-03-04,1.00\n", i/3)
+	}
+	asOf := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	for _, way := range []struct {
+		ahead bool
+		rows  int
+	}{{false, 0}, {true, 7}, {true, 0}} {
+		restore := csvimport.SetSummarizeWay(way.ahead, way.rows)
+		long := &repeatReader{line: []byte("x"), n: 3 << 20}
+		body := &repeatReader{line: []byte("c99999,2025-01-10,1.00\n"), n: 1_000_000}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := csvimport.Summarize(context.Background(), io.MultiReader(strings.NewReader(head.String()), long, body), dayMapping, asOf, nil)
+		runtime.ReadMemStats(&after)
+		restore()
+		var re *csvimport.RowError
+		require.ErrorAs(t, err, &re, "ahead %v", way.ahead)
+		require.Equal(t, 50_002, re.Line)
+		require.ErrorContains(t, err, "MaxRecordBytes")
+		require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(48<<20), "allocated, ahead %v", way.ahead)
+		require.Equal(t, 1_000_000, body.n, "nothing read past the long line, ahead %v", way.ahead)
+	}
 }
