@@ -212,12 +212,15 @@ func (s *summarizing) ahead() (done bool, err error) {
 			return false, err
 		}
 		c, k := 0, 0
-		for i := range blk.rows {
+		for i := 0; i <= len(blk.rows); i++ { // i = len(rows): the other lines after the last row
 			for ; k < len(blk.slow) && blk.slow[k].at == i; k++ {
 				sl := blk.slow[k]
 				if _, err := s.other(blk.text[sl.from:sl.to], sl.line, nil, nil); err != nil {
 					return false, err
 				}
+			}
+			if i == len(blk.rows) {
+				break
 			}
 			r := &blk.rows[i]
 			if r.newCustomer {
@@ -226,12 +229,6 @@ func (s *summarizing) ahead() (done bool, err error) {
 			// The time parseDateYear gave, rebuilt: the same instant,
 			// location and representation.
 			if err := s.z.AddParts(current, f.id(r.line), time.Unix(r.sec, 0).In(f.loc), r.coef, -r.frac, r.refund, f.currency); err != nil {
-				return false, err
-			}
-		}
-		for ; k < len(blk.slow); k++ {
-			sl := blk.slow[k]
-			if _, err := s.other(blk.text[sl.from:sl.to], sl.line, nil, nil); err != nil {
 				return false, err
 			}
 		}

@@ -18,6 +18,30 @@ import (
 	"github.com/crmkit/crm/scoring"
 )
 
+// summarizeWay is a way Summarize reads: ahead or not, in blocks of rows
+// rows (0: the default size).
+type summarizeWay struct {
+	ahead bool
+	rows  int
+}
+
+// everyWay lists the ways: on the caller's goroutine, ahead in blocks of
+// small rows, ahead in full blocks.
+func everyWay(small int) []summarizeWay {
+	return []summarizeWay{{false, 0}, {true, small}, {true, 0}}
+}
+
+// threeADay is a header and n rows of customers c00000, c00000, c00000,
+// c00001, …, each buying 1.00 on 2025-03-04.
+func threeADay(n int) string {
+	var b strings.Builder
+	b.WriteString("customer,day,amount\n")
+	for i := range n {
+		fmt.Fprintf(&b, "c%05d,2025-03-04,1.00\n", i/3)
+	}
+	return b.String()
+}
+
 // summarizeBoth runs csvimport.Summarize and what it stands for,
 // scoring.Summarize over TransactionReader.All, on the same text.
 // Summarize runs in every way it reads — on the caller's goroutine, and
@@ -27,10 +51,7 @@ func summarizeBoth(t *testing.T, text string, m csvimport.TransactionMapping, as
 	t.Helper()
 	ctx := context.Background()
 	want, wantErr = scoring.Summarize(ctx, csvimport.NewTransactionReader(strings.NewReader(text), m).All(), asOf, opt)
-	for i, way := range []struct {
-		ahead bool
-		rows  int
-	}{{false, 0}, {true, 1 + len(text)%7}, {true, 0}} {
+	for i, way := range everyWay(1 + len(text)%7) {
 		restore := csvimport.SetSummarizeWay(way.ahead, way.rows)
 		sums, err := csvimport.Summarize(ctx, strings.NewReader(text), m, asOf, opt)
 		restore()
@@ -211,30 +232,23 @@ var newYork = func() *time.Location {
 // context's end mid-file are errors of Summarize, the reader's as the
 // transaction reader gives them; the context's is context.Canceled.
 func TestSummarizeWhenReadingFails(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("customer,day,amount\n")
-	for i := range 30_000 {
-		fmt.Fprintf(&b, "c%05d,2025-03-04,1.00\n", i/3)
-	}
+	file := threeADay(30_000)
 	asOf := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
-	for _, way := range []struct {
-		ahead bool
-		rows  int
-	}{{false, 0}, {true, 5}, {true, 0}} {
+	for _, way := range everyWay(5) {
 		restore := csvimport.SetSummarizeWay(way.ahead, way.rows)
 		failing := func() io.Reader {
-			return io.MultiReader(strings.NewReader(b.String()[:400_000]), iotest.ErrReader(errors.New("disk gone")))
+			return io.MultiReader(strings.NewReader(file[:400_000]), iotest.ErrReader(errors.New("disk gone")))
 		}
 		_, want := scoring.Summarize(context.Background(), csvimport.NewTransactionReader(failing(), dayMapping).All(), asOf, nil)
 		require.ErrorContains(t, want, "disk gone")
 		_, err := csvimport.Summarize(context.Background(), failing(), dayMapping, asOf, nil)
 		require.Equal(t, want.Error(), fmt.Sprint(err), "ahead %v", way.ahead)
 
-		_, err = csvimport.Summarize(context.Background(), panicky{strings.NewReader(b.String())}, dayMapping, asOf, nil)
+		_, err = csvimport.Summarize(context.Background(), panicky{strings.NewReader(file)}, dayMapping, asOf, nil)
 		require.ErrorContains(t, err, "reading panicked", "ahead %v", way.ahead)
 
 		ctx, cancel := context.WithCancel(context.Background())
-		_, err = csvimport.Summarize(ctx, cancelling{strings.NewReader(b.String()), cancel, 300_000}, dayMapping, asOf, nil)
+		_, err = csvimport.Summarize(ctx, cancelling{strings.NewReader(file), cancel, 300_000}, dayMapping, asOf, nil)
 		require.ErrorIs(t, err, context.Canceled, "ahead %v", way.ahead)
 		restore()
 	}
@@ -287,23 +301,16 @@ func FuzzSummarize(f *testing.F) {
 // way Summarize reads, and reading stops there: neither the line nor the
 // rest is held.
 func TestSummarizeLongLineIsBounded(t *testing.T) {
-	var head strings.Builder
-	head.WriteString("customer,day,amount\n")
-	for i := range 50_000 {
-		fmt.Fprintf(&head, "c%05d,2025-03-04,1.00\n", i/3)
-	}
+	head := threeADay(50_000)
 	asOf := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
-	for _, way := range []struct {
-		ahead bool
-		rows  int
-	}{{false, 0}, {true, 7}, {true, 0}} {
+	for _, way := range everyWay(7) {
 		restore := csvimport.SetSummarizeWay(way.ahead, way.rows)
 		long := &repeatReader{line: []byte("x"), n: 3 << 20}
 		body := &repeatReader{line: []byte("c99999,2025-01-10,1.00\n"), n: 1_000_000}
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		_, err := csvimport.Summarize(context.Background(), io.MultiReader(strings.NewReader(head.String()), long, body), dayMapping, asOf, nil)
+		_, err := csvimport.Summarize(context.Background(), io.MultiReader(strings.NewReader(head), long, body), dayMapping, asOf, nil)
 		runtime.ReadMemStats(&after)
 		restore()
 		var re *csvimport.RowError
